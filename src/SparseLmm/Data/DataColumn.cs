@@ -1,0 +1,40 @@
+namespace SparseLmm.Data;
+
+/// <summary>One column of a <see cref="DataTable"/>, stored as an array rather than as rows of objects.</summary>
+/// <param name="Name">The column's header.</param>
+public abstract record DataColumn(string Name)
+{
+    /// <summary>Number of rows.</summary>
+    public abstract int Length { get; }
+
+    /// <summary>True when the cell at <paramref name="row"/> was empty or <c>NA</c>.</summary>
+    public abstract bool IsMissing(int row);
+}
+
+/// <summary>A numeric column. Missing cells are flagged in <see cref="Missing"/> (null when none are missing);
+/// their entry in <see cref="Values"/> is NaN. A NaN or infinity that was written in the file is a value, not a missing cell.</summary>
+/// <param name="Name">The column's header.</param>
+/// <param name="Values">The values, one per row.</param>
+/// <param name="Missing">Per-row missing flags, or null when no cell is missing.</param>
+public sealed record NumericColumn(string Name, double[] Values, bool[]? Missing = null) : DataColumn(Name)
+{
+    /// <inheritdoc />
+    public override int Length => Values.Length;
+
+    /// <inheritdoc />
+    public override bool IsMissing(int row) => Missing is not null && Missing[row];
+}
+
+/// <summary>A categorical column: an integer code per row indexing <see cref="Levels"/>; code −1 marks a missing cell.
+/// Levels are sorted numerically when every level is a number, else in ordinal string order (as R sorts factor levels).</summary>
+/// <param name="Name">The column's header.</param>
+/// <param name="Codes">Level index per row, −1 when missing.</param>
+/// <param name="Levels">The distinct level labels, in sorted order.</param>
+public sealed record CategoricalColumn(string Name, int[] Codes, string[] Levels) : DataColumn(Name)
+{
+    /// <inheritdoc />
+    public override int Length => Codes.Length;
+
+    /// <inheritdoc />
+    public override bool IsMissing(int row) => Codes[row] < 0;
+}

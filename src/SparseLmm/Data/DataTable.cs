@@ -1,0 +1,46 @@
+namespace SparseLmm.Data;
+
+/// <summary>An immutable table of named columns of equal length.</summary>
+public sealed class DataTable
+{
+    private readonly Dictionary<string, DataColumn> byName;
+
+    /// <summary>Creates a table from columns of equal length.</summary>
+    /// <param name="columns">The columns, in file order.</param>
+    /// <param name="source">Where the data came from (a path or an embedded data set's name), used in messages.</param>
+    public DataTable(IReadOnlyList<DataColumn> columns, string source = "data")
+    {
+        Columns = columns;
+        Source = source;
+        RowCount = columns.Count == 0 ? 0 : columns[0].Length;
+        byName = new Dictionary<string, DataColumn>(StringComparer.Ordinal);
+        foreach (var column in columns)
+        {
+            if (column.Length != RowCount)
+                throw new ArgumentException($"column '{column.Name}' has {column.Length} rows, expected {RowCount}");
+            byName[column.Name] = column;
+        }
+    }
+
+    /// <summary>The columns in file order.</summary>
+    public IReadOnlyList<DataColumn> Columns { get; }
+
+    /// <summary>Number of rows.</summary>
+    public int RowCount { get; }
+
+    /// <summary>Where the data came from, for messages.</summary>
+    public string Source { get; }
+
+    /// <summary>The column called <paramref name="name"/>.</summary>
+    public DataColumn this[string name] => byName[name];
+
+    /// <summary>Looks a column up by name.</summary>
+    public bool TryGetColumn(string name, out DataColumn column) => byName.TryGetValue(name, out column!);
+
+    /// <summary>A copy of this table in which the named columns are replaced.</summary>
+    public DataTable WithColumns(IEnumerable<DataColumn> replacements)
+    {
+        var replaced = replacements.ToDictionary(c => c.Name, StringComparer.Ordinal);
+        return new DataTable(Columns.Select(c => replaced.TryGetValue(c.Name, out var r) ? r : c).ToList(), Source);
+    }
+}

@@ -1,0 +1,32 @@
+namespace SparseLmm.Formulas;
+
+/// <summary>A parsed and expanded lme4 formula.</summary>
+/// <param name="Text">The formula as the user wrote it.</param>
+/// <param name="Response">The left-hand side (a variable, a transform, or <c>cbind(successes, failures)</c>).</param>
+/// <param name="HasIntercept">False when the fixed part has <c>0 +</c> or <c>- 1</c>.</param>
+/// <param name="FixedTerms">Fixed-effect terms after expansion, in R's order: by interaction order, then as written.</param>
+/// <param name="RandomTerms">Random-effects terms after expanding <c>||</c> and <c>a/b</c>, in the order written.</param>
+public sealed record ModelFormula(
+    string Text,
+    FormulaExpression Response,
+    bool HasIntercept,
+    IReadOnlyList<Term> FixedTerms,
+    IReadOnlyList<RandomEffectsTerm> RandomTerms);
+
+/// <summary>A model term: one expression, or the interaction (<c>a:b</c>) of several.</summary>
+/// <param name="Factors">The expressions whose product (or interaction) forms the term.</param>
+public sealed record Term(IReadOnlyList<FormulaExpression> Factors)
+{
+    /// <summary>The term as lme4 prints it, e.g. <c>a:b</c> or <c>log(x)</c>.</summary>
+    public string Label => string.Join(":", Factors.Select(FormulaText.Format));
+}
+
+/// <summary>A random-effects term <c>(expr | g)</c>.</summary>
+/// <param name="HasIntercept">Whether the term has an intercept column (<c>(1 + x | g)</c>, <c>(x | g)</c>) or not (<c>(0 + x | g)</c>).</param>
+/// <param name="Terms">The non-intercept terms of the left-hand side.</param>
+/// <param name="GroupingVariables">The grouping variables: one for <c>g</c>, several for an interaction <c>a:b</c>.</param>
+public sealed record RandomEffectsTerm(bool HasIntercept, IReadOnlyList<Term> Terms, IReadOnlyList<string> GroupingVariables)
+{
+    /// <summary>The grouping factor's name as lme4 prints it, e.g. <c>Subject</c> or <c>cask:batch</c>.</summary>
+    public string GroupName => string.Join(":", GroupingVariables);
+}
