@@ -1,0 +1,52 @@
+namespace SparseLmm.Design;
+
+/// <summary>Finds columns of a model matrix that are (numerically) linear combinations of earlier columns,
+/// the ones lme4 drops with "fixed-effect model matrix is rank deficient".</summary>
+internal static class AliasedColumns
+{
+    // A column is aliased when what is left of it after projecting out the kept earlier columns has a norm below
+    // 1e-7 of its own norm: the tolerance of R's rank-revealing QR.
+    private const double RelativeTolerance = 1e-7;
+
+    /// <summary>Indices of the columns to drop, earliest columns kept first.</summary>
+    public static IReadOnlyList<int> Find(IReadOnlyList<double[]> columns)
+    {
+        int p = columns.Count;
+        var gram = new double[p, p];
+        for (int a = 0; a < p; a++)
+            for (int b = 0; b <= a; b++)
+                gram[a, b] = Dot(columns[a], columns[b]);
+
+        // Left-looking Cholesky of X'X in column order, skipping columns whose pivot vanishes.
+        var factor = new double[p, p];
+        var kept = new List<int>();
+        var aliased = new List<int>();
+        for (int j = 0; j < p; j++)
+        {
+            double pivot = gram[j, j];
+            foreach (var k in kept) pivot -= factor[j, k] * factor[j, k];
+            if (gram[j, j] == 0 || pivot <= RelativeTolerance * RelativeTolerance * gram[j, j])
+            {
+                aliased.Add(j);
+                continue;
+            }
+            double diagonal = Math.Sqrt(pivot);
+            factor[j, j] = diagonal;
+            for (int i = j + 1; i < p; i++)
+            {
+                double value = gram[i, j];
+                foreach (var k in kept) value -= factor[i, k] * factor[j, k];
+                factor[i, j] = value / diagonal;
+            }
+            kept.Add(j);
+        }
+        return aliased;
+    }
+
+    private static double Dot(double[] left, double[] right)
+    {
+        double sum = 0;
+        for (int i = 0; i < left.Length; i++) sum += left[i] * right[i];
+        return sum;
+    }
+}

@@ -1,0 +1,124 @@
+using SparseLmm.Data;
+using SparseLmm.Formulas;
+
+namespace SparseLmm.Design;
+
+/// <summary>Evaluates formula expressions over the kept rows of a table.</summary>
+internal sealed class ExpressionEvaluator(DataTable table, int[] keptRows)
+{
+    /// <summary>A bare categorical column stays categorical; everything else is evaluated as numbers.</summary>
+    public EvaluatedFactor Evaluate(FormulaExpression expression)
+    {
+        var label = FormulaText.Format(expression);
+        if (expression is VariableReference variable && table[variable.Name] is CategoricalColumn categorical)
+            return Categorical(label, categorical);
+        return new NumericFactor(label, EvaluateNumeric(expression));
+    }
+
+    /// <summary>Evaluates <paramref name="expression"/> to one finite number per kept row.</summary>
+    public double[] EvaluateNumeric(FormulaExpression expression)
+    {
+        var values = Compute(expression);
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+                throw new InputException(
+                    $"{table.Source}: '{FormulaText.Format(expression)}' is {FormatNonFinite(values[i])} at data row {keptRows[i] + 1} (line {keptRows[i] + 2}); values used in a model must be finite");
+        }
+        return values;
+    }
+
+    private static string FormatNonFinite(double value) =>
+        double.IsNaN(value) ? "NaN" : value > 0 ? "Inf" : "-Inf";
+
+    private CategoricalFactor Categorical(string label, CategoricalColumn column)
+    {
+        var codes = new int[keptRows.Length];
+        for (int i = 0; i < codes.Length; i++) codes[i] = column.Codes[keptRows[i]];
+        return DropUnusedLevels(label, codes, column.Levels);
+    }
+
+    /// <summary>Renumbers codes so that only levels present among the kept rows remain, in their original order.</summary>
+    public static CategoricalFactor DropUnusedLevels(string label, int[] codes, string[] levels)
+    {
+        var newCode = new int[levels.Length];
+        foreach (var code in codes) newCode[code] = 1;
+        var kept = new List<string>();
+        for (int level = 0; level < levels.Length; level++)
+        {
+            if (newCode[level] == 0) { newCode[level] = -1; continue; }
+            newCode[level] = kept.Count;
+            kept.Add(levels[level]);
+        }
+        var renumbered = new int[codes.Length];
+        for (int i = 0; i < codes.Length; i++) renumbered[i] = newCode[codes[i]];
+        return new CategoricalFactor(label, renumbered, kept.ToArray());
+    }
+
+    private double[] Compute(FormulaExpression expression) => expression switch
+    {
+        NumberLiteral number => Filled(number.Value),
+        VariableReference variable => Column(variable),
+        Negation negation => Map(Compute(negation.Operand), v => -v),
+        BinaryOperation operation => Combine(operation),
+        FunctionCall call => Call(call),
+        _ => throw new InputException($"formula error at column {expression.Position + 1}: cannot evaluate '{FormulaText.Format(expression)}'"),
+    };
+
+    private double[] Filled(double value)
+    {
+        var values = new double[keptRows.Length];
+        Array.Fill(values, value);
+        return values;
+    }
+
+    private double[] Column(VariableReference variable)
+    {
+        if (table[variable.Name] is not NumericColumn numeric)
+            throw new InputException(
+                $"formula error at column {variable.Position + 1}: column '{variable.Name}' is text and cannot be used in arithmetic");
+        var values = new double[keptRows.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = numeric.Values[keptRows[i]];
+        return values;
+    }
+
+    private static double[] Map(double[] values, Func<double, double> function)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = function(values[i]);
+        return values;
+    }
+
+    private double[] Combine(BinaryOperation operation)
+    {
+        var left = Compute(operation.Left);
+        var right = Compute(operation.Right);
+        Func<double, double, double> apply = operation.Operator switch
+        {
+            '+' => (a, b) => a + b,
+            '-' => (a, b) => a - b,
+            '*' => (a, b) => a * b,
+            '/' => (a, b) => a / b,
+            '^' => Math.Pow,
+            _ => throw new InputException($"formula error at column {operation.Position + 1}: unknown operator '{operation.Operator}'"),
+        };
+        for (int i = 0; i < left.Length; i++) left[i] = apply(left[i], right[i]);
+        return left;
+    }
+
+    private double[] Call(FunctionCall call)
+    {
+        if (call.Arguments.Count != 1)
+            throw new InputException(
+                $"formula error at column {call.Position + 1}: {call.Name}() takes one argument here, not {call.Arguments.Count}");
+        var argument = Compute(call.Arguments[0]);
+        return call.Name switch
+        {
+            "log" => Map(argument, Math.Log),
+            "exp" => Map(argument, Math.Exp),
+            "sqrt" => Map(argument, Math.Sqrt),
+            "I" => argument,
+            _ => throw new InputException(
+                $"formula error at column {call.Position + 1}: function '{call.Name}' is not supported here (log, exp, sqrt and I are)"),
+        };
+    }
+}

@@ -1,0 +1,28 @@
+using SparseLmm.Formulas;
+
+namespace SparseLmm.Design;
+
+/// <summary>Everything a fit needs from the data, after missing rows are dropped and every term is coded.</summary>
+/// <param name="Formula">The parsed formula.</param>
+/// <param name="RowCount">Number of rows used (n).</param>
+/// <param name="DroppedRowCount">Rows dropped because a used column was empty or NA.</param>
+/// <param name="KeptRows">Index in the input table of every kept row.</param>
+/// <param name="Response">The evaluated response.</param>
+/// <param name="FixedEffectNames">Names of the columns of X that were kept.</param>
+/// <param name="X">The fixed-effects model matrix, row-major n × p.</param>
+/// <param name="AliasedFixedEffects">Columns dropped because they are linear combinations of earlier ones.</param>
+/// <param name="RandomTerms">Random-effects terms, in the order the formula gives them.</param>
+internal sealed record ModelDesign(
+    ModelFormula Formula,
+    int RowCount,
+    int DroppedRowCount,
+    int[] KeptRows,
+    ModelResponse Response,
+    IReadOnlyList<string> FixedEffectNames,
+    double[] X,
+    IReadOnlyList<string> AliasedFixedEffects,
+    IReadOnlyList<RandomEffectsDesign> RandomTerms)
+{
+    /// <summary>Number of fixed effects (p), after aliased columns are dropped.</summary>
+    public int FixedEffectCount => FixedEffectNames.Count;
+}

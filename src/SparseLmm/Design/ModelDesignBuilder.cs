@@ -1,0 +1,112 @@
+using SparseLmm.Data;
+using SparseLmm.Formulas;
+
+namespace SparseLmm.Design;
+
+/// <summary>Turns a formula and a table into a <see cref="ModelDesign"/>: checks the columns, drops rows with missing
+/// values in used columns, evaluates transforms and codes every term.</summary>
+internal static class ModelDesignBuilder
+{
+    /// <summary>Builds the design, or throws <see cref="InputException"/> naming what is wrong.</summary>
+    public static ModelDesign Build(ModelFormula formula, DataTable table)
+    {
+        if (formula.RandomTerms.Count == 0)
+            throw new InputException(
+                $"formula '{formula.Text}' has no random-effects term such as (1 | group); a mixed model needs at least one");
+        var uses = FormulaParser.Variables(formula);
+        foreach (var use in uses) RequireColumn(table, use);
+        table = GroupingVariablesAsCategorical(formula, table);
+
+        var keptRows = RowsWithoutMissingValues(table, uses.Select(u => u.Name).Distinct());
+        int dropped = table.RowCount - keptRows.Length;
+        if (keptRows.Length == 0)
+            throw new InputException($"{table.Source}: no rows left after dropping {dropped} rows with missing values in the model's columns");
+        int n = keptRows.Length;
+        var evaluator = new ExpressionEvaluator(table, keptRows);
+
+        var response = EvaluateResponse(formula.Response, evaluator);
+        var fixedColumns = ModelMatrixColumns.Build(formula.HasIntercept, formula.FixedTerms, evaluator, n);
+        var aliased = AliasedColumns.Find(fixedColumns.Columns);
+        var keptFixed = Enumerable.Range(0, fixedColumns.Columns.Count).Except(aliased).ToList();
+        var fixedMatrix = new ModelMatrixColumns(
+            keptFixed.Select(j => fixedColumns.Names[j]).ToList(), keptFixed.Select(j => fixedColumns.Columns[j]).ToList());
+
+        var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, table, keptRows, evaluator)).ToList();
+        return new ModelDesign(
+            formula, n, dropped, keptRows, response, fixedMatrix.Names,
+            fixedMatrix.Columns.Count == 0 ? [] : fixedMatrix.ToRowMajor(),
+            aliased.Select(j => fixedColumns.Names[j]).ToList(), randomTerms);
+    }
+
+    private static void RequireColumn(DataTable table, VariableUse use)
+    {
+        if (table.TryGetColumn(use.Name, out _)) return;
+        var suggestion = NameSuggestions.ClosestName(use.Name, table.Columns.Select(c => c.Name));
+        var hint = suggestion is null ? "" : $" (did you mean '{suggestion}'?)";
+        var where = use.Position >= 0 ? $"formula error at column {use.Column}: " : "";
+        throw new InputException($"{where}unknown column '{use.Name}' in {table.Source}{hint}");
+    }
+
+    private static DataTable GroupingVariablesAsCategorical(ModelFormula formula, DataTable table)
+    {
+        foreach (var name in formula.RandomTerms.SelectMany(t => t.GroupingVariables).Distinct())
+        {
+            if (table[name] is NumericColumn numeric)
+            {
+                for (int i = 0; i < numeric.Length; i++)
+                {
+                    if (!numeric.IsMissing(i) && !double.IsFinite(numeric.Values[i]))
+                        throw new InputException(
+                            $"{table.Source}: grouping column '{name}' has a non-finite value at data row {i + 1} (line {i + 2})");
+                }
+                table = ColumnConversions.ToCategorical(table, name);
+            }
+        }
+        return table;
+    }
+
+    private static int[] RowsWithoutMissingValues(DataTable table, IEnumerable<string> usedColumns)
+    {
+        var columns = usedColumns.Select(name => table[name]).ToArray();
+        var kept = new List<int>(table.RowCount);
+        for (int row = 0; row < table.RowCount; row++)
+        {
+            bool missing = false;
+            foreach (var column in columns) missing |= column.IsMissing(row);
+            if (!missing) kept.Add(row);
+        }
+        return kept.ToArray();
+    }
+
+    private static ModelResponse EvaluateResponse(FormulaExpression response, ExpressionEvaluator evaluator)
+    {
+        var label = FormulaText.Format(response);
+        if (response is FunctionCall { Name: "cbind" } cbind)
+        {
+            if (cbind.Arguments.Count != 2)
+                throw new InputException(
+                    $"formula error at column {cbind.Position + 1}: cbind() takes two arguments (successes, failures)");
+            return new BinomialCountsResponse(
+                label, evaluator.EvaluateNumeric(cbind.Arguments[0]), evaluator.EvaluateNumeric(cbind.Arguments[1]));
+        }
+        return evaluator.Evaluate(response) switch
+        {
+            CategoricalFactor categorical => new CategoricalResponse(label, categorical.Codes, categorical.Levels),
+            NumericFactor numeric => new NumericResponse(label, numeric.Values),
+            _ => throw new InvalidOperationException("unknown factor kind"),
+        };
+    }
+
+    private static RandomEffectsDesign BuildRandomTerm(
+        RandomEffectsTerm term, DataTable table, int[] keptRows, ExpressionEvaluator evaluator)
+    {
+        var columns = ModelMatrixColumns.Build(term.HasIntercept, term.Terms, evaluator, keptRows.Length);
+        if (columns.Columns.Count == 0)
+            throw new InputException($"random-effects term for '{term.GroupName}' has no columns");
+        var grouping = GroupingFactorBuilder.Build(term.GroupingVariables, table, keptRows);
+        if (grouping.Levels.Length < 2)
+            throw new InputException(
+                $"grouping factor '{term.GroupName}' has only {grouping.Levels.Length} level in the data used; a random effect needs at least 2");
+        return new RandomEffectsDesign(term.GroupName, columns.Names, grouping.Codes, grouping.Levels, columns.ToRowMajor());
+    }
+}

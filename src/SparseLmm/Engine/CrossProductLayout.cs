@@ -1,0 +1,149 @@
+using SparseLmm.Design;
+
+namespace SparseLmm.Engine;
+
+/// <summary>The symbolic structure of the cross-product matrix of [Z X y], computed once per model.
+/// <para>Random-effects terms are ordered by number of levels, largest first. The first term's block of Z'Z is block
+/// diagonal (one k×k block per level), so its Cholesky factor needs no fill-reducing ordering and its off-diagonal block
+/// keeps the sparsity of the data: for each level of the first term, the "pattern" lists the rows of the rest
+/// (the other terms' random effects, then X, then y) that co-occur with it. Everything after the first term is "the
+/// rest", stored dense: it fills in when factors are crossed.</para></summary>
+internal sealed class CrossProductLayout
+{
+    /// <summary>Builds the layout for <paramref name="terms"/> (already ordered largest first) and p fixed effects.</summary>
+    public CrossProductLayout(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount)
+    {
+        Terms = terms;
+        First = terms[0];
+        FixedEffectCount = fixedEffectCount;
+        RowCount = rowCount;
+        RestTermOffset = new int[terms.Count];
+        int offset = 0;
+        for (int t = 1; t < terms.Count; t++)
+        {
+            RestTermOffset[t] = offset;
+            offset += terms[t].Size;
+        }
+        RestRandomSize = offset;
+        RestSize = offset + fixedEffectCount + 1;
+        (PatternStart, PatternRow, RowPatternPosition) = BuildPatterns();
+        MaxPatternLength = 0;
+        for (int level = 0; level < First.LevelCount; level++)
+            MaxPatternLength = Math.Max(MaxPatternLength, PatternStart[level + 1] - PatternStart[level]);
+        RestRowTerm = new int[RestRandomSize];
+        for (int t = 1; t < terms.Count; t++)
+            RestRowTerm.AsSpan(RestTermOffset[t], terms[t].Size).Fill(t);
+    }
+
+    /// <summary>Random-effects terms, largest first.</summary>
+    public IReadOnlyList<RandomEffectsDesign> Terms { get; }
+
+    /// <summary>The term with the most levels, whose block is block diagonal.</summary>
+    public RandomEffectsDesign First { get; }
+
+    /// <summary>Number of fixed effects (p).</summary>
+    public int FixedEffectCount { get; }
+
+    /// <summary>Number of rows (n).</summary>
+    public int RowCount { get; }
+
+    /// <summary>For terms 1.., where their random effects start among the rest's rows.</summary>
+    public int[] RestTermOffset { get; }
+
+    /// <summary>For each rest row that belongs to a random-effects term, which term.</summary>
+    public int[] RestRowTerm { get; }
+
+    /// <summary>Rest rows that are random effects (terms after the first).</summary>
+    public int RestRandomSize { get; }
+
+    /// <summary>Order of the dense rest block: other terms' random effects, p fixed effects, and the response.</summary>
+    public int RestSize { get; }
+
+    /// <summary>Index of the first fixed-effect row in the rest.</summary>
+    public int FixedOffset => RestRandomSize;
+
+    /// <summary>Index of the response row in the rest (its last row).</summary>
+    public int ResponseIndex => RestSize - 1;
+
+    /// <summary>Level l's pattern entries are <c>PatternStart[l] .. PatternStart[l+1]−1</c>.</summary>
+    public int[] PatternStart { get; }
+
+    /// <summary>For each pattern entry, the rest row it refers to (ascending within a level).</summary>
+    public int[] PatternRow { get; }
+
+    /// <summary>For rest term t ≥ 1 and data row i, the pattern entry of the first column of row i's level of term t,
+    /// so the one-pass accumulation needs no search.</summary>
+    public int[][] RowPatternPosition { get; }
+
+    /// <summary>The longest pattern, for sizing workspaces.</summary>
+    public int MaxPatternLength { get; }
+
+    private (int[] Start, int[] Row, int[][] RowPosition) BuildPatterns()
+    {
+        int q1 = First.LevelCount, n = RowCount, tail = FixedEffectCount + 1;
+        // For each rest term, the distinct (first level, this level) pairs, sorted: that is the pattern in order.
+        var pairsByTerm = new long[Terms.Count][];
+        var levelRangeByTerm = new int[Terms.Count][];
+        for (int t = 1; t < Terms.Count; t++)
+        {
+            var keys = new long[n];
+            var levelsOfTerm = Terms[t].LevelOfRow;
+            for (int i = 0; i < n; i++) keys[i] = ((long)First.LevelOfRow[i] << 32) | (uint)levelsOfTerm[i];
+            Array.Sort(keys);
+            int unique = 0;
+            for (int i = 0; i < n; i++)
+                if (unique == 0 || keys[i] != keys[unique - 1]) keys[unique++] = keys[i];
+            Array.Resize(ref keys, unique);
+            pairsByTerm[t] = keys;
+            var range = new int[q1 + 1];
+            foreach (var key in keys) range[(int)(key >> 32) + 1]++;
+            for (int l = 0; l < q1; l++) range[l + 1] += range[l];
+            levelRangeByTerm[t] = range;
+        }
+
+        var start = new int[q1 + 1];
+        for (int l = 0; l < q1; l++)
+        {
+            int length = tail;
+            for (int t = 1; t < Terms.Count; t++)
+                length += (levelRangeByTerm[t][l + 1] - levelRangeByTerm[t][l]) * Terms[t].ColumnCount;
+            start[l + 1] = start[l] + length;
+        }
+
+        var rows = new int[start[q1]];
+        var termStartInPattern = new int[Terms.Count][];
+        for (int t = 1; t < Terms.Count; t++) termStartInPattern[t] = new int[q1];
+        for (int l = 0; l < q1; l++)
+        {
+            int entry = start[l];
+            for (int t = 1; t < Terms.Count; t++)
+            {
+                termStartInPattern[t][l] = entry;
+                int k = Terms[t].ColumnCount;
+                for (int pair = levelRangeByTerm[t][l]; pair < levelRangeByTerm[t][l + 1]; pair++)
+                {
+                    int level = (int)(pairsByTerm[t][pair] & 0xFFFFFFFF);
+                    for (int c = 0; c < k; c++) rows[entry++] = RestTermOffset[t] + level * k + c;
+                }
+            }
+            for (int c = 0; c < tail; c++) rows[entry++] = RestRandomSize + c;
+        }
+
+        var rowPosition = new int[Terms.Count][];
+        for (int t = 1; t < Terms.Count; t++)
+        {
+            var positions = new int[n];
+            var pairs = pairsByTerm[t];
+            int k = Terms[t].ColumnCount;
+            for (int i = 0; i < n; i++)
+            {
+                int l = First.LevelOfRow[i];
+                long key = ((long)l << 32) | (uint)Terms[t].LevelOfRow[i];
+                int pair = Array.BinarySearch(pairs, levelRangeByTerm[t][l], levelRangeByTerm[t][l + 1] - levelRangeByTerm[t][l], key);
+                positions[i] = termStartInPattern[t][l] + (pair - levelRangeByTerm[t][l]) * k;
+            }
+            rowPosition[t] = positions;
+        }
+        return (start, rows, rowPosition);
+    }
+}

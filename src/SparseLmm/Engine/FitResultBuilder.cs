@@ -1,0 +1,173 @@
+using SparseLmm.Design;
+using SparseLmm.Results;
+
+namespace SparseLmm.Engine;
+
+/// <summary>Assembles the immutable <see cref="MixedModelFit"/> from the solution at θ̂.</summary>
+internal static class FitResultBuilder
+{
+    /// <summary>Builds the result. <paramref name="terms"/> are ordered largest first, as θ is.</summary>
+    public static MixedModelFit Build(ModelDesign design, double[] response, IReadOnlyList<RandomEffectsDesign> terms,
+        CovarianceParameterization parameterization, double[] theta, ModeSolution solution, FitSummary summary)
+    {
+        int n = design.RowCount, p = design.FixedEffectCount;
+        double sigma = summary.Sigma, variance = sigma * sigma;
+        var covariance = Square(p, (a, b) => variance * solution.UnscaledFixedCovariance[a * p + b]);
+        var fixedEffects = design.FixedEffectNames
+            .Select((name, j) => new FixedEffect(name, solution.Beta[j], Math.Sqrt(covariance[j][j]))).ToList();
+
+        var factors = new double[terms.Count][];
+        var components = new List<VarianceComponent>();
+        var effects = new double[terms.Count][];
+        var conditionalSds = new double[terms.Count][];
+        for (int t = 0; t < terms.Count; t++)
+        {
+            int k = terms[t].ColumnCount;
+            factors[t] = new double[k * k];
+            parameterization.FillFactor(theta, t, factors[t]);
+            components.Add(Component(terms[t], factors[t], sigma));
+            (effects[t], conditionalSds[t]) = ScaleModes(terms[t], factors[t], solution.SphericalModes[t], solution.UnscaledConditionalCovariance[t], variance);
+        }
+
+        var fitted = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double value = 0;
+            for (int j = 0; j < p; j++) value += design.X[i * p + j] * solution.Beta[j];
+            fitted[i] = value;
+        }
+        var marginalResiduals = response.Select((y, i) => y - fitted[i]).ToArray();
+        for (int t = 0; t < terms.Count; t++)
+        {
+            var term = terms[t];
+            int k = term.ColumnCount;
+            for (int i = 0; i < n; i++)
+            {
+                int level = term.LevelOfRow[i];
+                for (int c = 0; c < k; c++) fitted[i] += term.Z[i * k + c] * effects[t][level * k + c];
+            }
+        }
+
+        return new MixedModelFit
+        {
+            Formula = design.Formula.Text,
+            ResponseName = design.Response.Label,
+            Method = summary.Method,
+            ObservationCount = n,
+            DroppedRowCount = design.DroppedRowCount,
+            GroupCounts = terms.GroupBy(t => t.GroupName).Select(g => new GroupCount(g.Key, g.First().LevelCount)).ToList(),
+            FixedEffects = fixedEffects,
+            FixedEffectsCovariance = covariance,
+            AliasedFixedEffects = design.AliasedFixedEffects,
+            Theta = theta,
+            Sigma = sigma,
+            VarianceComponents = components,
+            RandomEffects = GroupByFactor(terms, effects, conditionalSds),
+            LogLikelihood = summary.LogLikelihood,
+            DegreesOfFreedom = p + theta.Length + 1,
+            IsSingular = summary.Singular,
+            Converged = summary.Converged,
+            OptimizerMessage = summary.OptimizerMessage,
+            Notes = Notes(design, summary),
+            Timing = summary.Timing,
+            Response = response,
+            Fitted = fitted,
+            Residuals = response.Select((y, i) => y - fitted[i]).ToArray(),
+            MarginalResiduals = marginalResiduals,
+            IntraclassCorrelation = terms.Count == 1 && terms[0].ColumnCount == 1 && terms[0].TermNames[0] == "(Intercept)"
+                ? components[0].Variances[0] / (components[0].Variances[0] + variance)
+                : null,
+        };
+    }
+
+    private static VarianceComponent Component(RandomEffectsDesign term, double[] factor, double sigma)
+    {
+        int k = term.ColumnCount;
+        var covariance = Square(k, (a, b) =>
+        {
+            double value = 0;
+            for (int c = 0; c < k; c++) value += factor[a * k + c] * factor[b * k + c];
+            return value;
+        });
+        var sds = Enumerable.Range(0, k).Select(a => sigma * Math.Sqrt(covariance[a][a])).ToList();
+        var correlations = Square(k, (a, b) =>
+        {
+            if (a == b) return 1.0;
+            double scale = Math.Sqrt(covariance[a][a] * covariance[b][b]);
+            return scale > 0 ? covariance[a][b] / scale : 0.0;
+        });
+        return new VarianceComponent(term.GroupName, term.TermNames, sds, correlations);
+    }
+
+    /// <summary>b = T û per level, and Cov(b | y) = σ² T V T' per level, of which the diagonal's square roots are kept.</summary>
+    private static (double[] Effects, double[] ConditionalSds) ScaleModes(
+        RandomEffectsDesign term, double[] factor, double[] modes, double[] conditional, double variance)
+    {
+        int k = term.ColumnCount;
+        var effects = new double[term.Size];
+        var sds = new double[term.Size];
+        for (int level = 0; level < term.LevelCount; level++)
+        {
+            for (int a = 0; a < k; a++)
+            {
+                double value = 0;
+                for (int c = 0; c <= a; c++) value += factor[a * k + c] * modes[level * k + c];
+                effects[level * k + a] = value;
+
+                double conditionalVariance = 0;
+                for (int c = 0; c <= a; c++)
+                    for (int d = 0; d <= a; d++)
+                        conditionalVariance += factor[a * k + c] * conditional[level * k * k + c * k + d] * factor[a * k + d];
+                sds[level * k + a] = Math.Sqrt(Math.Max(0, variance * conditionalVariance));
+            }
+        }
+        return (effects, sds);
+    }
+
+    private static IReadOnlyDictionary<string, GroupRandomEffects> GroupByFactor(
+        IReadOnlyList<RandomEffectsDesign> terms, double[][] effects, double[][] conditionalSds)
+    {
+        var result = new Dictionary<string, GroupRandomEffects>(StringComparer.Ordinal);
+        foreach (var group in Enumerable.Range(0, terms.Count).GroupBy(t => terms[t].GroupName))
+        {
+            var members = group.ToList();
+            var levels = terms[members[0]].Levels;
+            var names = members.SelectMany(t => terms[t].TermNames).ToList();
+            var values = new List<IReadOnlyList<double>>();
+            var sds = new List<IReadOnlyList<double>>();
+            for (int level = 0; level < levels.Length; level++)
+            {
+                var rowValues = new List<double>();
+                var rowSds = new List<double>();
+                foreach (var t in members)
+                {
+                    int k = terms[t].ColumnCount;
+                    for (int c = 0; c < k; c++)
+                    {
+                        rowValues.Add(effects[t][level * k + c]);
+                        rowSds.Add(conditionalSds[t][level * k + c]);
+                    }
+                }
+                values.Add(rowValues);
+                sds.Add(rowSds);
+            }
+            result[group.Key] = new GroupRandomEffects(group.Key, levels, names, values, sds);
+        }
+        return result;
+    }
+
+    private static IReadOnlyList<string> Notes(ModelDesign design, FitSummary summary)
+    {
+        var notes = new List<string>();
+        if (design.DroppedRowCount > 0)
+            notes.Add($"{design.DroppedRowCount} rows dropped for missing values; {design.RowCount} used");
+        if (design.AliasedFixedEffects.Count > 0)
+            notes.Add($"fixed-effect model matrix is rank deficient so dropping {design.AliasedFixedEffects.Count} column{(design.AliasedFixedEffects.Count == 1 ? "" : "s")} / coefficient{(design.AliasedFixedEffects.Count == 1 ? "" : "s")}: {string.Join(", ", design.AliasedFixedEffects)}");
+        if (summary.Singular) notes.Add("boundary (singular) fit: see help('isSingular')");
+        if (!summary.Converged) notes.Add($"the optimiser did not converge: {summary.OptimizerMessage}");
+        return notes;
+    }
+
+    private static IReadOnlyList<IReadOnlyList<double>> Square(int size, Func<int, int, double> entry) =>
+        Enumerable.Range(0, size).Select(a => (IReadOnlyList<double>)Enumerable.Range(0, size).Select(b => entry(a, b)).ToArray()).ToList();
+}

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using SparseLmm.Design;
+using SparseLmm.Optimization;
+using SparseLmm.Results;
+
+namespace SparseLmm.Engine;
+
+/// <summary>Fits a linear mixed model to a design: one pass for the cross-products, BOBYQA over θ, then the solution.</summary>
+internal static class LinearMixedModelFitter
+{
+    // lme4's isSingular tolerance on the diagonal of T.
+    private const double SingularTolerance = 1e-4;
+
+    /// <summary>Fits by REML (<paramref name="reml"/> true) or ML.</summary>
+    public static MixedModelFit Fit(ModelDesign design, bool reml)
+    {
+        var clock = Stopwatch.StartNew();
+        if (design.Response is not NumericResponse response)
+            throw new InputException(
+                $"response '{design.Response.Label}' is text; a gaussian model needs a numeric response (use --family binomial for a two-level outcome)");
+        foreach (var term in design.RandomTerms)
+        {
+            if (term.LevelCount >= design.RowCount)
+                throw new InputException(
+                    $"grouping factor '{term.GroupName}' has {term.LevelCount} levels for {design.RowCount} observations; a linear mixed model needs fewer levels than observations, or its variance cannot be told apart from the residual");
+        }
+        if (reml && design.RowCount <= design.FixedEffectCount)
+            throw new InputException($"{design.RowCount} observations are too few for {design.FixedEffectCount} fixed effects under REML");
+
+        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount);
+        var products = new CrossProducts(layout);
+        products.Accumulate(design.X, response.Values, ReadOnlySpan<double>.Empty);
+        var deviance = new ProfiledDeviance(products, reml);
+        var parameterization = deviance.Parameterization;
+        var upper = Enumerable.Repeat(double.PositiveInfinity, parameterization.Length).ToArray();
+        var optimum = Bobyqa.Minimize(deviance.Evaluate, parameterization.Start(), parameterization.LowerBounds(), upper,
+            new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: 1e-7));
+        var theta = optimum.Minimizer;
+        double objective = deviance.Evaluate(theta);
+        var solution = ModeSolution.Compute(deviance, theta);
+        clock.Stop();
+
+        return FitResultBuilder.Build(design, response.Values, terms, parameterization, theta, solution, new FitSummary(
+            Method: reml ? EstimationMethod.Reml : EstimationMethod.MaximumLikelihood,
+            LogLikelihood: -objective / 2,
+            Sigma: Math.Sqrt(solution.PenalizedResidualSquares / (reml ? design.RowCount - design.FixedEffectCount : design.RowCount)),
+            Converged: optimum.Converged,
+            OptimizerMessage: optimum.Message,
+            Singular: Enumerable.Range(0, theta.Length).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance),
+            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations)));
+    }
+}

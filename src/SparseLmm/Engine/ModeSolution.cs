@@ -1,0 +1,189 @@
+namespace SparseLmm.Engine;
+
+/// <summary>What follows from the factor at the optimum θ̂: β̂, the spherical random effects û, the penalized residual
+/// sum of squares, the unscaled Cov(β̂) and the unscaled conditional covariances of û per level.</summary>
+internal sealed class ModeSolution
+{
+    private ModeSolution(double[] beta, double[][] sphericalModes, double penalizedResidualSquares,
+        double[] fixedCovariance, double[][] conditionalCovariance)
+    {
+        Beta = beta;
+        SphericalModes = sphericalModes;
+        PenalizedResidualSquares = penalizedResidualSquares;
+        UnscaledFixedCovariance = fixedCovariance;
+        UnscaledConditionalCovariance = conditionalCovariance;
+    }
+
+    /// <summary>β̂.</summary>
+    public double[] Beta { get; }
+
+    /// <summary>û per term (terms largest first), level by level, k entries per level.</summary>
+    public double[][] SphericalModes { get; }
+
+    /// <summary>r²(θ̂): the minimum penalized residual sum of squares.</summary>
+    public double PenalizedResidualSquares { get; }
+
+    /// <summary>(L_X L_X')⁻¹, row-major p×p: Cov(β̂) / σ².</summary>
+    public double[] UnscaledFixedCovariance { get; }
+
+    /// <summary>Per term, per level, the k×k block of (L_Z L_Z')⁻¹ (row-major): Cov(û | y) / σ².</summary>
+    public double[][] UnscaledConditionalCovariance { get; }
+
+    /// <summary>Factors at θ and solves. Throws when the system cannot be factored at θ.</summary>
+    public static ModeSolution Compute(ProfiledDeviance deviance, ReadOnlySpan<double> theta)
+    {
+        if (!deviance.FactorAt(theta))
+            throw new InvalidOperationException("the mixed-model system is not positive definite at the optimum");
+        var layout = deviance.Layout;
+        var factor = deviance.Factor;
+        int size = layout.RestSize, p = layout.FixedEffectCount, randomSize = layout.RestRandomSize;
+
+        // L' x = (last row of L): back-substitution over the rest gives the other terms' û and β̂.
+        var rest = new double[size - 1];
+        for (int i = 0; i < size - 1; i++) rest[i] = factor[(size - 1) * size + i];
+        for (int i = size - 2; i >= 0; i--)
+        {
+            double value = rest[i];
+            for (int j = i + 1; j < size - 1; j++) value -= factor[j * size + i] * rest[j];
+            rest[i] = value / factor[i * size + i];
+        }
+        double residual = factor[size * size - 1];
+        var beta = rest.AsSpan(randomSize, p).ToArray();
+
+        var inverseRandom = InvertLower(factor, size, randomSize);
+        var precisionInverse = GramOfLower(inverseRandom, randomSize);
+        var modes = new double[layout.Terms.Count][];
+        var conditional = new double[layout.Terms.Count][];
+        for (int t = 1; t < layout.Terms.Count; t++)
+        {
+            var term = layout.Terms[t];
+            int k = term.ColumnCount;
+            modes[t] = rest.AsSpan(layout.RestTermOffset[t], term.Size).ToArray();
+            conditional[t] = new double[term.LevelCount * k * k];
+            for (int level = 0; level < term.LevelCount; level++)
+            {
+                int offset = layout.RestTermOffset[t] + level * k;
+                for (int a = 0; a < k; a++)
+                    for (int b = 0; b < k; b++)
+                        conditional[t][level * k * k + a * k + b] = precisionInverse[(offset + a) * randomSize + offset + b];
+            }
+        }
+        (modes[0], conditional[0]) = SolveFirstTerm(deviance, rest, precisionInverse);
+
+        var fixedInverse = InvertLower(factor, size, randomSize + p, randomSize);
+        var fixedCovariance = GramOfLower(fixedInverse, p);
+        return new ModeSolution(beta, modes, residual * residual, fixedCovariance, conditional);
+    }
+
+    private static (double[] Modes, double[] Conditional) SolveFirstTerm(
+        ProfiledDeviance deviance, double[] rest, double[] precisionInverse)
+    {
+        var layout = deviance.Layout;
+        var first = layout.First;
+        int k1 = first.ColumnCount, randomSize = layout.RestRandomSize;
+        var modes = new double[first.Size];
+        var conditional = new double[first.LevelCount * k1 * k1];
+        var block = new double[k1 * k1];
+        var rows = new double[layout.MaxPatternLength * k1];
+        var inverseBlock = new double[k1 * k1];
+        var weighted = new double[layout.MaxPatternLength * k1];
+        for (int level = 0; level < first.LevelCount; level++)
+        {
+            deviance.FirstLevelRows(level, block, rows);
+            int start = layout.PatternStart[level], length = layout.PatternStart[level + 1] - start;
+            // û₁ = L₁₁⁻ᵀ (c − L₂₁' x_rest), c being the response row of L₂₁.
+            var mode = modes.AsSpan(level * k1, k1);
+            rows.AsSpan((length - 1) * k1, k1).CopyTo(mode);
+            for (int e = 0; e < length - 1; e++)
+            {
+                double x = rest[layout.PatternRow[start + e]];
+                for (int c = 0; c < k1; c++) mode[c] -= rows[e * k1 + c] * x;
+            }
+            SmallDense.SolveLowerTransposed(block, k1, mode);
+
+            // Cov(û₁ | y)/σ² = L₁₁⁻ᵀ L₁₁⁻¹ + Wᵀ P W with W = L₂₁ L₁₁⁻¹ over the other terms' rows, P = (L_zz L_zz')⁻¹.
+            for (int c = 0; c < k1 * k1; c++) inverseBlock[c] = 0;
+            for (int c = 0; c < k1; c++)
+            {
+                inverseBlock[c * k1 + c] = 1;
+                var column = new Span<double>(inverseBlock, 0, k1 * k1);
+                SolveColumn(block, k1, column, c);
+            }
+            int randomRows = 0;
+            while (randomRows < length && layout.PatternRow[start + randomRows] < randomSize) randomRows++;
+            for (int e = 0; e < randomRows; e++)
+                for (int c = 0; c < k1; c++)
+                {
+                    double value = 0;
+                    for (int d = 0; d < k1; d++) value += rows[e * k1 + d] * inverseBlock[d * k1 + c];
+                    weighted[e * k1 + c] = value;
+                }
+            var target = conditional.AsSpan(level * k1 * k1, k1 * k1);
+            for (int a = 0; a < k1; a++)
+                for (int b = 0; b < k1; b++)
+                {
+                    double value = 0;
+                    for (int d = 0; d < k1; d++) value += inverseBlock[d * k1 + a] * inverseBlock[d * k1 + b];
+                    for (int e = 0; e < randomRows; e++)
+                    {
+                        int row = layout.PatternRow[start + e];
+                        double inner = 0;
+                        for (int f = 0; f < randomRows; f++)
+                            inner += precisionInverse[row * randomSize + layout.PatternRow[start + f]] * weighted[f * k1 + b];
+                        value += weighted[e * k1 + a] * inner;
+                    }
+                    target[a * k1 + b] = value;
+                }
+        }
+        return (modes, conditional);
+    }
+
+    /// <summary>Column c of L⁻¹ for a small row-major lower L, stored into column c of <paramref name="inverse"/>.</summary>
+    private static void SolveColumn(ReadOnlySpan<double> l, int k, Span<double> inverse, int c)
+    {
+        for (int i = 0; i < k; i++)
+        {
+            double value = i == c ? 1.0 : 0.0;
+            for (int j = 0; j < i; j++) value -= l[i * k + j] * inverse[j * k + c];
+            inverse[i * k + c] = value / l[i * k + i];
+        }
+    }
+
+    /// <summary>The inverse of the lower-triangular block rows/columns [from, to) of a row-major matrix with leading
+    /// dimension <paramref name="stride"/>, returned dense row-major of order to − from.</summary>
+    private static double[] InvertLower(double[] matrix, int stride, int to, int from = 0)
+    {
+        int n = to - from;
+        var inverse = new double[n * n];
+        for (int column = 0; column < n; column++)
+        {
+            inverse[column * n + column] = 1.0 / matrix[(from + column) * stride + from + column];
+            for (int i = column + 1; i < n; i++)
+            {
+                double value = 0;
+                var row = matrix.AsSpan((from + i) * stride + from, i);
+                for (int j = column; j < i; j++) value -= row[j] * inverse[j * n + column];
+                inverse[i * n + column] = value / matrix[(from + i) * stride + from + i];
+            }
+        }
+        return inverse;
+    }
+
+    /// <summary>G'G for a lower-triangular G (row-major, order n): a sum of outer products of G's rows.</summary>
+    private static double[] GramOfLower(double[] lower, int n)
+    {
+        var gram = new double[n * n];
+        for (int row = 0; row < n; row++)
+        {
+            var values = lower.AsSpan(row * n, row + 1);
+            for (int a = 0; a <= row; a++)
+            {
+                double va = values[a];
+                if (va == 0) continue;
+                var target = gram.AsSpan(a * n, row + 1);
+                for (int b = 0; b <= row; b++) target[b] += va * values[b];
+            }
+        }
+        return gram;
+    }
+}

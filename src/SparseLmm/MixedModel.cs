@@ -1,0 +1,37 @@
+using SparseLmm.Data;
+using SparseLmm.Design;
+using SparseLmm.Engine;
+using SparseLmm.Formulas;
+using SparseLmm.Results;
+
+namespace SparseLmm;
+
+/// <summary>The front door: fit a mixed model from an lme4 formula and a table.</summary>
+/// <example><code>
+/// var fit = MixedModel.Fit("Reaction ~ 1 + Days + (1 + Days | Subject)", EmbeddedDatasets.Load("sleepstudy"));
+/// Console.WriteLine(fit.Summary());
+/// </code></example>
+public static class MixedModel
+{
+    /// <summary>Fits <paramref name="formula"/> to <paramref name="data"/>.</summary>
+    /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
+    public static MixedModelFit Fit(string formula, DataTable data, FitOptions? options = null)
+    {
+        options ??= FitOptions.Default;
+        var parsed = FormulaParser.Parse(formula);
+        foreach (var column in options.FactorColumns ?? [])
+            data = ColumnConversions.ToCategorical(data, column);
+        var design = ModelDesignBuilder.Build(parsed, data);
+        return LinearMixedModelFitter.Fit(design, options.Reml);
+    }
+
+    /// <summary>Fits <paramref name="formula"/> to a CSV/TSV file or an embedded data set named <paramref name="dataPathOrName"/>.</summary>
+    public static MixedModelFit Fit(string formula, string dataPathOrName, FitOptions? options = null) =>
+        Fit(formula, LoadData(dataPathOrName), options);
+
+    /// <summary>Reads a CSV/TSV file, or loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists.</summary>
+    public static DataTable LoadData(string dataPathOrName) =>
+        !File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)
+            ? table
+            : CsvReader.ReadFile(dataPathOrName);
+}

@@ -1,0 +1,101 @@
+namespace SparseLmm.Results;
+
+/// <summary>An immutable fitted mixed model: estimates, variance components, likelihood, random effects and residuals.</summary>
+public sealed record MixedModelFit
+{
+    /// <summary>The formula as given.</summary>
+    public required string Formula { get; init; }
+
+    /// <summary>The response's label (left-hand side of the formula).</summary>
+    public required string ResponseName { get; init; }
+
+    /// <summary>Family name: <c>gaussian</c>, <c>binomial</c>, <c>poisson</c>, <c>Gamma</c>.</summary>
+    public string Family { get; init; } = "gaussian";
+
+    /// <summary>Link name: <c>identity</c>, <c>logit</c>, ...</summary>
+    public string Link { get; init; } = "identity";
+
+    /// <summary>REML, ML, Laplace or adaptive Gauss–Hermite.</summary>
+    public required EstimationMethod Method { get; init; }
+
+    /// <summary>Quadrature nodes (1 for Laplace and for linear models).</summary>
+    public int QuadratureNodes { get; init; } = 1;
+
+    /// <summary>Number of rows used (nobs).</summary>
+    public required int ObservationCount { get; init; }
+
+    /// <summary>Rows dropped because a used column was empty or NA.</summary>
+    public required int DroppedRowCount { get; init; }
+
+    /// <summary>Levels of each grouping factor, in the order of <see cref="VarianceComponents"/>.</summary>
+    public required IReadOnlyList<GroupCount> GroupCounts { get; init; }
+
+    /// <summary>Fixed effects with standard errors.</summary>
+    public required IReadOnlyList<FixedEffect> FixedEffects { get; init; }
+
+    /// <summary>Cov(β̂), p×p.</summary>
+    public required IReadOnlyList<IReadOnlyList<double>> FixedEffectsCovariance { get; init; }
+
+    /// <summary>Fixed-effect columns dropped because X is rank deficient.</summary>
+    public IReadOnlyList<string> AliasedFixedEffects { get; init; } = [];
+
+    /// <summary>θ: the relative covariance factors' lower triangles, terms ordered by number of levels (as lme4).</summary>
+    public required IReadOnlyList<double> Theta { get; init; }
+
+    /// <summary>Residual standard deviation σ (or the dispersion's square root for Gamma); null for binomial and Poisson.</summary>
+    public double? Sigma { get; init; }
+
+    /// <summary>Random-effects covariance per term: SDs and correlations, terms ordered by number of levels.</summary>
+    public required IReadOnlyList<VarianceComponent> VarianceComponents { get; init; }
+
+    /// <summary>Conditional modes (BLUPs) per grouping factor, with conditional SDs.</summary>
+    public required IReadOnlyDictionary<string, GroupRandomEffects> RandomEffects { get; init; }
+
+    /// <summary>Log-likelihood (the REML log-likelihood for a REML fit).</summary>
+    public required double LogLikelihood { get; init; }
+
+    /// <summary>Number of estimated parameters (fixed effects, θ, and σ where estimated).</summary>
+    public required int DegreesOfFreedom { get; init; }
+
+    /// <summary>Akaike's information criterion, −2ℓ + 2 df.</summary>
+    public double Aic => -2 * LogLikelihood + 2 * DegreesOfFreedom;
+
+    /// <summary>Bayesian information criterion, −2ℓ + log(n) df.</summary>
+    public double Bic => -2 * LogLikelihood + Math.Log(ObservationCount) * DegreesOfFreedom;
+
+    /// <summary>−2 log-likelihood for an ML (or GLMM) fit; null for REML, as lme4 reports it.</summary>
+    public double? Deviance => Method == EstimationMethod.Reml ? null : -2 * LogLikelihood;
+
+    /// <summary>The REML criterion at the optimum; null for other methods.</summary>
+    public double? RemlCriterion => Method == EstimationMethod.Reml ? -2 * LogLikelihood : null;
+
+    /// <summary>True when some random-effects covariance is singular (a diagonal of T at or near 0), like lme4's isSingular.</summary>
+    public required bool IsSingular { get; init; }
+
+    /// <summary>True when the optimiser met its convergence criterion.</summary>
+    public required bool Converged { get; init; }
+
+    /// <summary>What the optimiser said when it stopped.</summary>
+    public string OptimizerMessage { get; init; } = "";
+
+    /// <summary>Notes for the user (rows dropped, columns aliased, singular fit, ...).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Fit time and objective evaluations.</summary>
+    public required FitTiming Timing { get; init; }
+
+    /// <summary>The response per row used.</summary>
+    public required IReadOnlyList<double> Response { get; init; }
+
+    /// <summary>Fitted values Xβ̂ + Zb̂ (on the response scale for a GLMM).</summary>
+    public required IReadOnlyList<double> Fitted { get; init; }
+
+    /// <summary>Conditional residuals y − (Xβ̂ + Zb̂).</summary>
+    public required IReadOnlyList<double> Residuals { get; init; }
+
+    /// <summary>Marginal residuals y − Xβ̂.</summary>
+    public required IReadOnlyList<double> MarginalResiduals { get; init; }
+
+    /// <summary>Intraclass correlation σ_b² / (σ_b² + σ²) for a model with a single random intercept; null otherwise.</summary>
+    public double? IntraclassCorrelation { get; init; }
+}

@@ -1,0 +1,13 @@
+namespace SparseLmm.Results;
+
+/// <summary>The estimated covariance of one random-effects term, as lme4's VarCorr shows it.</summary>
+/// <param name="Group">The grouping factor, e.g. <c>Subject</c>.</param>
+/// <param name="Terms">The term's columns, e.g. <c>(Intercept)</c>, <c>Days</c>.</param>
+/// <param name="StandardDeviations">Standard deviation of each column's random effect.</param>
+/// <param name="Correlations">Correlation matrix of the term's random effects (k×k, ones on the diagonal).</param>
+public sealed record VarianceComponent(
+    string Group, IReadOnlyList<string> Terms, IReadOnlyList<double> StandardDeviations, IReadOnlyList<IReadOnlyList<double>> Correlations)
+{
+    /// <summary>Variances (squared standard deviations).</summary>
+    public IReadOnlyList<double> Variances => StandardDeviations.Select(s => s * s).ToList();
+}
