@@ -1,0 +1,177 @@
+namespace SparseLmm.Numerics;
+
+/// <summary>
+/// Dense Cholesky factorisation A = L Lᵀ of a symmetric positive-definite matrix, triangular solves, inverse and
+/// log-determinant of the factor. This is the hot kernel of every objective evaluation of the mixed-model fit.
+/// </summary>
+/// <remarks>
+/// <para><b>Storage.</b> A matrix of order n is a square <b>row-major</b> array of n × n doubles (leading dimension n;
+/// element (i, j) at index <c>i * n + j</c>). Only the <b>lower triangle</b> (j ≤ i) is used: it holds A on entry and L on
+/// exit. The strict upper triangle is <b>never read nor written</b> by any method here, so it may hold garbage, or
+/// anything the caller wants to keep (for instance a copy of A: row-major lower is the same memory as column-major
+/// upper). Equivalently, in column-major terms the arrays hold the upper triangle U = Lᵀ with A = Uᵀ U.</para>
+/// <para><b>Why row-major lower.</b> Row i of L is contiguous, so the row-oriented unblocked factorisation used for small
+/// orders and diagonal blocks runs on contiguous inner products, the forward solve is a sequence of contiguous dot
+/// products, and in the blocked algorithm the trailing update A22 −= L21 L21ᵀ writes rows of A22, which are contiguous:
+/// the SIMD micro-kernel keeps an 8-row × 24-column block of A22 in 24 AVX-512 registers and writes each of its rows with
+/// three full-width vector read-modify-writes.</para>
+/// <para><b>Algorithm.</b> n ≤ <see cref="UnblockedMaxOrder"/>: unblocked row-by-row (dot-product) Cholesky, no
+/// allocation, no threads. Larger n: blocked right-looking Cholesky. For each diagonal block (128 wide for large n, 32
+/// for n ≤ 128): factor it recursively; pack the panel below it into 8-row panels, solve it against the diagonal block in
+/// packed form (TRSM) and write it back; then subtract the packed panel's outer product from the lower triangle of the
+/// trailing matrix (SYRK) with the register-blocked FMA micro-kernel. The two phases of each step are split across
+/// threads (the caller plus thread-pool helpers, see <see cref="DenseCholeskyWorkspace.MaxDegreeOfParallelism"/>)
+/// when the trailing matrix has order ≥ <see cref="ParallelMinTrailing"/>.</para>
+/// <para><b>Allocation.</b> <see cref="Factor(Span{double}, int, DenseCholeskyWorkspace)"/> allocates nothing once its
+/// workspace has grown to the order; <see cref="Factor(Span{double}, int)"/> uses a per-thread workspace and likewise
+/// allocates only the first time a thread factors a larger order than before.</para>
+/// </remarks>
+internal static unsafe class DenseCholesky
+{
+    /// <summary>Orders up to this use the unblocked kernel directly.</summary>
+    public const int UnblockedMaxOrder = 32;
+
+    /// <summary>Block size for orders ≤ <see cref="LargeBlockSize"/> (and for the diagonal blocks of larger ones).</summary>
+    public const int SmallBlockSize = 32;
+
+    /// <summary>Block size (= inner dimension of the micro-kernel's update) for orders &gt; 128.</summary>
+    public const int LargeBlockSize = 128;
+
+    /// <summary>Trailing-matrix order from which an update step is split across threads.</summary>
+    public const int ParallelMinTrailing = 256;
+
+    /// <summary>
+    /// In-place lower Cholesky factorisation: on success the lower triangle of <paramref name="a"/> holds L with
+    /// A = L Lᵀ. Uses the calling thread's default workspace (allocation-free once it has grown to the order).
+    /// </summary>
+    /// <param name="a">Row-major n × n array; its lower triangle holds A (the upper triangle is ignored).</param>
+    /// <param name="n">Order of the matrix.</param>
+    /// <returns>False (without throwing) when a pivot is not a finite positive number, i.e. A is not (numerically)
+    /// positive definite or contains NaN/∞; the content of <paramref name="a"/> is then unspecified.</returns>
+    public static bool Factor(Span<double> a, int n)
+    {
+        CheckSquare(a.Length, n);
+        if (n <= UnblockedMaxOrder)
+        {
+            fixed (double* p = a)
+            {
+                double* inv = stackalloc double[Math.Max(n, 1)];
+                return DenseKernels.FactorUnblocked(p, n, n, inv);
+            }
+        }
+        return Factor(a, n, DenseCholeskyWorkspace.ForCurrentThread);
+    }
+
+    /// <summary>As <see cref="Factor(Span{double}, int)"/>, with an explicit reusable workspace (which also sets the
+    /// degree of parallelism).</summary>
+    /// <param name="a">Row-major n × n array; its lower triangle holds A (the upper triangle is ignored).</param>
+    /// <param name="n">Order of the matrix.</param>
+    /// <param name="workspace">Scratch memory and thread state; not to be shared by concurrent calls.</param>
+    /// <returns>False when a pivot is not a finite positive number.</returns>
+    public static bool Factor(Span<double> a, int n, DenseCholeskyWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        CheckSquare(a.Length, n);
+        if (n == 0) return true;
+        workspace.EnsureCapacity(n);
+        fixed (double* p = a) return workspace.FactorLevel(p, n, n, 0);
+    }
+
+    /// <summary>2 Σ log L_ii over <paramref name="from"/> ≤ i &lt; <paramref name="to"/>: the log-determinant of the
+    /// corresponding diagonal block of L Lᵀ when [from, to) starts at 0 (for example log|L_Z|² and log|L_X|² of a
+    /// factor whose leading block belongs to Z and trailing block to X).</summary>
+    /// <param name="l">Row-major n × n factor (lower triangle used).</param>
+    /// <param name="n">Order.</param>
+    /// <param name="from">First diagonal index (inclusive).</param>
+    /// <param name="to">Last diagonal index (exclusive).</param>
+    public static double LogDeterminantOfFactor(ReadOnlySpan<double> l, int n, int from, int to)
+    {
+        CheckSquare(l.Length, n);
+        if ((uint)from > (uint)n || to < from || to > n) throw new ArgumentOutOfRangeException(nameof(from), $"Need 0 ≤ from ≤ to ≤ n; got from = {from}, to = {to}, n = {n}.");
+        double s0 = 0.0, s1 = 0.0;
+        int i = from;
+        for (; i + 1 < to; i += 2)
+        {
+            s0 += Math.Log(l[i * n + i]);
+            s1 += Math.Log(l[(i + 1) * n + i + 1]);
+        }
+        if (i < to) s0 += Math.Log(l[i * n + i]);
+        return 2.0 * (s0 + s1);
+    }
+
+    /// <summary>Solves L x = b in place (forward substitution): on entry <paramref name="x"/> holds b.</summary>
+    /// <param name="l">Row-major n × n lower-triangular factor.</param>
+    /// <param name="n">Order.</param>
+    /// <param name="x">Right-hand side of length ≥ n (only the first n entries are used), overwritten by the solution.</param>
+    public static void SolveLower(ReadOnlySpan<double> l, int n, Span<double> x)
+    {
+        CheckSquare(l.Length, n);
+        if (x.Length < n) throw new ArgumentException($"Vector length {x.Length} < order {n}.", nameof(x));
+        fixed (double* pl = l)
+        fixed (double* px = x)
+        {
+            double* li = pl;
+            for (int i = 0; i < n; i++, li += n)
+                px[i] = (px[i] - DenseKernels.Dot(li, px, i)) / li[i];
+        }
+    }
+
+    /// <summary>Solves Lᵀ x = b in place (back substitution): on entry <paramref name="x"/> holds b.</summary>
+    /// <param name="l">Row-major n × n lower-triangular factor.</param>
+    /// <param name="n">Order.</param>
+    /// <param name="x">Right-hand side of length ≥ n, overwritten by the solution.</param>
+    public static void SolveLowerTransposed(ReadOnlySpan<double> l, int n, Span<double> x)
+    {
+        CheckSquare(l.Length, n);
+        if (x.Length < n) throw new ArgumentException($"Vector length {x.Length} < order {n}.", nameof(x));
+        fixed (double* pl = l)
+        fixed (double* px = x)
+        {
+            // Column i of Lᵀ is row i of L (contiguous): x_i = b_i / L_ii, then b[0..i) -= x_i L[i, 0..i).
+            for (int i = n - 1; i >= 0; i--)
+            {
+                double* li = pl + (nint)i * n;
+                double xi = px[i] / li[i];
+                px[i] = xi;
+                DenseKernels.Axpy(px, li, -xi, i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces the lower-triangular factor L (lower triangle of <paramref name="l"/>) by its inverse L⁻¹, in place,
+    /// without allocating. Row i of L⁻¹ is computed from row i of L and the already inverted rows above it
+    /// (M_ij = −(1/L_ii) Σ_{j ≤ k &lt; i} L_ik M_kj), so each row is overwritten as it is consumed. O(n³/6) FMAs.
+    /// The strict upper triangle is not touched.
+    /// </summary>
+    /// <param name="l">Row-major n × n lower-triangular matrix with a non-zero diagonal.</param>
+    /// <param name="n">Order.</param>
+    public static void InvertLower(Span<double> l, int n)
+    {
+        CheckSquare(l.Length, n);
+        fixed (double* pl = l)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                double* li = pl + (nint)i * n;
+                double invDiag = 1.0 / li[i];
+                // Positions [0, k) of row i hold partial sums Σ L_ik' M_k'j, positions [k, i) still hold L_ik'.
+                double* mk = pl;
+                for (int k = 0; k < i; k++, mk += n)
+                {
+                    double t = li[k];
+                    DenseKernels.Axpy(li, mk, t, k);
+                    li[k] = t * mk[k];
+                }
+                for (int j = 0; j < i; j++) li[j] *= -invDiag;
+                li[i] = invDiag;
+            }
+        }
+    }
+
+    private static void CheckSquare(int length, int n)
+    {
+        if (n < 0) throw new ArgumentOutOfRangeException(nameof(n), n, "Order must be non-negative.");
+        if (length < (long)n * n) throw new ArgumentException($"Array of length {length} is too short for an n × n matrix with n = {n}.");
+    }
+}
