@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SparseLmm.Numerics;
 
 /// <summary>
@@ -28,8 +30,15 @@ namespace SparseLmm.Numerics;
 /// </remarks>
 internal static unsafe class DenseCholesky
 {
-    /// <summary>Orders up to this use the unblocked kernel directly.</summary>
+    /// <summary>Orders up to this are factored without blocking on the AVX-512 path (left-looking kernel on 8-row
+    /// panels); also the size of the diagonal blocks there.</summary>
+    public const int UnblockedMaxOrder512 = 128;
+
+    /// <summary>Orders up to this are factored without blocking on the other paths (row-by-row dot-product kernel).</summary>
     public const int UnblockedMaxOrder = 32;
+
+    /// <summary>Largest order factored without blocking for code path <paramref name="isa"/>.</summary>
+    internal static int UnblockedMaxFor(DenseIsa isa) => isa == DenseIsa.Avx512 ? UnblockedMaxOrder512 : UnblockedMaxOrder;
 
     /// <summary>Block size for orders ≤ <see cref="LargeBlockSize"/> (and for the diagonal blocks of larger ones).</summary>
     public const int SmallBlockSize = 32;
@@ -51,12 +60,12 @@ internal static unsafe class DenseCholesky
     public static bool Factor(Span<double> a, int n)
     {
         CheckSquare(a.Length, n);
-        if (n <= UnblockedMaxOrder)
+        if (n <= UnblockedMaxFor(DenseKernels.BestIsa))
         {
             fixed (double* p = a)
             {
                 double* inv = stackalloc double[Math.Max(n, 1)];
-                return DenseKernels.FactorUnblocked(p, n, n, inv);
+                return DenseKernels.FactorSmall(p, n, n, inv, DenseKernels.BestIsa);
             }
         }
         return Factor(a, n, DenseCholeskyWorkspace.ForCurrentThread);
@@ -103,6 +112,7 @@ internal static unsafe class DenseCholesky
     /// <param name="l">Row-major n × n lower-triangular factor.</param>
     /// <param name="n">Order.</param>
     /// <param name="x">Right-hand side of length ≥ n (only the first n entries are used), overwritten by the solution.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SolveLower(ReadOnlySpan<double> l, int n, Span<double> x)
     {
         CheckSquare(l.Length, n);
@@ -120,6 +130,7 @@ internal static unsafe class DenseCholesky
     /// <param name="l">Row-major n × n lower-triangular factor.</param>
     /// <param name="n">Order.</param>
     /// <param name="x">Right-hand side of length ≥ n, overwritten by the solution.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SolveLowerTransposed(ReadOnlySpan<double> l, int n, Span<double> x)
     {
         CheckSquare(l.Length, n);
@@ -146,6 +157,7 @@ internal static unsafe class DenseCholesky
     /// </summary>
     /// <param name="l">Row-major n × n lower-triangular matrix with a non-zero diagonal.</param>
     /// <param name="n">Order.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void InvertLower(Span<double> l, int n)
     {
         CheckSquare(l.Length, n);

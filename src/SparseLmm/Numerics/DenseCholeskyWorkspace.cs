@@ -49,7 +49,12 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
     private int _maxDegree;
 
     /// <summary>Code path used by the blocked kernels (tests force the slower ones to check them).</summary>
-    internal DenseIsa Isa { get; set; } = DenseKernels.BestIsa;
+    internal DenseIsa Isa
+    {
+        get => _isa;
+        set { _isa = value; UnblockedMaxOrder = DenseCholesky.UnblockedMaxFor(value); }
+    }
+    private DenseIsa _isa = DenseKernels.BestIsa;
 
     /// <summary>Block size of the outermost level for large orders (tuning knob; default
     /// <see cref="DenseCholesky.LargeBlockSize"/>).</summary>
@@ -59,6 +64,22 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
         set { _largeBlockSize = Math.Max(8, value); _capacity = -1; }
     }
     private int _largeBlockSize = DenseCholesky.LargeBlockSize;
+
+    /// <summary>Orders up to this are factored without blocking (tuning knob).</summary>
+    internal int UnblockedMaxOrder
+    {
+        get => _unblockedMax;
+        set { _unblockedMax = Math.Clamp(value, 1, 256); _capacity = -1; }
+    }
+    private int _unblockedMax = DenseCholesky.UnblockedMaxFor(DenseKernels.BestIsa);
+
+    /// <summary>Block size for orders ≤ <see cref="DenseCholesky.LargeBlockSize"/> (tuning knob).</summary>
+    internal int SmallBlockSize
+    {
+        get => _smallBlockSize;
+        set { _smallBlockSize = Math.Max(8, value); _capacity = -1; }
+    }
+    private int _smallBlockSize = DenseCholesky.SmallBlockSize;
 
     /// <summary>Trailing-block order from which an update step is split across threads.</summary>
     internal int ParallelMinTrailing { get; set; } = DenseCholesky.ParallelMinTrailing;
@@ -71,7 +92,7 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
     {
         if (n <= _capacity) return;
         int order = n;
-        for (int level = 0; level < MaxLevels && order > DenseCholesky.UnblockedMaxOrder; level++)
+        for (int level = 0; level < MaxLevels && order > UnblockedMaxOrder; level++)
         {
             int nb = BlockSize(order, level);
             int b = Math.Min(nb, order);
@@ -84,17 +105,19 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
     /// <summary>Block size used at <paramref name="level"/> of the recursion for a block of order <paramref name="order"/>.</summary>
     internal int BlockSize(int order, int level)
     {
-        if (order <= DenseCholesky.LargeBlockSize) return DenseCholesky.SmallBlockSize;
-        return level == 0 ? _largeBlockSize : DenseCholesky.LargeBlockSize;
+        int nb = order <= DenseCholesky.LargeBlockSize ? _smallBlockSize
+            : level == 0 ? _largeBlockSize : DenseCholesky.LargeBlockSize;
+        return nb < order ? nb : (order + 1) / 2; // always split, or the recursion would not progress
     }
 
     /// <summary>Blocked right-looking factorisation of the order-<paramref name="n"/> block at <paramref name="a"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool FactorLevel(double* a, nint lda, int n, int level)
     {
-        if (n <= DenseCholesky.UnblockedMaxOrder)
+        if (n <= UnblockedMaxOrder)
         {
             double* inv = stackalloc double[n];
-            return DenseKernels.FactorUnblocked(a, lda, n, inv);
+            return DenseKernels.FactorSmall(a, lda, n, inv, Isa);
         }
         if (level >= MaxLevels) throw new InvalidOperationException("Dense Cholesky recursion too deep."); // unreachable
 

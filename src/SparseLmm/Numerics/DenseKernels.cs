@@ -97,6 +97,7 @@ internal static unsafe class DenseKernels
     /// product runs over two contiguous row prefixes). <paramref name="invDiag"/> (length ≥ n) receives 1 / L_ii.
     /// Returns false at the first pivot that is not a finite positive number.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool FactorUnblocked(double* a, nint lda, int n, double* invDiag)
     {
         for (int i = 0; i < n; i++)
@@ -112,6 +113,162 @@ internal static unsafe class DenseKernels
             invDiag[i] = 1.0 / l;
         }
         return true;
+    }
+
+    /// <summary>Factors a small matrix or diagonal block (order ≤ a few hundred: uses stack scratch) with the best
+    /// kernel for <paramref name="isa"/>. Same contract as <see cref="FactorUnblocked"/>.</summary>
+    public static bool FactorSmall(double* a, nint lda, int n, double* invDiag, DenseIsa isa)
+    {
+        if (isa == DenseIsa.Avx512 && n > PanelRows)
+        {
+            double* scratch = stackalloc double[SmallScratchDoubles(n)];
+            return FactorSmall512(a, lda, n, invDiag, scratch);
+        }
+        return FactorUnblocked(a, lda, n, invDiag);
+    }
+
+    /// <summary>Doubles of scratch that <see cref="FactorSmall512"/> needs for order <paramref name="n"/>
+    /// (8 per column, plus room for 64-byte alignment).</summary>
+    public static int SmallScratchDoubles(int n) => PanelRows * Math.Max(n, 1) + PanelRows;
+
+    /// <summary>
+    /// AVX-512 left-looking factorisation by 8-row panels, for small orders and diagonal blocks. For each panel of 8
+    /// rows: gather the part left of the diagonal into <paramref name="scratch"/> transposed (one 8-vector per column),
+    /// forward-substitute it against the finished rows above — 8 rows at once, no horizontal sums, four columns per pass
+    /// for instruction-level parallelism — scatter it back, subtract its Gram matrix from the 8 × 8 diagonal block and
+    /// factor that block with the scalar kernel. Same contract as <see cref="FactorUnblocked"/>;
+    /// <paramref name="scratch"/> must hold <see cref="SmallScratchDoubles"/>(n) doubles (any alignment).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool FactorSmall512(double* a, nint lda, int n, double* invDiag, double* scratch)
+    {
+        double* t = (double*)(((nint)scratch + 63) & ~(nint)63);
+        double* buf = stackalloc double[PanelRows * PanelRows];
+        for (int i0 = 0; i0 < n; i0 += PanelRows)
+        {
+            int rows = Math.Min(PanelRows, n - i0);
+            double* ai0 = a + i0 * lda;
+            if (i0 > 0)
+            {
+                // 1. Gather rows i0 … i0+7, columns 0 … i0−1, transposed (zeros for missing rows).
+                if (rows == PanelRows)
+                {
+                    int p = 0;
+                    for (; p <= i0 - 8; p += 8) Transpose8x8(ai0 + p, lda, t + p * PanelRows);
+                }
+                else
+                {
+                    for (int p = 0; p < i0; p++)
+                    {
+                        double* tp = t + p * PanelRows;
+                        for (int r = 0; r < PanelRows; r++) tp[r] = r < rows ? ai0[r * lda + p] : 0.0;
+                    }
+                }
+
+                // 2. Forward substitution against L[0:i0, 0:i0].
+                SolvePanel512(t, a, lda, invDiag, i0);
+
+                // 3. Scatter back.
+                if (rows == PanelRows)
+                {
+                    for (int p = 0; p <= i0 - 8; p += 8) Transpose8x8(t + p * PanelRows, PanelRows, ai0 + p, lda);
+                }
+                else
+                {
+                    for (int p = 0; p < i0; p++)
+                    {
+                        double* tp = t + p * PanelRows;
+                        for (int r = 0; r < rows; r++) ai0[r * lda + p] = tp[r];
+                    }
+                }
+
+                // 4. Diagonal block −= T Tᵀ: column c of the Gram matrix is Σ_p T[p] · T[p][c].
+                Vector512<double> g0 = Vector512<double>.Zero, g1 = g0, g2 = g0, g3 = g0, g4 = g0, g5 = g0, g6 = g0, g7 = g0;
+                double* tq = t;
+                for (int p = 0; p < i0; p++, tq += PanelRows)
+                {
+                    Vector512<double> v = Vector512.Load(tq);
+                    g0 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(tq[0]), g0);
+                    g1 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(tq[1]), g1);
+                    g2 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(tq[2]), g2);
+                    g3 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(tq[3]), g3);
+                    g4 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(tq[4]), g4);
+                    g5 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(tq[5]), g5);
+                    g6 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(tq[6]), g6);
+                    g7 = Avx512F.FusedMultiplyAdd(v, Vector512.Create(tq[7]), g7);
+                }
+                Vector512.Store(g0, buf); Vector512.Store(g1, buf + 8); Vector512.Store(g2, buf + 16); Vector512.Store(g3, buf + 24);
+                Vector512.Store(g4, buf + 32); Vector512.Store(g5, buf + 40); Vector512.Store(g6, buf + 48); Vector512.Store(g7, buf + 56);
+                for (int r = 0; r < rows; r++)
+                {
+                    double* ar = ai0 + r * lda + i0;
+                    for (int c = 0; c <= r; c++) ar[c] -= buf[c * PanelRows + r];
+                }
+            }
+
+            // 5. Factor the diagonal block (its left part has been subtracted already).
+            if (!FactorUnblocked(ai0 + i0, lda, rows, invDiag + i0)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Solves X L11ᵀ = X in place for one packed panel <paramref name="t"/> (8 rows, p-major) against the
+    /// order-<paramref name="b"/> lower factor <paramref name="l"/>; 8 columns per pass (8 independent FMA chains).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SolvePanel512(double* t, double* l, nint ldl, double* inv, int b)
+    {
+        int p0 = 0;
+        for (; p0 <= b - 4; p0 += 4)
+        {
+            double* l0 = l + p0 * ldl, l1 = l0 + ldl, l2 = l1 + ldl, l3 = l2 + ldl;
+            double* tp = t + p0 * PanelRows;
+            Vector512<double> x0 = Vector512.Load(tp), x1 = Vector512.Load(tp + 8), x2 = Vector512.Load(tp + 16), x3 = Vector512.Load(tp + 24);
+            Vector512<double> y0 = Vector512<double>.Zero, y1 = y0, y2 = y0, y3 = y0;
+            double* tq = t;
+            int q = 0;
+            for (; q <= p0 - 2; q += 2, tq += 2 * PanelRows)
+            {
+                Vector512<double> v = Vector512.Load(tq), w = Vector512.Load(tq + 8);
+                x0 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l0[q]), v, x0);
+                x1 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l1[q]), v, x1);
+                x2 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l2[q]), v, x2);
+                x3 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l3[q]), v, x3);
+                y0 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l0[q + 1]), w, y0);
+                y1 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l1[q + 1]), w, y1);
+                y2 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l2[q + 1]), w, y2);
+                y3 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l3[q + 1]), w, y3);
+            }
+            if (q < p0)
+            {
+                Vector512<double> v = Vector512.Load(tq);
+                x0 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l0[q]), v, x0);
+                x1 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l1[q]), v, x1);
+                x2 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l2[q]), v, x2);
+                x3 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l3[q]), v, x3);
+            }
+            x0 += y0; x1 += y1; x2 += y2; x3 += y3;
+            x0 *= Vector512.Create(inv[p0]);
+            x1 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l1[p0]), x0, x1);
+            x1 *= Vector512.Create(inv[p0 + 1]);
+            x2 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l2[p0]), x0, x2);
+            x2 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l2[p0 + 1]), x1, x2);
+            x2 *= Vector512.Create(inv[p0 + 2]);
+            x3 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l3[p0]), x0, x3);
+            x3 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l3[p0 + 1]), x1, x3);
+            x3 = Avx512F.FusedMultiplyAddNegated(Vector512.Create(l3[p0 + 2]), x2, x3);
+            x3 *= Vector512.Create(inv[p0 + 3]);
+            Vector512.Store(x0, tp); Vector512.Store(x1, tp + 8); Vector512.Store(x2, tp + 16); Vector512.Store(x3, tp + 24);
+        }
+        for (; p0 < b; p0++)
+        {
+            double* lp = l + p0 * ldl;
+            double* tp = t + p0 * PanelRows;
+            Vector512<double> x = Vector512.Load(tp);
+            double* tq = t;
+            for (int q = 0; q < p0; q++, tq += PanelRows)
+                x = Avx512F.FusedMultiplyAddNegated(Vector512.Create(lp[q]), Vector512.Load(tq), x);
+            Vector512.Store(x * Vector512.Create(inv[p0]), tp);
+        }
     }
 
     /// <summary>Σ x[i] y[i] over i &lt; len.</summary>
@@ -180,6 +337,7 @@ internal static unsafe class DenseKernels
     /// For panel groups [<paramref name="group0"/>, <paramref name="group1"/>): packs the rows of A21, solves them
     /// against L11 in packed form and writes the solved rows (L21) back into the matrix. Groups are independent.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackSolveGroups(in DenseStep s, int group0, int group1)
     {
         int b = s.B;
@@ -201,6 +359,7 @@ internal static unsafe class DenseKernels
 
     /// <summary>Copies rows 8·g0 … 8·(g0+count)−1 of the m × b block <paramref name="src"/> into packed panels at
     /// <paramref name="dst"/> (the first of the panels), writing zeros for rows ≥ m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Pack(double* src, nint lda, int m, int b, double* dst, int g0, int count)
     {
         nint stride = (nint)b * PanelRows;
@@ -238,6 +397,7 @@ internal static unsafe class DenseKernels
     }
 
     /// <summary>Inverse of <see cref="Pack"/> for the rows &lt; m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Unpack(double* src, double* dst, nint lda, int m, int b, int g0, int count)
     {
         nint stride = (nint)b * PanelRows;
@@ -303,6 +463,7 @@ internal static unsafe class DenseKernels
 
     /// <summary>Solves X L11ᵀ = X in place for the 24 packed rows of 3 consecutive panels (AVX-512): left-looking,
     /// 4 columns p at a time, so each loaded X column feeds 12 FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SolveGroup512(double* x0, nint stride, double* l, nint ldl, double* inv, int b)
     {
         double* x1 = x0 + stride, x2 = x1 + stride;
@@ -394,6 +555,7 @@ internal static unsafe class DenseKernels
     }
 
     /// <summary>256-bit version of <see cref="SolveGroup512"/>: one panel at a time, 4 columns p at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SolveGroup256(double* x0, nint stride, double* l, nint ldl, double* inv, int b)
     {
         for (int g = 0; g < PanelsPerGroup; g++)
@@ -465,6 +627,7 @@ internal static unsafe class DenseKernels
     }
 
     /// <summary>Scalar version of <see cref="SolveGroup512"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SolveGroupScalar(double* x0, nint stride, double* l, nint ldl, double* inv, int b)
     {
         for (int g = 0; g < PanelsPerGroup; g++)
@@ -493,6 +656,7 @@ internal static unsafe class DenseKernels
     /// packed L21: A22[i, j] −= Σ_p L21[i, p] L21[j, p] for j ≤ i. Entries above the diagonal are neither read nor
     /// written. Row panels are independent. The packed panels of all rows ≤ the last row must be ready.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SyrkRowPanels(in DenseStep s, int panel0, int panel1)
     {
         double* buf = stackalloc double[PanelRows * TileCols];
@@ -538,6 +702,7 @@ internal static unsafe class DenseKernels
     /// panels starting at <paramref name="pb"/> (panel stride <paramref name="stride"/>), accumulated over
     /// <paramref name="kc"/> columns in 24 zmm registers, then subtracted from C.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile512(double* pa, double* pb, nint stride, int kc, double* c, nint ldc, int rowsValid, int diagBase, double* buf)
     {
         bool full = rowsValid == PanelRows && diagBase >= TileCols - 1;
@@ -610,6 +775,7 @@ internal static unsafe class DenseKernels
     /// <summary>Subtracts the 8 × 24 block <paramref name="buf"/> (row stride 24) from C, only for rows &lt;
     /// <paramref name="rowsValid"/> and, in row r, only for the first <paramref name="diagBase"/> + r + 1 columns
     /// (the part on or below the diagonal).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteBack(double* buf, double* c, nint ldc, int rowsValid, int diagBase)
     {
         for (int r = 0; r < rowsValid; r++)
@@ -635,6 +801,7 @@ internal static unsafe class DenseKernels
 
     /// <summary>256-bit micro-kernel: fills <paramref name="buf"/> (8 × 24, row stride 24) with the products, as six
     /// 4 × 8 sub-tiles of 8 ymm accumulators each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile256(double* pa, double* pb, nint stride, int kc, double* buf)
     {
         for (int g = 0; g < PanelsPerGroup; g++)
@@ -668,6 +835,7 @@ internal static unsafe class DenseKernels
     }
 
     /// <summary>Scalar micro-kernel: fills <paramref name="buf"/> (8 × 24, row stride 24) with the products.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void TileScalar(double* pa, double* pb, nint stride, int kc, double* buf)
     {
         for (int i = 0; i < PanelRows * TileCols; i++) buf[i] = 0.0;

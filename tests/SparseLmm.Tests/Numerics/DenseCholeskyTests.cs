@@ -48,6 +48,8 @@ public class DenseCholeskyTests
         return l;
     }
 
+    private static IEnumerable<DenseIsa> SupportedIsas() => Enum.GetValues<DenseIsa>().Where(DenseKernels.IsSupported);
+
     public static IEnumerable<object[]> SizeIsaThreads()
     {
         foreach (int n in Sizes)
@@ -112,12 +114,18 @@ public class DenseCholeskyTests
     internal void Factor_with_other_block_sizes_matches_reference(int n)
     {
         double[] a = RandomSpd(n, seed: 7 * n);
-        foreach (int nb in new[] { 8, 20, 37, 64, 200, 256 })
+        foreach (DenseIsa isa in SupportedIsas())
         {
-            double[] l = (double[])a.Clone();
-            var ws = new DenseCholeskyWorkspace(n, 2) { LargeBlockSize = nb, ParallelMinTrailing = 1 };
-            Assert.True(DenseCholesky.Factor(l, n, ws));
-            AssertMatchesReference(a, l, n);
+            foreach (int nb in new[] { 8, 20, 37, 64, 200, 256 })
+            {
+                foreach (int unblocked in new[] { 8, 21, 128 })
+                {
+                    double[] l = (double[])a.Clone();
+                    var ws = new DenseCholeskyWorkspace(n, 2) { Isa = isa, LargeBlockSize = nb, UnblockedMaxOrder = unblocked, ParallelMinTrailing = 1 };
+                    Assert.True(DenseCholesky.Factor(l, n, ws));
+                    AssertMatchesReference(a, l, n);
+                }
+            }
         }
     }
 
@@ -191,10 +199,13 @@ public class DenseCholeskyTests
             case "inf-offdiagonal": a[(n - 1) * n] = double.PositiveInfinity; break;
             case "zero": Array.Clear(a); break;
         }
-        foreach (int threads in new[] { 1, 2 })
+        foreach (DenseIsa isa in SupportedIsas())
         {
-            var ws = new DenseCholeskyWorkspace(n, threads) { ParallelMinTrailing = 1 };
-            Assert.False(DenseCholesky.Factor((double[])a.Clone(), n, ws));
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var ws = new DenseCholeskyWorkspace(n, threads) { Isa = isa, ParallelMinTrailing = 1 };
+                Assert.False(DenseCholesky.Factor((double[])a.Clone(), n, ws), $"{isa}, {threads} thread(s)");
+            }
         }
         Assert.False(DenseCholesky.Factor((double[])a.Clone(), n));
     }
