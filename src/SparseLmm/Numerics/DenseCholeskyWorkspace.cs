@@ -12,8 +12,9 @@ namespace SparseLmm.Numerics;
 /// resources (its buffers live on the pinned object heap), so it needs no disposal.</remarks>
 internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
 {
-    /// <summary>Most levels of recursive blocking (e.g. order n → blocks of 256 → 128 → 32 → unblocked).</summary>
-    private const int MaxLevels = 4;
+    /// <summary>Most levels of recursive blocking (each level at least halves the order; by default there are two:
+    /// blocks of 128, then the unblocked kernel).</summary>
+    private const int MaxLevels = 12;
 
     [ThreadStatic] private static DenseCholeskyWorkspace? t_default;
 
