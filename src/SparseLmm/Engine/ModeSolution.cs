@@ -1,3 +1,5 @@
+using SparseLmm.Numerics;
+
 namespace SparseLmm.Engine;
 
 /// <summary>What follows from the factor at the optimum θ̂: β̂, the spherical random effects û, the penalized residual
@@ -155,33 +157,27 @@ internal sealed class ModeSolution
     {
         int n = to - from;
         var inverse = new double[n * n];
-        for (int column = 0; column < n; column++)
-        {
-            inverse[column * n + column] = 1.0 / matrix[(from + column) * stride + from + column];
-            for (int i = column + 1; i < n; i++)
-            {
-                double value = 0;
-                var row = matrix.AsSpan((from + i) * stride + from, i);
-                for (int j = column; j < i; j++) value -= row[j] * inverse[j * n + column];
-                inverse[i * n + column] = value / matrix[(from + i) * stride + from + i];
-            }
-        }
+        for (int i = 0; i < n; i++)
+            matrix.AsSpan((from + i) * stride + from, i + 1).CopyTo(inverse.AsSpan(i * n));
+        DenseCholesky.InvertLower(inverse, n);
         return inverse;
     }
 
-    /// <summary>G'G for a lower-triangular G (row-major, order n): a sum of outer products of G's rows.</summary>
-    private static double[] GramOfLower(double[] lower, int n)
+    /// <summary>G'G for a lower-triangular G (row-major, order n): a sum of outer products of G's rows,
+    /// accumulated row by row so every update is a contiguous SIMD axpy.</summary>
+    private static unsafe double[] GramOfLower(double[] lower, int n)
     {
         var gram = new double[n * n];
-        for (int row = 0; row < n; row++)
+        fixed (double* g = lower, target = gram)
         {
-            var values = lower.AsSpan(row * n, row + 1);
-            for (int a = 0; a <= row; a++)
+            for (int row = 0; row < n; row++)
             {
-                double va = values[a];
-                if (va == 0) continue;
-                var target = gram.AsSpan(a * n, row + 1);
-                for (int b = 0; b <= row; b++) target[b] += va * values[b];
+                double* values = g + (nint)row * n;
+                for (int a = 0; a <= row; a++)
+                {
+                    double va = values[a];
+                    if (va != 0) DenseKernels.Axpy(target + (nint)a * n, values, va, row + 1);
+                }
             }
         }
         return gram;

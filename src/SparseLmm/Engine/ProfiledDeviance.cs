@@ -17,6 +17,7 @@ internal sealed class ProfiledDeviance
     private readonly double[][] factors;
     private readonly double[] firstBlock;
     private readonly double[] patternRows;
+    private readonly RestScaling restScaling;
 
     /// <summary>Creates the objective over accumulated cross-products.</summary>
     public ProfiledDeviance(CrossProducts products, bool reml)
@@ -31,6 +32,7 @@ internal sealed class ProfiledDeviance
         patternRows = new double[layout.MaxPatternLength * k1];
         Factor = new double[layout.RestSize * layout.RestSize];
         Workspace = new DenseCholeskyWorkspace(layout.RestSize);
+        restScaling = new RestScaling(layout);
     }
 
     /// <summary>True for the REML criterion, false for the ML deviance.</summary>
@@ -72,7 +74,7 @@ internal sealed class ProfiledDeviance
     {
         var layout = Layout;
         for (int t = 0; t < factors.Length; t++) parameterization.FillFactor(theta, t, factors[t]);
-        ScaleRest();
+        restScaling.Apply(products.Rest, Factor, factors);
         double logDet = 0;
         int q1 = layout.First.LevelCount;
         for (int level = 0; level < q1; level++)
@@ -156,52 +158,5 @@ internal sealed class ProfiledDeviance
                 factor[offset + rows[b]] -= dot;
             }
         }
-    }
-
-    /// <summary>Factor ← Λ₂' A₂₂ Λ₂ + I on the random-effects diagonal, for the rest block.</summary>
-    private void ScaleRest()
-    {
-        var layout = Layout;
-        int size = layout.RestSize;
-        var source = products.Rest;
-        var target = Factor;
-        source.AsSpan().CopyTo(target);
-        Span<double> scratch = stackalloc double[16];
-        for (int term = 1; term < layout.Terms.Count; term++)
-        {
-            int k = layout.Terms[term].ColumnCount, levels = layout.Terms[term].LevelCount;
-            var t = factors[term];
-            for (int level = 0; level < levels; level++)
-            {
-                int offset = layout.RestTermOffset[term] + level * k;
-                if (k == 1)
-                {
-                    double scale = t[0];
-                    var row = target.AsSpan(offset * size, size);
-                    for (int s = 0; s < size; s++) row[s] *= scale;
-                    for (int r = 0; r < size; r++) target[r * size + offset] *= scale;
-                    continue;
-                }
-                var buffer = k <= 16 ? scratch[..k] : new double[k];
-                for (int s = 0; s < size; s++)
-                {
-                    for (int a = 0; a < k; a++)
-                    {
-                        double value = 0;
-                        for (int c = a; c < k; c++) value += t[c * k + a] * target[(offset + c) * size + s];
-                        buffer[a] = value;
-                    }
-                    for (int a = 0; a < k; a++) target[(offset + a) * size + s] = buffer[a];
-                }
-                for (int r = 0; r < size; r++)
-                {
-                    var row = target.AsSpan(r * size + offset, k);
-                    row.CopyTo(buffer);
-                    SmallDense.MultiplyRowByLower(buffer, t, k);
-                    buffer.CopyTo(row);
-                }
-            }
-        }
-        for (int r = 0; r < layout.RestRandomSize; r++) target[r * size + r] += 1.0;
     }
 }

@@ -1,0 +1,111 @@
+using FsCheck.Xunit;
+using SparseLmm.Data;
+using SparseLmm.Design;
+using SparseLmm.Engine;
+using SparseLmm.Formulas;
+
+namespace SparseLmm.Tests.Engine;
+
+/// <summary>Invariants every correct fit satisfies, checked on random data sets.</summary>
+public sealed class FitPropertyTests
+{
+    private const string SlopeModel = "y ~ 1 + x + c + (1 + x | g) + (1 | h)";
+
+    [Property(MaxTest = 15)]
+    public void RowOrderDoesNotMatter(int seed)
+    {
+        var table = SimulatedDesigns.Crossed(seed);
+        var permutation = Enumerable.Range(0, table.RowCount).OrderBy(_ => new Random(seed).Next()).ToArray();
+        new Random(seed).Shuffle(permutation);
+        var shuffled = new DataTable(table.Columns.Select(c => Permute(c, permutation)).ToList(), "shuffled");
+        var original = MixedModel.Fit(SlopeModel, table);
+        var reordered = MixedModel.Fit(SlopeModel, shuffled);
+        Assert.Equal(original.LogLikelihood, reordered.LogLikelihood, 6);
+        for (int j = 0; j < original.FixedEffects.Count; j++)
+            Assert.Equal(original.FixedEffects[j].Estimate, reordered.FixedEffects[j].Estimate, 4);
+    }
+
+    [Property(MaxTest = 15)]
+    public void RelabellingLevelsDoesNotMatter(int seed)
+    {
+        var table = SimulatedDesigns.Crossed(seed);
+        var g = (CategoricalColumn)table["g"];
+        // Reversed labels: level order changes, so the engine sees the levels in another order.
+        var relabelled = g with { Levels = g.Levels.Select(l => "z" + new string(l.Reverse().ToArray())).ToArray() };
+        var original = MixedModel.Fit(SlopeModel, table);
+        var renamed = MixedModel.Fit(SlopeModel, table.WithColumns([relabelled]));
+        Assert.Equal(original.LogLikelihood, renamed.LogLikelihood, 6);
+        Assert.Equal(original.VarianceComponents[0].StandardDeviations[0], renamed.VarianceComponents[0].StandardDeviations[0], 3);
+    }
+
+    [Property(MaxTest = 15)]
+    public void RandomInterceptsShrinkGroupMeanResidualsTowardZero(int seed)
+    {
+        var table = SimulatedDesigns.Crossed(seed, rows: 90, firstLevels: 12);
+        var fit = MixedModel.Fit("y ~ 1 + x + (1 | g)", table);
+        var g = (CategoricalColumn)table["g"];
+        var effects = fit.RandomEffects["g"];
+        for (int level = 0; level < effects.Levels.Count; level++)
+        {
+            var rows = Enumerable.Range(0, table.RowCount).Where(i => g.Levels[g.Codes[i]] == effects.Levels[level]).ToList();
+            double meanResidual = rows.Average(i => fit.MarginalResiduals[i]);
+            Assert.True(Math.Abs(effects.Values[level][0]) <= Math.Abs(meanResidual) + 1e-9);
+            Assert.True(effects.Values[level][0] * meanResidual >= -1e-12);
+        }
+    }
+
+    [Property(MaxTest = 15)]
+    public void CovarianceEstimatesArePositiveSemidefinite(int seed)
+    {
+        var fit = MixedModel.Fit(SlopeModel, SimulatedDesigns.Crossed(seed), new FitOptions(Reml: seed % 2 == 0));
+        foreach (var component in fit.VarianceComponents)
+        {
+            Assert.All(component.StandardDeviations, sd => Assert.True(sd >= 0));
+            for (int a = 0; a < component.Terms.Count; a++)
+                for (int b = 0; b < component.Terms.Count; b++)
+                    Assert.InRange(component.Correlations[a][b], -1 - 1e-12, 1 + 1e-12);
+        }
+        Assert.True(fit.Sigma > 0);
+    }
+
+    [Property(MaxTest = 10)]
+    public void RemlAndMlAgreeOnFixedEffectsForBalancedDesigns(int seed)
+    {
+        // Every group sees the same covariate values, so GLS and OLS coincide whatever the variance components.
+        var random = new Random(seed);
+        int groups = 8, perGroup = 6;
+        var x = Enumerable.Range(0, perGroup).Select(_ => random.NextDouble() * 5).ToArray();
+        var groupEffects = Enumerable.Range(0, groups).Select(_ => random.NextDouble() * 2).ToArray();
+        var rows = Enumerable.Range(0, groups * perGroup).ToArray();
+        var table = new DataTable(
+        [
+            new NumericColumn("y", rows.Select(i => 1 + 0.5 * x[i % perGroup] + groupEffects[i / perGroup] + random.NextDouble()).ToArray()),
+            new NumericColumn("x", rows.Select(i => x[i % perGroup]).ToArray()),
+            new CategoricalColumn("g", rows.Select(i => i / perGroup).ToArray(), Enumerable.Range(0, groups).Select(l => $"g{l}").ToArray()),
+        ]);
+        var reml = MixedModel.Fit("y ~ 1 + x + (1 | g)", table, new FitOptions(Reml: true));
+        var ml = MixedModel.Fit("y ~ 1 + x + (1 | g)", table, new FitOptions(Reml: false));
+        for (int j = 0; j < 2; j++) Assert.Equal(reml.FixedEffects[j].Estimate, ml.FixedEffects[j].Estimate, 6);
+    }
+
+    [Property(MaxTest = 15)]
+    public void LogLikelihoodIsNeverWorseThanAtTheStart(int seed)
+    {
+        var table = SimulatedDesigns.Crossed(seed);
+        var fit = MixedModel.Fit(SlopeModel, table, new FitOptions(Reml: false));
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse(SlopeModel), table);
+        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+        var products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount));
+        products.Accumulate(design.X, ((NumericResponse)design.Response).Values, ReadOnlySpan<double>.Empty);
+        var deviance = new ProfiledDeviance(products, reml: false);
+        double atStart = -deviance.Evaluate(deviance.Parameterization.Start()) / 2;
+        Assert.True(fit.LogLikelihood >= atStart - 1e-9);
+    }
+
+    private static DataColumn Permute(DataColumn column, int[] permutation) => column switch
+    {
+        NumericColumn numeric => numeric with { Values = permutation.Select(i => numeric.Values[i]).ToArray() },
+        CategoricalColumn categorical => categorical with { Codes = permutation.Select(i => categorical.Codes[i]).ToArray() },
+        _ => throw new ArgumentException("unknown column kind"),
+    };
+}
