@@ -17,13 +17,21 @@ namespace SparseLmm.Numerics;
 /// products, and in the blocked algorithm the trailing update A22 −= L21 L21ᵀ writes rows of A22, which are contiguous:
 /// the SIMD micro-kernel keeps an 8-row × 24-column block of A22 in 24 AVX-512 registers and writes each of its rows with
 /// three full-width vector read-modify-writes.</para>
-/// <para><b>Algorithm.</b> n ≤ <see cref="UnblockedMaxOrder"/>: unblocked row-by-row (dot-product) Cholesky, no
-/// allocation, no threads. Larger n: blocked right-looking Cholesky. For each diagonal block (128 wide for large n, 32
-/// for n ≤ 128): factor it recursively; pack the panel below it into 8-row panels, solve it against the diagonal block in
-/// packed form (TRSM) and write it back; then subtract the packed panel's outer product from the lower triangle of the
-/// trailing matrix (SYRK) with the register-blocked FMA micro-kernel. The two phases of each step are split across
-/// threads (the caller plus thread-pool helpers, see <see cref="DenseCholeskyWorkspace.MaxDegreeOfParallelism"/>)
-/// when the trailing matrix has order ≥ <see cref="ParallelMinTrailing"/>.</para>
+/// <para><b>Algorithm.</b> Small orders (≤ <see cref="UnblockedMaxOrder512"/> = 128 with AVX-512, otherwise
+/// ≤ <see cref="UnblockedMaxOrder"/> = 32) are factored without blocking, without allocation and without threads:
+/// with AVX-512 by a left-looking kernel that works on 8-row panels transposed into 8-wide vectors (the forward
+/// substitution of 8 rows runs as vector FMAs with no horizontal sums), otherwise row by row with contiguous dot
+/// products. Larger orders use a blocked right-looking Cholesky with blocks of <see cref="LargeBlockSize"/> = 128
+/// (32 on the non-AVX-512 paths for orders ≤ 128): for each diagonal block, factor it with the small-order kernel;
+/// pack the panel below it into 8-row panels, solve it against the diagonal block in packed form (TRSM) and write it
+/// back; then subtract the packed panel's outer product from the lower triangle of the trailing matrix (SYRK) with a
+/// register-blocked 8 × 24 FMA micro-kernel (24 zmm accumulators; 128 × 8 × 8 B = 8 KiB row panel and 24 KiB column
+/// panels fit the 48 KiB L1). The two phases of each step are split across threads (the caller plus thread-pool
+/// helpers that stay for the whole factorisation, see <see cref="DenseParallelRunner"/>) when the trailing matrix has
+/// order ≥ <see cref="ParallelMinTrailing"/>; the degree is set by
+/// <see cref="DenseCholeskyWorkspace.MaxDegreeOfParallelism"/>.</para>
+/// <para><b>Machines without AVX-512.</b> The same algorithm runs with 256-bit vectors (AVX2; FMA if present) or plain
+/// scalar code; the choice is made once from <c>Avx512F.IsSupported</c> / <c>Vector256.IsHardwareAccelerated</c>.</para>
 /// <para><b>Allocation.</b> <see cref="Factor(Span{double}, int, DenseCholeskyWorkspace)"/> allocates nothing once its
 /// workspace has grown to the order; <see cref="Factor(Span{double}, int)"/> uses a per-thread workspace and likewise
 /// allocates only the first time a thread factors a larger order than before.</para>

@@ -123,8 +123,24 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
         if (level >= MaxLevels) throw new InvalidOperationException("Dense Cholesky recursion too deep."); // unreachable
 
         int nb = BlockSize(n, level);
+        bool parallel = level == 0 && _maxDegree > 1 && _runner.HelperCount > 0 && n - nb >= ParallelMinTrailing;
+        if (!parallel) return FactorSteps(a, lda, n, nb, level, false);
+        _runner.BeginSession(_maxDegree - 1);
+        try
+        {
+            return FactorSteps(a, lda, n, nb, level, true);
+        }
+        finally
+        {
+            _runner.EndSession();
+        }
+    }
+
+    /// <summary>The block steps of <see cref="FactorLevel"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool FactorSteps(double* a, nint lda, int n, int nb, int level, bool parallel)
+    {
         LevelBuffer buffers = _levels[level];
-        bool parallel = level == 0 && _maxDegree > 1 && _runner.HelperCount > 0;
         for (int k = 0; k < n; k += nb)
         {
             int b = Math.Min(nb, n - k);
@@ -155,10 +171,10 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
             {
                 _step = step;
                 _syrkPhase = false;
-                _runner.Run(this, groups, _maxDegree - 1);
+                _runner.Run(this, groups);
                 _syrkPhase = true;
                 _syrkPanels = panels;
-                _runner.Run(this, (panels + SyrkChunkPanels - 1) / SyrkChunkPanels, _maxDegree - 1);
+                _runner.Run(this, (panels + SyrkChunkPanels - 1) / SyrkChunkPanels);
             }
             else
             {
