@@ -1,1 +1,3 @@
-return 0;
+using SparseLmm.Cli;
+
+return CliApplication.Run(args, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);

@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Reflection;
+using SparseLmm.Results;
+
+namespace SparseLmm.Cli;
+
+/// <summary>The <c>sparselmm</c> command, callable in-process: <see cref="Run"/> takes the arguments and the two
+/// output streams and returns the exit code (0 success, 2 bad input or usage, 1 internal error).</summary>
+public static class CliApplication
+{
+    /// <summary>Exit code: success.</summary>
+    public const int Success = 0;
+
+    /// <summary>Exit code: an unexpected failure inside the program.</summary>
+    public const int InternalError = 1;
+
+    /// <summary>Exit code: bad input (data, formula) or bad usage (options, arguments).</summary>
+    public const int BadInput = 2;
+
+    /// <summary>The model <c>sparselmm demo</c> fits.</summary>
+    public const string DemoFormula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
+
+    /// <summary>The data set <c>sparselmm demo</c> uses.</summary>
+    public const string DemoData = "sleepstudy";
+
+    /// <summary>Runs the command line <paramref name="args"/>.</summary>
+    /// <param name="args">The arguments, without the program name.</param>
+    /// <param name="stdout">Where results go (the summary or the JSON object).</param>
+    /// <param name="stderr">Where errors, notes and progress go.</param>
+    /// <param name="interactive">True when <paramref name="stderr"/> is a terminal: long fits then show progress on it.</param>
+    /// <returns>The exit code.</returns>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        try
+        {
+            return Dispatch(args, stdout, stderr, interactive);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"sparselmm: {OneLine(e.Message)} (see 'sparselmm --help')");
+            return BadInput;
+        }
+        catch (InputException e)
+        {
+            stderr.WriteLine($"sparselmm: {OneLine(e.Message)}");
+            return BadInput;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"sparselmm: internal error: {OneLine(e.Message)}");
+            if (Environment.GetEnvironmentVariable("SPARSELMM_DEBUG") == "1")
+                stderr.WriteLine(e.ToString());
+            return InternalError;
+        }
+    }
+
+    /// <summary>The program's version, e.g. "0.1.0".</summary>
+    public static string Version
+    {
+        get
+        {
+            var assembly = typeof(CliApplication).Assembly;
+            var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+            if (!string.IsNullOrEmpty(informational))
+            {
+                int plus = informational.IndexOf('+');
+                return plus >= 0 ? informational[..plus] : informational;
+            }
+            return assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+        }
+    }
+
+    private static int Dispatch(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        if (args.Length == 0)
+            throw new UsageException("missing command: use 'sparselmm fit DATA FORMULA' or 'sparselmm demo'");
+
+        switch (args[0])
+        {
+            case "--help" or "-h" or "help":
+                stdout.Write(CommandLine.HelpText(Version));
+                return Success;
+            case "--version":
+                stdout.WriteLine($"sparselmm {Version}");
+                return Success;
+            case "fit":
+            case "demo":
+            {
+                var (settings, positional) = CommandLine.Parse(args[1..]);
+                if (settings.Help)
+                {
+                    stdout.Write(CommandLine.HelpText(Version));
+                    return Success;
+                }
+                if (args[0] == "demo")
+                {
+                    if (positional.Count > 0)
+                        throw new UsageException($"demo takes no arguments, got '{positional[0]}'");
+                    settings.Data = DemoData;
+                    settings.Formula = DemoFormula;
+                }
+                else
+                {
+                    if (positional.Count < 2)
+                        throw new UsageException(positional.Count == 0
+                            ? "fit needs DATA and FORMULA, e.g. sparselmm fit sleepstudy \"Reaction ~ 1 + Days + (1 + Days | Subject)\""
+                            : "fit needs a FORMULA after DATA, e.g. \"Reaction ~ 1 + Days + (1 + Days | Subject)\"");
+                    if (positional.Count > 2)
+                        throw new UsageException($"unexpected argument '{positional[2]}' (quote the formula as one argument)");
+                    settings.Data = positional[0];
+                    settings.Formula = positional[1];
+                }
+                return FitCommand.Run(settings, stdout, stderr, interactive);
+            }
+            default:
+                if (args[0].StartsWith('-'))
+                    throw new UsageException($"unknown option '{args[0]}' before the command (commands: fit, demo)");
+                throw new UsageException($"unknown command '{args[0]}' (commands: fit, demo)");
+        }
+    }
+
+    /// <summary>The first line of a message, so that every error is exactly one line.</summary>
+    internal static string OneLine(string message)
+    {
+        var trimmed = message.Trim();
+        int end = trimmed.IndexOfAny(['\r', '\n']);
+        return end < 0 ? trimmed : trimmed[..end].TrimEnd();
+    }
+}
+
+/// <summary>Runs one fit (or N for timing) and writes the summary or JSON.</summary>
+internal static class FitCommand
+{
+    public static int Run(FitSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var options = Validate(settings);
+
+        using var progress = new ProgressIndicator(stderr, interactive, "reading data");
+        var clock = Stopwatch.StartNew();
+        var data = MixedModel.LoadData(settings.Data!);
+        double readMilliseconds = clock.Elapsed.TotalMilliseconds;
+
+        var times = new double[settings.Repeat];
+        MixedModelFit fit = null!;
+        for (int i = 0; i < settings.Repeat; i++)
+        {
+            progress.SetPhase(settings.Repeat == 1 ? "fitting" : $"fitting {i + 1}/{settings.Repeat}");
+            clock.Restart();
+            fit = MixedModel.Fit(settings.Formula!, data, options);
+            times[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        progress.Dispose();
+
+        string output = settings.Json
+            ? fit.ToJson(new JsonReportOptions(
+                DataName: settings.Data,
+                FactorColumns: settings.Factors,
+                ReadMilliseconds: readMilliseconds,
+                FitMilliseconds: Median(times),
+                Repeats: settings.Repeat))
+            : fit.Summary(settings.Data);
+
+        if (fit.DroppedRowCount > 0)
+            stderr.WriteLine($"sparselmm: note: {DroppedRowsNote(fit)}");
+        stdout.Write(output);
+        if (!output.EndsWith('\n')) stdout.WriteLine();
+        stdout.Flush();
+        return CliApplication.Success;
+    }
+
+    /// <summary>Checks option combinations and builds the fit options. Family, link, nAGQ and weights are passed to
+    /// the library, which rejects what does not fit together (an <see cref="InputException"/>, exit 2).</summary>
+    private static FitOptions Validate(FitSettings settings)
+    {
+        if (settings.Reml && settings.MaximumLikelihood)
+            throw new UsageException("--reml and --ml cannot be used together");
+        Family? family = settings.Family is { } name ? Family.Parse(name, settings.Link) : null;
+        Link? link = family is null && settings.Link is { } linkName ? Link.Parse(linkName) : null;
+        if (settings.Reml && family is not null && family.Name != "gaussian")
+            throw new UsageException($"--reml applies to gaussian models only; a {family.Name} model is fitted by maximum likelihood");
+        return new FitOptions(
+            Reml: !settings.MaximumLikelihood,
+            FactorColumns: settings.Factors.Count > 0 ? settings.Factors : null,
+            Family: family,
+            Link: link,
+            QuadratureNodes: settings.QuadratureNodes ?? 1,
+            WeightsColumn: settings.Weights);
+    }
+
+    /// <summary>The engine's note about rows dropped for missing values, or our own wording.</summary>
+    private static string DroppedRowsNote(MixedModelFit fit) =>
+        fit.Notes.FirstOrDefault(n => n.Contains("dropped", StringComparison.OrdinalIgnoreCase) && n.Contains("missing", StringComparison.OrdinalIgnoreCase))
+        ?? $"{fit.DroppedRowCount} row{(fit.DroppedRowCount == 1 ? "" : "s")} dropped for missing values; {fit.ObservationCount} used";
+
+    internal static double Median(double[] values)
+    {
+        var sorted = values.OrderBy(v => v).ToArray();
+        int n = sorted.Length;
+        return n % 2 == 1 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+    }
+}

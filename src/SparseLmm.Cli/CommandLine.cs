@@ -1,0 +1,163 @@
+using System.Globalization;
+
+namespace SparseLmm.Cli;
+
+/// <summary>A mistake in how the command was called (unknown option, bad value, missing argument). Exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>The settings of a <c>fit</c> (or <c>demo</c>) command, filled in by the option table.</summary>
+internal sealed class FitSettings
+{
+    public string? Data { get; set; }
+    public string? Formula { get; set; }
+    public bool Reml { get; set; }
+    public bool MaximumLikelihood { get; set; }
+    public List<string> Factors { get; } = [];
+    public bool Json { get; set; }
+    public int Repeat { get; set; } = 1;
+    public string? Family { get; set; }
+    public string? Link { get; set; }
+    public int? QuadratureNodes { get; set; }
+    public string? Weights { get; set; }
+    public bool Help { get; set; }
+}
+
+/// <summary>One option: its name, the name of its value (null for a flag), its help line, and what it does to the
+/// settings. Adding an option is adding a row to <see cref="CommandLine.Options"/>.</summary>
+internal sealed record OptionSpec(string Name, string? ValueName, string Help, Action<FitSettings, string> Apply,
+    bool Repeatable = false, string? ShortName = null);
+
+/// <summary>The declarative option table and the parser of <c>fit</c>/<c>demo</c> arguments.</summary>
+internal static class CommandLine
+{
+    public static IReadOnlyList<OptionSpec> Options { get; } =
+    [
+        new("--reml", null, "fit by restricted maximum likelihood (the default)", (s, _) => s.Reml = true),
+        new("--ml", null, "fit by maximum likelihood", (s, _) => s.MaximumLikelihood = true),
+        new("--factor", "COL", "treat the numeric column COL as categorical (repeatable)", (s, v) => s.Factors.Add(v), Repeatable: true),
+        new("--json", null, "write one JSON object instead of the summary", (s, _) => s.Json = true),
+        new("--repeat", "N", "fit N times and report the median fit time (benchmarking)", (s, v) => s.Repeat = PositiveInteger("--repeat", v)),
+        new("--family", "NAME", "response distribution: gaussian (default), binomial, poisson or Gamma", (s, v) => s.Family = v),
+        new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
+        new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
+        new("--weights", "COL", "prior weights from numeric column COL (GLMMs; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
+    ];
+
+    /// <summary>Parses the arguments after the command name into settings and positional arguments.</summary>
+    public static (FitSettings Settings, List<string> Positional) Parse(IReadOnlyList<string> args)
+    {
+        var settings = new FitSettings();
+        var positional = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Count; i++)
+        {
+            string arg = args[i];
+            if (arg == "--")
+            {
+                positional.AddRange(args.Skip(i + 1));
+                break;
+            }
+            if (!LooksLikeOption(arg))
+            {
+                positional.Add(arg);
+                continue;
+            }
+
+            string name = arg;
+            string? inlineValue = null;
+            int equals = arg.IndexOf('=');
+            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 2)
+            {
+                name = arg[..equals];
+                inlineValue = arg[(equals + 1)..];
+            }
+            var spec = Options.FirstOrDefault(o => o.Name == name || o.ShortName == name)
+                ?? throw new UsageException($"unknown option '{name}'{Suggestion(name)}");
+
+            string value;
+            if (spec.ValueName is null)
+            {
+                if (inlineValue is not null) throw new UsageException($"option {spec.Name} takes no value");
+                value = "";
+            }
+            else if (inlineValue is not null)
+                value = inlineValue;
+            else if (i + 1 < args.Count)
+                value = args[++i];
+            else
+                throw new UsageException($"option {spec.Name} needs a value ({spec.ValueName})");
+
+            if (spec.ValueName is not null && !spec.Repeatable && !seen.Add(spec.Name))
+                throw new UsageException($"option {spec.Name} given more than once");
+            spec.Apply(settings, value);
+        }
+        return (settings, positional);
+    }
+
+    private static bool LooksLikeOption(string arg) =>
+        arg.Length > 1 && arg[0] == '-' && !double.TryParse(arg, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    private static string Suggestion(string name)
+    {
+        var best = Options.Select(o => o.Name).OrderBy(o => Distance(o, name)).First();
+        return Distance(best, name) <= 2 ? $" (did you mean {best}?)" : "";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
+    }
+
+    private static int PositiveInteger(string option, string value)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1)
+            throw new UsageException($"option {option}: '{value}' is not a positive whole number");
+        return n;
+    }
+
+    private static int NonNegativeInteger(string option, string value)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+            throw new UsageException($"option {option}: '{value}' is not a whole number >= 0");
+        return n;
+    }
+
+    /// <summary>The help text, generated from the option table.</summary>
+    public static string HelpText(string version)
+    {
+        var lines = new List<string>
+        {
+            $"sparselmm {version} - fit linear and generalized linear mixed models with lme4 formulas",
+            "",
+            "Usage:",
+            "  sparselmm fit DATA FORMULA [options]   fit FORMULA to DATA",
+            "  sparselmm demo [options]               fit Reaction ~ 1 + Days + (1 + Days | Subject) to sleepstudy",
+            "  sparselmm --help | --version",
+            "",
+            "DATA is a CSV or TSV file with a header row, or the name of an embedded data set:",
+            "  " + string.Join(", ", SparseLmm.Data.EmbeddedDatasets.Names),
+            "FORMULA is an lme4 formula, e.g. \"Reaction ~ 1 + Days + (1 + Days | Subject)\".",
+            "",
+            "Options:",
+        };
+        int width = Options.Max(o => OptionLabel(o).Length);
+        foreach (var option in Options)
+            lines.Add($"  {OptionLabel(option).PadRight(width)}  {option.Help}");
+        lines.Add("");
+        lines.Add("Exit codes: 0 success, 2 bad input or usage, 1 internal error (set SPARSELMM_DEBUG=1 for details).");
+        return string.Join('\n', lines) + "\n";
+    }
+
+    private static string OptionLabel(OptionSpec option) =>
+        (option.ShortName is null ? "" : option.ShortName + ", ") + option.Name + (option.ValueName is null ? "" : " " + option.ValueName);
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using SparseLmm.Reporting;
+using SparseLmm.Results;
+
+namespace SparseLmm;
+
+/// <summary>What to add to a fit's JSON report beyond the fit itself.</summary>
+/// <param name="DataName">The data's name or path, written as <c>data</c> when not null.</param>
+/// <param name="FactorColumns">The columns made categorical (<c>--factor</c>), written as <c>factors</c> when not null.</param>
+/// <param name="ReadMilliseconds">Time to read the data, written as <c>timing.read_ms</c> (null when not given).</param>
+/// <param name="FitMilliseconds">Fit time to report as <c>timing.fit_ms</c> (e.g. a median over repeats); the fit's
+/// own <see cref="FitTiming.FitMilliseconds"/> when null.</param>
+/// <param name="Repeats">How many times the model was fitted to measure the time, written as <c>timing.repeats</c> when not null.</param>
+/// <param name="Indented">Write one member per line (true, the default) or everything on one line.</param>
+public sealed record JsonReportOptions(
+    string? DataName = null,
+    IReadOnlyList<string>? FactorColumns = null,
+    double? ReadMilliseconds = null,
+    double? FitMilliseconds = null,
+    int? Repeats = null,
+    bool Indented = true)
+{
+    /// <summary>No extras, indented.</summary>
+    public static JsonReportOptions Default { get; } = new();
+}
+
+/// <summary>Reports on a <see cref="MixedModelFit"/>: the lme4-style text summary and the JSON form.</summary>
+public static class MixedModelFitExtensions
+{
+    /// <summary>The summary that lme4's <c>summary(lmer(...))</c> prints: method and formula, REML criterion (or
+    /// AIC, BIC, log-likelihood, deviance and residual df), scaled residual quantiles, random-effects variances, SDs
+    /// and correlations, numbers of observations and groups, fixed effects with standard errors and t values, their
+    /// correlations, then the ICC (when defined), the optimiser's evaluation count and any notes (rows dropped,
+    /// aliased columns, singular fit, non-convergence).</summary>
+    /// <param name="fit">The fitted model.</param>
+    /// <param name="dataName">The data's name, shown as <c>Data:</c> when given.</param>
+    /// <returns>The text, lines separated by '\n', ending with a newline.</returns>
+    public static string Summary(this MixedModelFit fit, string? dataName = null) => SummaryWriter.Write(fit, dataName);
+
+    /// <summary>The fit as one JSON object with the field names of lme4 reference fits (<c>formula</c>, <c>nobs</c>,
+    /// <c>ngroups</c>, <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c>, <c>loglik</c>, <c>ranef</c>, ...),
+    /// plus <c>converged</c>, <c>notes</c>, <c>dropped_rows</c>, <c>icc</c> and <c>timing</c>.</summary>
+    /// <param name="fit">The fitted model.</param>
+    /// <param name="options">Extras (data name, timings) and layout; <see cref="JsonReportOptions.Default"/> when null.</param>
+    public static string ToJson(this MixedModelFit fit, JsonReportOptions? options = null) =>
+        FitJsonWriter.Write(fit, options ?? JsonReportOptions.Default);
+
+    /// <summary>Writes the JSON object of <see cref="ToJson"/> to <paramref name="writer"/>.</summary>
+    /// <param name="fit">The fitted model.</param>
+    /// <param name="writer">Where to write the object.</param>
+    /// <param name="options">Extras (data name, timings); <see cref="JsonReportOptions.Default"/> when null. Layout is the writer's.</param>
+    public static void WriteJson(this MixedModelFit fit, Utf8JsonWriter writer, JsonReportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        FitJsonWriter.Write(writer, fit, options ?? JsonReportOptions.Default);
+    }
+}
