@@ -1,0 +1,16 @@
+namespace SparseLmm.Optimization;
+
+/// <summary>Settings of <see cref="Bobyqa.Minimize"/>.</summary>
+/// <param name="InitialTrustRadius">Initial trust region radius (Powell's RHOBEG): about one tenth of the greatest expected
+/// change of a variable, at most 1e60. It is reduced to half the narrowest gap between a lower and an upper bound when that gap is smaller
+/// than twice this value, because every initial interpolation point must fit inside the box.</param>
+/// <param name="FinalTrustRadius">Final trust region radius (Powell's RHOEND): the required accuracy in the variables.
+/// At least 1e-60 and at most <paramref name="InitialTrustRadius"/>.</param>
+/// <param name="MaxEvaluations">Largest number of objective evaluations.</param>
+/// <param name="InterpolationPoints">Number m of interpolation points, between n + 2 and (n + 1)(n + 2)/2;
+/// null means Powell's recommended 2n + 1.</param>
+public sealed record BobyqaOptions(
+    double InitialTrustRadius = 0.2,
+    double FinalTrustRadius = 1e-7,
+    int MaxEvaluations = 10_000,
+    int? InterpolationPoints = null);
