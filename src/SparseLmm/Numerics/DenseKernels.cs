@@ -117,6 +117,7 @@ internal static unsafe class DenseKernels
 
     /// <summary>Factors a small matrix or diagonal block (order ≤ a few hundred: uses stack scratch) with the best
     /// kernel for <paramref name="isa"/>. Same contract as <see cref="FactorUnblocked"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool FactorSmall(double* a, nint lda, int n, double* invDiag, DenseIsa isa)
     {
         if (isa == DenseIsa.Avx512 && n > PanelRows)
@@ -270,6 +271,108 @@ internal static unsafe class DenseKernels
             Vector512.Store(x * Vector512.Create(inv[p0]), tp);
         }
     }
+
+    /// <summary>Copies the first <paramref name="i0"/> (a multiple of 8) entries of the 8 rows at
+    /// <paramref name="rows"/> into <paramref name="t"/> k-major: t[k · 8 + r] = rows[r, k] (AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TransposeRows512(double* rows, nint ld, int i0, double* t)
+    {
+        for (int k = 0; k < i0; k += 8) Transpose8x8(rows + k, ld, t + k * PanelRows);
+    }
+
+    /// <summary>
+    /// Part of the blocked in-place inversion of a lower-triangular matrix (AVX-512). For 8 rows whose L entries
+    /// (columns &lt; <paramref name="i0"/>, a multiple of 8) were copied k-major into <paramref name="t"/>, and with
+    /// rows 0 … i0−1 of <paramref name="m"/> already holding M = L⁻¹, writes X[r, j] = Σ_{j ≤ k &lt; i0} L[r, k] M[k, j]
+    /// for the 16 columns j0 … j0+15 (8 if only 8 remain before i0) into <paramref name="rowsOut"/>. Entries of M above
+    /// its diagonal are never read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void InvertProductStrip512(double* m, nint ldm, double* rowsOut, int j0, int i0, double* t)
+    {
+        double* rows = rowsOut;
+        {
+            bool two = j0 + 16 <= i0; // a second 8-column chunk exists
+            Vector512<double> z = Vector512<double>.Zero;
+            Vector512<double> a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+            Vector512<double> b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
+            int kStart = j0;
+            // Diagonal part: rows k in [j0, j0 + 16) of M have only their first k − j0 + 1 columns (of the chunk pair) set.
+            int kDiagEnd = Math.Min(j0 + (two ? 16 : 8), i0);
+            for (int k = kStart; k < kDiagEnd; k++)
+            {
+                double* mk = m + k * ldm + j0;
+                int d = k - j0;
+                Vector512<double> u = d >= 7 ? Vector512.Load(mk) : Vector512.ConditionalSelect(LowMask(d + 1), Vector512.Load(mk), z);
+                Vector512<double> v = !two || d < 8 ? z : d >= 15 ? Vector512.Load(mk + 8) : Vector512.ConditionalSelect(LowMask(d - 7), Vector512.Load(mk + 8), z);
+                double* tk = t + k * PanelRows;
+                Vector512<double> c = Vector512.Create(tk[0]); a0 = Avx512F.FusedMultiplyAdd(c, u, a0); b0 = Avx512F.FusedMultiplyAdd(c, v, b0);
+                c = Vector512.Create(tk[1]); a1 = Avx512F.FusedMultiplyAdd(c, u, a1); b1 = Avx512F.FusedMultiplyAdd(c, v, b1);
+                c = Vector512.Create(tk[2]); a2 = Avx512F.FusedMultiplyAdd(c, u, a2); b2 = Avx512F.FusedMultiplyAdd(c, v, b2);
+                c = Vector512.Create(tk[3]); a3 = Avx512F.FusedMultiplyAdd(c, u, a3); b3 = Avx512F.FusedMultiplyAdd(c, v, b3);
+                c = Vector512.Create(tk[4]); a4 = Avx512F.FusedMultiplyAdd(c, u, a4); b4 = Avx512F.FusedMultiplyAdd(c, v, b4);
+                c = Vector512.Create(tk[5]); a5 = Avx512F.FusedMultiplyAdd(c, u, a5); b5 = Avx512F.FusedMultiplyAdd(c, v, b5);
+                c = Vector512.Create(tk[6]); a6 = Avx512F.FusedMultiplyAdd(c, u, a6); b6 = Avx512F.FusedMultiplyAdd(c, v, b6);
+                c = Vector512.Create(tk[7]); a7 = Avx512F.FusedMultiplyAdd(c, u, a7); b7 = Avx512F.FusedMultiplyAdd(c, v, b7);
+            }
+            if (two)
+            {
+                for (int k = kDiagEnd; k < i0; k++)
+                {
+                    double* mk = m + k * ldm + j0;
+                    Vector512<double> u = Vector512.Load(mk), v = Vector512.Load(mk + 8);
+                    double* tk = t + k * PanelRows;
+                    Vector512<double> c = Vector512.Create(tk[0]); a0 = Avx512F.FusedMultiplyAdd(c, u, a0); b0 = Avx512F.FusedMultiplyAdd(c, v, b0);
+                    c = Vector512.Create(tk[1]); a1 = Avx512F.FusedMultiplyAdd(c, u, a1); b1 = Avx512F.FusedMultiplyAdd(c, v, b1);
+                    c = Vector512.Create(tk[2]); a2 = Avx512F.FusedMultiplyAdd(c, u, a2); b2 = Avx512F.FusedMultiplyAdd(c, v, b2);
+                    c = Vector512.Create(tk[3]); a3 = Avx512F.FusedMultiplyAdd(c, u, a3); b3 = Avx512F.FusedMultiplyAdd(c, v, b3);
+                    c = Vector512.Create(tk[4]); a4 = Avx512F.FusedMultiplyAdd(c, u, a4); b4 = Avx512F.FusedMultiplyAdd(c, v, b4);
+                    c = Vector512.Create(tk[5]); a5 = Avx512F.FusedMultiplyAdd(c, u, a5); b5 = Avx512F.FusedMultiplyAdd(c, v, b5);
+                    c = Vector512.Create(tk[6]); a6 = Avx512F.FusedMultiplyAdd(c, u, a6); b6 = Avx512F.FusedMultiplyAdd(c, v, b6);
+                    c = Vector512.Create(tk[7]); a7 = Avx512F.FusedMultiplyAdd(c, u, a7); b7 = Avx512F.FusedMultiplyAdd(c, v, b7);
+                }
+                double* o = rows + j0;
+                Vector512.Store(a0, o); Vector512.Store(b0, o + 8); o += ldm;
+                Vector512.Store(a1, o); Vector512.Store(b1, o + 8); o += ldm;
+                Vector512.Store(a2, o); Vector512.Store(b2, o + 8); o += ldm;
+                Vector512.Store(a3, o); Vector512.Store(b3, o + 8); o += ldm;
+                Vector512.Store(a4, o); Vector512.Store(b4, o + 8); o += ldm;
+                Vector512.Store(a5, o); Vector512.Store(b5, o + 8); o += ldm;
+                Vector512.Store(a6, o); Vector512.Store(b6, o + 8); o += ldm;
+                Vector512.Store(a7, o); Vector512.Store(b7, o + 8);
+            }
+            else
+            {
+                for (int k = kDiagEnd; k < i0; k++)
+                {
+                    Vector512<double> u = Vector512.Load(m + k * ldm + j0);
+                    double* tk = t + k * PanelRows;
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Create(tk[0]), u, a0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Create(tk[1]), u, a1);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Create(tk[2]), u, a2);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Create(tk[3]), u, a3);
+                    a4 = Avx512F.FusedMultiplyAdd(Vector512.Create(tk[4]), u, a4);
+                    a5 = Avx512F.FusedMultiplyAdd(Vector512.Create(tk[5]), u, a5);
+                    a6 = Avx512F.FusedMultiplyAdd(Vector512.Create(tk[6]), u, a6);
+                    a7 = Avx512F.FusedMultiplyAdd(Vector512.Create(tk[7]), u, a7);
+                }
+                double* o = rows + j0;
+                Vector512.Store(a0, o); o += ldm;
+                Vector512.Store(a1, o); o += ldm;
+                Vector512.Store(a2, o); o += ldm;
+                Vector512.Store(a3, o); o += ldm;
+                Vector512.Store(a4, o); o += ldm;
+                Vector512.Store(a5, o); o += ldm;
+                Vector512.Store(a6, o); o += ldm;
+                Vector512.Store(a7, o);
+            }
+        }
+    }
+
+    /// <summary>A mask whose first <paramref name="count"/> (1 … 7) lanes are all-ones.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<double> LowMask(int count)
+        => Vector512.LessThan(Vector512.Create(0.0, 1, 2, 3, 4, 5, 6, 7), Vector512.Create((double)count));
 
     /// <summary>Σ x[i] y[i] over i &lt; len.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -310,7 +310,10 @@ public class DenseCholeskyTests
     [InlineData(2)]
     [InlineData(9)]
     [InlineData(40)]
+    [InlineData(64)]
+    [InlineData(100)]
     [InlineData(203)]
+    [InlineData(257)]
     public void InvertLower_gives_the_inverse(int n)
     {
         double[] l = RandomSpd(n, seed: n);
