@@ -88,7 +88,8 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
     /// <summary>The calling thread's lazily created default workspace (used by <see cref="DenseCholesky.Factor(Span{double}, int)"/>).</summary>
     internal static DenseCholeskyWorkspace ForCurrentThread => t_default ??= new DenseCholeskyWorkspace();
 
-    /// <summary>Makes sure the buffers are large enough for matrices of order <paramref name="n"/>.</summary>
+    /// <summary>Pre-allocates the buffers for matrices of order <paramref name="n"/> (each step also checks, and grows its
+    /// buffer if a smaller order with a different blocking needs more).</summary>
     public void EnsureCapacity(int n)
     {
         if (n <= _capacity) return;
@@ -141,6 +142,8 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
     private bool FactorSteps(double* a, nint lda, int n, int nb, int level, bool parallel)
     {
         LevelBuffer buffers = _levels[level];
+        int b0 = Math.Min(nb, n);
+        buffers.Ensure(DenseKernels.PackDoubles(Math.Max(n - b0, 1), b0), b0); // no-op unless this order needs more
         for (int k = 0; k < n; k += nb)
         {
             int b = Math.Min(nb, n - k);

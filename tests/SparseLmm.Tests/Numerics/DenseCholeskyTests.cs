@@ -145,6 +145,20 @@ public class DenseCholeskyTests
         }
     }
 
+    [Fact]
+    public void A_workspace_sized_for_a_larger_order_handles_smaller_orders_with_other_blockings()
+    {
+        var ws = new DenseCholeskyWorkspace(300, 1) { LargeBlockSize = 256 };
+        ws.EnsureCapacity(300);
+        foreach (int n in new[] { 250, 257, 129, 200, 300 })
+        {
+            double[] a = RandomSpd(n, seed: n);
+            double[] l = (double[])a.Clone();
+            Assert.True(DenseCholesky.Factor(l, n, ws));
+            AssertMatchesReference(a, l, n);
+        }
+    }
+
     [Property(MaxTest = 60)]
     public bool Factor_property_random_sizes(PositiveInt size, int seed, bool twoThreads)
     {
