@@ -1,10 +1,33 @@
 namespace SparseLmm;
 
-/// <summary>How to fit a model. The defaults follow lme4: REML for a gaussian response.</summary>
-/// <param name="Reml">REML (true, the default) or maximum likelihood (false) for a gaussian model.</param>
+/// <summary>How to fit a model. The defaults follow lme4: REML for a gaussian response; a binomial, Poisson or Gamma
+/// family is fitted by the Laplace approximation (<c>glmer</c>'s nAGQ = 1).</summary>
+/// <param name="Reml">REML (true, the default) or maximum likelihood (false) for a gaussian model; ignored for GLMMs.</param>
 /// <param name="FactorColumns">Numeric columns to treat as categorical (like R's <c>factor(x)</c>).</param>
-public sealed record FitOptions(bool Reml = true, IReadOnlyList<string>? FactorColumns = null)
+/// <param name="Family">The response distribution and link; null means gaussian (a linear mixed model).</param>
+/// <param name="Link">A link replacing the family's (e.g. <see cref="SparseLmm.Link.Probit"/> with
+/// <see cref="SparseLmm.Family.Binomial"/>); null keeps the family's link.</param>
+/// <param name="QuadratureNodes">lme4's nAGQ for a GLMM: 1 (the default) for the Laplace approximation; more for
+/// adaptive Gauss–Hermite quadrature with that many nodes (a single scalar random-effects term only); 0 for lme4's fast
+/// nAGQ = 0 fit (β estimated inside PIRLS). Must be 1 for a gaussian model.</param>
+/// <param name="WeightsColumn">A numeric column of prior weights (for binomial proportions, the number of trials);
+/// rows where it is missing are dropped. GLMMs only.</param>
+public sealed record FitOptions(
+    bool Reml = true,
+    IReadOnlyList<string>? FactorColumns = null,
+    Family? Family = null,
+    Link? Link = null,
+    int QuadratureNodes = 1,
+    string? WeightsColumn = null)
 {
     /// <summary>The defaults.</summary>
     public static FitOptions Default { get; } = new();
+
+    /// <summary>The family with <see cref="Link"/> applied: gaussian when none was given.</summary>
+    /// <exception cref="InputException">The link does not go with the family.</exception>
+    public Family EffectiveFamily()
+    {
+        var family = Family ?? SparseLmm.Family.Gaussian(Link);
+        return Link is null || ReferenceEquals(Link, family.Link) ? family : family.WithLink(Link);
+    }
 }

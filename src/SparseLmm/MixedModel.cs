@@ -2,6 +2,7 @@ using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
+using SparseLmm.Glmm;
 using SparseLmm.Results;
 
 namespace SparseLmm;
@@ -18,9 +19,17 @@ public static class MixedModel
     public static MixedModelFit Fit(string formula, DataTable data, FitOptions? options = null)
     {
         options ??= FitOptions.Default;
+        var family = options.EffectiveFamily();
         var parsed = FormulaParser.Parse(formula);
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
+        if (!family.IsLinearMixedModel)
+            return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn);
+        if (options.WeightsColumn is not null)
+            throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
+        if (options.QuadratureNodes != 1)
+            throw new InputException(
+                $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var design = ModelDesignBuilder.Build(parsed, data);
         return LinearMixedModelFitter.Fit(design, options.Reml);
     }

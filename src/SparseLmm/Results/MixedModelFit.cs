@@ -98,4 +98,23 @@ public sealed record MixedModelFit
 
     /// <summary>Intraclass correlation σ_b² / (σ_b² + σ²) for a model with a single random intercept; null otherwise.</summary>
     public double? IntraclassCorrelation { get; init; }
+
+    /// <summary>Two-sided p-values of the fixed effects' z statistics (Wald tests against the normal distribution, as
+    /// lme4's summary of a GLMM); null for a linear mixed model.</summary>
+    public IReadOnlyList<double>? FixedEffectPValues { get; init; }
+
+    /// <summary>GLMM: fitted values on the link scale, η = Xβ̂ + Zb̂ (<see cref="Fitted"/> holds μ); null for a linear
+    /// mixed model.</summary>
+    public IReadOnlyList<double>? FittedLinkScale { get; init; }
+
+    /// <summary>GLMM: deviance residuals sign(y − μ)√dᵢ, dᵢ the prior-weighted unit deviance (lme4's default
+    /// <c>residuals()</c> of a GLMM); null for a linear mixed model.</summary>
+    public IReadOnlyList<double>? DevianceResiduals { get; init; }
+
+    /// <summary>GLMM: Pearson residuals (y − μ)√(w/V(μ)); null for a linear mixed model.</summary>
+    public IReadOnlyList<double>? PearsonResiduals { get; init; }
+
+    /// <summary>GLMM: the prior weights per row (for binomial, the number of trials times any user weights); null for a
+    /// linear mixed model.</summary>
+    public IReadOnlyList<double>? PriorWeights { get; init; }
 }
