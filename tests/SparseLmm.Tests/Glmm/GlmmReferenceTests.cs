@@ -1,0 +1,84 @@
+using SparseLmm.Results;
+
+namespace SparseLmm.Tests.Glmm;
+
+/// <summary>The public lme4 GLMM references match at compare_fit.py's tolerances.</summary>
+public class GlmmReferenceTests
+{
+    private const string CbppFormula = "cbind(incidence, size - incidence) ~ 1 + period + (1 | herd)";
+    private const string GrouseFormula = "TICKS ~ 1 + YEAR + cHEIGHT + (1 | BROOD) + (1 | INDEX) + (1 | LOCATION)";
+
+    internal static MixedModelFit FitCbpp(int nodes = 1) =>
+        MixedModel.Fit(CbppFormula, GlmmReference.DataPath("cbpp.csv"),
+            new FitOptions(FactorColumns: ["period"], Family: Family.Binomial(), QuadratureNodes: nodes));
+
+    [Fact]
+    public void CbppLaplaceMatchesLme4()
+    {
+        var fit = FitCbpp();
+        Assert.Empty(GlmmReference.Compare(GlmmReference.Load("cbpp_laplace.json"), fit));
+        Assert.Equal(EstimationMethod.Laplace, fit.Method);
+        Assert.Equal(1, fit.QuadratureNodes);
+        Assert.Equal("binomial", fit.Family);
+        Assert.Equal("logit", fit.Link);
+        Assert.Null(fit.Sigma);
+        Assert.Equal(5, fit.DegreesOfFreedom);
+        Assert.True(fit.Converged);
+        // lme4's Laplace deviance to rounding, which is also what makes its standard errors match.
+        Assert.Equal(-92.0265663895303, fit.LogLikelihood, 1e-6);
+        Assert.Equal(194.053132779061, fit.Aic, 1e-5);
+        Assert.Equal(204.179891232736, fit.Bic, 1e-5);
+        Assert.Equal(184.053132779061, fit.Deviance!.Value, 1e-5);
+    }
+
+    [Fact]
+    public void CbppQuadratureMatchesTheIntegratedLikelihood()
+    {
+        var fit = FitCbpp(25);
+        Assert.Empty(GlmmReference.Compare(GlmmReference.Load("cbpp_agq25.json"), fit));
+        Assert.Equal(EstimationMethod.AdaptiveGaussHermite, fit.Method);
+        Assert.Equal(25, fit.QuadratureNodes);
+        // The reference integrates the likelihood directly, with every constant: −91.98337.
+        Assert.Equal(-91.9833690390309, fit.LogLikelihood, 1e-5);
+    }
+
+    [Fact]
+    public void GrouseticksPoissonWithThreeFactorsMatchesLme4()
+    {
+        var fit = MixedModel.Fit(GrouseFormula, GlmmReference.DataPath("grouseticks.csv"),
+            new FitOptions(FactorColumns: ["YEAR"], Family: Family.Poisson()));
+        Assert.Empty(GlmmReference.Compare(GlmmReference.Load("grouseticks_poisson.json"), fit));
+        Assert.Equal("poisson", fit.Family);
+        Assert.Equal("log", fit.Link);
+        Assert.Equal(7, fit.DegreesOfFreedom);
+        Assert.Equal(new[] { "INDEX", "BROOD", "LOCATION" }, fit.VarianceComponents.Select(c => c.Group));
+    }
+
+    [Fact]
+    public void ZValuesPValuesAndResidualsAreConsistent()
+    {
+        var fit = FitCbpp();
+        var p = fit.FixedEffectPValues!;
+        for (int j = 0; j < fit.FixedEffects.Count; j++)
+        {
+            var effect = fit.FixedEffects[j];
+            // lme4 prints z = -6.048, p = 1.47e-09 for the intercept.
+            if (j == 0)
+            {
+                Assert.Equal(-6.048, effect.Statistic, 2e-3);
+                Assert.Equal(1.47e-9, p[0], 0.01e-9);
+            }
+            Assert.InRange(p[j], 0, 1);
+        }
+        int n = fit.ObservationCount;
+        Assert.Equal(n, fit.FittedLinkScale!.Count);
+        Assert.Equal(n, fit.DevianceResiduals!.Count);
+        Assert.Equal(n, fit.PearsonResiduals!.Count);
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(1 / (1 + Math.Exp(-fit.FittedLinkScale[i])), fit.Fitted[i], 1e-12);
+            Assert.Equal(fit.Response[i] - fit.Fitted[i], fit.Residuals[i], 1e-12);
+            Assert.Equal(Math.Sign(fit.Residuals[i]), Math.Sign(fit.DevianceResiduals[i]));
+        }
+    }
+}
