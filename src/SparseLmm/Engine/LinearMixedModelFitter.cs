@@ -34,8 +34,9 @@ internal static class LinearMixedModelFitter
         var deviance = new ProfiledDeviance(products, reml);
         var parameterization = deviance.Parameterization;
         var upper = Enumerable.Repeat(double.PositiveInfinity, parameterization.Length).ToArray();
-        var optimum = Bobyqa.Minimize(deviance.Evaluate, parameterization.Start(), parameterization.LowerBounds(), upper,
-            new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: 1e-7));
+        var (start, startEvaluations) = ChooseStart(deviance, StartingValues.FromMoments(products, parameterization));
+        var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper,
+            new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: 1e-6));
         var theta = optimum.Minimizer;
         double objective = deviance.Evaluate(theta);
         var solution = ModeSolution.Compute(deviance, theta);
@@ -48,6 +49,14 @@ internal static class LinearMixedModelFitter
             Converged: optimum.Converged,
             OptimizerMessage: optimum.Message,
             Singular: Enumerable.Range(0, theta.Length).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance),
-            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations)));
+            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + startEvaluations)));
+    }
+
+    /// <summary>The moment estimate when it is at least as good as T = I, else T = I (two evaluations, counted).</summary>
+    private static (double[] Start, int Evaluations) ChooseStart(ProfiledDeviance deviance, double[] moments)
+    {
+        var identity = deviance.Parameterization.Start();
+        if (moments.AsSpan().SequenceEqual(identity)) return (identity, 0);
+        return deviance.Evaluate(moments) <= deviance.Evaluate(identity) ? (moments, 2) : (identity, 2);
     }
 }
