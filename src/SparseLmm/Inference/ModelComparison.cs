@@ -1,0 +1,217 @@
+using System.Globalization;
+using SparseLmm.Data;
+using SparseLmm.Design;
+using SparseLmm.Engine;
+using SparseLmm.Formulas;
+using SparseLmm.Results;
+
+namespace SparseLmm.Inference;
+
+/// <summary>The likelihood-ratio test of a smaller model nested in a bigger one, both fitted by ML.</summary>
+/// <param name="Small">The smaller model's formula.</param>
+/// <param name="Big">The bigger model's formula.</param>
+/// <param name="ObservationCount">Rows used by both fits (complete in every column either model uses).</param>
+/// <param name="LogLikSmall">ML log-likelihood of the smaller model.</param>
+/// <param name="LogLikBig">ML log-likelihood of the bigger model.</param>
+/// <param name="DfSmall">Parameters of the smaller model (fixed effects, θ, σ).</param>
+/// <param name="DfBig">Parameters of the bigger model.</param>
+/// <param name="Statistic">2 (ℓ_big − ℓ_small).</param>
+/// <param name="Df">DfBig − DfSmall.</param>
+/// <param name="PValue">The p-value: the chi-bar-square mixture's when <see cref="Mixture"/> is set, else the naive one.</param>
+/// <param name="PNaive">P(χ²(df) &gt; statistic).</param>
+/// <param name="Mixture">The null distribution used for a variance on the boundary, e.g. <c>0.5*chi2(0) + 0.5*chi2(1)</c>;
+/// null when the naive χ² applies.</param>
+/// <param name="Notes">What the reader should know (ML refits, conservative tests).</param>
+public sealed record LikelihoodRatioTest(
+    string Small, string Big, int ObservationCount,
+    double LogLikSmall, double LogLikBig, int DfSmall, int DfBig,
+    double Statistic, int Df, double PValue, double PNaive, string? Mixture, IReadOnlyList<string> Notes)
+{
+    /// <summary>AIC of the smaller model.</summary>
+    public double AicSmall => -2 * LogLikSmall + 2 * DfSmall;
+    /// <summary>AIC of the bigger model.</summary>
+    public double AicBig => -2 * LogLikBig + 2 * DfBig;
+    /// <summary>BIC of the smaller model.</summary>
+    public double BicSmall => -2 * LogLikSmall + Math.Log(ObservationCount) * DfSmall;
+    /// <summary>BIC of the bigger model.</summary>
+    public double BicBig => -2 * LogLikBig + Math.Log(ObservationCount) * DfBig;
+}
+
+/// <summary>One row of an information-criteria table.</summary>
+public sealed record InformationCriteriaRow(string Formula, string Method, int Df, double LogLikelihood, double Aic, double Bic, double DeltaAic);
+
+/// <summary>Likelihood-ratio tests of nested models and information-criteria tables.</summary>
+public static class ModelComparison
+{
+    /// <summary>Fits <paramref name="small"/> and <paramref name="big"/> by ML to the rows complete for both and tests
+    /// the smaller against the bigger. <paramref name="small"/> may have no random-effects term (the linear model,
+    /// fitted by least squares). When the bigger model adds exactly one variance (with any covariances and fixed effects
+    /// besides), the variance is on the boundary under the null and the p-value uses ½χ²(df−1) + ½χ²(df) (Self and
+    /// Liang 1987; Stram and Lee 1994).</summary>
+    /// <exception cref="InputException">A formula is unusable, or the models are not nested.</exception>
+    public static LikelihoodRatioTest Compare(DataTable data, string small, string big, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        options ??= FitOptions.Default;
+        foreach (var column in options.FactorColumns ?? []) data = ColumnConversions.ToCategorical(data, column);
+        var smallFormula = FormulaParser.Parse(small);
+        var bigFormula = FormulaParser.Parse(big);
+        if (bigFormula.RandomTerms.Count == 0)
+            throw new InputException($"BIG '{big}' has no random-effects term; compare tests a mixed model against a smaller model");
+        var columns = FormulaParser.Variables(smallFormula).Concat(FormulaParser.Variables(bigFormula)).Select(v => v.Name).Distinct().ToList();
+        foreach (var c in columns)
+            if (!data.TryGetColumn(c, out _)) throw new InputException($"unknown column '{c}' in {data.Source}");
+        var rows = Enumerable.Range(0, data.RowCount).Where(r => columns.All(c => !data[c].IsMissing(r))).ToArray();
+        var common = rows.Length == data.RowCount ? data : TableRows.Subset(data, rows);
+
+        var bigDesign = ModelDesignBuilder.Build(bigFormula, common);
+        var bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false);
+        var smallSide = FitSmall(smallFormula, common);
+
+        var notes = new List<string>();
+        if (options.Reml) notes.Add("models refitted with ML (instead of REML) for the likelihood-ratio test");
+        CheckNested(smallSide.FixedNames, smallSide.RandomTerms, bigDesign, small, big);
+
+        int dfBig = bigFit.DegreesOfFreedom;
+        int df = dfBig - smallSide.Df;
+        if (df <= 0) throw new InputException($"SMALL has {smallSide.Df} parameters and BIG {dfBig}: BIG must have more");
+        double statistic = Math.Max(0, 2 * (bigFit.LogLikelihood - smallSide.LogLik));
+        double naive = Distributions.ChiSquareUpperTail(statistic, df);
+        int addedVariances = bigDesign.RandomTerms.Sum(t => t.ColumnCount) - smallSide.RandomTerms.Sum(t => t.ColumnCount);
+        string? mixture = null;
+        double p = naive;
+        if (addedVariances == 1)
+        {
+            mixture = $"0.5*chi2({df - 1}) + 0.5*chi2({df})";
+            p = 0.5 * Distributions.ChiSquareUpperTail(statistic, df - 1) + 0.5 * naive;
+            if (statistic == 0) p = 1;
+        }
+        else if (addedVariances > 1)
+            notes.Add($"BIG adds {addedVariances} variances: the naive chi-square p-value is used and is conservative (the null puts them on the boundary)");
+        if (!bigFit.Converged) notes.Add("BIG: the optimiser did not converge");
+        return new LikelihoodRatioTest(small, big, rows.Length, smallSide.LogLik, bigFit.LogLikelihood, smallSide.Df, dfBig,
+            statistic, df, p, naive, mixture, notes);
+    }
+
+    /// <summary>AIC/BIC table for candidate models fitted to the same data, sorted as given, with ΔAIC from the best.</summary>
+    /// <exception cref="InputException">REML fits whose fixed effects differ (their REML likelihoods are not comparable), a mix
+    /// of REML and ML fits, or different numbers of observations.</exception>
+    public static IReadOnlyList<InformationCriteriaRow> InformationCriteria(IReadOnlyList<MixedModelFit> fits)
+    {
+        ArgumentNullException.ThrowIfNull(fits);
+        if (fits.Count == 0) return [];
+        if (fits.Select(f => f.ObservationCount).Distinct().Count() > 1)
+            throw new InputException("the models were fitted to different numbers of observations; information criteria are not comparable");
+        bool anyReml = fits.Any(f => f.Method == EstimationMethod.Reml);
+        if (anyReml)
+        {
+            if (fits.Any(f => f.Method != EstimationMethod.Reml))
+                throw new InputException("some models are REML fits and some are not: refit all by ML to compare them");
+            var first = string.Join("\u0001", fits[0].FixedEffects.Select(e => e.Name).Order(StringComparer.Ordinal));
+            if (fits.Any(f => string.Join("\u0001", f.FixedEffects.Select(e => e.Name).Order(StringComparer.Ordinal)) != first))
+                throw new InputException("REML fits with different fixed effects cannot be compared by AIC/BIC: refit them by ML");
+        }
+        double best = fits.Min(f => f.Aic);
+        return fits.Select(f => new InformationCriteriaRow(f.Formula, f.Method.ToString(), f.DegreesOfFreedom, f.LogLikelihood, f.Aic, f.Bic, f.Aic - best)).ToList();
+    }
+
+    private sealed record SmallSide(double LogLik, int Df, IReadOnlyList<string> FixedNames, IReadOnlyList<RandomEffectsDesign> RandomTerms);
+
+    private static SmallSide FitSmall(ModelFormula formula, DataTable table)
+    {
+        if (formula.RandomTerms.Count > 0)
+        {
+            var design = ModelDesignBuilder.Build(formula, table);
+            var fit = LinearMixedModelFitter.Fit(design, reml: false);
+            return new SmallSide(fit.LogLikelihood, fit.DegreesOfFreedom, design.FixedEffectNames, design.RandomTerms);
+        }
+        var ols = LinearModel.Fit(formula, table);
+        return new SmallSide(ols.LogLikelihood, ols.Names.Count + 1, ols.Names, []);
+    }
+
+    private static void CheckNested(IReadOnlyList<string> smallFixed, IReadOnlyList<RandomEffectsDesign> smallRandom,
+        ModelDesign big, string small, string bigText)
+    {
+        var missing = smallFixed.Except(big.FixedEffectNames).ToList();
+        if (missing.Count > 0)
+            throw new InputException($"SMALL is not nested in BIG: fixed effect{(missing.Count == 1 ? "" : "s")} {string.Join(", ", missing)} of '{small}' not in '{bigText}'");
+        foreach (var term in smallRandom)
+        {
+            bool contained = big.RandomTerms.Any(b => b.GroupName == term.GroupName && term.TermNames.All(b.TermNames.Contains))
+                || term.TermNames.All(name => big.RandomTerms.Any(b => b.GroupName == term.GroupName && b.TermNames.Contains(name)));
+            if (!contained)
+                throw new InputException($"SMALL is not nested in BIG: random effects ({string.Join(" + ", term.TermNames)} | {term.GroupName}) of '{small}' are not in '{bigText}'");
+        }
+        foreach (var term in smallRandom)
+        {
+            // A correlated term in SMALL cannot be nested in uncorrelated terms of BIG.
+            if (term.ColumnCount > 1 && !big.RandomTerms.Any(b => b.GroupName == term.GroupName && term.TermNames.All(b.TermNames.Contains)))
+                throw new InputException($"SMALL is not nested in BIG: the correlated term ({string.Join(" + ", term.TermNames)} | {term.GroupName}) is split in '{bigText}'");
+        }
+    }
+
+    internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary>The ordinary linear model y = Xβ + ε by least squares, for a SMALL model without random effects.</summary>
+internal sealed record LinearModel(IReadOnlyList<string> Names, double[] Beta, double ResidualSquares, int RowCount)
+{
+    /// <summary>ML log-likelihood with σ̂² = RSS/n.</summary>
+    public double LogLikelihood => -0.5 * RowCount * (Math.Log(2 * Math.PI * ResidualSquares / RowCount) + 1);
+
+    public static LinearModel Fit(ModelFormula formula, DataTable table)
+    {
+        var rows = Enumerable.Range(0, table.RowCount)
+            .Where(r => FormulaParser.Variables(formula).All(v => !table[v.Name].IsMissing(r))).ToArray();
+        var evaluator = new ExpressionEvaluator(table, rows);
+        var y = evaluator.Evaluate(formula.Response) is NumericFactor numeric
+            ? numeric.Values
+            : throw new InputException("the response must be numeric");
+        var columns = ModelMatrixColumns.Build(formula.HasIntercept, formula.FixedTerms, evaluator, rows.Length);
+        var aliased = AliasedColumns.Find(columns.Columns);
+        var kept = Enumerable.Range(0, columns.Columns.Count).Except(aliased).ToList();
+        int n = rows.Length, p = kept.Count;
+        var xtx = new double[p * p];
+        var xty = new double[p];
+        for (int a = 0; a < p; a++)
+        {
+            var ca = columns.Columns[kept[a]];
+            for (int i = 0; i < n; i++) xty[a] += ca[i] * y[i];
+            for (int b = 0; b < p; b++)
+            {
+                var cb = columns.Columns[kept[b]];
+                double v = 0;
+                for (int i = 0; i < n; i++) v += ca[i] * cb[i];
+                xtx[a * p + b] = v;
+            }
+        }
+        var beta = new double[p];
+        if (p > 0)
+        {
+            var inverse = SmallMatrix.Inverse(xtx, p) ?? throw new InputException("the fixed-effects model matrix is singular");
+            for (int a = 0; a < p; a++)
+                for (int b = 0; b < p; b++) beta[a] += inverse[a * p + b] * xty[b];
+        }
+        double rss = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double fitted = 0;
+            for (int a = 0; a < p; a++) fitted += columns.Columns[kept[a]][i] * beta[a];
+            rss += (y[i] - fitted) * (y[i] - fitted);
+        }
+        return new LinearModel(kept.Select(j => columns.Names[j]).ToList(), beta, rss, n);
+    }
+}
+
+/// <summary>Row subsets of tables.</summary>
+internal static class TableRows
+{
+    public static DataTable Subset(DataTable table, int[] rows) =>
+        new(table.Columns.Select(column => column switch
+        {
+            NumericColumn numeric => (DataColumn)new NumericColumn(numeric.Name, rows.Select(r => numeric.Values[r]).ToArray(),
+                numeric.Missing is null ? null : rows.Select(r => numeric.Missing[r]).ToArray()),
+            CategoricalColumn categorical => new CategoricalColumn(categorical.Name, rows.Select(r => categorical.Codes[r]).ToArray(), categorical.Levels),
+            _ => throw new InvalidOperationException($"unsupported column type {column.GetType().Name}"),
+        }).ToList(), table.Source);
+}
