@@ -60,3 +60,39 @@ public class FixedEffectTestsTests
         Close(3.841458820694124, Distributions.ChiSquareQuantile(0.95, 1), 1e-10, "chi2 q");
     }
 }
+
+public class ConfidenceIntervalTests
+{
+    [Fact]
+    public void Profile_intervals_match_lme4()
+    {
+        var reference = Load("sleepstudy_fixef");
+        var model = FittedMixedModel.Create(reference.GetProperty("formula").GetString()!, LoadData(reference));
+        var ci = ConfidenceIntervalMethods.Profile(model, 0.95);
+        var expected = reference.GetProperty("profile_ci");
+        Assert.Equal(Strings(expected.GetProperty("names")), ci.Names);
+        var lower = Doubles(expected.GetProperty("lower"));
+        var upper = Doubles(expected.GetProperty("upper"));
+        for (int i = 0; i < lower.Length; i++)
+        {
+            Close(lower[i], ci.Lower[i], 1e-3, $"lower {ci.Names[i]}");
+            Close(upper[i], ci.Upper[i], 1e-3, $"upper {ci.Names[i]}");
+        }
+    }
+
+    [Fact]
+    public void Wald_intervals_match_lme4()
+    {
+        var reference = Load("sleepstudy_fixef");
+        var fit = MixedModel.Fit(reference.GetProperty("formula").GetString()!, LoadData(reference));
+        var ci = ConfidenceIntervalMethods.Wald(fit, 0.95);
+        var expected = reference.GetProperty("wald_ci");
+        var lower = Doubles(expected.GetProperty("lower"));
+        var upper = Doubles(expected.GetProperty("upper"));
+        for (int i = 0; i < lower.Length; i++)
+        {
+            Close(lower[i], ci.Lower[i], 1e-6, "lower");
+            Close(upper[i], ci.Upper[i], 1e-6, "upper");
+        }
+    }
+}
