@@ -113,6 +113,10 @@ public static class CliApplication
                 }
                 return FitCommand.Run(settings, stdout, stderr, interactive);
             }
+            case "plot":
+                return PlotCommand.Run(args[1..], stdout, stderr, interactive);
+            case "report":
+                return ReportCommand.Run(args[1..], stdout, stderr, interactive);
             default:
                 if (args[0].StartsWith('-'))
                     throw new UsageException($"unknown option '{args[0]}' before the command (commands: fit, demo)");
@@ -171,7 +175,7 @@ internal static class FitCommand
 
     /// <summary>Checks option combinations and builds the fit options. Family, link, nAGQ and weights are passed to
     /// the library, which rejects what does not fit together (an <see cref="InputException"/>, exit 2).</summary>
-    private static FitOptions Validate(FitSettings settings)
+    internal static FitOptions Validate(FitSettings settings)
     {
         if (settings.Reml && settings.MaximumLikelihood)
             throw new UsageException("--reml and --ml cannot be used together");

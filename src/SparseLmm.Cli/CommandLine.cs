@@ -19,6 +19,8 @@ internal sealed class FitSettings
     public string? Link { get; set; }
     public int? QuadratureNodes { get; set; }
     public string? Weights { get; set; }
+    public string? Kind { get; set; }
+    public string? Out { get; set; }
     public bool Help { get; set; }
 }
 
@@ -41,6 +43,8 @@ internal static class CommandLine
         new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
         new("--weights", "COL", "prior weights from numeric column COL (GLMMs; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v),
+        new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v),
         new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
     ];
 
@@ -142,6 +146,8 @@ internal static class CommandLine
             "Usage:",
             "  sparselmm fit DATA FORMULA [options]   fit FORMULA to DATA",
             "  sparselmm demo [options]               fit Reaction ~ 1 + Days + (1 + Days | Subject) to sleepstudy",
+            "  sparselmm plot DATA FORMULA --kind KIND --out FILE.png|FILE.svg [options]   draw one figure of the fit",
+            "  sparselmm report DATA FORMULA --out FILE.html [options]   one HTML page: summary and every figure that applies",
             "  sparselmm --help | --version",
             "",
             "DATA is a CSV or TSV file with a header row, or the name of an embedded data set:",

@@ -1,0 +1,92 @@
+using SparseLmm.Data;
+using SparseLmm.Plotting;
+using SparseLmm.Results;
+
+namespace SparseLmm.Cli;
+
+/// <summary><c>sparselmm plot DATA FORMULA --kind KIND --out FILE.png|FILE.svg [fit options]</c>: fits the model and
+/// draws one figure.</summary>
+internal static class PlotCommand
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var (settings, positional) = CommandLine.Parse(args);
+        if (settings.Help)
+        {
+            stdout.Write(CommandLine.HelpText(CliApplication.Version));
+            return CliApplication.Success;
+        }
+        PlotInputs.CheckPositional("plot", positional, settings);
+        if (settings.Kind is null)
+            throw new UsageException(
+                $"plot needs --kind KIND ({string.Join(", ", PlotKinds.All.Select(k => k.Name()))})");
+        if (settings.Out is null)
+            throw new UsageException("plot needs --out FILE.png or --out FILE.svg");
+        PlotInputs.RejectFitOnlyOptions("plot", settings);
+        var kind = PlotKinds.Parse(settings.Kind);
+        ModelPlot.FormatOf(settings.Out);
+
+        var (fit, data) = PlotInputs.Fit(settings, stderr, interactive);
+        using (var plot = PlotBuilder.Create(fit, data, kind))
+            PlotInputs.Write(settings.Out, plot.Save);
+        PlotInputs.WarnIfNoFonts(stderr);
+        stderr.WriteLine($"sparselmm: wrote {settings.Out}");
+        return CliApplication.Success;
+    }
+}
+
+/// <summary>What <c>plot</c> and <c>report</c> share: argument checks, the fit, and writing the output file.</summary>
+internal static class PlotInputs
+{
+    public static void CheckPositional(string command, List<string> positional, FitSettings settings)
+    {
+        if (positional.Count < 2)
+            throw new UsageException(positional.Count == 0
+                ? $"{command} needs DATA and FORMULA, e.g. sparselmm {command} sleepstudy \"Reaction ~ 1 + Days + (1 + Days | Subject)\" --out {(command == "plot" ? "fig.png --kind shrinkage" : "report.html")}"
+                : $"{command} needs a FORMULA after DATA, e.g. \"Reaction ~ 1 + Days + (1 + Days | Subject)\"");
+        if (positional.Count > 2)
+            throw new UsageException($"unexpected argument '{positional[2]}' (quote the formula as one argument)");
+        settings.Data = positional[0];
+        settings.Formula = positional[1];
+    }
+
+    public static void RejectFitOnlyOptions(string command, FitSettings settings)
+    {
+        if (settings.Json) throw new UsageException($"--json applies to fit, not to {command}");
+        if (settings.Repeat != 1) throw new UsageException($"--repeat applies to fit, not to {command}");
+    }
+
+    /// <summary>Reads the data, fits the model with the fit options, and returns the fit with the table as fitted
+    /// (after the <c>--factor</c> conversions).</summary>
+    public static (MixedModelFit Fit, DataTable Data) Fit(FitSettings settings, TextWriter stderr, bool interactive)
+    {
+        var options = FitCommand.Validate(settings);
+        using var progress = new ProgressIndicator(stderr, interactive, "reading data");
+        var data = MixedModel.LoadData(settings.Data!);
+        progress.SetPhase("fitting");
+        var fit = MixedModel.Fit(settings.Formula!, data, options);
+        progress.SetPhase("drawing");
+        foreach (var column in options.FactorColumns ?? [])
+            data = ColumnConversions.ToCategorical(data, column);
+        return (fit, data);
+    }
+
+    /// <summary>Writes the output file, turning a file-system failure into a one-line input error.</summary>
+    public static void Write(string path, Action<string> write)
+    {
+        try
+        {
+            write(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot write '{path}': {e.Message}");
+        }
+    }
+
+    public static void WarnIfNoFonts(TextWriter stderr)
+    {
+        if (!PlotStyle.FontsAvailable)
+            stderr.WriteLine("sparselmm: note: no fonts found, so the figures have no text; on Debian: apt-get install fonts-dejavu-core");
+    }
+}

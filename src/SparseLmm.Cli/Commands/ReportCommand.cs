@@ -1,0 +1,34 @@
+using System.Text;
+using SparseLmm.Plotting;
+
+namespace SparseLmm.Cli;
+
+/// <summary><c>sparselmm report DATA FORMULA --out report.html [fit options]</c>: fits the model and writes one
+/// self-contained HTML page with the summary and every figure that applies.</summary>
+internal static class ReportCommand
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var (settings, positional) = CommandLine.Parse(args);
+        if (settings.Help)
+        {
+            stdout.Write(CommandLine.HelpText(CliApplication.Version));
+            return CliApplication.Success;
+        }
+        PlotInputs.CheckPositional("report", positional, settings);
+        if (settings.Out is null)
+            throw new UsageException("report needs --out FILE.html");
+        if (settings.Kind is not null)
+            throw new UsageException("--kind applies to plot; a report has every figure that applies");
+        PlotInputs.RejectFitOnlyOptions("report", settings);
+
+        var (fit, data) = PlotInputs.Fit(settings, stderr, interactive);
+        string html = HtmlReport.Create(fit, data, settings.Data);
+        PlotInputs.Write(settings.Out, path => File.WriteAllText(path, html, new UTF8Encoding(false)));
+        PlotInputs.WarnIfNoFonts(stderr);
+        if (fit.DroppedRowCount > 0)
+            stderr.WriteLine($"sparselmm: note: {fit.DroppedRowCount} row(s) dropped for missing values; {fit.ObservationCount} used");
+        stderr.WriteLine($"sparselmm: wrote {settings.Out}");
+        return CliApplication.Success;
+    }
+}

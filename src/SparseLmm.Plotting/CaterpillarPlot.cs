@@ -1,0 +1,77 @@
+using ScottPlot;
+using SparseLmm.Results;
+
+namespace SparseLmm.Plotting;
+
+/// <summary>BLUPs with 95% conditional intervals, one panel per grouping factor and term, levels sorted.</summary>
+internal static class CaterpillarPlot
+{
+    public static ModelPlot Create(PlotContext context)
+    {
+        var fit = context.Fit;
+        var panels = new List<Plot>();
+        int maxLevels = 0;
+        foreach (var group in PlotBuilder.Factors(fit, context.Options with { Group = null }))
+        {
+            for (int t = 0; t < group.Terms.Count; t++)
+            {
+                panels.Add(Panel(context, group, t));
+                maxLevels = Math.Max(maxLevels, group.Levels.Count);
+            }
+        }
+
+        int columns = Math.Min(panels.Count, 3);
+        int rows = (panels.Count + columns - 1) / columns;
+        int perPanel = Math.Clamp(maxLevels * 16 + 110, 320, 1400);
+        return new ModelPlot(PlotKind.Caterpillar, "Random effects: conditional modes (BLUPs) with 95% intervals",
+            context.FormulaLine, panels, columns, context.Width(columns == 1 ? 860 : 1100), context.Height(70 + rows * perPanel));
+    }
+
+    private static Plot Panel(PlotContext context, GroupRandomEffects group, int term)
+    {
+        int n = group.Levels.Count;
+        var order = Enumerable.Range(0, n).OrderBy(i => group.Values[i][term]).ToArray();
+        var xs = order.Select(i => group.Values[i][term]).ToArray();
+        var half = order.Select(i => 1.959964 * group.ConditionalStandardDeviations[i][term]).ToArray();
+        var ys = Enumerable.Range(0, n).Select(i => (double)i).ToArray();
+
+        var plot = PlotStyle.NewPanel($"{group.Group}: {group.Terms[term]}",
+            $"BLUP of {group.Terms[term]}{(context.IsLinear ? "" : $" ({context.Fit.Link} scale)")} ± 1.96 conditional SD",
+            $"{group.Group} (sorted)");
+        plot.Add.VerticalLine(0, 1, PlotStyle.Data, LinePattern.Dashed);
+
+        var interval = new ScottPlot.Plottables.ErrorBar(xs, ys, half, half, null, null)
+        {
+            LineWidth = 1.5f,
+            CapSize = n <= 60 ? 4 : 0,
+            Color = PlotStyle.Model.WithAlpha(0.75),
+        };
+        plot.Add.Plottable(interval);
+        var points = plot.Add.Markers(xs, ys, MarkerShape.FilledCircle, n <= 60 ? 6 : 3, PlotStyle.Model);
+
+        LevelAxis.Label(plot.Axes.Left, order.Select(i => group.Levels[i]).ToArray(), context.Options.MaxLabeledLevels);
+        plot.Axes.SetLimitsY(-1, n);
+        plot.HideLegend();
+        return plot;
+    }
+}
+
+/// <summary>Category labels on an axis whose positions are 0, 1, 2, ...</summary>
+internal static class LevelAxis
+{
+    /// <summary>Writes the labels at positions 0..n−1, or only a few position numbers when there are more than
+    /// <paramref name="maxLabeled"/>.</summary>
+    public static void Label(ScottPlot.IAxis axis, string[] labels, int maxLabeled)
+    {
+        if (labels.Length <= maxLabeled)
+        {
+            var positions = Enumerable.Range(0, labels.Length).Select(i => (double)i).ToArray();
+            axis.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, labels);
+            axis.TickLabelStyle.FontSize = labels.Length > 30 ? 10 : 12;
+        }
+        else
+        {
+            axis.Label.Text += $" — {labels.Length} levels, rank shown";
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using SparseLmm.Data;
+using SparseLmm.Results;
+
+namespace SparseLmm.Plotting;
+
+/// <summary>Draws the figures of a fitted mixed model. Some kinds need the data the model was fitted to (the same
+/// table, with the same <c>--factor</c> conversions): <see cref="PlotKind.Shrinkage"/>, <see cref="PlotKind.Intercepts"/>
+/// and <see cref="PlotKind.Slopes"/>; the others use the fit alone.</summary>
+/// <example><code>
+/// var data = MixedModel.LoadData("sleepstudy");
+/// var fit = MixedModel.Fit("Reaction ~ 1 + Days + (1 + Days | Subject)", data);
+/// using var plot = PlotBuilder.Create(fit, data, PlotKind.Shrinkage);
+/// plot.Save("shrinkage.png");
+/// </code></example>
+public static class PlotBuilder
+{
+    /// <summary>Draws the figure of kind <paramref name="kind"/>.</summary>
+    /// <param name="fit">The fitted model.</param>
+    /// <param name="data">The table the model was fitted to; may be null for kinds that do not need it.</param>
+    /// <param name="kind">The figure.</param>
+    /// <param name="options">Size, factor and covariate choices; <see cref="PlotOptions.Default"/> when null.</param>
+    /// <exception cref="InputException">The kind does not apply to this model (the message says why, e.g.
+    /// <c>kind 'slopes' needs a random slope, e.g. (1 + x | g)</c>), or it needs the data and none was given.</exception>
+    public static ModelPlot Create(MixedModelFit fit, DataTable? data, PlotKind kind, PlotOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        options ??= PlotOptions.Default;
+        if (WhyNot(fit, data, kind, options) is { } reason)
+            throw new InputException(reason);
+        var context = new PlotContext(fit, data is null ? null : ModelRows.Build(fit, data), options);
+        return kind switch
+        {
+            PlotKind.Shrinkage => ShrinkagePlot.Create(context),
+            PlotKind.Intercepts => LinesPlot.Create(context, randomSlopes: false),
+            PlotKind.Slopes => LinesPlot.Create(context, randomSlopes: true),
+            PlotKind.Variance => VariancePlot.Create(context),
+            PlotKind.Caterpillar => CaterpillarPlot.Create(context),
+            PlotKind.Residuals => ResidualsPlot.Create(context),
+            PlotKind.QQ => QQPlot.Create(context),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown plot kind"),
+        };
+    }
+
+    /// <summary>Whether <paramref name="kind"/> applies to the model: null when it does, else the reason it does not
+    /// (the message <see cref="Create"/> would throw).</summary>
+    /// <param name="fit">The fitted model.</param>
+    /// <param name="data">The table the model was fitted to, or null.</param>
+    /// <param name="kind">The figure.</param>
+    /// <param name="options">The options the figure would be drawn with; <see cref="PlotOptions.Default"/> when null.</param>
+    public static string? WhyNot(MixedModelFit fit, DataTable? data, PlotKind kind, PlotOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        options ??= PlotOptions.Default;
+        string name = kind.Name();
+        bool linear = fit.Family == "gaussian" && fit.Link == "identity";
+        bool needsData = kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes;
+
+        if (!linear && kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes or PlotKind.Variance)
+            return $"kind '{name}' applies to linear mixed models; for this {fit.Family} GLMM use caterpillar, residuals or qq";
+        if (fit.RandomEffects.Count == 0 && kind is not PlotKind.Residuals)
+            return $"kind '{name}' needs random effects, and the model has none";
+        if (options.Group is { } group && !fit.RandomEffects.ContainsKey(group) &&
+            kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes)
+            return $"the model has no grouping factor '{group}' (factors: {string.Join(", ", fit.RandomEffects.Keys)})";
+
+        if (kind == PlotKind.Slopes && !HasRandomSlope(fit, options))
+            return "kind 'slopes' needs a random slope, e.g. (1 + x | g)";
+        if (kind == PlotKind.Intercepts && !Factors(fit, options).Any(g => g.Terms.Contains("(Intercept)")))
+            return "kind 'intercepts' needs a random intercept, e.g. (1 | g)";
+        if (kind == PlotKind.Variance && fit.Sigma is null)
+            return "kind 'variance' needs a residual variance, and this model has none";
+
+        if (needsData && data is null)
+            return $"kind '{name}' needs the data the model was fitted to";
+        if (!needsData) return null;
+
+        var rows = ModelRows.Build(fit, data!);
+        switch (kind)
+        {
+            case PlotKind.Shrinkage:
+                if (!Factors(fit, options).Any(g => g.Terms.Any(t => rows.ColumnValues(t) is not null)))
+                    return "kind 'shrinkage' needs a random intercept or a random slope on a numeric column, e.g. (1 | g) or (1 + x | g)";
+                break;
+            case PlotKind.Intercepts:
+                if (LinesPlot.FindCovariate(rows, options, randomSlopes: false) is null)
+                    return options.Covariate is { } covariate
+                        ? $"kind 'intercepts': '{covariate}' is not a numeric column with a fixed effect in the model"
+                        : "kind 'intercepts' needs a numeric covariate in the fixed part, e.g. y ~ x + (1 | g)";
+                break;
+            case PlotKind.Slopes:
+                if (LinesPlot.FindCovariate(rows, options, randomSlopes: true) is null)
+                    return options.Covariate is { } covariate
+                        ? $"kind 'slopes': the model has no random slope on the numeric column '{covariate}'"
+                        : "kind 'slopes' needs a random slope on a numeric column, e.g. (1 + x | g)";
+                break;
+        }
+        return null;
+    }
+
+    /// <summary>The kinds that apply to the model (those for which <see cref="WhyNot"/> is null).</summary>
+    /// <param name="fit">The fitted model.</param>
+    /// <param name="data">The table the model was fitted to, or null (then the kinds that need data are left out).</param>
+    public static IReadOnlyList<PlotKind> ApplicableKinds(MixedModelFit fit, DataTable? data) =>
+        PlotKinds.All.Where(kind => WhyNot(fit, data, kind) is null).ToList();
+
+    /// <summary>The grouping factors to consider: the one named in the options, or all in the fit's order.</summary>
+    internal static IEnumerable<GroupRandomEffects> Factors(MixedModelFit fit, PlotOptions options)
+    {
+        var ordered = fit.GroupCounts.Select(g => g.Group).Where(fit.RandomEffects.ContainsKey)
+            .Concat(fit.RandomEffects.Keys).Distinct();
+        return ordered.Where(g => options.Group is null || g == options.Group).Select(g => fit.RandomEffects[g]);
+    }
+
+    private static bool HasRandomSlope(MixedModelFit fit, PlotOptions options) =>
+        Factors(fit, options).Any(g => g.Terms.Any(t => t != "(Intercept)"));
+}
+
+/// <summary>What a figure builder gets: the fit, the aligned data (or null) and the options.</summary>
+internal sealed record PlotContext(MixedModelFit Fit, ModelRows? Rows, PlotOptions Options)
+{
+    public bool IsLinear => Fit.Family == "gaussian" && Fit.Link == "identity";
+
+    /// <summary>The fixed-effect estimate named <paramref name="name"/>, or 0 when the model has none.</summary>
+    public double FixedEffect(string name) => Fit.FixedEffects.FirstOrDefault(f => f.Name == name)?.Estimate ?? 0;
+
+    public bool HasFixedEffect(string name) => Fit.FixedEffects.Any(f => f.Name == name);
+
+    /// <summary>The formula, for subtitles.</summary>
+    public string FormulaLine =>
+        IsLinear ? $"{Fit.Formula}   ({(Fit.Method == EstimationMethod.Reml ? "REML" : "ML")}, n = {Fit.ObservationCount})"
+                 : $"{Fit.Formula}   ({Fit.Family}, {Fit.Link} link, n = {Fit.ObservationCount})";
+
+    public int Width(int fallback = 1000) => Options.Width ?? fallback;
+
+    public int Height(int fallback) => Options.Height ?? fallback;
+}

@@ -1,0 +1,187 @@
+using ScottPlot;
+using SparseLmm.Results;
+
+namespace SparseLmm.Plotting;
+
+/// <summary>Per group, the no-pooling estimate against the model's group-specific coefficient, with an arrow toward
+/// the population value, coloured by group size.</summary>
+/// <remarks>For a factor f with random-effect columns T, the no-pooling estimate of a group is the least-squares fit
+/// of the columns T to the group's rows of the partial response y − ŷ + Z_T b̂_T + X_T β̂_T: the response with the
+/// fixed effects of other columns and the random effects of other factors taken out. For y ~ x + (1 + x | g) this is
+/// the separate regression of y on x in each group; for a crossed (1 | a) + (1 | b) it is each a-level's mean of
+/// y − b̂_b. The model's coefficient is β̂_t + b̂_gt, the population value β̂_t (0 when t has no fixed effect).</remarks>
+internal static class ShrinkagePlot
+{
+    internal sealed record Estimates(string Term, double Population, double[] Naive, double[] Model, int[] Sizes);
+
+    public static ModelPlot Create(PlotContext context)
+    {
+        var fit = context.Fit;
+        var rows = context.Rows!;
+        var panels = new List<(GroupRandomEffects Group, Estimates Estimates)>();
+        foreach (var group in PlotBuilder.Factors(fit, context.Options))
+            foreach (var estimates in Compute(context, rows, group))
+                panels.Add((group, estimates));
+
+        int minSize = panels.Min(p => p.Estimates.Sizes.Min()), maxSize = panels.Max(p => p.Estimates.Sizes.Max());
+        int columns = Math.Min(panels.Count, 3);
+        int width = context.Width(columns == 1 ? 900 : 1200);
+        // About how many pixels wide each panel's data area is, to leave out arrowheads on very short arrows.
+        float dataWidth = Math.Max(100f, (width - 8f) / columns - 170f);
+        var plots = panels.Select((p, i) => Panel(context, p.Group, p.Estimates, minSize, maxSize,
+            legend: i == 0, colorBar: i == panels.Count - 1, dataWidth)).ToList();
+        int rowsOfPanels = (plots.Count + columns - 1) / columns;
+        int maxLevels = panels.Max(p => p.Group.Levels.Count);
+        int perPanel = Math.Clamp(maxLevels * 18 + 150, 380, 1400);
+
+        int skipped = panels.Sum(p => p.Estimates.Naive.Count(double.IsNaN));
+        string subtitle = context.FormulaLine + (minSize == maxSize
+            ? $"   every group has n = {minSize}"
+            : $"   colour: group size n = {minSize}…{maxSize}");
+        if (skipped > 0) subtitle += $"   ({skipped} group estimate(s) not estimable on their own: BLUP only)";
+        return new ModelPlot(PlotKind.Shrinkage,
+            "Shrinkage: no-pooling estimates move toward the population value",
+            subtitle, plots, columns, width, context.Height(70 + rowsOfPanels * perPanel));
+    }
+
+    internal static IEnumerable<Estimates> Compute(PlotContext context, ModelRows rows, GroupRandomEffects group)
+    {
+        var fit = context.Fit;
+        var level = rows.LevelIndices(group);
+        int n = level.Length, levels = group.Levels.Count;
+        var usable = Enumerable.Range(0, group.Terms.Count).Where(t => rows.ColumnValues(group.Terms[t]) is not null).ToArray();
+        if (usable.Length == 0) yield break;
+        var columns = usable.Select(t => rows.ColumnValues(group.Terms[t])!).ToArray();
+        var allColumns = Enumerable.Range(0, group.Terms.Count).Select(t => rows.ColumnValues(group.Terms[t])).ToArray();
+
+        // Partial response: remove everything but this factor's columns (random and matching fixed parts).
+        var partial = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double value = fit.Response[i] - fit.Fitted[i];
+            for (int t = 0; t < group.Terms.Count; t++)
+            {
+                if (allColumns[t] is not { } column) continue;
+                value += column[i] * (group.Values[level[i]][t] + context.FixedEffect(group.Terms[t]));
+            }
+            partial[i] = value;
+        }
+
+        var rowsOfLevel = new List<int>[levels];
+        for (int g = 0; g < levels; g++) rowsOfLevel[g] = [];
+        for (int i = 0; i < n; i++) rowsOfLevel[level[i]].Add(i);
+
+        var naive = new double[usable.Length][];
+        for (int k = 0; k < usable.Length; k++) naive[k] = new double[levels];
+        for (int g = 0; g < levels; g++)
+        {
+            var solution = PlotMath.LeastSquares(columns, partial, rowsOfLevel[g]);
+            for (int k = 0; k < usable.Length; k++) naive[k][g] = solution?[k] ?? double.NaN;
+        }
+        var sizes = rowsOfLevel.Select(r => r.Count).ToArray();
+        for (int k = 0; k < usable.Length; k++)
+        {
+            int t = usable[k];
+            double population = context.FixedEffect(group.Terms[t]);
+            var model = Enumerable.Range(0, levels).Select(g => population + group.Values[g][t]).ToArray();
+            yield return new Estimates(group.Terms[t], population, naive[k], model, sizes);
+        }
+    }
+
+    private static Plot Panel(PlotContext context, GroupRandomEffects group, Estimates e, int minSize, int maxSize,
+        bool legend, bool colorBar, float dataWidth)
+    {
+        var finite = e.Naive.Concat(e.Model).Append(e.Population).Where(double.IsFinite).ToArray();
+        double lo = finite.Min(), hi = finite.Max(), pad = Math.Max(hi - lo, 1e-9) * 0.05;
+        double pixelsPerUnit = dataWidth / (hi - lo + 2 * pad);
+        int levels = group.Levels.Count;
+        var order = Enumerable.Range(0, levels)
+            .OrderBy(g => double.IsNaN(e.Naive[g]) ? e.Model[g] : e.Naive[g]).ToArray();
+        string what = e.Term == "(Intercept)" ? "intercept" : $"slope of {e.Term}";
+        var plot = PlotStyle.NewPanel($"{group.Group}: {what}",
+            $"group-specific {what} ({context.Fit.ResponseName}{(e.Term == "(Intercept)" ? "" : " per unit of " + e.Term)})",
+            $"{group.Group} (sorted by no-pooling estimate)");
+
+        var population = plot.Add.VerticalLine(e.Population, 2, PlotStyle.Population, LinePattern.Dashed);
+        population.LegendText = $"population value (fixed effect) = {PlotMath.Format(e.Population, 4)}";
+
+        var colormap = new ScottPlot.Colormaps.Viridis();
+        bool varying = maxSize > minSize;
+        Color ColorOf(int size) => varying
+            ? colormap.GetColor(0.9 * (size - minSize) / (double)(maxSize - minSize))
+            : PlotStyle.Model;
+
+        for (int rank = 0; rank < levels; rank++)
+        {
+            int g = order[rank];
+            var color = ColorOf(e.Sizes[g]);
+            double naive = e.Naive[g], model = e.Model[g];
+            if (double.IsFinite(naive))
+            {
+                plot.Add.Marker(naive, rank, MarkerShape.OpenCircle, 8, color);
+                double pixels = Math.Abs(model - naive) * pixelsPerUnit;
+                if (pixels is > 0.5 and < 12)
+                {
+                    var segment = plot.Add.Line(naive, rank, model, rank);
+                    segment.Color = color;
+                    segment.LineWidth = 1.5f;
+                }
+                else if (pixels >= 12)
+                {
+                    var arrow = plot.Add.Arrow(naive, rank, model, rank);
+                    arrow.ArrowFillColor = color;
+                    arrow.ArrowLineColor = color;
+                    arrow.ArrowWidth = 1.5f;
+                    arrow.ArrowheadWidth = 7;
+                    arrow.ArrowheadLength = 7;
+                    arrow.ArrowheadAxisLength = 7;
+                }
+            }
+            plot.Add.Marker(model, rank, MarkerShape.FilledCircle, 7, color);
+        }
+
+        // Legend entries drawn once, in neutral colours.
+        var naiveKey = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.OpenCircle, 8, PlotStyle.Population);
+        naiveKey.LegendText = "no-pooling estimate (separate fit per group)";
+        var modelKey = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.FilledCircle, 7, PlotStyle.Population);
+        modelKey.LegendText = "model: fixed effect + BLUP (partial pooling)";
+        if (legend)
+        {
+            // Levels are sorted upward by estimate, so the upper left corner is where the data are not.
+            plot.ShowLegend(Alignment.UpperLeft);
+        }
+        else
+        {
+            plot.HideLegend();
+        }
+
+        if (varying && colorBar)
+        {
+            var sizeBar = plot.Add.ColorBar(new SizeScale(colormap, minSize, maxSize), Edge.Right);
+            sizeBar.Label = "group size n";
+            sizeBar.LabelStyle.FontSize = 12;
+            sizeBar.LabelStyle.Bold = false;
+        }
+
+        LevelAxis.Label(plot.Axes.Left, order.Select(g => group.Levels[g]).ToArray(), context.Options.MaxLabeledLevels);
+        plot.Axes.SetLimitsY(-1, levels);
+        plot.Axes.SetLimitsX(lo - pad, hi + pad);
+        return plot;
+    }
+
+    /// <summary>The colour scale of group sizes, for the colour bar.</summary>
+    private sealed class SizeScale(IColormap colormap, int min, int max) : IHasColorAxis
+    {
+        public IColormap Colormap { get; } = new PartialColormap(colormap, 0.9);
+
+        public ScottPlot.Range GetRange() => new(min, max);
+    }
+
+    /// <summary>The first <c>fraction</c> of a colormap (Viridis's last tenth is too pale on white).</summary>
+    private sealed class PartialColormap(IColormap inner, double fraction) : IColormap
+    {
+        public string Name => inner.Name;
+
+        public Color GetColor(double position) => inner.GetColor(Math.Clamp(position, 0, 1) * fraction);
+    }
+}
