@@ -113,6 +113,10 @@ public static class CliApplication
                 }
                 return FitCommand.Run(settings, stdout, stderr, interactive);
             }
+            case "compare":
+                return CompareCommand.Run(args[1..], stdout, stderr);
+            case "predict":
+                return PredictCommand.Run(args[1..], stdout, stderr);
             case "plot":
                 return PlotCommand.Run(args[1..], stdout, stderr, interactive);
             case "report":
@@ -164,6 +168,7 @@ internal static class FitCommand
                 FitMilliseconds: Median(times),
                 Repeats: settings.Repeat))
             : fit.Summary(settings.Data);
+        output = InferenceOutput.Apply(output, settings, fit, data, options);
 
         if (fit.DroppedRowCount > 0)
             stderr.WriteLine($"sparselmm: note: {DroppedRowsNote(fit)}");

@@ -19,6 +19,13 @@ internal sealed class FitSettings
     public string? Link { get; set; }
     public int? QuadratureNodes { get; set; }
     public string? Weights { get; set; }
+    public string? Ddf { get; set; }
+    public string? Ci { get; set; }
+    public int? Nsim { get; set; }
+    public int? Seed { get; set; }
+    public string? Level { get; set; }
+    public string? NewData { get; set; }
+    public string? NewLevels { get; set; }
     public string? Kind { get; set; }
     public string? Out { get; set; }
     public bool Help { get; set; }
@@ -43,6 +50,13 @@ internal static class CommandLine
         new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
         new("--weights", "COL", "prior weights from numeric column COL (GLMMs; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v),
+        new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v),
+        new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v),
+        new("--nsim", "N", "bootstrap replicates for --ci boot (default 1000)", (s, v) => s.Nsim = PositiveInteger("--nsim", v)),
+        new("--seed", "S", "random seed for --ci boot (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v)),
+        new("--newdata", "FILE", "predict: the rows to predict for (CSV/TSV)", (s, v) => s.NewData = v),
+        new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v),
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v),
         new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v),
         new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
@@ -146,6 +160,8 @@ internal static class CommandLine
             "Usage:",
             "  sparselmm fit DATA FORMULA [options]   fit FORMULA to DATA",
             "  sparselmm demo [options]               fit Reaction ~ 1 + Days + (1 + Days | Subject) to sleepstudy",
+            "  sparselmm compare DATA SMALL BIG [--json]   likelihood-ratio test of nested models (both fitted by ML)",
+            "  sparselmm predict DATA FORMULA --newdata FILE [--json]   predictions with intervals for new rows",
             "  sparselmm plot DATA FORMULA --kind KIND --out FILE.png|FILE.svg [options]   draw one figure of the fit",
             "  sparselmm report DATA FORMULA --out FILE.html [options]   one HTML page: summary and every figure that applies",
             "  sparselmm --help | --version",

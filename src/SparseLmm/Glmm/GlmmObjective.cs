@@ -47,6 +47,8 @@ internal sealed class GlmmObjective
     private PenalizedSystem? joint;
 
     private readonly double[] eta, mu, working, irlsWeights, fixedPart;
+    private readonly RowState rows;
+    private readonly RowPass rowPass;
     private readonly double[] u, uSolved, uCandidate, b;
     private readonly double[] beta, betaSolved, betaCandidate;
     private readonly double[] warmU, warmBeta, stageOneU, stageOneBeta;
@@ -91,6 +93,13 @@ internal sealed class GlmmObjective
         uPrevious = new double[q];
         betaPrevious = new double[p];
         startPredictor = new double[n];
+        rows = new RowState
+        {
+            RowCount = n, FixedEffectCount = p, X = x, Y = response.Y, Weights = response.Weights, Terms = terms,
+            TermOffsets = modes.TermOffsets, B = b, FixedPart = fixedPart, Eta = eta, Mu = mu, IrlsWeights = irlsWeights,
+            Working = working, Shift = terms.Count == 1 && terms[0].ColumnCount == 1 ? new double[n] : [],
+        };
+        rowPass = RowPass.For(family);
         bool scalarSingle = terms.Count == 1 && terms[0].ColumnCount == 1;
         int groups = scalarSingle ? terms[0].LevelCount : 0;
         groupBase = new double[groups];
@@ -243,7 +252,7 @@ internal sealed class GlmmObjective
     {
         if (p == 0) return [];
         joint ??= new PenalizedSystem(terms, p, n);
-        PrepareWorkingResponse(jointMode: true);
+        // Only the weights matter for L_X; they are the ones at the current modes.
         joint.Products.Accumulate(x, working, irlsWeights);
         if (!joint.Factor(theta)) throw new InvalidOperationException("the GLMM system is not positive definite at the optimum");
         return joint.UnscaledFixedCovariance();
@@ -301,34 +310,22 @@ internal sealed class GlmmObjective
         if (fromMuStart)
         {
             var start = response.MuStart;
-            for (int i = 0; i < n; i++)
-            {
-                mu[i] = start[i];
-                eta[i] = link.Evaluate(start[i]);
-            }
+            for (int i = 0; i < n; i++) eta[i] = link.Evaluate(start[i]);
             Array.Clear(u);
             if (jointMode) Array.Clear(beta);
         }
         else
         {
-            for (int i = 0; i < n; i++)
-            {
-                double value = startPredictor[i];
-                if (!family.IsValidLinearPredictor(value)) return false;
-                double mean = link.InverseOf(value);
-                if (!family.IsValidMean(mean)) return false;
-                eta[i] = value;
-                mu[i] = mean;
-            }
+            startPredictor.CopyTo(eta, 0);
             if (hasStageOne) stageOneU.CopyTo(u, 0);
             else warmU.CopyTo(u, 0);
             if (jointMode) warmBeta.CopyTo(beta, 0);
         }
+        if (!rowPass.FromLinearPredictor(rows, jointMode)) return false;
         double previous = double.MaxValue;
         for (int iteration = 0; iteration < MaxIterations; iteration++)
         {
             PirlsIterations++;
-            PrepareWorkingResponse(jointMode);
             system.Products.Accumulate(jointMode ? x : ReadOnlySpan<double>.Empty, working, irlsWeights);
             if (!system.Factor(theta)) return false;
             u.CopyTo(uPrevious, 0);
@@ -377,13 +374,10 @@ internal sealed class GlmmObjective
         if (fromStart)
         {
             var start = response.MuStart;
-            for (int i = 0; i < n; i++)
-            {
-                mu[i] = start[i];
-                eta[i] = link.Evaluate(start[i]);
-            }
+            for (int i = 0; i < n; i++) eta[i] = link.Evaluate(start[i]);
             Array.Clear(u);
             if (jointMode) Array.Clear(beta);
+            if (!rowPass.FromLinearPredictor(rows, jointMode)) return false;
             penalized = double.PositiveInfinity;
         }
         else
@@ -395,7 +389,6 @@ internal sealed class GlmmObjective
         for (int iteration = 0; iteration < MaxIterations; iteration++)
         {
             PirlsIterations++;
-            PrepareWorkingResponse(jointMode);
             system.Products.Accumulate(jointMode ? x : ReadOnlySpan<double>.Empty, working, irlsWeights);
             if (!system.Factor(theta)) return RestoreFailed(jointMode, fromStart && iteration == 0);
             system.Solve(uSolved, betaSolved);
@@ -463,21 +456,6 @@ internal sealed class GlmmObjective
         for (int j = 0; j < from.Length; j++) result[j] = from[j] + step * (to[j] - from[j]);
     }
 
-    /// <summary>IRLS weights and working response at the current η and μ. In joint mode the working response is the
-    /// full η + (y − μ)/μ'; otherwise the offset Xβ is taken out of it.</summary>
-    private void PrepareWorkingResponse(bool jointMode)
-    {
-        var y = response.Y;
-        var weights = response.Weights;
-        for (int i = 0; i < n; i++)
-        {
-            double derivative = link.DerivativeOfInverse(eta[i]);
-            double w = weights[i];
-            irlsWeights[i] = w == 0 ? 0 : w * derivative * derivative / family.Variance(mu[i]);
-            working[i] = (jointMode ? eta[i] : eta[i] - fixedPart[i]) + (y[i] - mu[i]) / derivative;
-        }
-    }
-
     /// <summary>Sets η and μ at the given modes and returns the penalized deviance Σ deviance residuals + ‖u‖²
     /// (+∞ when η or μ leaves the family's range).</summary>
     private double EvaluateAt(ReadOnlySpan<double> modesU, ReadOnlySpan<double> fixedEffects, bool jointMode)
@@ -506,41 +484,7 @@ internal sealed class GlmmObjective
             }
         }
 
-        var y = response.Y;
-        var weights = response.Weights;
-        double deviance = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double value;
-            if (jointMode)
-            {
-                value = 0;
-                var row = x.AsSpan(i * p, p);
-                for (int j = 0; j < p; j++) value += row[j] * fixedEffects[j];
-            }
-            else
-            {
-                value = fixedPart[i];
-            }
-            for (int t = 0; t < terms.Count; t++)
-            {
-                var term = terms[t];
-                int k = term.ColumnCount;
-                int index = modes.TermOffsets[t] + term.LevelOfRow[i] * k;
-                if (k == 1)
-                {
-                    value += term.Z[i] * b[index];
-                    continue;
-                }
-                for (int c = 0; c < k; c++) value += term.Z[i * k + c] * b[index + c];
-            }
-            if (!family.IsValidLinearPredictor(value)) return double.PositiveInfinity;
-            double mean = link.InverseOf(value);
-            if (!family.IsValidMean(mean)) return double.PositiveInfinity;
-            eta[i] = value;
-            mu[i] = mean;
-            deviance += family.DevianceResidual(y[i], mean, weights[i]);
-        }
+        double deviance = rowPass.Evaluate(rows, fixedEffects, jointMode);
         if (!double.IsFinite(deviance)) return double.PositiveInfinity;
         deviationSum = deviance;
         double squaredLength = 0;
@@ -560,16 +504,16 @@ internal sealed class GlmmObjective
         int groups = term.LevelCount;
         double scale = theta[0];
         var firstBlocks = modes.Products.FirstBlocks;
-        var y = response.Y;
-        var weights = response.Weights;
         var levelOfRow = term.LevelOfRow;
         var z = term.Z;
+        var shift = rows.Shift;
         for (int j = 0; j < groups; j++)
         {
             groupScale[j] = 1 / Math.Sqrt(scale * scale * firstBlocks[j] + 1);
             groupBase[j] = u[j] * u[j];
         }
-        for (int i = 0; i < n; i++) groupBase[levelOfRow[i]] += family.DevianceResidual(y[i], mu[i], weights[i]);
+        for (int i = 0; i < n; i++) shift[i] = scale * z[i] * groupScale[levelOfRow[i]];
+        rowPass.ShiftedDeviance(rows, 0, levelOfRow, groupBase);
 
         if (ruleNodes is null || ruleNodes.Length != nodeCount) (ruleNodes, ruleWeights) = GaussHermite.Rule(nodeCount);
         var nodes = ruleNodes;
@@ -588,18 +532,7 @@ internal sealed class GlmmObjective
                 double shifted = u[j] + node * groupScale[j];
                 groupShifted[j] = shifted * shifted;
             }
-            for (int i = 0; i < n; i++)
-            {
-                int j = levelOfRow[i];
-                double value = eta[i] + scale * z[i] * node * groupScale[j];
-                if (!family.IsValidLinearPredictor(value))
-                {
-                    groupShifted[j] = double.PositiveInfinity;
-                    continue;
-                }
-                double mean = link.InverseOf(value);
-                groupShifted[j] += family.IsValidMean(mean) ? family.DevianceResidual(y[i], mean, weights[i]) : double.PositiveInfinity;
-            }
+            rowPass.ShiftedDeviance(rows, node, levelOfRow, groupShifted);
             double half = 0.5 * node * node;
             for (int j = 0; j < groups; j++)
             {

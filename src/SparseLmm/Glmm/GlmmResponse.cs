@@ -31,6 +31,46 @@ internal sealed class GlmmResponse
         }
         WeightSum = weightSum;
         WeightedLogY = weightedLogY;
+        (devianceOffsetIsExact, devianceOffset) = SaturatedOffset();
+    }
+
+    private readonly bool devianceOffsetIsExact;
+    private readonly double devianceOffset;
+
+    /// <summary>For binomial and Poisson responses with whole counts, −2 log p(y | μ) = Σ deviance residuals + a
+    /// constant (−2 × the saturated log-likelihood), which saves a pass of logarithms per evaluation.</summary>
+    private (bool Exact, double Offset) SaturatedOffset()
+    {
+        double offset = 0;
+        var y = Y;
+        switch (Family.Kind)
+        {
+            case FamilyKind.Binomial:
+                for (int i = 0; i < y.Length; i++)
+                {
+                    double scale = LikelihoodScale[i], s = Successes[i], m = Trials[i];
+                    if (Math.Abs(scale * m - Weights[i]) > 1e-12 * Math.Max(1, Weights[i]) || Math.Abs(s - m * y[i]) > 1e-9)
+                        return (false, 0);
+                    if (scale == 0) continue;
+                    double saturated = Constant[i];
+                    if (s > 0) saturated += s * Math.Log(s / m);
+                    if (m - s > 0) saturated += (m - s) * Math.Log((m - s) / m);
+                    offset -= 2 * scale * saturated;
+                }
+                return (true, offset);
+            case FamilyKind.Poisson:
+                for (int i = 0; i < y.Length; i++)
+                {
+                    double w = Weights[i];
+                    if (w == 0) continue;
+                    double saturated = Constant[i] - y[i];
+                    if (y[i] > 0) saturated += y[i] * Math.Log(y[i]);
+                    offset -= 2 * w * saturated;
+                }
+                return (true, offset);
+            default:
+                return (false, 0);
+        }
     }
 
     /// <summary>The family.</summary>
@@ -70,7 +110,11 @@ internal sealed class GlmmResponse
     /// <summary>−2 log p(y | μ) with every normalizing constant, as lme4's <c>aic()</c> of the family computes it. For
     /// Gamma the dispersion is φ = (Σ deviance residuals)/(Σ w), and 2 is added, exactly as lme4 (and R's
     /// <c>Gamma()$aic</c>) do, so that log-likelihoods agree with lme4's.</summary>
-    public double ConditionalDeviance(ReadOnlySpan<double> mu, double devianceResidualSum)
+    public double ConditionalDeviance(ReadOnlySpan<double> mu, double devianceResidualSum) =>
+        devianceOffsetIsExact ? devianceResidualSum + devianceOffset : DirectConditionalDeviance(mu, devianceResidualSum);
+
+    /// <summary><see cref="ConditionalDeviance"/> term by term.</summary>
+    internal double DirectConditionalDeviance(ReadOnlySpan<double> mu, double devianceResidualSum)
     {
         double sum = 0;
         var y = Y;

@@ -66,6 +66,7 @@ public class FamilyTests
         double expected = -2 * (Binomial.PMFLn(0.3, 5, 2) + Binomial.PMFLn(0.1, 4, 0) + Binomial.PMFLn(0.8, 5, 5));
         double devianceSum = Enumerable.Range(0, 3).Sum(i => Family.Binomial().DevianceResidual(response.Y[i], mu[i], response.Weights[i]));
         Assert.Equal(expected, response.ConditionalDeviance(mu, devianceSum), 1e-10);
+        Assert.Equal(expected, response.DirectConditionalDeviance(mu, devianceSum), 1e-10);
     }
 
     [Fact]
@@ -74,7 +75,9 @@ public class FamilyTests
         var response = GlmmResponse.Build(new SparseLmm.Design.NumericResponse("y", [0, 3, 17]), Family.Poisson(), null, i => i + 1, null);
         double[] mu = [0.4, 2.5, 12];
         double expected = -2 * (Poisson.PMFLn(0.4, 0) + Poisson.PMFLn(2.5, 3) + Poisson.PMFLn(12, 17));
-        Assert.Equal(expected, response.ConditionalDeviance(mu, 0), 1e-9);
+        double devianceSum = Enumerable.Range(0, 3).Sum(i => Family.Poisson().DevianceResidual(response.Y[i], mu[i], 1));
+        Assert.Equal(expected, response.ConditionalDeviance(mu, devianceSum), 1e-9);
+        Assert.Equal(expected, response.DirectConditionalDeviance(mu, devianceSum), 1e-9);
     }
 
     [Fact]

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using SparseLmm.Inference;
+
+namespace SparseLmm.Cli;
+
+/// <summary><c>sparselmm predict DATA FORMULA --newdata FILE [--json] [--level L] [--new-levels population|error]</c>:
+/// fits the model and predicts for the rows of FILE, with and without the random effects, with prediction intervals.</summary>
+internal static class PredictCommand
+{
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var (settings, positional) = CommandLine.Parse(args);
+        if (settings.Help)
+        {
+            stdout.Write(CommandLine.HelpText(CliApplication.Version));
+            return CliApplication.Success;
+        }
+        if (positional.Count != 2)
+            throw new UsageException("predict needs DATA and FORMULA, and --newdata FILE");
+        if (settings.NewData is null)
+            throw new UsageException("predict needs --newdata FILE (a CSV/TSV with the predictor and grouping columns)");
+        if (settings.Reml && settings.MaximumLikelihood)
+            throw new UsageException("--reml and --ml cannot be used together");
+        var policy = settings.NewLevels?.ToLowerInvariant() switch
+        {
+            null or "population" => NewLevelPolicy.Population,
+            "error" => NewLevelPolicy.Error,
+            _ => throw new UsageException($"option --new-levels: '{settings.NewLevels}' (use population or error)"),
+        };
+        double level = InferenceOutput.ParseLevel(settings.Level);
+        var options = new FitOptions(Reml: !settings.MaximumLikelihood, FactorColumns: settings.Factors.Count > 0 ? settings.Factors : null);
+        var model = FittedMixedModel.Create(positional[1], MixedModel.LoadData(positional[0]), options);
+        var newData = MixedModel.LoadData(settings.NewData);
+        var conditional = Predictor.Predict(model, newData, includeRandomEffects: true, policy, level);
+        var population = Predictor.Predict(model, newData, includeRandomEffects: false, policy, level);
+        int unseen = conditional.Count(p => p.NewLevels.Count > 0);
+        if (unseen > 0)
+            stderr.WriteLine($"sparselmm: note: {unseen} row{(unseen == 1 ? "" : "s")} with levels not in the fit predicted at the population level for those factors");
+        stdout.Write(settings.Json ? Json(conditional, population, level, positional[1]) : Csv(conditional, population));
+        stdout.Flush();
+        return CliApplication.Success;
+    }
+
+    private static string Json(IReadOnlyList<Prediction> conditional, IReadOnlyList<Prediction> population, double level, string formula)
+    {
+        var root = new JsonObject
+        {
+            ["formula"] = formula,
+            ["level"] = level,
+            ["fit"] = InferenceOutput.Numbers(conditional.Select(p => p.Fitted)),
+            ["fit_population"] = InferenceOutput.Numbers(population.Select(p => p.Fitted)),
+            ["se"] = InferenceOutput.Numbers(conditional.Select(p => p.StandardError)),
+            ["lower"] = InferenceOutput.Numbers(conditional.Select(p => p.Lower)),
+            ["upper"] = InferenceOutput.Numbers(conditional.Select(p => p.Upper)),
+            ["population_lower"] = InferenceOutput.Numbers(population.Select(p => p.Lower)),
+            ["population_upper"] = InferenceOutput.Numbers(population.Select(p => p.Upper)),
+            ["new_levels"] = new JsonArray(conditional.Select(p =>
+                (JsonNode)new JsonArray(p.NewLevels.Select(l => (JsonNode)JsonValue.Create(l)!).ToArray())).ToArray()),
+        };
+        return InferenceOutput.Serialize(root);
+    }
+
+    private static string Csv(IReadOnlyList<Prediction> conditional, IReadOnlyList<Prediction> population)
+    {
+        static string F(double v) => double.IsNaN(v) ? "NA" : v.ToString("R", CultureInfo.InvariantCulture);
+        var output = new StringBuilder("row,fit,fit_population,se,lower,upper,new_levels\n");
+        for (int i = 0; i < conditional.Count; i++)
+        {
+            var c = conditional[i];
+            output.Append(CultureInfo.InvariantCulture,
+                $"{i + 1},{F(c.Fitted)},{F(population[i].Fitted)},{F(c.StandardError)},{F(c.Lower)},{F(c.Upper)},{string.Join(";", c.NewLevels)}\n");
+        }
+        return output.ToString();
+    }
+}

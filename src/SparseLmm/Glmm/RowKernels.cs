@@ -1,0 +1,305 @@
+using SparseLmm.Design;
+
+namespace SparseLmm.Glmm;
+
+/// <summary>A link function for inner loops: static members on a struct, so that a generic row pass is compiled once
+/// per link with the calls inlined. The formulas are lme4's (glmFamily.cpp) guards included.</summary>
+internal interface ILinkKernel
+{
+    /// <summary>True when η is a valid linear predictor (R's <c>valideta</c>).</summary>
+    static abstract bool IsValid(double eta);
+
+    /// <summary>μ = g⁻¹(η).</summary>
+    static abstract double Inverse(double eta);
+
+    /// <summary>dμ/dη at η, given μ = g⁻¹(η) (which saves an exponential for most links).</summary>
+    static abstract double Derivative(double eta, double mu);
+}
+
+/// <summary>A variance function and deviance for inner loops (see <see cref="ILinkKernel"/>).</summary>
+internal interface IFamilyKernel
+{
+    /// <summary>True when μ lies in the family's range.</summary>
+    static abstract bool IsValidMean(double mu);
+
+    /// <summary>V(μ).</summary>
+    static abstract double Variance(double mu);
+
+    /// <summary>The deviance residual of y at μ with prior weight w.</summary>
+    static abstract double DevianceResidual(double y, double mu, double weight);
+}
+
+internal readonly struct LogitKernel : ILinkKernel
+{
+    public static bool IsValid(double eta) => double.IsFinite(eta);
+
+    public static double Inverse(double eta)
+    {
+        double value = eta >= 0 ? 1 / (1 + Math.Exp(-eta)) : Math.Exp(eta) / (1 + Math.Exp(eta));
+        return Math.Clamp(value, RowConstants.Epsilon, 1 - RowConstants.Epsilon);
+    }
+
+    public static double Derivative(double eta, double mu) => Math.Max(RowConstants.Epsilon, mu * (1 - mu));
+}
+
+internal readonly struct ProbitKernel : ILinkKernel
+{
+    public static bool IsValid(double eta) => double.IsFinite(eta);
+
+    public static double Inverse(double eta) => Math.Clamp(SpecialMath.NormalCdf(eta), RowConstants.Epsilon, 1 - RowConstants.Epsilon);
+
+    public static double Derivative(double eta, double mu) => Math.Max(RowConstants.Epsilon, SpecialMath.NormalDensity(eta));
+}
+
+internal readonly struct CloglogKernel : ILinkKernel
+{
+    public static bool IsValid(double eta) => double.IsFinite(eta);
+
+    public static double Inverse(double eta) =>
+        Math.Clamp(-SpecialMath.ExpMinusOne(-Math.Exp(Math.Min(eta, 700))), RowConstants.Epsilon, 1 - RowConstants.Epsilon);
+
+    public static double Derivative(double eta, double mu)
+    {
+        double e = Math.Exp(Math.Min(eta, 700));
+        return Math.Max(RowConstants.Epsilon, e * Math.Exp(-e));
+    }
+}
+
+internal readonly struct LogKernel : ILinkKernel
+{
+    public static bool IsValid(double eta) => double.IsFinite(eta);
+
+    public static double Inverse(double eta) => Math.Max(RowConstants.Epsilon, Math.Exp(eta));
+
+    public static double Derivative(double eta, double mu) => mu;
+}
+
+internal readonly struct SqrtKernel : ILinkKernel
+{
+    public static bool IsValid(double eta) => eta > 0 && double.IsFinite(eta);
+
+    public static double Inverse(double eta) => eta * eta;
+
+    public static double Derivative(double eta, double mu) => 2 * eta;
+}
+
+internal readonly struct IdentityKernel : ILinkKernel
+{
+    public static bool IsValid(double eta) => double.IsFinite(eta);
+
+    public static double Inverse(double eta) => eta;
+
+    public static double Derivative(double eta, double mu) => 1.0;
+}
+
+internal readonly struct InverseKernel : ILinkKernel
+{
+    public static bool IsValid(double eta) => eta > 0 && double.IsFinite(eta);
+
+    public static double Inverse(double eta) => 1 / eta;
+
+    public static double Derivative(double eta, double mu) => -mu * mu;
+}
+
+internal readonly struct BinomialKernel : IFamilyKernel
+{
+    public static bool IsValidMean(double mu) => mu > 0 && mu < 1;
+
+    public static double Variance(double mu) => Math.Max(RowConstants.Epsilon, mu * (1 - mu));
+
+    public static double DevianceResidual(double y, double mu, double weight) =>
+        2 * weight * (SpecialMath.XLogXOverM(y, mu) + SpecialMath.XLogXOverM(1 - y, 1 - mu));
+}
+
+internal readonly struct PoissonKernel : IFamilyKernel
+{
+    public static bool IsValidMean(double mu) => mu > 0 && double.IsFinite(mu);
+
+    public static double Variance(double mu) => mu;
+
+    public static double DevianceResidual(double y, double mu, double weight) =>
+        2 * weight * (SpecialMath.XLogXOverM(y, mu) - (y - mu));
+}
+
+internal readonly struct GammaKernel : IFamilyKernel
+{
+    public static bool IsValidMean(double mu) => mu > 0 && double.IsFinite(mu);
+
+    public static double Variance(double mu) => mu * mu;
+
+    public static double DevianceResidual(double y, double mu, double weight) => -2 * weight * (Math.Log(y / mu) - (y - mu) / mu);
+}
+
+internal static class RowConstants
+{
+    /// <summary>R's <c>.Machine$double.eps</c>.</summary>
+    public const double Epsilon = 2.220446049250313e-16;
+}
+
+/// <summary>Everything a pass over the rows reads and writes, owned by one <see cref="GlmmObjective"/>.</summary>
+internal sealed class RowState
+{
+    public required int RowCount { get; init; }
+    public required int FixedEffectCount { get; init; }
+    public required double[] X { get; init; }
+    public required double[] Y { get; init; }
+    public required double[] Weights { get; init; }
+    public required IReadOnlyList<RandomEffectsDesign> Terms { get; init; }
+    public required int[] TermOffsets { get; init; }
+
+    /// <summary>Λu per term, concatenated like u.</summary>
+    public required double[] B { get; init; }
+
+    /// <summary>Xβ, the offset of stage two.</summary>
+    public required double[] FixedPart { get; init; }
+
+    public required double[] Eta { get; init; }
+    public required double[] Mu { get; init; }
+    public required double[] IrlsWeights { get; init; }
+    public required double[] Working { get; init; }
+
+    /// <summary>Quadrature: the linear predictor shift per unit node for each row, θ zᵢ sⱼ.</summary>
+    public required double[] Shift { get; init; }
+}
+
+/// <summary>The passes over the rows of a PIRLS iteration, compiled for one family and link. Each pass allocates
+/// nothing and touches every row once.</summary>
+internal abstract class RowPass
+{
+    /// <summary>The pass for <paramref name="family"/>.</summary>
+    public static RowPass For(Family family) => (family.Kind, family.Link.Kind) switch
+    {
+        (FamilyKind.Binomial, LinkKind.Logit) => new RowPass<LogitKernel, BinomialKernel>(),
+        (FamilyKind.Binomial, LinkKind.Probit) => new RowPass<ProbitKernel, BinomialKernel>(),
+        (FamilyKind.Binomial, LinkKind.Cloglog) => new RowPass<CloglogKernel, BinomialKernel>(),
+        (FamilyKind.Poisson, LinkKind.Log) => new RowPass<LogKernel, PoissonKernel>(),
+        (FamilyKind.Poisson, LinkKind.Sqrt) => new RowPass<SqrtKernel, PoissonKernel>(),
+        (FamilyKind.Poisson, LinkKind.Identity) => new RowPass<IdentityKernel, PoissonKernel>(),
+        (FamilyKind.Gamma, LinkKind.Inverse) => new RowPass<InverseKernel, GammaKernel>(),
+        (FamilyKind.Gamma, LinkKind.Log) => new RowPass<LogKernel, GammaKernel>(),
+        (FamilyKind.Gamma, LinkKind.Identity) => new RowPass<IdentityKernel, GammaKernel>(),
+        _ => throw new InvalidOperationException($"no GLMM kernel for {family}"),
+    };
+
+    /// <summary>η = Xβ (joint) or the offset (stage two) + Z b per row, then μ, the deviance residuals and, for the
+    /// next PIRLS step, the IRLS weights and the working response (minus the offset in stage two). Returns Σ deviance
+    /// residuals, or +∞ when some η or μ is out of range (the state is then partial).</summary>
+    public abstract double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode);
+
+    /// <summary>Sets μ, the IRLS weights and the working response from the η already in the state (a start).
+    /// False when some η or μ is out of range.</summary>
+    public abstract bool FromLinearPredictor(RowState state, bool jointMode);
+
+    /// <summary>Quadrature: adds each row's deviance residual at η + node × shift to its group's total.</summary>
+    public abstract void ShiftedDeviance(RowState state, double node, int[] levelOfRow, Span<double> groupTotals);
+}
+
+internal sealed class RowPass<TLink, TFamily> : RowPass
+    where TLink : struct, ILinkKernel
+    where TFamily : struct, IFamilyKernel
+{
+    public override double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode)
+    {
+        int n = state.RowCount, p = state.FixedEffectCount;
+        var x = state.X;
+        var y = state.Y;
+        var weights = state.Weights;
+        var fixedPart = state.FixedPart;
+        var eta = state.Eta;
+        var mu = state.Mu;
+        var irls = state.IrlsWeights;
+        var working = state.Working;
+        var b = state.B;
+        var terms = state.Terms;
+        bool singleScalar = terms.Count == 1 && terms[0].ColumnCount == 1;
+        var firstLevels = terms[0].LevelOfRow;
+        var firstZ = terms[0].Z;
+        double deviance = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double fixedValue;
+            if (jointMode)
+            {
+                fixedValue = 0;
+                var row = x.AsSpan(i * p, p);
+                for (int j = 0; j < row.Length; j++) fixedValue += row[j] * beta[j];
+            }
+            else
+            {
+                fixedValue = fixedPart[i];
+            }
+            double value = fixedValue;
+            if (singleScalar)
+            {
+                value += firstZ[i] * b[firstLevels[i]];
+            }
+            else
+            {
+                for (int t = 0; t < terms.Count; t++)
+                {
+                    var term = terms[t];
+                    int k = term.ColumnCount;
+                    int index = state.TermOffsets[t] + term.LevelOfRow[i] * k;
+                    for (int c = 0; c < k; c++) value += term.Z[i * k + c] * b[index + c];
+                }
+            }
+            if (!TLink.IsValid(value)) return double.PositiveInfinity;
+            double mean = TLink.Inverse(value);
+            if (!TFamily.IsValidMean(mean)) return double.PositiveInfinity;
+            double w = weights[i];
+            double derivative = TLink.Derivative(value, mean);
+            eta[i] = value;
+            mu[i] = mean;
+            irls[i] = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
+            working[i] = (jointMode ? value : value - fixedValue) + (y[i] - mean) / derivative;
+            deviance += TFamily.DevianceResidual(y[i], mean, w);
+        }
+        return double.IsFinite(deviance) ? deviance : double.PositiveInfinity;
+    }
+
+    public override bool FromLinearPredictor(RowState state, bool jointMode)
+    {
+        int n = state.RowCount;
+        var y = state.Y;
+        var weights = state.Weights;
+        var fixedPart = state.FixedPart;
+        var eta = state.Eta;
+        var mu = state.Mu;
+        var irls = state.IrlsWeights;
+        var working = state.Working;
+        for (int i = 0; i < n; i++)
+        {
+            double value = eta[i];
+            if (!TLink.IsValid(value)) return false;
+            double mean = TLink.Inverse(value);
+            if (!TFamily.IsValidMean(mean)) return false;
+            double w = weights[i];
+            double derivative = TLink.Derivative(value, mean);
+            mu[i] = mean;
+            irls[i] = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
+            working[i] = (jointMode ? value : value - fixedPart[i]) + (y[i] - mean) / derivative;
+        }
+        return true;
+    }
+
+    public override void ShiftedDeviance(RowState state, double node, int[] levelOfRow, Span<double> groupTotals)
+    {
+        int n = state.RowCount;
+        var y = state.Y;
+        var weights = state.Weights;
+        var eta = state.Eta;
+        var shift = state.Shift;
+        for (int i = 0; i < n; i++)
+        {
+            double value = eta[i] + node * shift[i];
+            int j = levelOfRow[i];
+            if (!TLink.IsValid(value))
+            {
+                groupTotals[j] = double.PositiveInfinity;
+                continue;
+            }
+            double mean = TLink.Inverse(value);
+            groupTotals[j] += TFamily.IsValidMean(mean) ? TFamily.DevianceResidual(y[i], mean, weights[i]) : double.PositiveInfinity;
+        }
+    }
+}
