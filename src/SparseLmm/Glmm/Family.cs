@@ -84,9 +84,9 @@ public sealed class Family
     /// <summary>The variance function V(μ): Var(y) = φ V(μ) / prior weight.</summary>
     public double Variance(double mu) => Kind switch
     {
-        FamilyKind.Binomial => Math.Max(Math.Pow(2, -52), mu * (1 - mu)),
-        FamilyKind.Poisson => mu,
-        FamilyKind.Gamma => mu * mu,
+        FamilyKind.Binomial => BinomialKernel.Variance(mu),
+        FamilyKind.Poisson => PoissonKernel.Variance(mu),
+        FamilyKind.Gamma => GammaKernel.Variance(mu),
         _ => 1.0,
     };
 
@@ -94,24 +94,26 @@ public sealed class Family
     /// <paramref name="mu"/>; for binomial, y is the proportion and the weight the number of trials.</summary>
     public double DevianceResidual(double y, double mu, double weight) => Kind switch
     {
-        FamilyKind.Binomial => 2 * weight * (SpecialMath.XLogXOverM(y, mu) + SpecialMath.XLogXOverM(1 - y, 1 - mu)),
-        FamilyKind.Poisson => 2 * weight * (SpecialMath.XLogXOverM(y, mu) - (y - mu)),
-        FamilyKind.Gamma => -2 * weight * (Math.Log(y / mu) - (y - mu) / mu),
+        FamilyKind.Binomial => BinomialKernel.DevianceResidual(y, mu, weight),
+        FamilyKind.Poisson => PoissonKernel.DevianceResidual(y, mu, weight),
+        FamilyKind.Gamma => GammaKernel.DevianceResidual(y, mu, weight),
         _ => weight * (y - mu) * (y - mu),
     };
 
     /// <summary>True when μ is inside the family's range (a probability strictly inside (0, 1), a positive mean).</summary>
     internal bool IsValidMean(double mu) => Kind switch
     {
-        FamilyKind.Binomial => mu > 0 && mu < 1,
-        FamilyKind.Poisson or FamilyKind.Gamma => mu > 0 && double.IsFinite(mu),
+        FamilyKind.Binomial => BinomialKernel.IsValidMean(mu),
+        FamilyKind.Poisson => PoissonKernel.IsValidMean(mu),
+        FamilyKind.Gamma => GammaKernel.IsValidMean(mu),
         _ => double.IsFinite(mu),
     };
 
     /// <summary>True when η is a valid linear predictor for this link (as R's valideta: √ and 1/ need η &gt; 0).</summary>
     internal bool IsValidLinearPredictor(double eta) => Link.Kind switch
     {
-        LinkKind.Sqrt or LinkKind.Inverse => eta > 0 && double.IsFinite(eta),
+        LinkKind.Sqrt => SqrtKernel.IsValid(eta),
+        LinkKind.Inverse => InverseKernel.IsValid(eta),
         _ => double.IsFinite(eta),
     };
 

@@ -8,8 +8,6 @@ namespace SparseLmm;
 /// <example><code>var family = Family.Binomial(Link.Probit);</code></example>
 public sealed class Link
 {
-    private static readonly double Epsilon = Math.Pow(2, -52);
-
     private Link(LinkKind kind, string name)
     {
         Kind = kind;
@@ -71,43 +69,35 @@ public sealed class Link
     /// <summary>μ = g⁻¹(η).</summary>
     public double InverseOf(double eta) => Kind switch
     {
-        LinkKind.Logit => InverseLogit(eta),
-        LinkKind.Probit => Math.Clamp(SpecialMath.NormalCdf(eta), Epsilon, 1 - Epsilon),
-        LinkKind.Cloglog => Math.Clamp(-SpecialMath.ExpMinusOne(-Math.Exp(Math.Min(eta, 700))), Epsilon, 1 - Epsilon),
-        LinkKind.Log => Math.Max(Epsilon, Math.Exp(eta)),
-        LinkKind.Sqrt => eta * eta,
-        LinkKind.Identity => eta,
-        LinkKind.Inverse => 1 / eta,
+        LinkKind.Logit => LogitKernel.Inverse(eta),
+        LinkKind.Probit => ProbitKernel.Inverse(eta),
+        LinkKind.Cloglog => CloglogKernel.Inverse(eta),
+        LinkKind.Log => LogKernel.Inverse(eta),
+        LinkKind.Sqrt => SqrtKernel.Inverse(eta),
+        LinkKind.Identity => IdentityKernel.Inverse(eta),
+        LinkKind.Inverse => InverseKernel.Inverse(eta),
         _ => throw new InvalidOperationException("unknown link"),
     };
 
     /// <summary>dμ/dη at η.</summary>
-    public double DerivativeOfInverse(double eta) => Kind switch
+    public double DerivativeOfInverse(double eta)
     {
-        LinkKind.Logit => LogisticDensity(eta),
-        LinkKind.Probit => Math.Max(Epsilon, SpecialMath.NormalDensity(eta)),
-        LinkKind.Cloglog => Math.Max(Epsilon, Math.Exp(Math.Min(eta, 700) - Math.Exp(Math.Min(eta, 700)))),
-        LinkKind.Log => Math.Max(Epsilon, Math.Exp(eta)),
-        LinkKind.Sqrt => 2 * eta,
-        LinkKind.Identity => 1.0,
-        LinkKind.Inverse => -1 / (eta * eta),
-        _ => throw new InvalidOperationException("unknown link"),
-    };
+        double mu = InverseOf(eta);
+        return Kind switch
+        {
+            LinkKind.Logit => LogitKernel.Derivative(eta, mu),
+            LinkKind.Probit => ProbitKernel.Derivative(eta, mu),
+            LinkKind.Cloglog => CloglogKernel.Derivative(eta, mu),
+            LinkKind.Log => LogKernel.Derivative(eta, mu),
+            LinkKind.Sqrt => SqrtKernel.Derivative(eta, mu),
+            LinkKind.Identity => IdentityKernel.Derivative(eta, mu),
+            LinkKind.Inverse => InverseKernel.Derivative(eta, mu),
+            _ => throw new InvalidOperationException("unknown link"),
+        };
+    }
 
     /// <inheritdoc />
     public override string ToString() => Name;
-
-    private static double InverseLogit(double eta)
-    {
-        double value = eta >= 0 ? 1 / (1 + Math.Exp(-eta)) : Math.Exp(eta) / (1 + Math.Exp(eta));
-        return Math.Clamp(value, Epsilon, 1 - Epsilon);
-    }
-
-    private static double LogisticDensity(double eta)
-    {
-        double e = Math.Exp(-Math.Abs(eta));
-        return Math.Max(Epsilon, e / ((1 + e) * (1 + e)));
-    }
 }
 
 /// <summary>The links, for switches in inner loops.</summary>
