@@ -77,5 +77,5 @@ public static class InferenceReport
 
     private static string Percent(double p) => (100 * p).ToString("0.###", CultureInfo.InvariantCulture) + " %";
 
-    private static string Format(double value) => double.IsNaN(value) ? "NA" : value.ToString("G7", CultureInfo.InvariantCulture);
+    private static string Format(double value) => double.IsNaN(value) ? "NA" : value.ToString("G7", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 }
