@@ -194,10 +194,22 @@ internal sealed class GlmmResponse
         bool anyPositive = prior.Any(w => w > 0);
         if (!anyPositive) throw new InputException($"every prior weight{(weightsName is null ? "" : $" in '{weightsName}'")} is 0; nothing to fit");
 
+        var built = family.Kind switch
+        {
+            FamilyKind.Binomial => BuildBinomial(response, family, prior, where, weightsName),
+            _ => BuildCounts(response, family, prior, where, n),
+        };
+        // As lme4's glmer: nothing to fit when every response is the same.
+        if (built.Y.Distinct().Count() < 2)
+            throw new InputException($"response '{label}' is constant ({built.Y[0]} on every row); a {family.Name} model needs at least two distinct values");
+        return built;
+    }
+
+    private static GlmmResponse BuildCounts(ModelResponse response, Family family, double[] prior, Func<int, string> where, int n)
+    {
+        var label = response.Label;
         switch (family.Kind)
         {
-            case FamilyKind.Binomial:
-                return BuildBinomial(response, family, prior, where, weightsName);
             case FamilyKind.Poisson:
             {
                 var y = ((NumericResponse)response).Values;

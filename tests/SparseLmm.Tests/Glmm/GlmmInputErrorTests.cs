@@ -105,6 +105,13 @@ public class GlmmInputErrorTests
     }
 
     [Fact]
+    public void ConstantResponse()
+    {
+        Assert.Contains("constant", Refused("y ~ 1 + (1 | g)", Table(new double[12]), new FitOptions(Family: Family.Binomial())));
+        Assert.Contains("constant", Refused("y ~ 1 + (1 | g)", Table(Enumerable.Repeat(3.0, 12).ToArray()), new FitOptions(Family: Family.Poisson())));
+    }
+
+    [Fact]
     public void UnknownFamilyOrLinkListsTheKnownOnes()
     {
         var family = Assert.Throws<InputException>(() => Family.Parse("negbin"));
