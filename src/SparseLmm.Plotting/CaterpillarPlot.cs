@@ -42,7 +42,7 @@ internal static class CaterpillarPlot
 
         var interval = new ScottPlot.Plottables.ErrorBar(xs, ys, half, half, null, null)
         {
-            LineWidth = 1.5f,
+            LineWidth = n > 300 ? 1 : 1.5f,
             CapSize = n <= 60 ? 4 : 0,
             Color = PlotStyle.Model.WithAlpha(0.75),
         };

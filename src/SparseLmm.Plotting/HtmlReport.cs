@@ -13,7 +13,8 @@ public static class HtmlReport
     {
         [PlotKind.Shrinkage] = "Each group's own least-squares estimate (open circle) and the model's group-specific " +
             "coefficient, fixed effect plus BLUP (filled circle). The arrows show partial pooling: groups with few or noisy " +
-            "observations move furthest toward the population value (dashed line).",
+            "observations move furthest toward the population value (dashed line). With correlated random effects " +
+            "(an intercept and a slope) the pull is joint, so one coefficient can move past the population value.",
         [PlotKind.Intercepts] = "Each group's line has its own intercept (population intercept plus the group's random " +
             "intercept) and the common fixed slope; the thick black line is the population line.",
         [PlotKind.Variance] = "How the variance splits between groups (random intercepts) and within groups (residual), " +
@@ -76,7 +77,7 @@ public static class HtmlReport
             using var plot = PlotBuilder.Create(fit, data, kind, options);
             var png = Convert.ToBase64String(plot.ToPng());
             var figure = new StringBuilder();
-            figure.Append($"<h2 id=\"{kind.Name()}\">{Encode(plot.Title)}</h2>\n<figure>\n");
+            figure.Append($"<h2 id=\"{kind.Name()}\">{Encode(Heading(kind))}</h2>\n<figure>\n");
             figure.Append($"<img src=\"data:image/png;base64,{png}\" width=\"{plot.Width}\" height=\"{plot.Height}\" " +
                           $"alt=\"{Encode(kind.Name())} plot: {Encode(plot.Title)}\">\n");
             figure.Append($"<figcaption>{Encode(Captions[kind])}</figcaption>\n</figure>\n");

@@ -37,7 +37,7 @@ internal static class ShrinkagePlot
         int skipped = panels.Sum(p => p.Estimates.Naive.Count(double.IsNaN));
         string subtitle = context.FormulaLine + (minSize == maxSize
             ? $"   every group has n = {minSize}"
-            : $"   colour: group size n = {minSize}…{maxSize}");
+            : $"   colour: group size n = {minSize}…{maxSize}{(UsesLogScale(minSize, maxSize) ? " (log scale)" : "")}");
         if (skipped > 0) subtitle += $"   ({skipped} group estimate(s) not estimable on their own: BLUP only)";
         return new ModelPlot(PlotKind.Shrinkage,
             "Shrinkage: no-pooling estimates move toward the population value",
@@ -107,9 +107,14 @@ internal static class ShrinkagePlot
 
         var colormap = new ScottPlot.Colormaps.Viridis();
         bool varying = maxSize > minSize;
+        bool logScale = UsesLogScale(minSize, maxSize);
+        double Scale(int size) => logScale ? Math.Log10(size) : size;
         Color ColorOf(int size) => varying
-            ? colormap.GetColor(0.9 * (size - minSize) / (double)(maxSize - minSize))
+            ? colormap.GetColor(0.9 * (Scale(size) - Scale(minSize)) / (Scale(maxSize) - Scale(minSize)))
             : PlotStyle.Model;
+        // Many groups: small marks, and no arrowheads, which would hide each other.
+        bool dense = levels > 150;
+        float naiveSize = levels > 150 ? 4 : levels > 60 ? 6 : 8, modelSize = naiveSize - 1;
 
         for (int rank = 0; rank < levels; rank++)
         {
@@ -118,13 +123,13 @@ internal static class ShrinkagePlot
             double naive = e.Naive[g], model = e.Model[g];
             if (double.IsFinite(naive))
             {
-                plot.Add.Marker(naive, rank, MarkerShape.OpenCircle, 8, color);
+                plot.Add.Marker(naive, rank, MarkerShape.OpenCircle, naiveSize, color);
                 double pixels = Math.Abs(model - naive) * pixelsPerUnit;
-                if (pixels is > 0.5 and < 12)
+                if (pixels > 0.5 && (pixels < 12 || dense))
                 {
                     var segment = plot.Add.Line(naive, rank, model, rank);
                     segment.Color = color;
-                    segment.LineWidth = 1.5f;
+                    segment.LineWidth = dense ? 1 : 1.5f;
                 }
                 else if (pixels >= 12)
                 {
@@ -137,7 +142,7 @@ internal static class ShrinkagePlot
                     arrow.ArrowheadAxisLength = 7;
                 }
             }
-            plot.Add.Marker(model, rank, MarkerShape.FilledCircle, 7, color);
+            plot.Add.Marker(model, rank, MarkerShape.FilledCircle, modelSize, color);
         }
 
         // Legend entries drawn once, in neutral colours.
@@ -157,8 +162,14 @@ internal static class ShrinkagePlot
 
         if (varying && colorBar)
         {
-            var sizeBar = plot.Add.ColorBar(new SizeScale(colormap, minSize, maxSize), Edge.Right);
-            sizeBar.Label = "group size n";
+            var sizeBar = plot.Add.ColorBar(new SizeScale(colormap, Scale(minSize), Scale(maxSize)), Edge.Right);
+            sizeBar.Label = logScale ? "group size n (log scale)" : "group size n";
+            if (logScale)
+            {
+                var ticks = LogTicks(minSize, maxSize);
+                sizeBar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                    ticks.Select(t => Math.Log10(t)).ToArray(), ticks.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
+            }
             sizeBar.LabelStyle.FontSize = 12;
             sizeBar.LabelStyle.Bold = false;
         }
@@ -170,7 +181,25 @@ internal static class ShrinkagePlot
     }
 
     /// <summary>The colour scale of group sizes, for the colour bar.</summary>
-    private sealed class SizeScale(IColormap colormap, int min, int max) : IHasColorAxis
+    /// <summary>Group sizes spread over more than a factor of 20 are coloured on a log scale.</summary>
+    internal static bool UsesLogScale(int minSize, int maxSize) => maxSize >= 20 * Math.Max(1, minSize);
+
+    /// <summary>1, 2, 5, 10, 20, 50, ... within [min, max], with both ends.</summary>
+    private static List<int> LogTicks(int min, int max)
+    {
+        var ticks = new List<int> { min };
+        for (long decade = 1; decade <= max; decade *= 10)
+            foreach (long step in new long[] { 1, 2, 5 })
+            {
+                long t = decade * step;
+                if (t > min && t < max && t >= ticks[^1] * 1.8) ticks.Add((int)t);
+            }
+        if (max > ticks[^1] * 1.3) ticks.Add(max);
+        else ticks[^1] = max;
+        return ticks;
+    }
+
+    private sealed class SizeScale(IColormap colormap, double min, double max) : IHasColorAxis
     {
         public IColormap Colormap { get; } = new PartialColormap(colormap, 0.9);
 

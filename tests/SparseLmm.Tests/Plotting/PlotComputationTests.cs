@@ -99,6 +99,14 @@ public class PlotComputationTests
     }
 
     [Fact]
+    public void Group_sizes_spread_widely_are_coloured_on_a_log_scale()
+    {
+        Assert.True(ShrinkagePlot.UsesLogScale(1, 9528));
+        Assert.False(ShrinkagePlot.UsesLogScale(6, 24));
+        Assert.False(ShrinkagePlot.UsesLogScale(10, 10));
+    }
+
+    [Fact]
     public void Least_squares_detects_rank_deficiency()
     {
         double[] one = [1, 1, 1], x = [2, 2, 2], y = [1, 2, 3];
