@@ -123,8 +123,8 @@ public static class CliApplication
                 return ReportCommand.Run(args[1..], stdout, stderr, interactive);
             default:
                 if (args[0].StartsWith('-'))
-                    throw new UsageException($"unknown option '{args[0]}' before the command (commands: fit, demo)");
-                throw new UsageException($"unknown command '{args[0]}' (commands: fit, demo)");
+                    throw new UsageException($"unknown option '{args[0]}' before the command (commands: fit, demo, plot, report)");
+                throw new UsageException($"unknown command '{args[0]}' (commands: fit, demo, plot, report)");
         }
     }
 

@@ -122,14 +122,17 @@ public sealed class ModelPlot : IDisposable
             header = y + 8;
         }
 
+        // Whole-pixel cells: each panel clears its cell (in SVG, a black rectangle under a white one), and a
+        // fractional edge would leave a hairline of the black one showing.
         int rows = (Panels.Count + Columns - 1) / Columns;
-        float cellWidth = (Width - 8f) / Columns;
-        float cellHeight = (Height - header - 4f) / rows;
+        int headerTop = (int)Math.Ceiling(header);
+        int cellWidth = (Width - 8) / Columns;
+        int cellHeight = (Height - headerTop - 4) / rows;
         for (int i = 0; i < Panels.Count; i++)
         {
             int row = i / Columns, column = i % Columns;
-            float left = 4 + column * cellWidth;
-            float top = header + row * cellHeight;
+            int left = 4 + column * cellWidth;
+            int top = headerTop + row * cellHeight;
             var rect = new ScottPlot.PixelRect(left, left + cellWidth, top + cellHeight, top);
             // A panel clears its background: clip so that it clears only its own cell.
             canvas.Save();
