@@ -92,6 +92,8 @@ internal static class LinesPlot
         dataKey.LegendText = $"observations, coloured by {group.Group}";
         plot.ShowLegend(Alignment.UpperLeft);
 
+        if (x.All(v => v == Math.Round(v)) && xMax - xMin <= 40)
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         double pad = (xMax - xMin) * 0.03;
         plot.Axes.SetLimitsX(xMin - pad, xMax + pad);
 

@@ -30,6 +30,7 @@ internal static class PlotCommand
         using (var plot = PlotBuilder.Create(fit, data, kind))
             PlotInputs.Write(settings.Out, plot.Save);
         PlotInputs.WarnIfNoFonts(stderr);
+        PlotInputs.NoteDroppedRows(fit, stderr);
         stderr.WriteLine($"sparselmm: wrote {settings.Out}");
         return CliApplication.Success;
     }
@@ -82,6 +83,12 @@ internal static class PlotInputs
         {
             throw new InputException($"cannot write '{path}': {e.Message}");
         }
+    }
+
+    public static void NoteDroppedRows(MixedModelFit fit, TextWriter stderr)
+    {
+        if (fit.DroppedRowCount > 0)
+            stderr.WriteLine($"sparselmm: note: {fit.DroppedRowCount} row(s) dropped for missing values; {fit.ObservationCount} used");
     }
 
     public static void WarnIfNoFonts(TextWriter stderr)

@@ -26,8 +26,7 @@ internal static class ReportCommand
         string html = HtmlReport.Create(fit, data, settings.Data);
         PlotInputs.Write(settings.Out, path => File.WriteAllText(path, html, new UTF8Encoding(false)));
         PlotInputs.WarnIfNoFonts(stderr);
-        if (fit.DroppedRowCount > 0)
-            stderr.WriteLine($"sparselmm: note: {fit.DroppedRowCount} row(s) dropped for missing values; {fit.ObservationCount} used");
+        PlotInputs.NoteDroppedRows(fit, stderr);
         stderr.WriteLine($"sparselmm: wrote {settings.Out}");
         return CliApplication.Success;
     }
