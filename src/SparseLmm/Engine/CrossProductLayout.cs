@@ -30,6 +30,9 @@ internal sealed class CrossProductLayout
         MaxPatternLength = 0;
         for (int level = 0; level < First.LevelCount; level++)
             MaxPatternLength = Math.Max(MaxPatternLength, PatternStart[level + 1] - PatternStart[level]);
+        EntryLevelStart = new int[PatternRow.Length];
+        for (int level = 0; level < First.LevelCount; level++)
+            EntryLevelStart.AsSpan(PatternStart[level], PatternStart[level + 1] - PatternStart[level]).Fill(PatternStart[level]);
         RestRowTerm = new int[RestRandomSize];
         for (int t = 1; t < terms.Count; t++)
             RestRowTerm.AsSpan(RestTermOffset[t], terms[t].Size).Fill(t);
@@ -74,6 +77,9 @@ internal sealed class CrossProductLayout
     /// <summary>For rest term t ≥ 1 and data row i, the pattern entry of the first column of row i's level of term t,
     /// so the one-pass accumulation needs no search.</summary>
     public int[][] RowPatternPosition { get; }
+
+    /// <summary>For each pattern entry, where its level's pattern starts.</summary>
+    public int[] EntryLevelStart { get; }
 
     /// <summary>The longest pattern, for sizing workspaces.</summary>
     public int MaxPatternLength { get; }

@@ -89,6 +89,7 @@ internal sealed class ModeSolution
         var rows = new double[layout.MaxPatternLength * k1];
         var inverseBlock = new double[k1 * k1];
         var weighted = new double[layout.MaxPatternLength * k1];
+        var projected = new double[layout.MaxPatternLength * k1];
         for (int level = 0; level < first.LevelCount; level++)
         {
             deviance.FirstLevelRows(level, block, rows);
@@ -120,20 +121,24 @@ internal sealed class ModeSolution
                     for (int d = 0; d < k1; d++) value += rows[e * k1 + d] * inverseBlock[d * k1 + c];
                     weighted[e * k1 + c] = value;
                 }
+            // P W, with P's entries among this level's rows gathered once (the only scattered reads).
+            for (int e = 0; e < randomRows; e++)
+            {
+                var precisionRow = precisionInverse.AsSpan(layout.PatternRow[start + e] * randomSize, randomSize);
+                for (int b = 0; b < k1; b++) projected[e * k1 + b] = 0;
+                for (int f = 0; f < randomRows; f++)
+                {
+                    double entry = precisionRow[layout.PatternRow[start + f]];
+                    for (int b = 0; b < k1; b++) projected[e * k1 + b] += entry * weighted[f * k1 + b];
+                }
+            }
             var target = conditional.AsSpan(level * k1 * k1, k1 * k1);
             for (int a = 0; a < k1; a++)
                 for (int b = 0; b < k1; b++)
                 {
                     double value = 0;
                     for (int d = 0; d < k1; d++) value += inverseBlock[d * k1 + a] * inverseBlock[d * k1 + b];
-                    for (int e = 0; e < randomRows; e++)
-                    {
-                        int row = layout.PatternRow[start + e];
-                        double inner = 0;
-                        for (int f = 0; f < randomRows; f++)
-                            inner += precisionInverse[row * randomSize + layout.PatternRow[start + f]] * weighted[f * k1 + b];
-                        value += weighted[e * k1 + a] * inner;
-                    }
+                    for (int e = 0; e < randomRows; e++) value += weighted[e * k1 + a] * projected[e * k1 + b];
                     target[a * k1 + b] = value;
                 }
         }

@@ -16,7 +16,11 @@ internal sealed class ProfiledDeviance
     private readonly CovarianceParameterization parameterization;
     private readonly double[][] factors;
     private readonly double[] firstBlock;
-    private readonly double[] patternRows;
+    private readonly double[] lowerRows;
+    private readonly SchurComplementUpdate schurUpdate;
+    private readonly double[] restRowScale;
+    private readonly double[] levelTransform;
+    private readonly bool anyVectorRestTerm;
     private readonly RestScaling restScaling;
 
     /// <summary>Creates the objective over accumulated cross-products.</summary>
@@ -29,7 +33,11 @@ internal sealed class ProfiledDeviance
         factors = layout.Terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
         int k1 = layout.First.ColumnCount;
         firstBlock = new double[k1 * k1];
-        patternRows = new double[layout.MaxPatternLength * k1];
+        lowerRows = new double[layout.PatternRow.Length * k1];
+        schurUpdate = new SchurComplementUpdate(layout);
+        restRowScale = new double[layout.RestSize];
+        levelTransform = new double[k1 * k1];
+        anyVectorRestTerm = layout.Terms.Skip(1).Any(t => t.ColumnCount > 1);
         Factor = new double[layout.RestSize * layout.RestSize];
         Workspace = new DenseCholeskyWorkspace(layout.RestSize);
         restScaling = new RestScaling(layout);
@@ -75,21 +83,26 @@ internal sealed class ProfiledDeviance
         var layout = Layout;
         for (int t = 0; t < factors.Length; t++) parameterization.FillFactor(theta, t, factors[t]);
         restScaling.Apply(products.Rest, Factor, factors);
+        for (int r = 0; r < layout.RestSize; r++)
+            restRowScale[r] = r < layout.RestRandomSize && layout.Terms[layout.RestRowTerm[r]].ColumnCount == 1
+                ? factors[layout.RestRowTerm[r]][0]
+                : 1.0;
         double logDet = 0;
-        int q1 = layout.First.LevelCount;
-        for (int level = 0; level < q1; level++)
+        int k1 = layout.First.ColumnCount;
+        for (int level = 0; level < layout.First.LevelCount; level++)
         {
-            if (!FirstLevelRows(level, firstBlock, patternRows)) return false;
-            int k1 = layout.First.ColumnCount;
+            int start = layout.PatternStart[level], length = layout.PatternStart[level + 1] - start;
+            if (!FirstLevelRows(level, firstBlock, lowerRows.AsSpan(start * k1, length * k1))) return false;
             for (int c = 0; c < k1; c++) logDet += 2 * Math.Log(firstBlock[c * k1 + c]);
-            SubtractOuterProduct(level);
         }
         FirstLogDeterminant = logDet;
+        schurUpdate.Apply(Factor, lowerRows);
         return DenseCholesky.Factor(Factor, layout.RestSize, Workspace);
     }
 
     /// <summary>For level l of the first term: its k₁×k₁ factor L₁₁ and the rows of L₂₁ (one k₁-vector per pattern
-    /// entry), computed from the cross-products at the current T's.</summary>
+    /// entry), computed from the cross-products at the current T's: row e is L₁₁⁻¹ T₁' a_e scaled by the T of the
+    /// rest row it belongs to.</summary>
     public bool FirstLevelRows(int level, Span<double> blockFactor, Span<double> rows)
     {
         var layout = Layout;
@@ -98,10 +111,38 @@ internal sealed class ProfiledDeviance
         SmallDense.ScaledPlusIdentity(products.FirstBlocks.AsSpan(level * k1 * k1, k1 * k1), t1, k1, blockFactor);
         if (!SmallDense.Factor(blockFactor, k1)) return false;
         int start = layout.PatternStart[level], end = layout.PatternStart[level + 1];
-        products.FirstRest.AsSpan(start * k1, (end - start) * k1).CopyTo(rows);
-        for (int e = 0; e < end - start; e++) SmallDense.MultiplyRowByLower(rows.Slice(e * k1, k1), t1, k1);
-        ScalePatternRowsByRestFactors(start, end, rows, k1);
-        for (int e = 0; e < end - start; e++) SmallDense.SolveLower(blockFactor, k1, rows.Slice(e * k1, k1));
+        var source = products.FirstRest.AsSpan(start * k1, (end - start) * k1);
+        var patternRows = layout.PatternRow.AsSpan(start, end - start);
+        if (k1 == 1)
+        {
+            double scale = t1[0] / blockFactor[0];
+            for (int e = 0; e < patternRows.Length; e++) rows[e] = source[e] * scale * restRowScale[patternRows[e]];
+        }
+        else
+        {
+            // M = L₁₁⁻¹ T₁', column c of T₁' being row c of T₁.
+            var transform = levelTransform.AsSpan(0, k1 * k1);
+            Span<double> column = stackalloc double[k1];
+            for (int c = 0; c < k1; c++)
+            {
+                for (int d = 0; d < k1; d++) column[d] = t1[c * k1 + d];
+                SmallDense.SolveLower(blockFactor, k1, column);
+                for (int d = 0; d < k1; d++) transform[d * k1 + c] = column[d];
+            }
+            for (int e = 0; e < patternRows.Length; e++)
+            {
+                double scale = restRowScale[patternRows[e]];
+                var from = source.Slice(e * k1, k1);
+                var to = rows.Slice(e * k1, k1);
+                for (int a = 0; a < k1; a++)
+                {
+                    double value = 0;
+                    for (int c = 0; c < k1; c++) value += transform[a * k1 + c] * from[c];
+                    to[a] = value * scale;
+                }
+            }
+        }
+        if (anyVectorRestTerm) ScalePatternRowsByRestFactors(start, end, rows, k1);
         return true;
     }
 
@@ -114,6 +155,11 @@ internal sealed class ProfiledDeviance
         {
             int term = layout.RestRowTerm[layout.PatternRow[e]];
             int k = layout.Terms[term].ColumnCount;
+            if (k == 1)
+            {
+                e++;
+                continue;
+            }
             var t = factors[term];
             var block = rows.Slice((e - start) * k1, k * k1);
             for (int column = 0; column < k1; column++)
@@ -126,37 +172,6 @@ internal sealed class ProfiledDeviance
                 }
             }
             e += k;
-        }
-    }
-
-    private void SubtractOuterProduct(int level)
-    {
-        var layout = Layout;
-        int k1 = layout.First.ColumnCount, size = layout.RestSize;
-        int start = layout.PatternStart[level], length = layout.PatternStart[level + 1] - start;
-        var rows = layout.PatternRow.AsSpan(start, length);
-        var factor = Factor;
-        var values = patternRows;
-        if (k1 == 1)
-        {
-            for (int a = 0; a < length; a++)
-            {
-                double va = values[a];
-                int offset = rows[a] * size;
-                for (int b = 0; b <= a; b++) factor[offset + rows[b]] -= va * values[b];
-            }
-            return;
-        }
-        for (int a = 0; a < length; a++)
-        {
-            int offset = rows[a] * size;
-            var va = values.AsSpan(a * k1, k1);
-            for (int b = 0; b <= a; b++)
-            {
-                double dot = 0;
-                for (int c = 0; c < k1; c++) dot += va[c] * values[b * k1 + c];
-                factor[offset + rows[b]] -= dot;
-            }
         }
     }
 }
