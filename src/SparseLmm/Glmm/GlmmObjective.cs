@@ -49,6 +49,9 @@ internal sealed class GlmmObjective
     private readonly double[] eta, mu, working, irlsWeights, fixedPart;
     private readonly RowState rows;
     private readonly RowPass rowPass;
+    private readonly bool fuse;
+    private readonly double[] factorBlocks;
+    private CrossProducts? fusedFor;
     private readonly double[] u, uSolved, uCandidate, b;
     private readonly double[] beta, betaSolved, betaCandidate;
     private readonly double[] warmU, warmBeta, stageOneU, stageOneBeta;
@@ -101,6 +104,8 @@ internal sealed class GlmmObjective
         };
         rowPass = RowPass.For(family);
         bool scalarSingle = terms.Count == 1 && terms[0].ColumnCount == 1;
+        fuse = scalarSingle;
+        factorBlocks = new double[scalarSingle ? terms[0].LevelCount : 0];
         int groups = scalarSingle ? terms[0].LevelCount : 0;
         groupBase = new double[groups];
         groupShifted = new double[groups];
@@ -117,7 +122,8 @@ internal sealed class GlmmObjective
     /// <summary>Number of objective evaluations so far.</summary>
     public int Evaluations { get; set; }
 
-    /// <summary>Number of PIRLS iterations so far (one pass over the rows each, plus one per step-halving).</summary>
+    /// <summary>Number of PIRLS iterations so far (each: one pass over the rows to accumulate the weighted
+    /// cross-products, one factorization, one pass to evaluate the new modes; a step-halving adds a pass).</summary>
     public int PirlsIterations { get; private set; }
 
     /// <summary>Evaluations at which PIRLS failed.</summary>
@@ -254,6 +260,7 @@ internal sealed class GlmmObjective
         joint ??= new PenalizedSystem(terms, p, n);
         // Only the weights matter for L_X; they are the ones at the current modes.
         joint.Products.Accumulate(x, working, irlsWeights);
+        fusedFor = null;
         if (!joint.Factor(theta)) throw new InvalidOperationException("the GLMM system is not positive definite at the optimum");
         return joint.UnscaledFixedCovariance();
     }
@@ -321,13 +328,12 @@ internal sealed class GlmmObjective
             else warmU.CopyTo(u, 0);
             if (jointMode) warmBeta.CopyTo(beta, 0);
         }
-        if (!rowPass.FromLinearPredictor(rows, jointMode)) return false;
+        if (!FromLinearPredictor(system, jointMode)) return false;
         double previous = double.MaxValue;
         for (int iteration = 0; iteration < MaxIterations; iteration++)
         {
             PirlsIterations++;
-            system.Products.Accumulate(jointMode ? x : ReadOnlySpan<double>.Empty, working, irlsWeights);
-            if (!system.Factor(theta)) return false;
+            if (!Factor(system, jointMode, theta)) return false;
             u.CopyTo(uPrevious, 0);
             if (jointMode) beta.CopyTo(betaPrevious, 0);
             system.Solve(u, jointMode ? beta.AsSpan() : Span<double>.Empty);
@@ -377,7 +383,7 @@ internal sealed class GlmmObjective
             for (int i = 0; i < n; i++) eta[i] = link.Evaluate(start[i]);
             Array.Clear(u);
             if (jointMode) Array.Clear(beta);
-            if (!rowPass.FromLinearPredictor(rows, jointMode)) return false;
+            if (!FromLinearPredictor(system, jointMode)) return false;
             penalized = double.PositiveInfinity;
         }
         else
@@ -389,8 +395,7 @@ internal sealed class GlmmObjective
         for (int iteration = 0; iteration < MaxIterations; iteration++)
         {
             PirlsIterations++;
-            system.Products.Accumulate(jointMode ? x : ReadOnlySpan<double>.Empty, working, irlsWeights);
-            if (!system.Factor(theta)) return RestoreFailed(jointMode, fromStart && iteration == 0);
+            if (!Factor(system, jointMode, theta)) return RestoreFailed(jointMode, fromStart && iteration == 0);
             system.Solve(uSolved, betaSolved);
 
             double fullStep = MaxChange(u, uSolved, 1.0);
@@ -427,6 +432,27 @@ internal sealed class GlmmObjective
                 return true;
         }
         return false;
+    }
+
+    /// <summary>μ, weights and working response from the η in the state, with the fused accumulation when it applies.</summary>
+    private bool FromLinearPredictor(PenalizedSystem system, bool jointMode)
+    {
+        var target = fuse ? system.Products : null;
+        fusedFor = null;
+        if (!rowPass.FromLinearPredictor(rows, jointMode, target)) return false;
+        fusedFor = target;
+        return true;
+    }
+
+    /// <summary>The weighted cross-products of the current state (unless the last row pass accumulated them already),
+    /// then the factorization at θ. For one scalar term, the first term's blocks (Σ W z² per level) are kept as they
+    /// were factored: quadrature needs the conditional SDs of that factor, as lme4 uses them.</summary>
+    private bool Factor(PenalizedSystem system, bool jointMode, ReadOnlySpan<double> theta)
+    {
+        if (!ReferenceEquals(fusedFor, system.Products))
+            system.Products.Accumulate(jointMode ? x : ReadOnlySpan<double>.Empty, working, irlsWeights);
+        if (!jointMode && factorBlocks.Length > 0) system.Products.FirstBlocks.AsSpan(0, factorBlocks.Length).CopyTo(factorBlocks);
+        return system.Factor(theta);
     }
 
     private bool RestoreFailed(bool jointMode, bool atStart)
@@ -484,8 +510,11 @@ internal sealed class GlmmObjective
             }
         }
 
-        double deviance = rowPass.Evaluate(rows, fixedEffects, jointMode);
+        var target = fuse ? (jointMode ? joint!.Products : modes.Products) : null;
+        fusedFor = null;
+        double deviance = rowPass.Evaluate(rows, fixedEffects, jointMode, target);
         if (!double.IsFinite(deviance)) return double.PositiveInfinity;
+        fusedFor = target;
         deviationSum = deviance;
         double squaredLength = 0;
         foreach (var value in modesU) squaredLength += value * value;
@@ -503,7 +532,7 @@ internal sealed class GlmmObjective
         var term = terms[0];
         int groups = term.LevelCount;
         double scale = theta[0];
-        var firstBlocks = modes.Products.FirstBlocks;
+        var firstBlocks = factorBlocks;
         var levelOfRow = term.LevelOfRow;
         var z = term.Z;
         var shift = rows.Shift;

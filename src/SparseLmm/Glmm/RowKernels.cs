@@ -1,4 +1,5 @@
 using SparseLmm.Design;
+using SparseLmm.Engine;
 
 namespace SparseLmm.Glmm;
 
@@ -183,12 +184,52 @@ internal abstract class RowPass
 
     /// <summary>η = Xβ (joint) or the offset (stage two) + Z b per row, then μ, the deviance residuals and, for the
     /// next PIRLS step, the IRLS weights and the working response (minus the offset in stage two). Returns Σ deviance
-    /// residuals, or +∞ when some η or μ is out of range (the state is then partial).</summary>
-    public abstract double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode);
+    /// residuals, or +∞ when some η or μ is out of range (the state is then partial).
+    /// <para>With <paramref name="products"/> (one scalar random-effects term only), the same pass also accumulates the
+    /// weighted cross-products of [z X working] into it, exactly as <see cref="CrossProducts.Accumulate"/> would
+    /// (same products, same order, so the same bits), which saves the PIRLS step its own pass over the rows.</para></summary>
+    public abstract double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode, CrossProducts? products);
 
-    /// <summary>Sets μ, the IRLS weights and the working response from the η already in the state (a start).
-    /// False when some η or μ is out of range.</summary>
-    public abstract bool FromLinearPredictor(RowState state, bool jointMode);
+    /// <summary>Sets μ, the IRLS weights and the working response from the η already in the state (a start), and
+    /// accumulates the cross-products as <see cref="Evaluate"/> does. False when some η or μ is out of range.</summary>
+    public abstract bool FromLinearPredictor(RowState state, bool jointMode, CrossProducts? products);
+
+    /// <summary>Starts a fused accumulation: clears the cross-products.</summary>
+    protected static void Clear(CrossProducts products)
+    {
+        Array.Clear(products.FirstBlocks);
+        Array.Clear(products.FirstRest);
+        Array.Clear(products.Rest);
+    }
+
+    /// <summary>Adds one row (weight, z, x row, working response) to the cross-products of a single scalar term, in
+    /// <see cref="CrossProducts.Accumulate"/>'s arithmetic order.</summary>
+    protected static void AddRow(CrossProducts products, int level, double weight, double z, ReadOnlySpan<double> xRow, double response)
+    {
+        int p = xRow.Length, size = p + 1;
+        products.FirstBlocks[level] += weight * z * z;
+        var firstRest = products.FirstRest;
+        var rest = products.Rest;
+        int tail = products.Layout.PatternStart[level + 1] - size;
+        for (int e = 0; e < size; e++)
+        {
+            double entry = e < p ? xRow[e] : response;
+            double value = weight * entry;
+            firstRest[tail + e] += value * z;
+            int rowOffset = e * size;
+            for (int f = 0; f <= e; f++) rest[rowOffset + f] += value * (f < p ? xRow[f] : response);
+        }
+    }
+
+    /// <summary>Ends a fused accumulation: mirrors the lower triangle of the dense block.</summary>
+    protected static void Finish(CrossProducts products)
+    {
+        int size = products.Layout.RestSize;
+        var rest = products.Rest;
+        for (int r = 0; r < size; r++)
+            for (int c = 0; c < r; c++)
+                rest[c * size + r] = rest[r * size + c];
+    }
 
     /// <summary>Quadrature: adds each row's deviance residual at η + node × shift to its group's total.</summary>
     public abstract void ShiftedDeviance(RowState state, double node, int[] levelOfRow, Span<double> groupTotals);
@@ -198,7 +239,7 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
     where TLink : struct, ILinkKernel
     where TFamily : struct, IFamilyKernel
 {
-    public override double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode)
+    public override double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode, CrossProducts? products)
     {
         int n = state.RowCount, p = state.FixedEffectCount;
         var x = state.X;
@@ -214,6 +255,7 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         bool singleScalar = terms.Count == 1 && terms[0].ColumnCount == 1;
         var firstLevels = terms[0].LevelOfRow;
         var firstZ = terms[0].Z;
+        if (products is not null) Clear(products);
         double deviance = 0;
         for (int i = 0; i < n; i++)
         {
@@ -250,16 +292,25 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
             double derivative = TLink.Derivative(value, mean);
             eta[i] = value;
             mu[i] = mean;
-            irls[i] = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
-            working[i] = (jointMode ? value : value - fixedValue) + (y[i] - mean) / derivative;
+            double weight = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
+            double response = (jointMode ? value : value - fixedValue) + (y[i] - mean) / derivative;
+            irls[i] = weight;
+            working[i] = response;
             deviance += TFamily.DevianceResidual(y[i], mean, w);
+            if (products is not null)
+                AddRow(products, firstLevels[i], weight, firstZ[i], jointMode ? x.AsSpan(i * p, p) : ReadOnlySpan<double>.Empty, response);
         }
+        if (products is not null) Finish(products);
         return double.IsFinite(deviance) ? deviance : double.PositiveInfinity;
     }
 
-    public override bool FromLinearPredictor(RowState state, bool jointMode)
+    public override bool FromLinearPredictor(RowState state, bool jointMode, CrossProducts? products)
     {
-        int n = state.RowCount;
+        int n = state.RowCount, p = state.FixedEffectCount;
+        var x = state.X;
+        var firstLevels = state.Terms[0].LevelOfRow;
+        var firstZ = state.Terms[0].Z;
+        if (products is not null) Clear(products);
         var y = state.Y;
         var weights = state.Weights;
         var fixedPart = state.FixedPart;
@@ -276,9 +327,14 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
             double w = weights[i];
             double derivative = TLink.Derivative(value, mean);
             mu[i] = mean;
-            irls[i] = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
-            working[i] = (jointMode ? value : value - fixedPart[i]) + (y[i] - mean) / derivative;
+            double weight = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
+            double response = (jointMode ? value : value - fixedPart[i]) + (y[i] - mean) / derivative;
+            irls[i] = weight;
+            working[i] = response;
+            if (products is not null)
+                AddRow(products, firstLevels[i], weight, firstZ[i], jointMode ? x.AsSpan(i * p, p) : ReadOnlySpan<double>.Empty, response);
         }
+        if (products is not null) Finish(products);
         return true;
     }
 

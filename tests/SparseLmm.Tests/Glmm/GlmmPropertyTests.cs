@@ -158,6 +158,33 @@ public class GlmmPropertyTests
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void FusedAccumulationIsTheEnginesBitForBit(bool jointMode)
+    {
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse(CbppFormula), Cbpp());
+        var terms = design.RandomTerms.ToList();
+        var response = GlmmResponse.Build(design.Response, Family.Binomial(), null, i => i + 1, null);
+        int n = design.RowCount, p = design.FixedEffectCount;
+        var system = new PenalizedSystem(terms, jointMode ? p : 0, n);
+        var rng = new Random(7);
+        var state = new RowState
+        {
+            RowCount = n, FixedEffectCount = p, X = design.X, Y = response.Y, Weights = response.Weights, Terms = terms,
+            TermOffsets = system.TermOffsets, B = Enumerable.Range(0, terms[0].Size).Select(_ => rng.NextDouble() - 0.5).ToArray(),
+            FixedPart = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 1).ToArray(),
+            Eta = new double[n], Mu = new double[n], IrlsWeights = new double[n], Working = new double[n], Shift = new double[n],
+        };
+        double[] beta = [-1.4, -1.0, -1.1, -1.6];
+        var fused = new PenalizedSystem(terms, jointMode ? p : 0, n);
+        Assert.True(double.IsFinite(RowPass.For(Family.Binomial()).Evaluate(state, beta, jointMode, fused.Products)));
+        system.Products.Accumulate(jointMode ? design.X : ReadOnlySpan<double>.Empty, state.Working, state.IrlsWeights);
+        Assert.Equal(system.Products.FirstBlocks, fused.Products.FirstBlocks);
+        Assert.Equal(system.Products.FirstRest, fused.Products.FirstRest);
+        Assert.Equal(system.Products.Rest, fused.Products.Rest);
+    }
+
     [Fact]
     public void PirlsIterationsDoNotAllocate()
     {
