@@ -12,6 +12,8 @@ namespace SparseLmm.Cli;
 /// intervals, and profile or bootstrap intervals (<c>--ci</c>, <c>--level</c>, <c>--nsim</c>, <c>--seed</c>).</summary>
 internal static class InferenceOutput
 {
+    private const int SatterthwaiteDefaultMaximumRows = 50_000;
+
     public static string Apply(string output, FitSettings settings, MixedModelFit fit, DataTable data, FitOptions options)
     {
         bool linear = fit.Family == "gaussian" && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
@@ -21,10 +23,16 @@ internal static class InferenceOutput
                 throw new UsageException("--ddf and --ci profile/boot apply to linear mixed models (gaussian family)");
             return output;
         }
-        var method = FixedEffectTests.ParseMethod(settings.Ddf ?? "satterthwaite");
+        // Satterthwaite's df cost about as many objective evaluations as the fit itself; past this size they are in
+        // the hundreds or more, so t and z p-values agree and the default skips them (and says so).
+        bool large = fit.ObservationCount > SatterthwaiteDefaultMaximumRows;
+        var method = FixedEffectTests.ParseMethod(settings.Ddf ?? (large ? "none" : "satterthwaite"));
         double level = ParseLevel(settings.Level);
-        var model = FittedMixedModel.For(fit, data, options);
-        var tests = FixedEffectTests.Compute(model, method);
+        FittedMixedModel? fitted = null;
+        FittedMixedModel Model() => fitted ??= FittedMixedModel.For(fit, data, options);
+        var tests = method == DdfMethod.None ? FixedEffectTests.Asymptotic(fit) : FixedEffectTests.Compute(Model(), method);
+        if (settings.Ddf is null && large)
+            fit = fit with { Notes = [.. fit.Notes, $"fixed-effect p-values use the normal distribution ({fit.ObservationCount} observations); --ddf satterthwaite computes Satterthwaite df"] };
         var wald = ConfidenceIntervalMethods.Wald(fit, level);
         ConfidenceIntervals? extra = null;
         BootstrapResult? bootstrap = null;
@@ -33,10 +41,10 @@ internal static class InferenceOutput
             case null or "wald" or "none":
                 break;
             case "profile":
-                extra = ConfidenceIntervalMethods.Profile(model, level);
+                extra = ConfidenceIntervalMethods.Profile(Model(), level);
                 break;
             case "boot" or "bootstrap":
-                bootstrap = Simulation.Bootstrap(model, settings.Nsim ?? 1000, settings.Seed ?? 1);
+                bootstrap = Simulation.Bootstrap(Model(), settings.Nsim ?? 1000, settings.Seed ?? 1);
                 extra = Simulation.PercentileIntervals(bootstrap, level);
                 break;
             default:
@@ -44,13 +52,15 @@ internal static class InferenceOutput
         }
         IntraclassCorrelation? icc = null;
         if (extra is not null && fit.IntraclassCorrelation is not null)
-            icc = VarianceDecomposition.Icc(model, level, bootstrap);
+            icc = VarianceDecomposition.Icc(Model(), level, bootstrap);
 
         if (!settings.Json)
             return InferenceReport.Summary(fit, settings.Data, tests, method,
                 extra is null ? [wald] : [extra], icc);
 
         var root = JsonNode.Parse(output)!.AsObject();
+        if (root["notes"] is JsonArray notes)
+            foreach (var note in fit.Notes.Skip(notes.Count)) notes.Add(note);
         var fixef = root["fixef"]!.AsObject();
         if (method == DdfMethod.KenwardRoger)
         {

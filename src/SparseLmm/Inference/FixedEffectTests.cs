@@ -1,3 +1,5 @@
+using SparseLmm.Results;
+
 namespace SparseLmm.Inference;
 
 /// <summary>How the denominator degrees of freedom of fixed-effect t tests are found.</summary>
@@ -37,14 +39,12 @@ public static class FixedEffectTests
     {
         ArgumentNullException.ThrowIfNull(model);
         var fit = model.Fit;
-        int p = fit.FixedEffects.Count;
         double[] se = fit.FixedEffects.Select(e => e.StandardError).ToArray();
         double[] df;
         switch (method)
         {
             case DdfMethod.None:
-                df = Enumerable.Repeat(double.PositiveInfinity, p).ToArray();
-                break;
+                return Asymptotic(fit);
             case DdfMethod.KenwardRoger:
                 (se, df) = KenwardRoger.Compute(model);
                 break;
@@ -52,6 +52,15 @@ public static class FixedEffectTests
                 df = Satterthwaite(model);
                 break;
         }
+        return Tests(fit, se, df);
+    }
+
+    /// <summary>z tests (infinite df): they need nothing beyond the fit.</summary>
+    public static IReadOnlyList<FixedEffectTest> Asymptotic(MixedModelFit fit) =>
+        Tests(fit, fit.FixedEffects.Select(e => e.StandardError).ToArray(), Enumerable.Repeat(double.PositiveInfinity, fit.FixedEffects.Count).ToArray());
+
+    private static IReadOnlyList<FixedEffectTest> Tests(MixedModelFit fit, double[] se, double[] df)
+    {
         return fit.FixedEffects.Select((e, j) =>
         {
             double t = e.Estimate / se[j];
