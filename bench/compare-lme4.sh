@@ -48,7 +48,9 @@ if [ "$BUILD" = 1 ]; then
   dotnet build -c Release src/SparseLmm.Cli >/dev/null
   dotnet build -c Release bench/SparseLmm.Bench >/dev/null
 fi
-CLI=(dotnet "$ROOT/src/SparseLmm.Cli/bin/Release/net10.0/sparselmm.dll")
+CLI_DIR="$ROOT/src/SparseLmm.Cli/bin/Release/net10.0"
+if [ -f "$CLI_DIR/SparseLmm.Cli.dll" ]; then CLI=(dotnet "$CLI_DIR/SparseLmm.Cli.dll")
+else CLI=(dotnet "$CLI_DIR/sparselmm.dll"); fi
 GENERATE=(dotnet "$ROOT/bench/SparseLmm.Bench/bin/Release/net10.0/SparseLmm.Bench.dll" generate)
 mkdir -p "$DATA_DIR"
 WORK=$(mktemp -d)
