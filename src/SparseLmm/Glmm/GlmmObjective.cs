@@ -52,6 +52,9 @@ internal sealed class GlmmObjective
     private readonly bool fuse;
     private readonly double[] factorBlocks;
     private CrossProducts? fusedFor;
+    private StageTwoStart? stageTwoStart;
+    private double[]? stageOneBlocks, stageOneFirstRest, stageOneRest;
+    private bool hasStageOneStart, hasStageTwoStart;
     private readonly double[] u, uSolved, uCandidate, b;
     private readonly double[] beta, betaSolved, betaCandidate;
     private readonly double[] warmU, warmBeta, stageOneU, stageOneBeta;
@@ -164,6 +167,17 @@ internal sealed class GlmmObjective
             u.CopyTo(warmU, 0);
             beta.CopyTo(warmBeta, 0);
             hasWarmJoint = true;
+            // Every stage-one evaluation's first PIRLS step has the cross-products of this linear predictor: keep them
+            // (when they are small next to the data) instead of recomputing them from the rows each time.
+            var products = joint.Products;
+            if (products.FirstBlocks.Length + products.FirstRest.Length + products.Rest.Length <= n + 4096
+                && FromLinearPredictor(joint, jointMode: true))
+            {
+                stageOneBlocks = (double[])products.FirstBlocks.Clone();
+                stageOneFirstRest = (double[])products.FirstRest.Clone();
+                stageOneRest = (double[])products.Rest.Clone();
+                hasStageOneStart = true;
+            }
         }
     }
 
@@ -210,6 +224,12 @@ internal sealed class GlmmObjective
         hasStartPredictor = true;
         hasStageOne = true;
         hasWarmModes = true;
+        hasStageOneStart = false;
+        if (fuse)
+        {
+            stageTwoStart ??= new StageTwoStart(terms[0].LevelCount, p);
+            hasStageTwoStart = rowPass.StageTwoStartSums(rows, startPredictor, stageTwoStart);
+        }
     }
 
     /// <summary>Sets the fallback start of the next stage-two evaluation to the given modes.</summary>
@@ -323,12 +343,28 @@ internal sealed class GlmmObjective
         }
         else
         {
-            startPredictor.CopyTo(eta, 0);
             if (hasStageOne) stageOneU.CopyTo(u, 0);
             else warmU.CopyTo(u, 0);
             if (jointMode) warmBeta.CopyTo(beta, 0);
         }
-        if (!FromLinearPredictor(system, jointMode)) return false;
+        // The first step needs only the cross-products of the start; the row arrays are rewritten by its evaluation.
+        if (!fromMuStart && jointMode && hasStageOneStart)
+        {
+            stageOneBlocks!.CopyTo(system.Products.FirstBlocks, 0);
+            stageOneFirstRest!.CopyTo(system.Products.FirstRest, 0);
+            stageOneRest!.CopyTo(system.Products.Rest, 0);
+            fusedFor = system.Products;
+        }
+        else if (!fromMuStart && !jointMode && hasStageTwoStart)
+        {
+            stageTwoStart!.Fill(system.Products, beta);
+            fusedFor = system.Products;
+        }
+        else
+        {
+            if (!fromMuStart) startPredictor.CopyTo(eta, 0);
+            if (!FromLinearPredictor(system, jointMode)) return false;
+        }
         double previous = double.MaxValue;
         for (int iteration = 0; iteration < MaxIterations; iteration++)
         {

@@ -194,6 +194,11 @@ internal abstract class RowPass
     /// accumulates the cross-products as <see cref="Evaluate"/> does. False when some η or μ is out of range.</summary>
     public abstract bool FromLinearPredictor(RowState state, bool jointMode, CrossProducts? products);
 
+    /// <summary>Stage two with one scalar term: from the start linear predictor η₀ (fixed for the whole stage), the sums
+    /// that give the first PIRLS step's cross-products for any β without a pass over the rows (see
+    /// <see cref="StageTwoStart"/>). False when η₀ is out of range.</summary>
+    public abstract bool StageTwoStartSums(RowState state, ReadOnlySpan<double> startPredictor, StageTwoStart sums);
+
     /// <summary>Starts a fused accumulation: clears the cross-products.</summary>
     protected static void Clear(CrossProducts products)
     {
@@ -208,6 +213,13 @@ internal abstract class RowPass
     {
         int p = xRow.Length, size = p + 1;
         products.FirstBlocks[level] += weight * z * z;
+        if (p == 0)
+        {
+            double value = weight * response;
+            products.FirstRest[level] += value * z;
+            products.Rest[0] += value * response;
+            return;
+        }
         var firstRest = products.FirstRest;
         var rest = products.Rest;
         int tail = products.Layout.PatternStart[level + 1] - size;
@@ -338,6 +350,43 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         return true;
     }
 
+    public override bool StageTwoStartSums(RowState state, ReadOnlySpan<double> startPredictor, StageTwoStart sums)
+    {
+        int n = state.RowCount, p = state.FixedEffectCount;
+        var x = state.X;
+        var y = state.Y;
+        var weights = state.Weights;
+        var levels = state.Terms[0].LevelOfRow;
+        var z = state.Terms[0].Z;
+        sums.Clear();
+        for (int i = 0; i < n; i++)
+        {
+            double value = startPredictor[i];
+            if (!TLink.IsValid(value)) return false;
+            double mean = TLink.Inverse(value);
+            if (!TFamily.IsValidMean(mean)) return false;
+            double w = weights[i];
+            double derivative = TLink.Derivative(value, mean);
+            double weight = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
+            double working = value + (y[i] - mean) / derivative;
+            int level = levels[i];
+            double wz = weight * z[i];
+            sums.Blocks[level] += wz * z[i];
+            sums.Cross[level] += wz * working;
+            sums.Response += weight * working * working;
+            var row = x.AsSpan(i * p, p);
+            var crossX = sums.CrossX.AsSpan(level * p, p);
+            for (int a = 0; a < p; a++)
+            {
+                double wx = weight * row[a];
+                crossX[a] += wz * row[a];
+                sums.ResponseX[a] += wx * working;
+                for (int b = 0; b <= a; b++) sums.Gram[a * p + b] += wx * row[b];
+            }
+        }
+        return true;
+    }
+
     public override void ShiftedDeviance(RowState state, double node, int[] levelOfRow, Span<double> groupTotals)
     {
         int n = state.RowCount;
@@ -357,5 +406,54 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
             double mean = TLink.Inverse(value);
             groupTotals[j] += TFamily.IsValidMean(mean) ? TFamily.DevianceResidual(y[i], mean, weights[i]) : double.PositiveInfinity;
         }
+    }
+}
+
+/// <summary>Stage two with one scalar term: PIRLS always starts from the same linear predictor η₀, so its first step's
+/// weights W₀ and working response z₀ − Xβ (z₀ = η₀ + (y − μ₀)/μ₀') differ between evaluations only through β. With
+/// the per-level sums Σ W₀z², Σ W₀z z₀, Σ W₀z x and the totals Σ W₀z₀², Σ W₀z₀x, X'W₀X, the cross-products of that step
+/// are, for any β: blocks Σ W₀z²; response row Σ W₀z z₀ − (Σ W₀z x)β; response diagonal Σ W₀z₀² − 2(Σ W₀z₀x)β +
+/// β'X'W₀Xβ. That saves every stage-two evaluation (and every Hessian evaluation) one of its passes over the rows.</summary>
+internal sealed class StageTwoStart(int levels, int fixedEffects)
+{
+    public double[] Blocks { get; } = new double[levels];
+    public double[] Cross { get; } = new double[levels];
+    public double[] CrossX { get; } = new double[levels * fixedEffects];
+    public double[] ResponseX { get; } = new double[fixedEffects];
+    public double[] Gram { get; } = new double[fixedEffects * fixedEffects];
+    public double Response { get; set; }
+
+    public void Clear()
+    {
+        Array.Clear(Blocks);
+        Array.Clear(Cross);
+        Array.Clear(CrossX);
+        Array.Clear(ResponseX);
+        Array.Clear(Gram);
+        Response = 0;
+    }
+
+    /// <summary>Writes the first step's cross-products at β into <paramref name="products"/> (a p = 0 layout).</summary>
+    public void Fill(CrossProducts products, ReadOnlySpan<double> beta)
+    {
+        int p = beta.Length;
+        Blocks.CopyTo(products.FirstBlocks, 0);
+        var firstRest = products.FirstRest;
+        for (int level = 0; level < Cross.Length; level++)
+        {
+            double value = Cross[level];
+            var crossX = CrossX.AsSpan(level * p, p);
+            for (int a = 0; a < p; a++) value -= crossX[a] * beta[a];
+            firstRest[level] = value;
+        }
+        double response = Response;
+        for (int a = 0; a < p; a++)
+        {
+            response -= 2 * ResponseX[a] * beta[a];
+            double quadratic = Gram[a * p + a] * beta[a];
+            for (int b = 0; b < a; b++) quadratic += 2 * Gram[a * p + b] * beta[b];
+            response += quadratic * beta[a];
+        }
+        products.Rest[0] = response;
     }
 }
