@@ -55,7 +55,7 @@ internal static unsafe class DenseCholesky
     public const int LargeBlockSize = 128;
 
     /// <summary>Trailing-matrix order from which an update step is split across threads.</summary>
-    public const int ParallelMinTrailing = 256;
+    public const int ParallelMinTrailing = 64;
 
     /// <summary>
     /// In-place lower Cholesky factorisation: on success the lower triangle of <paramref name="a"/> holds L with

@@ -14,28 +14,29 @@ internal interface IDenseParallelJob
 /// </summary>
 /// <remarks>
 /// <para>Work is organised in <em>sessions</em> (one per factorisation) made of <em>phases</em> (one per parallel
-/// step). <see cref="BeginSession"/> queues up to <c>Environment.ProcessorCount − 1</c> helpers on the .NET thread pool as
-/// cached <see cref="IThreadPoolWorkItem"/> objects (no delegate, closure or task is created); a helper that starts
-/// stays for the rest of the session, spinning between phases, so a session costs one thread-pool wake-up per helper
-/// rather than one per phase. Each <see cref="Run(IDenseParallelJob, int)"/> publishes a phase; the calling thread
-/// always works on it too, and chunks are claimed dynamically with an interlocked counter, so a helper that starts late
-/// simply does fewer chunks.</para>
+/// step). <see cref="BeginSession"/> hires idle threads from a small process-wide crew of dedicated background helper
+/// threads (<see cref="DenseHelperCrew"/>, <c>Environment.ProcessorCount − 1</c> of them, created on first use) and
+/// returns at once; a hired helper wakes (a few microseconds), stays for the rest of the session and spins between
+/// phases, so a session costs one wake-up per helper, not one per phase. Dedicated threads are used rather than the
+/// .NET thread pool because a queued pool work item sometimes waits milliseconds for a worker, which is longer than a
+/// whole factorisation of order 1,000. Each <see cref="Run(IDenseParallelJob, int)"/> publishes a phase; the calling
+/// thread always works on it too, and chunks are claimed dynamically with an interlocked counter, so a helper that
+/// joins late simply does fewer chunks. Nothing is allocated per session or phase.</para>
 /// <para>Phase protocol: the phase word holds (generation, closed bit, participant count). A helper joins a phase by
 /// incrementing the participant count with a compare-and-swap that fails once the phase is closed; when the caller has
-/// run out of chunks it closes the phase and waits until as many participants have finished as had joined. A helper
-/// can therefore never touch a phase the caller has finished with, and a helper that never starts (thread-pool
-/// starvation) is cancelled at the end of the session and never touches anything: the caller then simply does all the
-/// work itself.</para>
+/// run out of chunks it closes the phase and waits until as many participants have finished as had joined. A helper can
+/// therefore never touch a phase the caller has finished with, and the caller never waits for a helper to wake up: if
+/// none comes (all busy with other runners, or the machine is overloaded) it simply does all the work itself.</para>
 /// <para>One runner serves one owner at a time (not re-entrant, not thread-safe): each
-/// <see cref="DenseCholeskyWorkspace"/> owns its own.</para>
+/// <see cref="DenseCholeskyWorkspace"/> owns its own. Runners of different workspaces share the crew; a helper serves
+/// one runner at a time.</para>
 /// </remarks>
 internal sealed class DenseParallelRunner
 {
-    private const int Idle = 0, Queued = 1, Running = 2, Cancelled = 3;
     private const long ClosedBit = 1L << 31;
     private const long CountMask = ClosedBit - 1;
 
-    private readonly Helper[] _helpers;
+    private readonly int _maxHelpers;
     private bool _inSession;
 
     // Phase state. Written by the caller before a phase is published; read by participants while it is open.
@@ -47,29 +48,27 @@ internal sealed class DenseParallelRunner
     private int _stop = 1;
     private Exception? _error;
 
-    /// <summary>Creates a runner able to use up to <paramref name="helperCount"/> thread-pool helpers besides the caller.</summary>
+    /// <summary>Creates a runner that hires at most <paramref name="helperCount"/> helpers (and never more than the
+    /// crew has) besides the calling thread.</summary>
     public DenseParallelRunner(int helperCount)
     {
-        helperCount = Math.Max(0, helperCount);
-        _helpers = new Helper[helperCount];
-        for (int i = 0; i < helperCount; i++) _helpers[i] = new Helper(this);
+        _maxHelpers = Math.Clamp(helperCount, 0, DenseHelperCrew.MaxSize);
     }
 
-    /// <summary>How many helpers (besides the caller) this runner can use at most.</summary>
-    public int HelperCount => _helpers.Length;
+    /// <summary>How many helpers (besides the caller) this runner may use at most.</summary>
+    public int HelperCount => _maxHelpers;
 
     /// <summary>Runs one phase as a session of its own: chunks 0 … <paramref name="chunkCount"/> − 1 of
     /// <paramref name="job"/> on the caller and at most <paramref name="maxHelpers"/> helpers.</summary>
     public void Run(IDenseParallelJob job, int chunkCount, int maxHelpers)
     {
         if (chunkCount <= 0) return;
-        int helpers = Math.Min(maxHelpers, chunkCount - 1);
-        if (helpers <= 0 || _helpers.Length == 0)
+        if (Math.Min(maxHelpers, chunkCount - 1) <= 0 || _maxHelpers == 0)
         {
             for (int c = 0; c < chunkCount; c++) job.RunChunk(c);
             return;
         }
-        BeginSession(helpers);
+        BeginSession(maxHelpers);
         try
         {
             Run(job, chunkCount);
@@ -80,40 +79,23 @@ internal sealed class DenseParallelRunner
         }
     }
 
-    /// <summary>Starts a session: queues up to <paramref name="maxHelpers"/> helpers, which join the phases run until
-    /// <see cref="EndSession"/>. Returns at once.</summary>
+    /// <summary>Starts a session: hires up to <paramref name="maxHelpers"/> idle helpers, which join the phases run
+    /// until <see cref="EndSession"/>. Returns at once.</summary>
     public void BeginSession(int maxHelpers)
     {
         if (_inSession) throw new InvalidOperationException("A session is already open.");
         _inSession = true;
         Volatile.Write(ref _stop, 0);
-        int want = Math.Min(maxHelpers, _helpers.Length), taken = 0;
-        for (int s = 0; s < _helpers.Length && taken < want; s++)
-        {
-            Helper h = _helpers[s];
-            int state = Volatile.Read(ref h.State);
-            if (state == Running)
-            {
-                // Still in the loop from the previous session (it has not seen that session's stop yet): it serves
-                // this session too, or exits; either way it needs no queueing.
-                taken++;
-                continue;
-            }
-            // A helper still sitting in the pool queue from an earlier, cancelled session is not Idle: skip it.
-            if (Interlocked.CompareExchange(ref h.State, Queued, Idle) != Idle) continue;
-            taken++;
-            ThreadPool.UnsafeQueueUserWorkItem(h, preferLocal: false);
-        }
+        int want = Math.Min(maxHelpers, _maxHelpers);
+        if (want > 0) DenseHelperCrew.Hire(this, want);
     }
 
-    /// <summary>Ends the session: helpers leave, helpers that never started are cancelled. Returns at once.</summary>
+    /// <summary>Ends the session; helpers leave by themselves. Returns at once.</summary>
     public void EndSession()
     {
         if (!_inSession) return;
         _inSession = false;
         Volatile.Write(ref _stop, 1);
-        for (int u = 0; u < _helpers.Length; u++)
-            Interlocked.CompareExchange(ref _helpers[u].State, Cancelled, Queued);
     }
 
     /// <summary>Runs one phase inside a session: chunks 0 … <paramref name="chunkCount"/> − 1 of <paramref name="job"/>
@@ -178,8 +160,8 @@ internal sealed class DenseParallelRunner
         while ((c = Interlocked.Increment(ref _next) - 1) < count) job.RunChunk(c);
     }
 
-    /// <summary>Helper loop: join every open phase until the session stops.</summary>
-    private void Serve()
+    /// <summary>Helper side: joins every open phase until the session stops (returns at once if it already has).</summary>
+    internal void Serve()
     {
         long lastGeneration = -1;
         SpinWait spinner = default;
@@ -206,21 +188,85 @@ internal sealed class DenseParallelRunner
             spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
+}
 
-    private sealed class Helper(DenseParallelRunner owner) : IThreadPoolWorkItem
+/// <summary>
+/// The process-wide crew of dedicated helper threads used by <see cref="DenseParallelRunner"/>: at most
+/// <see cref="MaxSize"/> background threads, created on first use, each blocked on its own semaphore while idle.
+/// </summary>
+internal static class DenseHelperCrew
+{
+    private const int Idle = 0, Hired = 1;
+
+    /// <summary>Number of helper threads: one per processor besides the caller's, at most 63.</summary>
+    public static readonly int MaxSize = Math.Clamp(Environment.ProcessorCount - 1, 0, 63);
+
+    private static Helper[]? s_helpers;
+    private static readonly object s_createLock = new();
+
+    /// <summary>Hires up to <paramref name="count"/> idle helpers for <paramref name="runner"/>'s session; never blocks.</summary>
+    public static int Hire(DenseParallelRunner runner, int count)
+    {
+        Helper[] helpers = s_helpers ?? Create();
+        int hired = 0;
+        for (int i = 0; i < helpers.Length && hired < count; i++)
+        {
+            Helper h = helpers[i];
+            if (Volatile.Read(ref h.State) != Idle || Interlocked.CompareExchange(ref h.State, Hired, Idle) != Idle) continue;
+            Volatile.Write(ref h.Runner, runner);
+            h.Wake.Release();
+            hired++;
+        }
+        return hired;
+    }
+
+    private static Helper[] Create()
+    {
+        lock (s_createLock)
+        {
+            if (s_helpers is not null) return s_helpers;
+            var helpers = new Helper[MaxSize];
+            for (int i = 0; i < helpers.Length; i++)
+            {
+                var h = new Helper();
+                helpers[i] = h;
+                var thread = new Thread(h.Loop, maxStackSize: 1 << 20)
+                {
+                    IsBackground = true,
+                    Name = $"SparseLmm dense helper {i + 1}",
+                };
+                thread.Start();
+            }
+            Volatile.Write(ref s_helpers, helpers);
+            return helpers;
+        }
+    }
+
+    private sealed class Helper
     {
         internal int State;
+        internal DenseParallelRunner? Runner;
+        internal readonly SemaphoreSlim Wake = new(0);
 
-        public void Execute()
+        internal void Loop()
         {
-            if (Interlocked.CompareExchange(ref State, Running, Queued) != Queued)
+            while (true)
             {
-                // Cancelled by the owner before we started: the session is over, do not touch it.
+                Wake.Wait();
+                if (Volatile.Read(ref State) != Hired) continue; // spurious
+                DenseParallelRunner? runner;
+                while ((runner = Volatile.Read(ref Runner)) is null) Thread.SpinWait(1); // the hirer is about to set it
+                try
+                {
+                    runner.Serve();
+                }
+                catch
+                {
+                    // Serve catches chunk exceptions itself; nothing else can throw. Never let a helper die.
+                }
+                Volatile.Write(ref Runner, null);
                 Volatile.Write(ref State, Idle);
-                return;
             }
-            owner.Serve();
-            Volatile.Write(ref State, Idle);
         }
     }
 }
