@@ -40,7 +40,7 @@ internal static class GeneralizedMixedModelFitter
     // grouseticks). Stage two runs in standard-error units, where 1e-5 is far below any reported precision.
     private const double StageOneFinalRadius = 1e-3;
     private const double StageTwoInitialRadius = 0.1;
-    private const double StageTwoFinalRadius = 1e-5;
+    private const double StageTwoFinalRadius = 1e-4;
 
     /// <summary>Builds the design (dropping rows whose prior weight is missing) and fits.</summary>
     /// <exception cref="InputException">The data, the weights or the options do not suit the family.</exception>
