@@ -26,10 +26,11 @@ namespace SparseLmm.Numerics;
 /// pack the panel below it into 8-row panels, solve it against the diagonal block in packed form (TRSM) and write it
 /// back; then subtract the packed panel's outer product from the lower triangle of the trailing matrix (SYRK) with a
 /// register-blocked 8 × 24 FMA micro-kernel (24 zmm accumulators; 128 × 8 × 8 B = 8 KiB row panel and 24 KiB column
-/// panels fit the 48 KiB L1). The two phases of each step are split across threads (the caller plus thread-pool
-/// helpers that stay for the whole factorisation, see <see cref="DenseParallelRunner"/>) when the trailing matrix has
-/// order ≥ <see cref="ParallelMinTrailing"/>; the degree is set by
-/// <see cref="DenseCholeskyWorkspace.MaxDegreeOfParallelism"/>.</para>
+/// panels fit the 48 KiB L1). The two phases of each step are split across threads (the caller plus dedicated helper
+/// threads that stay for the whole factorisation and spin between phases, see <see cref="DenseParallelRunner"/>) when
+/// the trailing matrix has order ≥ <see cref="ParallelMinTrailing"/> = 64; the degree is set by
+/// <see cref="DenseCholeskyWorkspace.MaxDegreeOfParallelism"/>. If no helper is free (or the machine is overloaded)
+/// the caller does all the work itself; it never waits for a helper to start.</para>
 /// <para><b>Machines without AVX-512.</b> The same algorithm runs with 256-bit vectors (AVX2; FMA if present) or plain
 /// scalar code; the choice is made once from <c>Avx512F.IsSupported</c> / <c>Vector256.IsHardwareAccelerated</c>.</para>
 /// <para><b>Allocation.</b> <see cref="Factor(Span{double}, int, DenseCholeskyWorkspace)"/> allocates nothing once its
