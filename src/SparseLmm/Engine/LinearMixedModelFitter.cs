@@ -34,10 +34,12 @@ internal static class LinearMixedModelFitter
         var deviance = new ProfiledDeviance(products, reml);
         var parameterization = deviance.Parameterization;
         var upper = Enumerable.Repeat(double.PositiveInfinity, parameterization.Length).ToArray();
-        var (start, startEvaluations) = ChooseStart(deviance, StartingValues.FromMoments(products, parameterization));
-        var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper,
-            new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: 1e-6));
+        var (start, startEvaluations) = ChooseStart(deviance, StartingValues.Candidates(products, parameterization));
+        var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
+            InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: 1e-6,
+            FunctionTolerance: 1e-6));
         var theta = optimum.Minimizer;
+        int snapEvaluations = SnapToBoundary(deviance, theta, optimum.Minimum);
         double objective = deviance.Evaluate(theta);
         var solution = ModeSolution.Compute(deviance, theta);
         clock.Stop();
@@ -49,14 +51,33 @@ internal static class LinearMixedModelFitter
             Converged: optimum.Converged,
             OptimizerMessage: optimum.Message,
             Singular: Enumerable.Range(0, theta.Length).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance),
-            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + startEvaluations)));
+            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + startEvaluations + snapEvaluations)));
     }
 
-    /// <summary>The moment estimate when it is at least as good as T = I, else T = I (two evaluations, counted).</summary>
-    private static (double[] Start, int Evaluations) ChooseStart(ProfiledDeviance deviance, double[] moments)
+    /// <summary>The candidate with the lowest objective (one evaluation each, counted).</summary>
+    private static (double[] Start, int Evaluations) ChooseStart(ProfiledDeviance deviance, IReadOnlyList<double[]> candidates)
     {
-        var identity = deviance.Parameterization.Start();
-        if (moments.AsSpan().SequenceEqual(identity)) return (identity, 0);
-        return deviance.Evaluate(moments) <= deviance.Evaluate(identity) ? (moments, 2) : (identity, 2);
+        if (candidates.Count == 1) return (candidates[0], 0);
+        var best = candidates.MinBy(theta => deviance.Evaluate(theta))!;
+        return (best, candidates.Count);
+    }
+
+    /// <summary>Puts diagonal entries of T that ended within 1e-4 of the bound 0 exactly on it when that costs less
+    /// than 1e-6 in the objective: the optimiser stops within its resolution of the bound, and a variance that is zero
+    /// in all but rounding should read as zero (as lme4 reports it). Returns the evaluations spent.</summary>
+    private static int SnapToBoundary(ProfiledDeviance deviance, double[] theta, double minimum)
+    {
+        int evaluations = 0;
+        for (int i = 0; i < theta.Length; i++)
+        {
+            if (!deviance.Parameterization.IsDiagonal(i) || theta[i] == 0 || theta[i] >= SingularTolerance) continue;
+            double kept = theta[i];
+            theta[i] = 0;
+            evaluations++;
+            double value = deviance.Evaluate(theta);
+            if (value - minimum < 1e-6) minimum = Math.Min(minimum, value);
+            else theta[i] = kept;
+        }
+        return evaluations;
     }
 }

@@ -9,30 +9,75 @@ internal static class StartingValues
     private const double Smallest = 0.05;
     private const double Largest = 20;
 
-    /// <summary>θ from per-level regressions of the ordinary least-squares residuals on each term's columns:
-    /// the spread of the per-level coefficients, less their sampling variance, estimates the term's covariance
-    /// relative to the residual variance (a one-way ANOVA estimate per term). Everything comes from the
-    /// cross-products, so no pass over the rows is needed. Terms where the estimate fails keep T = I.</summary>
-    public static double[] FromMoments(CrossProducts products, CovarianceParameterization parameterization)
+    /// <summary>Candidate starting points: T = I, and θ from per-level regressions of the ordinary least-squares
+    /// residuals on each term's columns — the spread of the per-level coefficients, less their sampling variance,
+    /// estimates the term's covariance (a one-way ANOVA estimate per term). Each term's within-level variance also
+    /// holds the other terms' variances, so σ² is estimated two ways: the smallest within-level variance (right when
+    /// factors are nested), and each within-level variance less the other terms' variances (right when they are
+    /// crossed). Everything comes from the cross-products: no pass over the rows. The caller keeps the candidate with
+    /// the lowest objective.</summary>
+    public static IReadOnlyList<double[]> Candidates(CrossProducts products, CovarianceParameterization parameterization)
     {
         var layout = products.Layout;
-        var theta = parameterization.Start();
+        var candidates = new List<double[]> { parameterization.Start() };
         int p = layout.FixedEffectCount, n = layout.RowCount;
         var beta = OrdinaryLeastSquares(products, out double residualSquares);
-        if (beta is null) return theta;
+        if (beta is null) return candidates;
+        var estimates = Enumerable.Range(0, layout.Terms.Count)
+            .Select(t => TermEstimate(products, t, beta, residualSquares, n - p)).ToArray();
+        var present = estimates.Where(e => e is not null).Select(e => e!.Value).ToList();
+        if (present.Count == 0) return candidates;
+
+        double smallestWithin = present.Min(e => e.Within);
+        candidates.Add(Theta(estimates, smallestWithin, parameterization));
+        double totalBetween = present.Sum(e => e.BetweenVariance);
+        double crossed = present.Min(e => e.Within - (totalBetween - e.BetweenVariance));
+        if (crossed > 0.01 * smallestWithin && crossed < smallestWithin)
+            candidates.Add(Theta(estimates, crossed, parameterization));
+        return candidates;
+    }
+
+    /// <summary>An initial trust-region radius from the precision of θ's start: roughly twice the standard error of
+    /// the largest diagonal entry of each T (√(2·levels) levels inform a variance), within [0.02, 0.2]. A large model
+    /// pins θ down tightly, and probing it at lme4's usual 0.2 wastes evaluations on a sharply curved objective.</summary>
+    public static double InitialRadius(double[] theta, CrossProductLayout layout, CovarianceParameterization parameterization)
+    {
+        double radius = 0.02;
         for (int t = 0; t < layout.Terms.Count; t++)
         {
-            var factor = TermEstimate(products, t, beta, residualSquares, n - p);
-            if (factor is null) continue;
             int k = layout.Terms[t].ColumnCount, index = parameterization.Offset(t);
+            double largest = 0;
+            for (int column = 0; column < k; column++)
+                for (int row = column; row < k; row++, index++)
+                    if (row == column) largest = Math.Max(largest, theta[index]);
+            radius = Math.Max(radius, 2 * largest / Math.Sqrt(layout.Terms[t].LevelCount));
+        }
+        return Math.Min(radius, 0.2);
+    }
+
+    private static double[] Theta((double[] Factor, double Within, double BetweenVariance)?[] estimates, double residualVariance,
+        CovarianceParameterization parameterization)
+    {
+        var theta = parameterization.Start();
+        for (int t = 0; t < estimates.Length; t++)
+        {
+            if (estimates[t] is not { } estimate) continue;
+            var factor = estimate.Factor;
+            double scale = Math.Sqrt(estimate.Within / residualVariance);
+            int k = parameterization.ColumnCounts[t], index = parameterization.Offset(t);
             for (int column = 0; column < k; column++)
                 for (int row = column; row < k; row++)
-                    theta[index++] = row == column ? Math.Clamp(factor[row * k + column], Smallest, Largest) : factor[row * k + column];
+                {
+                    double value = scale * factor[row * k + column];
+                    theta[index++] = row == column ? Math.Clamp(value, Smallest, Largest) : value;
+                }
         }
         return theta;
     }
 
-    private static double[]? TermEstimate(CrossProducts products, int t, double[] beta, double residualSquares, int residualDf)
+    /// <summary>The term's covariance relative to its within-level residual variance, as a Cholesky factor, that
+    /// variance, and the term's absolute variance averaged over its columns' mean square.</summary>
+    private static (double[] Factor, double Within, double BetweenVariance)? TermEstimate(CrossProducts products, int t, double[] beta, double residualSquares, int residualDf)
     {
         var term = products.Layout.Terms[t];
         int k = term.ColumnCount, levels = 0;
@@ -68,11 +113,31 @@ internal static class StartingValues
         if (!(within > 0)) return null;
         var relative = new double[k * k];
         for (int c = 0; c < k * k; c++) relative[c] = (spread[c] / within - samplingVariance[c]) / levels;
-        if (SmallDense.Factor(relative, k)) return relative;
+        double betweenVariance = 0;
+        for (int a = 0; a < k; a++) betweenVariance += Math.Max(0, relative[a * k + a]) * within * ColumnMeanSquare(products, t, a);
+        if (SmallDense.Factor(relative, k)) return (relative, within, betweenVariance);
         // Not positive definite: keep only the variances.
         var diagonal = new double[k * k];
         for (int a = 0; a < k; a++) diagonal[a * k + a] = Math.Sqrt(Math.Max(0, (spread[a * k + a] / within - samplingVariance[a * k + a]) / levels));
-        return diagonal;
+        return (diagonal, within, betweenVariance);
+    }
+
+    /// <summary>Mean of z² over the rows for column a of term t: the factor by which that column's variance reaches y.</summary>
+    private static double ColumnMeanSquare(CrossProducts products, int t, int a)
+    {
+        var layout = products.Layout;
+        int k = layout.Terms[t].ColumnCount, size = layout.RestSize;
+        double sum = 0;
+        for (int level = 0; level < layout.Terms[t].LevelCount; level++)
+        {
+            if (t == 0) sum += products.FirstBlocks[level * k * k + a * k + a];
+            else
+            {
+                int row = layout.RestTermOffset[t] + level * k + a;
+                sum += products.Rest[row * size + row];
+            }
+        }
+        return sum / layout.RowCount;
     }
 
     /// <summary>Z'Z and Z'r of one level of term t, r being the least-squares residual y − Xβ.</summary>

@@ -59,7 +59,8 @@ public static class Bobyqa
         // Every initial interpolation point must fit inside the box, on one side of the start or the other.
         double initialRadius = Math.Min(options.InitialTrustRadius, 0.5 * narrowestGap);
         double finalRadius = Math.Min(options.FinalTrustRadius, initialRadius);
-        var solver = new BobyqaSolver(objective, lower, upper, pointCount, finalRadius, options.MaxEvaluations);
+        var solver = new BobyqaSolver(objective, lower, upper, pointCount, finalRadius, options.MaxEvaluations,
+            options.FunctionTolerance, options.FunctionToleranceRadius);
         return solver.Run(start, initialRadius);
     }
 }

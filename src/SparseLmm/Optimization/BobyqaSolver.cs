@@ -21,6 +21,8 @@ internal sealed class BobyqaSolver
     private readonly TrustRegionSubproblem trustRegion;
     private readonly GeometryImprovement geometry;
     private readonly double finalRadius;
+    private readonly double functionTolerance;
+    private readonly double functionToleranceRadius;
     private readonly double[] lagrangeValues;
     private readonly double[] step;
     private readonly double[] trial;
@@ -38,14 +40,19 @@ internal sealed class BobyqaSolver
     private int evaluationsAtLastProgress;
 
     private int evaluationsAtLastRebuild = -1;
+
+    /// <summary>The best value when the current resolution stage began.</summary>
+    private double stageStartValue;
     private int minimumNormStreak;
 
     private enum Outcome { Evaluated, Rebuilt, NoCandidate, BudgetExhausted, Degenerate }
 
     /// <summary>Allocates all workspace for one minimisation.</summary>
     public BobyqaSolver(ObjectiveFunction objective, ReadOnlySpan<double> lower, ReadOnlySpan<double> upper,
-        int pointCount, double finalRadius, int maxEvaluations)
+        int pointCount, double finalRadius, int maxEvaluations, double functionTolerance = 0, double functionToleranceRadius = 0)
     {
+        this.functionTolerance = functionTolerance;
+        this.functionToleranceRadius = functionToleranceRadius;
         int n = lower.Length;
         this.objective = new CountedObjective(objective, n, maxEvaluations);
         this.finalRadius = finalRadius;
@@ -65,6 +72,7 @@ internal sealed class BobyqaSolver
         delta = initialRadius;
         if (!BuildInterpolationSet(start, centerValue: null)) return Stop(Outcome.BudgetExhausted);
         evaluationsAtLastProgress = objective.Evaluations;
+        stageStartValue = model.BestValue;
 
         while (true)
         {
@@ -83,6 +91,7 @@ internal sealed class BobyqaSolver
                         continue;
                     }
                 }
+                if (StageWasFlat()) return Stop(null, flat: true);
                 if (rho > finalRadius)
                 {
                     ReduceResolution();
@@ -102,6 +111,7 @@ internal sealed class BobyqaSolver
             if (IsTerminal(outcome)) return Stop(outcome);
             if (outcome != Outcome.NoCandidate) continue;
             if (ratio > 0 || Math.Max(delta, lastStepNorm) > rho) continue;
+            if (StageWasFlat()) return Stop(null, flat: true);
             if (rho > finalRadius)
             {
                 ReduceResolution();
@@ -262,7 +272,13 @@ internal sealed class BobyqaSolver
         rho = ratio <= 16 ? finalRadius : ratio <= 250 ? Math.Sqrt(ratio) * finalRadius : 0.1 * rho;
         delta = Math.Max(delta, rho);
         evaluationsAtLastProgress = objective.Evaluations;
+        stageStartValue = model.BestValue;
     }
+
+    /// <summary>True when a whole stage at a fine enough resolution improved the best value by less than the function
+    /// tolerance: finer stages would only polish digits that do not matter (each costs several evaluations).</summary>
+    private bool StageWasFlat() =>
+        functionTolerance > 0 && rho <= functionToleranceRadius && stageStartValue - model.BestValue < functionTolerance;
 
     private void ShiftBaseIfFar(double stepSquared, Span<double> alsoShift)
     {
@@ -314,10 +330,11 @@ internal sealed class BobyqaSolver
     private static bool IsTerminal(Outcome outcome) => outcome is Outcome.BudgetExhausted or Outcome.Degenerate;
 
     /// <summary>The result; <paramref name="failure"/> is null when ρ reached the final radius.</summary>
-    private OptimizationResult Stop(Outcome? failure)
+    private OptimizationResult Stop(Outcome? failure, bool flat = false)
     {
         string message = failure switch
         {
+            null when flat => $"Converged: a stage at trust region radius {rho:G3} improved the objective by less than {functionTolerance:G3}.",
             null => $"Converged: the trust region radius reached its final value {finalRadius:G3}.",
             Outcome.BudgetExhausted => $"Stopped after {objective.Evaluations} evaluations (MaxEvaluations) before the trust region radius reached {finalRadius:G3}.",
             _ => "Stopped: rounding errors made the interpolation system singular even after rebuilding it.",
