@@ -21,7 +21,7 @@ ref <- function(case, fit, data_file, formula, factors, family, link, nagq, logl
     r <- re[[g]]; pv <- attr(r, "postVar")
     list(group = g, levels = I(rownames(r)), terms = I(colnames(r)),
          values = unname(as.matrix(r)),
-         condsd = unname(t(sapply(seq_len(nrow(r)), function(i) sqrt(diag(as.matrix(pv[, , i])))))))
+         condsd = unname(matrix(t(sapply(seq_len(nrow(r)), function(i) sqrt(diag(as.matrix(pv[, , i]))))), nrow = nrow(r))))
   })
   ll <- if (is.null(loglik_override)) as.numeric(logLik(fit)) else loglik_override
   df <- attr(logLik(fit), "df")
