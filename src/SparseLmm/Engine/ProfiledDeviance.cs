@@ -15,11 +15,10 @@ internal sealed class ProfiledDeviance
     private readonly CrossProducts products;
     private readonly CovarianceParameterization parameterization;
     private readonly double[][] factors;
-    private readonly double[] firstBlock;
     private readonly double[] lowerRows;
     private readonly SchurComplementUpdate schurUpdate;
     private readonly double[] restRowScale;
-    private readonly double[] levelTransform;
+    private readonly FirstTermLevels firstTermLevels;
     private readonly bool anyVectorRestTerm;
     private readonly RestScaling restScaling;
 
@@ -32,11 +31,10 @@ internal sealed class ProfiledDeviance
         parameterization = new CovarianceParameterization(layout.Terms.Select(t => t.ColumnCount).ToList());
         factors = layout.Terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
         int k1 = layout.First.ColumnCount;
-        firstBlock = new double[k1 * k1];
         lowerRows = new double[layout.PatternRow.Length * k1];
         schurUpdate = new SchurComplementUpdate(layout);
         restRowScale = new double[layout.RestSize];
-        levelTransform = new double[k1 * k1];
+        firstTermLevels = new FirstTermLevels(this, lowerRows);
         anyVectorRestTerm = layout.Terms.Skip(1).Any(t => t.ColumnCount > 1);
         Factor = new double[layout.RestSize * layout.RestSize];
         Workspace = new DenseCholeskyWorkspace(layout.RestSize);
@@ -87,14 +85,7 @@ internal sealed class ProfiledDeviance
             restRowScale[r] = r < layout.RestRandomSize && layout.Terms[layout.RestRowTerm[r]].ColumnCount == 1
                 ? factors[layout.RestRowTerm[r]][0]
                 : 1.0;
-        double logDet = 0;
-        int k1 = layout.First.ColumnCount;
-        for (int level = 0; level < layout.First.LevelCount; level++)
-        {
-            int start = layout.PatternStart[level], length = layout.PatternStart[level + 1] - start;
-            if (!FirstLevelRows(level, firstBlock, lowerRows.AsSpan(start * k1, length * k1))) return false;
-            for (int c = 0; c < k1; c++) logDet += 2 * Math.Log(firstBlock[c * k1 + c]);
-        }
+        if (!firstTermLevels.Compute(out double logDet)) return false;
         FirstLogDeterminant = logDet;
         schurUpdate.Apply(Factor, lowerRows);
         return DenseCholesky.Factor(Factor, layout.RestSize, Workspace);
@@ -102,7 +93,7 @@ internal sealed class ProfiledDeviance
 
     /// <summary>For level l of the first term: its k₁×k₁ factor L₁₁ and the rows of L₂₁ (one k₁-vector per pattern
     /// entry), computed from the cross-products at the current T's: row e is L₁₁⁻¹ T₁' a_e scaled by the T of the
-    /// rest row it belongs to.</summary>
+    /// rest row it belongs to. Levels are independent: safe to call for different levels at once.</summary>
     public bool FirstLevelRows(int level, Span<double> blockFactor, Span<double> rows)
     {
         var layout = Layout;
@@ -121,7 +112,7 @@ internal sealed class ProfiledDeviance
         else
         {
             // M = L₁₁⁻¹ T₁', column c of T₁' being row c of T₁.
-            var transform = levelTransform.AsSpan(0, k1 * k1);
+            Span<double> transform = stackalloc double[k1 * k1];
             Span<double> column = stackalloc double[k1];
             for (int c = 0; c < k1; c++)
             {
