@@ -1,12 +1,15 @@
+using System.Buffers;
+
 namespace SparseLmm.Data;
 
 /// <summary>What has been parsed of one column within one chunk of rows. A column starts numeric; at the first cell
 /// that is neither missing nor a number it switches to labels (<see cref="FlipRow"/>), and the rows before that are
-/// filled in later by re-reading their text (<see cref="CsvReader"/>'s backfill pass).</summary>
+/// filled in later by re-reading their text (<see cref="CsvReader"/>'s backfill pass). The arrays are rented from the
+/// shared pool (they may be longer than <see cref="Capacity"/>) and given back by <see cref="Release"/>.</summary>
 internal sealed class CsvColumnChunk(int capacity)
 {
     /// <summary>Values while numeric; null once the column has switched to labels.</summary>
-    public double[]? Values = new double[capacity];
+    public double[]? Values = ArrayPool<double>.Shared.Rent(Math.Max(1, capacity));
 
     /// <summary>Missing flags while numeric, allocated at the first missing cell.</summary>
     public bool[]? Missing;
@@ -20,7 +23,7 @@ internal sealed class CsvColumnChunk(int capacity)
     /// <summary>The chunk row at which the column switched to labels, −1 while numeric.</summary>
     public int FlipRow = -1;
 
-    /// <summary>Rows in the chunk (capacity of the arrays).</summary>
+    /// <summary>Rows the chunk can hold (the arrays are at least this long).</summary>
     public int Capacity { get; } = capacity;
 
     public bool IsNumeric => FlipRow < 0;
@@ -28,32 +31,66 @@ internal sealed class CsvColumnChunk(int capacity)
     public void SetMissingNumber(int row)
     {
         Values![row] = double.NaN;
-        (Missing ??= new bool[Capacity])[row] = true;
+        if (Missing is null)
+        {
+            Missing = ArrayPool<bool>.Shared.Rent(Math.Max(1, Capacity));
+            Array.Clear(Missing);
+        }
+        Missing[row] = true;
     }
 
     /// <summary>Switches to labels at <paramref name="row"/>; rows before it still need their labels.</summary>
     public void SwitchToLabels(int row)
     {
         FlipRow = row;
-        Values = null;
-        Missing = null;
-        Codes = new int[Capacity];
+        ReturnNumbers();
+        Codes = ArrayPool<int>.Shared.Rent(Math.Max(1, Capacity));
         Labels = new LabelTable();
     }
 
     /// <summary>Prepares a column that was numeric throughout this chunk but is categorical in the table: all of the
     /// chunk's rows need their labels.</summary>
     public void SwitchToLabelsFromStart() => SwitchToLabels(0);
+
+    /// <summary>Gives the arrays back to the pool; the chunk is not used afterwards.</summary>
+    public void Release()
+    {
+        ReturnNumbers();
+        if (Codes is not null) ArrayPool<int>.Shared.Return(Codes);
+        Codes = null;
+        Labels = null;
+    }
+
+    private void ReturnNumbers()
+    {
+        if (Values is not null) ArrayPool<double>.Shared.Return(Values);
+        if (Missing is not null) ArrayPool<bool>.Shared.Return(Missing);
+        Values = null;
+        Missing = null;
+    }
 }
 
-/// <summary>The parse of one chunk of data rows.</summary>
-internal sealed class CsvChunk(int offset, int length, int firstLine, CsvColumnChunk[] columns)
+/// <summary>The parse of one chunk of data rows: whole records, starting at physical line <see cref="FirstLine"/>.</summary>
+internal sealed class CsvChunk(ReadOnlyMemory<char> text, char[]? rentedText, int firstLine, int columnCount)
 {
-    public int Offset { get; } = offset;
-    public int Length { get; } = length;
+    /// <summary>The chunk's text.</summary>
+    public ReadOnlyMemory<char> Text { get; private set; } = text;
+
+    /// <summary>The pooled buffer holding <see cref="Text"/>, when it is a copy.</summary>
+    private char[]? rentedText = rentedText;
+
     public int FirstLine { get; } = firstLine;
-    public CsvColumnChunk[] Columns { get; } = columns;
+    public CsvColumnChunk[] Columns { get; } = new CsvColumnChunk[columnCount];
     public int RowCount { get; set; }
+
+    /// <summary>Gives the text and the columns' arrays back to their pools.</summary>
+    public void Release()
+    {
+        foreach (var column in Columns) column?.Release();
+        if (rentedText is not null) ArrayPool<char>.Shared.Return(rentedText);
+        rentedText = null;
+        Text = default;
+    }
 }
 
 /// <summary>The first pass: numbers are parsed, labels interned from the row where a column turns out categorical.</summary>
@@ -98,6 +135,20 @@ internal struct CsvBackfillSink(CsvColumnChunk[] columns, int[] limits) : IField
         if (Row >= limits[index]) return;
         var column = columns[index];
         column.Codes![Row] = CsvReader.IsMissing(text, quoted) ? -1 : column.Labels!.Intern(text);
+    }
+}
+
+/// <summary>The second pass over the source: labels for the first rows of columns that were stored as numbers
+/// (rows below <see cref="CsvColumnBuilder.RereadRows"/>), straight into the table's columns.</summary>
+internal struct CsvRereadSink(CsvColumnBuilder[] columns) : IFieldSink
+{
+    private readonly CsvColumnBuilder[] columns = columns;
+    public int Row;
+
+    public readonly void Field(int index, ReadOnlySpan<char> text, bool quoted)
+    {
+        var column = columns[index];
+        if (Row < column.RereadRows) column.SetLabel(Row, text, CsvReader.IsMissing(text, quoted));
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 
@@ -16,15 +17,17 @@ namespace SparseLmm.Data;
 /// </remarks>
 public static class CsvReader
 {
-    /// <summary>Data regions at least this long (in characters) without any quote are parsed in parallel chunks.</summary>
+    /// <summary>Text in memory at least this long (in characters) is parsed in parallel chunks.</summary>
     internal const int DefaultParallelThreshold = 4 << 20;
 
-    /// <summary>Target size of a parallel chunk, in characters.</summary>
+    /// <summary>Target size of a chunk, in characters: files are read and parsed this much at a time.</summary>
     internal const int DefaultChunkSize = 2 << 20;
 
     /// <summary>Reads a CSV or TSV file. The delimiter is chosen from the extension (.tsv/.tab: tab, .csv: comma)
     /// unless the header line clearly says otherwise; for other extensions it is sniffed from the header line.
     /// A file ending in .gz is decompressed.</summary>
+    /// <remarks>The file is read a few megabytes at a time and parsed in parallel chunks straight into the table's
+    /// columns; its text is never held whole.</remarks>
     /// <param name="path">The file to read; also used as the table's source name in messages.</param>
     public static DataTable ReadFile(string path)
     {
@@ -34,31 +37,15 @@ public static class CsvReader
         if (!File.Exists(path))
             throw new InputException($"cannot read '{path}': no such file");
 
-        char[] buffer;
-        int length;
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
-                FileOptions.SequentialScan);
-            bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
-            long sizeHint = stream.Length;
-            if (!gzip && sizeHint >= Array.MaxLength)
-                throw new InputException($"cannot read '{path}': the file is too large ({sizeHint:N0} bytes)");
-            using Stream input = gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream;
-            using var reader = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-            // UTF-8 (or UTF-16) never decodes to more characters than bytes, so one exact-size buffer usually suffices.
-            (buffer, length) = ReadAll(reader, gzip ? 4 * sizeHint : sizeHint, path);
-        }
-        catch (InputException)
-        {
-            throw;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            throw new InputException($"cannot read '{path}': {OneLine(e.Message)}");
-        }
+        return ReadFile(path, DefaultChunkSize);
+    }
 
-        return Parse(new ReadOnlyMemory<char>(buffer, 0, length), path, null);
+    /// <summary><see cref="ReadFile(string)"/> with an explicit chunk size in characters (for tests).</summary>
+    internal static DataTable ReadFile(string path, int chunkSize)
+    {
+        bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        int? rowBound = gzip ? null : CountLines(path) - 1;
+        return Parse(() => OpenFile(path, gzip), path, null, rowBound, 0, chunkSize);
     }
 
     /// <summary>Reads delimited text from <paramref name="reader"/>.</summary>
@@ -93,73 +80,326 @@ public static class CsvReader
             Environment.ProcessorCount > 1 ? DefaultParallelThreshold : int.MaxValue, DefaultChunkSize);
 
     /// <summary><see cref="Parse(ReadOnlyMemory{char}, string, char?)"/> with explicit chunking (for tests): data
-    /// regions of at least <paramref name="parallelThreshold"/> characters without quotes are split into chunks of
-    /// about <paramref name="chunkSize"/> characters.</summary>
+    /// regions of at least <paramref name="parallelThreshold"/> characters are split into chunks of about
+    /// <paramref name="chunkSize"/> characters (cut where records end, quoted or not).</summary>
     internal static DataTable Parse(ReadOnlyMemory<char> text, string sourceName, char? delimiter,
+        int parallelThreshold, int chunkSize)
+    {
+        ArgumentNullException.ThrowIfNull(sourceName);
+        var span = text.Span;
+        int lines = span.Count('\n') + (span.Length != 0 && span[^1] != '\n' ? 1 : 0);
+        return Parse(() => new CsvTextWindow(text), sourceName, delimiter, Math.Max(0, lines - 1),
+            parallelThreshold, chunkSize);
+    }
+
+    /// <summary>The reader: header, then data rows in chunks of about <paramref name="chunkSize"/> characters, parsed
+    /// in parallel (unless the text is in memory and shorter than <paramref name="parallelThreshold"/>) and appended
+    /// to the columns in file order.</summary>
+    /// <param name="open">Opens the text; called again for a second pass in the rare case that a column turns out
+    /// categorical after rows of it were stored as numbers and their text released.</param>
+    /// <param name="sourceName">Names the data in messages.</param>
+    /// <param name="delimiter">The delimiter, or null to choose it.</param>
+    /// <param name="rowBound">An upper bound on the number of data rows, when known: the columns' size.</param>
+    /// <param name="parallelThreshold">In-memory text shorter than this is parsed as one chunk.</param>
+    /// <param name="chunkSize">Target chunk length in characters.</param>
+    private static DataTable Parse(Func<CsvTextWindow> open, string sourceName, char? delimiter, int? rowBound,
         int parallelThreshold, int chunkSize)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         if (delimiter is '"' or '\n' or '\r')
             throw new ArgumentException($"'{delimiter}' cannot be a delimiter", nameof(delimiter));
-        if (!text.IsEmpty && text.Span[0] == '\uFEFF') text = text[1..];
 
-        // Header.
-        var tokenizer = new CsvTokenizer(text.Span, 1, ',', sourceName);
-        if (!tokenizer.SkipBlankLines())
-            throw new InputException($"{sourceName}: the file is empty (expected a header line and data rows)");
-        int headerLine = tokenizer.Line;
-        int headerStart = tokenizer.Position;
-        char delim = delimiter ?? ChooseDelimiter(text.Span[headerStart..], sourceName);
-        tokenizer = new CsvTokenizer(text.Span[headerStart..], headerLine, delim, sourceName);
-        var names = new List<string>();
-        var headerSink = new CsvHeaderSink(names);
-        tokenizer.ReadRecord(ref headerSink, int.MaxValue);
-        CheckNames(names, sourceName, headerLine);
-        int dataStart = headerStart + tokenizer.Position;
-        int dataLine = tokenizer.Line;
-        if (!tokenizer.SkipBlankLines())
-            throw new InputException(
-                $"{sourceName}: no data rows (line {headerLine} is the header and nothing follows it)");
+        using var window = open();
+        var header = ReadHeader(window, sourceName, delimiter, chunkSize);
+        var names = header.Names;
+        int ncol = names.Count;
+        var columns = new CsvColumnBuilder[ncol];
+        for (int j = 0; j < ncol; j++) columns[j] = new CsvColumnBuilder(names[j]);
 
-        // Data rows, in chunks: one chunk unless the data are large and contain no quote (then every newline ends a
-        // record, so the data can be split at newlines).
-        var data = text[dataStart..];
-        var ncol = names.Count;
-        var chunks = SplitIntoChunks(data.Span, dataLine, ncol, parallelThreshold, chunkSize);
-        if (chunks.Count == 1)
+        bool parallel = Environment.ProcessorCount > 1 &&
+            !(window.InMemory && window.Available.Length < parallelThreshold);
+        int targetChunk = window.InMemory && window.Available.Length < parallelThreshold
+            ? int.MaxValue
+            : Math.Max(1, chunkSize);
+        // Columns known to be categorical: chunks parsed from then on read them as labels from their first row.
+        var knownCategorical = new bool[ncol];
+        int maxInFlight = parallel ? 2 * Environment.ProcessorCount + 2 : 1;
+        var inFlight = new Queue<Task<CsvChunk>>();
+        int rowCount = 0;
+
+        void Commit(CsvChunk chunk)
         {
-            ParseChunk(data.Span, chunks[0], delim, sourceName, ncol);
-        }
-        else
-        {
-            var errors = new Exception?[chunks.Count];
-            Parallel.For(0, chunks.Count, k =>
+            int rows = chunk.RowCount;
+            if (rows > 0)
             {
-                try { ParseChunk(data.Span, chunks[k], delim, sourceName, ncol); }
-                catch (Exception e) { errors[k] = e; }
-            });
-            // The first chunk's error is the first error in the file.
-            foreach (var e in errors)
-                if (e is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
+                // Chunks that read a column as numbers while other chunks found text: their labels, from their text.
+                bool[]? needLabels = null;
+                for (int j = 0; j < ncol; j++)
+                    if (columns[j].IsCategorical && chunk.Columns[j].IsNumeric)
+                        (needLabels ??= new bool[ncol])[j] = true;
+                if (needLabels is not null) Backfill(chunk, needLabels, header.Delimiter, sourceName);
+
+                if ((long)rowCount + rows > Array.MaxLength)
+                    throw new InputException($"{sourceName}: the data are too large (more than {Array.MaxLength:N0} rows)");
+                int needed = rowCount + rows;
+                int preferred = rowBound is int bound && bound >= needed ? bound : 0;
+                for (int j = 0; j < ncol; j++)
+                {
+                    var column = columns[j];
+                    column.EnsureCapacity(needed, rowCount, preferred);
+                    var part = chunk.Columns[j];
+                    if (part.IsNumeric)
+                    {
+                        column.AppendNumbers(part, rowCount, rows);
+                    }
+                    else
+                    {
+                        column.AppendLabels(part, rowCount, rows);
+                        Volatile.Write(ref knownCategorical[j], true);
+                    }
+                }
+                rowCount = needed;
+            }
+            chunk.Release();
         }
 
-        // Decide each column's type; categorical columns get labels for rows that were read as numbers.
-        var categorical = new bool[ncol];
-        for (int j = 0; j < ncol; j++)
-            categorical[j] = chunks.Any(c => !c.Columns[j].IsNumeric);
-        if (categorical.Any(c => c))
+        try
         {
-            if (chunks.Count == 1) Backfill(data.Span, chunks[0], categorical, delim, sourceName);
-            else Parallel.ForEach(chunks, c => Backfill(data.Span, c, categorical, delim, sourceName));
+            foreach (var chunk in Chunks(window, header, targetChunk))
+            {
+                if (!parallel)
+                {
+                    Commit(ParseChunk(chunk, header.Delimiter, sourceName, knownCategorical));
+                    continue;
+                }
+                while (inFlight.Count >= maxInFlight) Commit(inFlight.Dequeue().GetAwaiter().GetResult());
+                inFlight.Enqueue(Task.Run(() => ParseChunk(chunk, header.Delimiter, sourceName, knownCategorical)));
+            }
+            // In file order, so the first error in the file is the one reported.
+            while (inFlight.Count > 0) Commit(inFlight.Dequeue().GetAwaiter().GetResult());
+        }
+        catch
+        {
+            foreach (var task in inFlight)
+                try { task.Wait(); } catch (AggregateException) { }
+            throw;
         }
 
-        int rowCount = chunks.Sum(c => c.RowCount);
-        var columns = new DataColumn[ncol];
+        if (rowCount == 0)
+            throw new InputException(
+                $"{sourceName}: no data rows (line {header.Line} is the header and nothing follows it)");
+
+        int reread = columns.Max(c => c.RereadRows);
+        if (reread > 0) Reread(open, sourceName, delimiter, chunkSize, columns, reread);
+
+        var built = new DataColumn[ncol];
+        for (int j = 0; j < ncol; j++) built[j] = columns[j].Build(rowCount);
+        return new DataTable(built, sourceName);
+    }
+
+    /// <summary>What the header line says.</summary>
+    private sealed record CsvHeader(List<string> Names, char Delimiter, int Line, int DataLine);
+
+    /// <summary>Reads the header record, leaving the window at the first data row. Reads on until the header record
+    /// (and the header line the delimiter is chosen from) is complete.</summary>
+    private static CsvHeader ReadHeader(CsvTextWindow window, string sourceName, char? delimiter, int chunkSize)
+    {
+        int want = Math.Max(1 << 16, Math.Min(chunkSize, 1 << 20));
+        while (true)
+        {
+            window.Fill(want);
+            var text = window.Available.Span;
+            int bom = text.Length != 0 && text[0] == '\uFEFF' ? 1 : 0;
+            text = text[bom..];
+            var tokenizer = new CsvTokenizer(text, 1, ',', sourceName);
+            if (!tokenizer.SkipBlankLines())
+            {
+                if (!window.AtEnd) { want *= 2; continue; }
+                throw new InputException($"{sourceName}: the file is empty (expected a header line and data rows)");
+            }
+            int headerLine = tokenizer.Line;
+            int headerStart = tokenizer.Position;
+            var fromHeader = text[headerStart..];
+            if (!window.AtEnd && (!HeaderLineEnds(fromHeader) ||
+                CsvRecordScanner.LastRecordEnd(fromHeader, delimiter ?? ChooseDelimiter(fromHeader, sourceName)) == 0))
+            {
+                want *= 2;
+                continue;
+            }
+            char delim = delimiter ?? ChooseDelimiter(fromHeader, sourceName);
+            tokenizer = new CsvTokenizer(fromHeader, headerLine, delim, sourceName);
+            var names = new List<string>();
+            var headerSink = new CsvHeaderSink(names);
+            tokenizer.ReadRecord(ref headerSink, int.MaxValue);
+            CheckNames(names, sourceName, headerLine);
+            window.Consume(bom + headerStart + tokenizer.Position);
+            return new CsvHeader(names, delim, headerLine, tokenizer.Line);
+        }
+    }
+
+    /// <summary>Whether <see cref="ChooseDelimiter"/>'s scan of the header line stops at a line end within
+    /// <paramref name="fromHeader"/> (so that reading more text cannot change its choice).</summary>
+    private static bool HeaderLineEnds(ReadOnlySpan<char> fromHeader)
+    {
+        bool inQuotes = false;
+        foreach (char c in fromHeader)
+        {
+            if (c == '"') inQuotes = !inQuotes;
+            else if (!inQuotes && c == '\n') return true;
+        }
+        return false;
+    }
+
+    /// <summary>Cuts the data rows into chunks of whole records, about <paramref name="target"/> characters each:
+    /// slices of the text when it is in memory, else pooled copies.</summary>
+    private static IEnumerable<CsvChunk> Chunks(CsvTextWindow window, CsvHeader header, int target)
+    {
+        int line = header.DataLine;
+        int want = target;
+        while (true)
+        {
+            window.Fill(want);
+            var available = window.Available;
+            if (available.Length == 0) yield break;
+            int cut;
+            if (window.AtEnd && available.Length <= want)
+            {
+                cut = available.Length;
+            }
+            else
+            {
+                cut = CsvRecordScanner.LastRecordEnd(available.Span[..Math.Min(want, available.Length)], header.Delimiter);
+                if (cut == 0)
+                {
+                    // A record longer than the target: look further.
+                    want = (int)Math.Min(Array.MaxLength, 2L * want);
+                    continue;
+                }
+            }
+
+            CsvChunk chunk;
+            var text = available[..cut];
+            if (window.InMemory)
+            {
+                chunk = new CsvChunk(text, null, line, header.Names.Count);
+            }
+            else
+            {
+                var copy = ArrayPool<char>.Shared.Rent(cut);
+                text.Span.CopyTo(copy);
+                chunk = new CsvChunk(copy.AsMemory(0, cut), copy, line, header.Names.Count);
+            }
+            line += text.Span.Count('\n');
+            window.Consume(cut);
+            want = target;
+            yield return chunk;
+        }
+    }
+
+    /// <summary>Parses one chunk into its own column arrays; columns that turned categorical get labels for the rows
+    /// read before as numbers.</summary>
+    private static CsvChunk ParseChunk(CsvChunk chunk, char delim, string source, bool[] knownCategorical)
+    {
+        var span = chunk.Text.Span;
+        var columns = chunk.Columns;
+        int ncol = columns.Length;
+        // Every record ends at a newline or at the end, so this bounds the number of rows.
+        int capacity = span.Count('\n') + (span.Length != 0 && span[^1] != '\n' ? 1 : 0);
         for (int j = 0; j < ncol; j++)
-            columns[j] = categorical[j]
-                ? MergeCategorical(names[j], chunks, j, rowCount)
-                : MergeNumeric(names[j], chunks, j, rowCount);
-        return new DataTable(columns, sourceName);
+        {
+            columns[j] = new CsvColumnChunk(capacity);
+            if (Volatile.Read(ref knownCategorical[j])) columns[j].SwitchToLabelsFromStart();
+        }
+
+        var sink = new CsvParseSink(columns);
+        var tokenizer = new CsvTokenizer(span, chunk.FirstLine, delim, source);
+        while (tokenizer.SkipBlankLines())
+        {
+            int line = tokenizer.Line;
+            int fields = tokenizer.ReadRecord(ref sink, ncol);
+            if (fields != ncol) throw Ragged(source, line, fields, ncol);
+            sink.Row++;
+        }
+        chunk.RowCount = sink.Row;
+
+        bool[]? categorical = null;
+        for (int j = 0; j < ncol; j++)
+            if (columns[j].FlipRow > 0 || (columns[j].IsNumeric && Volatile.Read(ref knownCategorical[j])))
+                (categorical ??= new bool[ncol])[j] = true;
+        if (categorical is not null) Backfill(chunk, categorical, delim, source);
+        return chunk;
+    }
+
+    /// <summary>The second pass: labels for the first rows of columns that were stored as numbers before a later
+    /// chunk showed them to be categorical.</summary>
+    private static void Reread(Func<CsvTextWindow> open, string sourceName, char? delimiter, int chunkSize,
+        CsvColumnBuilder[] columns, int rows)
+    {
+        using var window = open();
+        var header = ReadHeader(window, sourceName, delimiter, chunkSize);
+        var sink = new CsvRereadSink(columns);
+        foreach (var chunk in Chunks(window, header, Math.Max(1, chunkSize)))
+        {
+            var tokenizer = new CsvTokenizer(chunk.Text.Span, chunk.FirstLine, header.Delimiter, sourceName);
+            while (sink.Row < rows && tokenizer.SkipBlankLines())
+            {
+                tokenizer.ReadRecord(ref sink, columns.Length);
+                sink.Row++;
+            }
+            chunk.Release();
+            if (sink.Row >= rows) return;
+        }
+    }
+
+    /// <summary>Counts the lines of a file (line feeds, plus one for a last line without one): a bound on its rows
+    /// that lets the columns be allocated once at their final size.</summary>
+    private static int CountLines(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
+                FileOptions.SequentialScan);
+            var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                long count = 0;
+                byte last = (byte)'\n';
+                int read;
+                while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    count += buffer.AsSpan(0, read).Count((byte)'\n');
+                    last = buffer[read - 1];
+                }
+                if (last != (byte)'\n') count++;
+                return (int)Math.Min(count, Array.MaxLength);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot read '{path}': {OneLine(e.Message)}");
+        }
+    }
+
+    private static CsvTextWindow OpenFile(string path, bool gzip)
+    {
+        FileStream? stream = null;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
+                FileOptions.SequentialScan);
+            Stream input = gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream;
+            var reader = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+            return new CsvTextWindow(reader, path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            stream?.Dispose();
+            throw new InputException($"cannot read '{path}': {OneLine(e.Message)}");
+        }
     }
 
     /// <summary>Whether a cell is missing: empty (quoted or not) or an unquoted <c>NA</c>.</summary>
@@ -211,67 +451,13 @@ public static class CsvReader
         }
     }
 
-    private static List<CsvChunk> SplitIntoChunks(ReadOnlySpan<char> data, int firstLine, int ncol,
-        int parallelThreshold, int chunkSize)
-    {
-        var chunks = new List<CsvChunk>();
-        bool split = data.Length >= parallelThreshold && data.Length > 1 && !data.Contains('"');
-        if (!split)
-        {
-            chunks.Add(new CsvChunk(0, data.Length, firstLine, new CsvColumnChunk[ncol]));
-            return chunks;
-        }
-
-        // Several chunks per core so that uneven chunks still balance; at least two.
-        int count = (int)Math.Clamp(data.Length / Math.Max(1, chunkSize), 2, Math.Max(2, 4L * Environment.ProcessorCount));
-        long step = data.Length / count;
-        int start = 0;
-        int line = firstLine;
-        for (int k = 1; k <= count && start < data.Length; k++)
-        {
-            int end;
-            if (k == count)
-            {
-                end = data.Length;
-            }
-            else
-            {
-                int target = (int)Math.Max(start, k * step);
-                int newline = data[target..].IndexOf('\n');
-                end = newline < 0 ? data.Length : target + newline + 1;
-            }
-            chunks.Add(new CsvChunk(start, end - start, line, new CsvColumnChunk[ncol]));
-            line += data[start..end].Count('\n');
-            start = end;
-        }
-        return chunks;
-    }
-
-    private static void ParseChunk(ReadOnlySpan<char> data, CsvChunk chunk, char delim, string source, int ncol)
-    {
-        var span = data.Slice(chunk.Offset, chunk.Length);
-        // Every record ends at a newline or at the end, so this bounds the number of rows.
-        int capacity = span.Count('\n') + (span.Length != 0 && span[^1] != '\n' ? 1 : 0);
-        var columns = chunk.Columns;
-        for (int j = 0; j < ncol; j++) columns[j] = new CsvColumnChunk(capacity);
-
-        var sink = new CsvParseSink(columns);
-        var tokenizer = new CsvTokenizer(span, chunk.FirstLine, delim, source);
-        while (tokenizer.SkipBlankLines())
-        {
-            int line = tokenizer.Line;
-            int fields = tokenizer.ReadRecord(ref sink, ncol);
-            if (fields != ncol) throw Ragged(source, line, fields, ncol);
-            sink.Row++;
-        }
-        chunk.RowCount = sink.Row;
-    }
-
     private static InputException Ragged(string source, int line, int fields, int expected) =>
         new($"{source} line {line}: {fields} field{(fields == 1 ? "" : "s")}, expected {expected} " +
             $"(header has {expected} column{(expected == 1 ? "" : "s")})");
 
-    private static void Backfill(ReadOnlySpan<char> data, CsvChunk chunk, bool[] categorical, char delim, string source)
+    /// <summary>Labels for the rows of <paramref name="categorical"/> columns that were read as numbers: all rows of a
+    /// column still numeric in the chunk, the rows before the switch of one that switched.</summary>
+    private static void Backfill(CsvChunk chunk, bool[] categorical, char delim, string source)
     {
         var columns = chunk.Columns;
         var limits = new int[columns.Length];
@@ -294,79 +480,12 @@ public static class CsvReader
         if (maxLimit == 0) return;
 
         var sink = new CsvBackfillSink(columns, limits);
-        var tokenizer = new CsvTokenizer(data.Slice(chunk.Offset, chunk.Length), chunk.FirstLine, delim, source);
+        var tokenizer = new CsvTokenizer(chunk.Text.Span, chunk.FirstLine, delim, source);
         while (sink.Row < maxLimit && tokenizer.SkipBlankLines())
         {
             tokenizer.ReadRecord(ref sink, columns.Length);
             sink.Row++;
         }
-    }
-
-    private static NumericColumn MergeNumeric(string name, List<CsvChunk> chunks, int j, int rowCount)
-    {
-        if (chunks.Count == 1)
-        {
-            var only = chunks[0].Columns[j];
-            var values = only.Values!;
-            var missing = only.Missing;
-            if (values.Length != rowCount) Array.Resize(ref values, rowCount);
-            if (missing is not null && missing.Length != rowCount) Array.Resize(ref missing, rowCount);
-            return new NumericColumn(name, values, missing);
-        }
-
-        var allValues = new double[rowCount];
-        bool[]? allMissing = null;
-        int offset = 0;
-        foreach (var chunk in chunks)
-        {
-            var column = chunk.Columns[j];
-            column.Values.AsSpan(0, chunk.RowCount).CopyTo(allValues.AsSpan(offset));
-            if (column.Missing is not null)
-                column.Missing.AsSpan(0, chunk.RowCount).CopyTo((allMissing ??= new bool[rowCount]).AsSpan(offset));
-            offset += chunk.RowCount;
-        }
-        return new NumericColumn(name, allValues, allMissing);
-    }
-
-    private static CategoricalColumn MergeCategorical(string name, List<CsvChunk> chunks, int j, int rowCount)
-    {
-        // Provisional global codes in first-seen order, then sorted levels.
-        var global = new Dictionary<string, int>(StringComparer.Ordinal);
-        var labels = new List<string>();
-        var remaps = new int[chunks.Count][];
-        for (int k = 0; k < chunks.Count; k++)
-        {
-            var local = chunks[k].Columns[j].Labels!.Labels;
-            var remap = remaps[k] = new int[local.Count];
-            for (int c = 0; c < local.Count; c++)
-            {
-                if (!global.TryGetValue(local[c], out int g))
-                {
-                    g = labels.Count;
-                    global.Add(local[c], g);
-                    labels.Add(local[c]);
-                }
-                remap[c] = g;
-            }
-        }
-        var rank = LevelOrdering.Sort(labels, out var levels);
-
-        int[] codes = chunks.Count == 1 && chunks[0].Columns[j].Codes!.Length == rowCount
-            ? chunks[0].Columns[j].Codes!
-            : new int[rowCount];
-        int offset = 0;
-        for (int k = 0; k < chunks.Count; k++)
-        {
-            var local = chunks[k].Columns[j].Codes!;
-            var remap = remaps[k];
-            for (int r = 0; r < chunks[k].RowCount; r++)
-            {
-                int code = local[r];
-                codes[offset + r] = code < 0 ? -1 : rank[remap[code]];
-            }
-            offset += chunks[k].RowCount;
-        }
-        return new CategoricalColumn(name, codes, levels);
     }
 
     private static (char[] Buffer, int Length) ReadAll(TextReader reader, long sizeHint, string source)
