@@ -80,7 +80,8 @@ internal static class FitResultBuilder
         };
     }
 
-    private static VarianceComponent Component(RandomEffectsDesign term, double[] factor, double sigma)
+    /// <summary>The variance component σ²TT' of a term, as SDs and correlations.</summary>
+    internal static VarianceComponent Component(RandomEffectsDesign term, double[] factor, double sigma)
     {
         int k = term.ColumnCount;
         var covariance = Square(k, (a, b) =>
@@ -124,7 +125,8 @@ internal static class FitResultBuilder
         return (effects, sds);
     }
 
-    private static IReadOnlyDictionary<string, GroupRandomEffects> GroupByFactor(
+    /// <summary>Conditional modes and SDs gathered per grouping factor (all terms on a factor side by side), as lme4's ranef.</summary>
+    internal static IReadOnlyDictionary<string, GroupRandomEffects> GroupByFactor(
         IReadOnlyList<RandomEffectsDesign> terms, double[][] effects, double[][] conditionalSds)
     {
         var result = new Dictionary<string, GroupRandomEffects>(StringComparer.Ordinal);
@@ -156,15 +158,19 @@ internal static class FitResultBuilder
         return result;
     }
 
-    private static IReadOnlyList<string> Notes(ModelDesign design, FitSummary summary)
+    private static IReadOnlyList<string> Notes(ModelDesign design, FitSummary summary) =>
+        Notes(design, design.DroppedRowCount, summary.Singular, summary.Converged, summary.OptimizerMessage);
+
+    /// <summary>The notes every fit carries: rows dropped, aliased columns, a singular fit, non-convergence.</summary>
+    internal static List<string> Notes(ModelDesign design, int droppedRows, bool singular, bool converged, string optimizerMessage)
     {
         var notes = new List<string>();
-        if (design.DroppedRowCount > 0)
-            notes.Add($"{design.DroppedRowCount} rows dropped for missing values; {design.RowCount} used");
+        if (droppedRows > 0)
+            notes.Add($"{droppedRows} row{(droppedRows == 1 ? "" : "s")} dropped for missing values; {design.RowCount} used");
         if (design.AliasedFixedEffects.Count > 0)
             notes.Add($"fixed-effect model matrix is rank deficient so dropping {design.AliasedFixedEffects.Count} column{(design.AliasedFixedEffects.Count == 1 ? "" : "s")} / coefficient{(design.AliasedFixedEffects.Count == 1 ? "" : "s")}: {string.Join(", ", design.AliasedFixedEffects)}");
-        if (summary.Singular) notes.Add("boundary (singular) fit: see help('isSingular')");
-        if (!summary.Converged) notes.Add($"the optimiser did not converge: {summary.OptimizerMessage}");
+        if (singular) notes.Add("boundary (singular) fit: see help('isSingular')");
+        if (!converged) notes.Add($"the optimiser did not converge: {optimizerMessage}");
         return notes;
     }
 

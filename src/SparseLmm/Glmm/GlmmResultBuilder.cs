@@ -67,7 +67,7 @@ internal static class GlmmResultBuilder
             int k = term.ColumnCount;
             var factor = new double[k * k];
             input.Parameterization.FillFactor(input.Theta, t, factor);
-            components.Add(Component(term, factor, sigma));
+            components.Add(FitResultBuilder.Component(term, factor, sigma));
             effects[t] = new double[term.Size];
             conditionalSds[t] = new double[term.Size];
             var conditional = state.ConditionalCovariance[t];
@@ -98,13 +98,8 @@ internal static class GlmmResultBuilder
             marginal[i] = family.IsValidLinearPredictor(value) ? y[i] - family.Link.InverseOf(value) : double.NaN;
         }
 
-        var notes = new List<string>();
         int dropped = design.DroppedRowCount + input.ExtraDroppedRows;
-        if (dropped > 0) notes.Add($"{dropped} rows dropped for missing values; {n} used");
-        if (design.AliasedFixedEffects.Count > 0)
-            notes.Add($"fixed-effect model matrix is rank deficient so dropping {design.AliasedFixedEffects.Count} column{(design.AliasedFixedEffects.Count == 1 ? "" : "s")} / coefficient{(design.AliasedFixedEffects.Count == 1 ? "" : "s")}: {string.Join(", ", design.AliasedFixedEffects)}");
-        if (input.Singular) notes.Add("boundary (singular) fit: see help('isSingular')");
-        if (!input.Converged) notes.Add($"the optimiser did not converge: {input.OptimizerMessage}");
+        var notes = FitResultBuilder.Notes(design, dropped, input.Singular, input.Converged, input.OptimizerMessage);
         notes.AddRange(input.Notes);
 
         return new MixedModelFit
@@ -126,7 +121,7 @@ internal static class GlmmResultBuilder
             Theta = input.Theta,
             Sigma = gamma ? sigma : null,
             VarianceComponents = components,
-            RandomEffects = GroupByFactor(terms, effects, conditionalSds),
+            RandomEffects = FitResultBuilder.GroupByFactor(terms, effects, conditionalSds),
             LogLikelihood = -input.Deviance / 2,
             DegreesOfFreedom = p + input.ThetaLength + (gamma ? 1 : 0),
             IsSingular = input.Singular,
@@ -143,58 +138,5 @@ internal static class GlmmResultBuilder
             PearsonResiduals = state.PearsonResiduals,
             PriorWeights = input.Response.Weights,
         };
-    }
-
-    private static VarianceComponent Component(RandomEffectsDesign term, double[] factor, double sigma)
-    {
-        int k = term.ColumnCount;
-        var covariance = new double[k, k];
-        for (int a = 0; a < k; a++)
-            for (int b = 0; b < k; b++)
-            {
-                double value = 0;
-                for (int c = 0; c < k; c++) value += factor[a * k + c] * factor[b * k + c];
-                covariance[a, b] = value;
-            }
-        var sds = Enumerable.Range(0, k).Select(a => sigma * Math.Sqrt(covariance[a, a])).ToList();
-        var correlations = Enumerable.Range(0, k).Select(a => (IReadOnlyList<double>)Enumerable.Range(0, k).Select(b =>
-        {
-            if (a == b) return 1.0;
-            double scale = Math.Sqrt(covariance[a, a] * covariance[b, b]);
-            return scale > 0 ? covariance[a, b] / scale : 0.0;
-        }).ToArray()).ToList();
-        return new VarianceComponent(term.GroupName, term.TermNames, sds, correlations);
-    }
-
-    private static IReadOnlyDictionary<string, GroupRandomEffects> GroupByFactor(
-        IReadOnlyList<RandomEffectsDesign> terms, double[][] effects, double[][] conditionalSds)
-    {
-        var result = new Dictionary<string, GroupRandomEffects>(StringComparer.Ordinal);
-        foreach (var group in Enumerable.Range(0, terms.Count).GroupBy(t => terms[t].GroupName))
-        {
-            var members = group.ToList();
-            var levels = terms[members[0]].Levels;
-            var names = members.SelectMany(t => terms[t].TermNames).ToList();
-            var values = new List<IReadOnlyList<double>>();
-            var sds = new List<IReadOnlyList<double>>();
-            for (int level = 0; level < levels.Length; level++)
-            {
-                var rowValues = new List<double>();
-                var rowSds = new List<double>();
-                foreach (var t in members)
-                {
-                    int k = terms[t].ColumnCount;
-                    for (int c = 0; c < k; c++)
-                    {
-                        rowValues.Add(effects[t][level * k + c]);
-                        rowSds.Add(conditionalSds[t][level * k + c]);
-                    }
-                }
-                values.Add(rowValues);
-                sds.Add(rowSds);
-            }
-            result[group.Key] = new GroupRandomEffects(group.Key, levels, names, values, sds);
-        }
-        return result;
     }
 }
