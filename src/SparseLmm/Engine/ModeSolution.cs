@@ -40,17 +40,11 @@ internal sealed class ModeSolution
         var factor = deviance.Factor;
         int size = layout.RestSize, p = layout.FixedEffectCount, randomSize = layout.RestRandomSize;
 
-        // L' x = (last row of L): back-substitution over the rest gives the other terms' û and β̂.
-        var rest = new double[size - 1];
-        for (int i = 0; i < size - 1; i++) rest[i] = factor[(size - 1) * size + i];
-        for (int i = size - 2; i >= 0; i--)
-        {
-            double value = rest[i];
-            for (int j = i + 1; j < size - 1; j++) value -= factor[j * size + i] * rest[j];
-            rest[i] = value / factor[i * size + i];
-        }
+        var solver = new PenalizedSolver(deviance);
+        var u = new double[layout.Terms.Sum(t => t.Size)];
+        var beta = new double[p];
+        solver.Solve(u, beta);
         double residual = factor[size * size - 1];
-        var beta = rest.AsSpan(randomSize, p).ToArray();
 
         var inverseRandom = InvertLower(factor, size, randomSize);
         var precisionInverse = GramOfLower(inverseRandom, randomSize);
@@ -60,7 +54,7 @@ internal sealed class ModeSolution
         {
             var term = layout.Terms[t];
             int k = term.ColumnCount;
-            modes[t] = rest.AsSpan(layout.RestTermOffset[t], term.Size).ToArray();
+            modes[t] = u.AsSpan(solver.TermOffsets[t], term.Size).ToArray();
             conditional[t] = new double[term.LevelCount * k * k];
             for (int level = 0; level < term.LevelCount; level++)
             {
@@ -70,20 +64,19 @@ internal sealed class ModeSolution
                         conditional[t][level * k * k + a * k + b] = precisionInverse[(offset + a) * randomSize + offset + b];
             }
         }
-        (modes[0], conditional[0]) = SolveFirstTerm(deviance, rest, precisionInverse);
+        modes[0] = u.AsSpan(0, layout.First.Size).ToArray();
+        conditional[0] = FirstTermConditionalCovariance(deviance, precisionInverse);
 
         var fixedInverse = InvertLower(factor, size, randomSize + p, randomSize);
         var fixedCovariance = GramOfLower(fixedInverse, p);
         return new ModeSolution(beta, modes, residual * residual, fixedCovariance, conditional);
     }
 
-    private static (double[] Modes, double[] Conditional) SolveFirstTerm(
-        ProfiledDeviance deviance, double[] rest, double[] precisionInverse)
+    private static double[] FirstTermConditionalCovariance(ProfiledDeviance deviance, double[] precisionInverse)
     {
         var layout = deviance.Layout;
         var first = layout.First;
         int k1 = first.ColumnCount, randomSize = layout.RestRandomSize;
-        var modes = new double[first.Size];
         var conditional = new double[first.LevelCount * k1 * k1];
         var block = new double[k1 * k1];
         var rows = new double[layout.MaxPatternLength * k1];
@@ -94,16 +87,6 @@ internal sealed class ModeSolution
         {
             deviance.FirstLevelRows(level, block, rows);
             int start = layout.PatternStart[level], length = layout.PatternStart[level + 1] - start;
-            // û₁ = L₁₁⁻ᵀ (c − L₂₁' x_rest), c being the response row of L₂₁.
-            var mode = modes.AsSpan(level * k1, k1);
-            rows.AsSpan((length - 1) * k1, k1).CopyTo(mode);
-            for (int e = 0; e < length - 1; e++)
-            {
-                double x = rest[layout.PatternRow[start + e]];
-                for (int c = 0; c < k1; c++) mode[c] -= rows[e * k1 + c] * x;
-            }
-            SmallDense.SolveLowerTransposed(block, k1, mode);
-
             // Cov(û₁ | y)/σ² = L₁₁⁻ᵀ L₁₁⁻¹ + Wᵀ P W with W = L₂₁ L₁₁⁻¹ over the other terms' rows, P = (L_zz L_zz')⁻¹.
             for (int c = 0; c < k1 * k1; c++) inverseBlock[c] = 0;
             for (int c = 0; c < k1; c++)
@@ -142,7 +125,7 @@ internal sealed class ModeSolution
                     target[a * k1 + b] = value;
                 }
         }
-        return (modes, conditional);
+        return conditional;
     }
 
     /// <summary>Column c of L⁻¹ for a small row-major lower L, stored into column c of <paramref name="inverse"/>.</summary>

@@ -10,9 +10,7 @@ namespace SparseLmm.Glmm;
 /// offset; with p fixed effects it solves for u and β together. Every buffer is allocated here, once.</summary>
 internal sealed class PenalizedSystem
 {
-    private readonly double[] restSolution;
-    private readonly double[] block;
-    private readonly double[] rows;
+    private readonly PenalizedSolver solver;
 
     /// <summary>Creates the system for <paramref name="terms"/> (largest first) with <paramref name="fixedEffectCount"/>
     /// fixed effects over <paramref name="rowCount"/> rows.</summary>
@@ -21,13 +19,7 @@ internal sealed class PenalizedSystem
         Layout = new CrossProductLayout(terms, fixedEffectCount, rowCount);
         Products = new CrossProducts(Layout);
         Deviance = new ProfiledDeviance(Products, reml: false);
-        restSolution = new double[Layout.RestSize];
-        int k1 = Layout.First.ColumnCount;
-        block = new double[k1 * k1];
-        rows = new double[Math.Max(1, Layout.MaxPatternLength) * k1];
-        TermOffsets = new int[terms.Count];
-        TermOffsets[0] = 0;
-        for (int t = 1; t < terms.Count; t++) TermOffsets[t] = terms[0].Size + Layout.RestTermOffset[t];
+        solver = new PenalizedSolver(Deviance);
     }
 
     /// <summary>The structure.</summary>
@@ -40,7 +32,7 @@ internal sealed class PenalizedSystem
     public ProfiledDeviance Deviance { get; }
 
     /// <summary>Where each term's spherical random effects start in the concatenated u (terms largest first).</summary>
-    public int[] TermOffsets { get; }
+    public int[] TermOffsets => solver.TermOffsets;
 
     /// <summary>Factors the system accumulated in <see cref="Products"/> at θ; false when it is not positive definite.</summary>
     public bool Factor(ReadOnlySpan<double> theta) => Deviance.FactorAt(theta);
@@ -51,45 +43,7 @@ internal sealed class PenalizedSystem
 
     /// <summary>After <see cref="Factor"/>: the solution u (concatenated, terms largest first) and, when the system
     /// carries fixed effects, β. Allocates nothing.</summary>
-    public void Solve(Span<double> u, Span<double> beta)
-    {
-        var layout = Layout;
-        var factor = Deviance.Factor;
-        int size = layout.RestSize, m = size - 1;
-        // L' x = (last row of L), over the rest's first size − 1 rows; row-oriented back substitution.
-        var x = restSolution.AsSpan(0, m);
-        factor.AsSpan(m * size, m).CopyTo(x);
-        for (int i = m - 1; i >= 0; i--)
-        {
-            double xi = x[i] / factor[i * size + i];
-            x[i] = xi;
-            if (xi == 0) continue;
-            var row = factor.AsSpan(i * size, i);
-            var target = x[..i];
-            for (int j = 0; j < i; j++) target[j] -= xi * row[j];
-        }
-        var terms = layout.Terms;
-        for (int t = 1; t < terms.Count; t++)
-            x.Slice(layout.RestTermOffset[t], terms[t].Size).CopyTo(u.Slice(TermOffsets[t], terms[t].Size));
-        if (layout.FixedEffectCount > 0) x.Slice(layout.FixedOffset, layout.FixedEffectCount).CopyTo(beta);
-
-        // First term, level by level: û₁ = L₁₁⁻ᵀ (c − L₂₁' x_rest).
-        int k1 = layout.First.ColumnCount;
-        for (int level = 0; level < layout.First.LevelCount; level++)
-        {
-            Deviance.FirstLevelRows(level, block, rows);
-            int start = layout.PatternStart[level], length = layout.PatternStart[level + 1] - start;
-            var mode = u.Slice(level * k1, k1);
-            rows.AsSpan((length - 1) * k1, k1).CopyTo(mode);
-            for (int e = 0; e < length - 1; e++)
-            {
-                double value = x[layout.PatternRow[start + e]];
-                if (value == 0) continue;
-                for (int c = 0; c < k1; c++) mode[c] -= rows[e * k1 + c] * value;
-            }
-            SmallDense.SolveLowerTransposed(block, k1, mode);
-        }
-    }
+    public void Solve(Span<double> u, Span<double> beta) => solver.Solve(u, beta);
 
     /// <summary>After <see cref="Factor"/> of a system with fixed effects: (L_X L_X')⁻¹, row-major p×p, the unscaled
     /// covariance of β̂ given θ (lme4's RX-based <c>vcov</c>, before scaling by σ²).</summary>

@@ -1,0 +1,71 @@
+namespace SparseLmm.Engine;
+
+/// <summary>Back-substitution through the factor left by <see cref="ProfiledDeviance.FactorAt"/>: the response row of
+/// L is the right-hand side, so L' x = (that row) gives the other terms' û and β̂ from the dense rest, then the first
+/// term's û level by level. Shared by the linear fit (once, at θ̂) and every PIRLS step of a GLMM; its buffers are
+/// allocated once.</summary>
+internal sealed class PenalizedSolver
+{
+    private readonly ProfiledDeviance deviance;
+    private readonly double[] restSolution;
+    private readonly double[] block;
+    private readonly double[] rows;
+
+    /// <summary>Creates the solver for <paramref name="deviance"/>'s system.</summary>
+    public PenalizedSolver(ProfiledDeviance deviance)
+    {
+        this.deviance = deviance;
+        var layout = deviance.Layout;
+        restSolution = new double[layout.RestSize];
+        int k1 = layout.First.ColumnCount;
+        block = new double[k1 * k1];
+        rows = new double[Math.Max(1, layout.MaxPatternLength) * k1];
+        TermOffsets = new int[layout.Terms.Count];
+        for (int t = 1; t < layout.Terms.Count; t++) TermOffsets[t] = layout.Terms[0].Size + layout.RestTermOffset[t];
+    }
+
+    /// <summary>Where each term's spherical random effects start in the concatenated u (terms largest first).</summary>
+    public int[] TermOffsets { get; }
+
+    /// <summary>After <see cref="ProfiledDeviance.FactorAt"/>: the solution u (concatenated, terms largest first) and,
+    /// when the system carries fixed effects, β. Allocates nothing.</summary>
+    public void Solve(Span<double> u, Span<double> beta)
+    {
+        var layout = deviance.Layout;
+        var factor = deviance.Factor;
+        int size = layout.RestSize, m = size - 1;
+        // L' x = (last row of L), over the rest's first size − 1 rows; row-oriented back substitution.
+        var x = restSolution.AsSpan(0, m);
+        factor.AsSpan(m * size, m).CopyTo(x);
+        for (int i = m - 1; i >= 0; i--)
+        {
+            double xi = x[i] / factor[i * size + i];
+            x[i] = xi;
+            if (xi == 0) continue;
+            var row = factor.AsSpan(i * size, i);
+            var target = x[..i];
+            for (int j = 0; j < i; j++) target[j] -= xi * row[j];
+        }
+        var terms = layout.Terms;
+        for (int t = 1; t < terms.Count; t++)
+            x.Slice(layout.RestTermOffset[t], terms[t].Size).CopyTo(u.Slice(TermOffsets[t], terms[t].Size));
+        if (layout.FixedEffectCount > 0) x.Slice(layout.FixedOffset, layout.FixedEffectCount).CopyTo(beta);
+
+        // First term, level by level: û₁ = L₁₁⁻ᵀ (c − L₂₁' x_rest).
+        int k1 = layout.First.ColumnCount;
+        for (int level = 0; level < layout.First.LevelCount; level++)
+        {
+            deviance.FirstLevelRows(level, block, rows);
+            int start = layout.PatternStart[level], length = layout.PatternStart[level + 1] - start;
+            var mode = u.Slice(level * k1, k1);
+            rows.AsSpan((length - 1) * k1, k1).CopyTo(mode);
+            for (int e = 0; e < length - 1; e++)
+            {
+                double value = x[layout.PatternRow[start + e]];
+                if (value == 0) continue;
+                for (int c = 0; c < k1; c++) mode[c] -= rows[e * k1 + c] * value;
+            }
+            SmallDense.SolveLowerTransposed(block, k1, mode);
+        }
+    }
+}
