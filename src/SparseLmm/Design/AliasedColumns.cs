@@ -16,7 +16,34 @@ internal static class AliasedColumns
         for (int a = 0; a < p; a++)
             for (int b = 0; b <= a; b++)
                 gram[a, b] = Dot(columns[a], columns[b]);
+        return FromGram(gram, p);
+    }
 
+    /// <summary><see cref="Find(IReadOnlyList{double[]})"/> for the columns of a row-major n×p matrix (the same sums,
+    /// in the same order).</summary>
+    public static IReadOnlyList<int> FindRowMajor(ReadOnlySpan<double> x, int p)
+    {
+        var gram = new double[p, p];
+        if (p == 0) return [];
+        int n = x.Length / p;
+        var sums = new double[p * (p + 1) / 2];
+        for (int i = 0; i < n; i++)
+        {
+            var row = x.Slice(i * p, p);
+            int at = 0;
+            for (int a = 0; a < p; a++)
+            {
+                double value = row[a];
+                for (int b = 0; b <= a; b++) sums[at++] += value * row[b];
+            }
+        }
+        for (int a = 0, at = 0; a < p; a++)
+            for (int b = 0; b <= a; b++) gram[a, b] = sums[at++];
+        return FromGram(gram, p);
+    }
+
+    private static IReadOnlyList<int> FromGram(double[,] gram, int p)
+    {
         // Left-looking Cholesky of X'X in column order, skipping columns whose pivot vanishes.
         var factor = new double[p, p];
         var kept = new List<int>();

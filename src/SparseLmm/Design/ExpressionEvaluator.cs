@@ -4,8 +4,31 @@ using SparseLmm.Formulas;
 namespace SparseLmm.Design;
 
 /// <summary>Evaluates formula expressions over the kept rows of a table.</summary>
-internal sealed class ExpressionEvaluator(DataTable table, int[] keptRows)
+/// <remarks>When every row of the table is kept, a bare column is not copied: the result shares the table's array
+/// (numbers, or codes when no level is unused). Results are read, never written, by their users.</remarks>
+internal sealed class ExpressionEvaluator
 {
+    private readonly DataTable table;
+    private readonly int[] keptRows;
+
+    public ExpressionEvaluator(DataTable table, int[] keptRows)
+    {
+        this.table = table;
+        this.keptRows = keptRows;
+        KeepsAllRows = IsIdentity(keptRows, table.RowCount);
+    }
+
+    /// <summary>True when the kept rows are all the table's rows, in order.</summary>
+    public bool KeepsAllRows { get; }
+
+    private static bool IsIdentity(int[] rows, int rowCount)
+    {
+        if (rows.Length != rowCount) return false;
+        for (int i = 0; i < rows.Length; i++)
+            if (rows[i] != i) return false;
+        return true;
+    }
+
     /// <summary>A bare categorical column stays categorical; everything else is evaluated as numbers.</summary>
     public EvaluatedFactor Evaluate(FormulaExpression expression)
     {
@@ -15,10 +38,13 @@ internal sealed class ExpressionEvaluator(DataTable table, int[] keptRows)
         return new NumericFactor(label, EvaluateNumeric(expression));
     }
 
-    /// <summary>Evaluates <paramref name="expression"/> to one finite number per kept row.</summary>
+    /// <summary>Evaluates <paramref name="expression"/> to one finite number per kept row. A bare column of a table
+    /// whose rows are all kept is the table's own array.</summary>
     public double[] EvaluateNumeric(FormulaExpression expression)
     {
-        var values = Compute(expression);
+        var values = KeepsAllRows && expression is VariableReference variable && table[variable.Name] is NumericColumn numeric
+            ? numeric.Values
+            : Compute(expression);
         for (int i = 0; i < values.Length; i++)
         {
             if (!double.IsFinite(values[i]))
@@ -31,15 +57,29 @@ internal sealed class ExpressionEvaluator(DataTable table, int[] keptRows)
     private static string FormatNonFinite(double value) =>
         double.IsNaN(value) ? "NaN" : value > 0 ? "Inf" : "-Inf";
 
-    private CategoricalFactor Categorical(string label, CategoricalColumn column)
+    private CategoricalFactor Categorical(string label, CategoricalColumn column) =>
+        CategoricalOverKeptRows(label, column.Codes, column.Levels, keptRows, KeepsAllRows);
+
+    /// <summary>The codes of the kept rows with unused levels dropped: the column's own codes when all rows are kept
+    /// and every level is used, else a renumbered copy.</summary>
+    internal static CategoricalFactor CategoricalOverKeptRows(
+        string label, int[] codes, string[] levels, int[] keptRows, bool keepsAllRows)
     {
-        var codes = new int[keptRows.Length];
-        for (int i = 0; i < codes.Length; i++) codes[i] = column.Codes[keptRows[i]];
-        return DropUnusedLevels(label, codes, column.Levels);
+        if (keepsAllRows) return DropUnusedLevels(label, codes, levels, inPlace: false);
+        var gathered = new int[keptRows.Length];
+        for (int i = 0; i < gathered.Length; i++) gathered[i] = codes[keptRows[i]];
+        return DropUnusedLevels(label, gathered, levels, inPlace: true);
     }
 
     /// <summary>Renumbers codes so that only levels present among the kept rows remain, in their original order.</summary>
-    public static CategoricalFactor DropUnusedLevels(string label, int[] codes, string[] levels)
+    public static CategoricalFactor DropUnusedLevels(string label, int[] codes, string[] levels) =>
+        DropUnusedLevels(label, codes, levels, inPlace: false, share: false);
+
+    /// <summary><see cref="DropUnusedLevels(string, int[], string[])"/> that renumbers <paramref name="codes"/>
+    /// itself (<paramref name="inPlace"/>: the caller owns them) or returns them as they are when every level is used
+    /// (<paramref name="share"/>).</summary>
+    private static CategoricalFactor DropUnusedLevels(string label, int[] codes, string[] levels, bool inPlace,
+        bool share = true)
     {
         var newCode = new int[levels.Length];
         foreach (var code in codes) newCode[code] = 1;
@@ -50,7 +90,9 @@ internal sealed class ExpressionEvaluator(DataTable table, int[] keptRows)
             newCode[level] = kept.Count;
             kept.Add(levels[level]);
         }
-        var renumbered = new int[codes.Length];
+        if (kept.Count == levels.Length && (share || inPlace))
+            return new CategoricalFactor(label, codes, kept.ToArray());
+        var renumbered = inPlace ? codes : new int[codes.Length];
         for (int i = 0; i < codes.Length; i++) renumbered[i] = newCode[codes[i]];
         return new CategoricalFactor(label, renumbered, kept.ToArray());
     }

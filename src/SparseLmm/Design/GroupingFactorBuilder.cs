@@ -6,16 +6,17 @@ namespace SparseLmm.Design;
 /// (<c>a:b</c>), whose levels are the combinations that occur, labelled <c>levelOfA:levelOfB</c> as R labels them.</summary>
 internal static class GroupingFactorBuilder
 {
-    /// <summary>The grouping factor over the kept rows. Every variable must already be categorical.</summary>
+    /// <summary>The grouping factor over the kept rows. Every variable must already be categorical. A single variable
+    /// whose rows are all kept and whose levels are all used shares the column's codes.</summary>
     public static CategoricalFactor Build(IReadOnlyList<string> variables, DataTable table, int[] keptRows)
     {
         var columns = variables.Select(v => (CategoricalColumn)table[v]).ToArray();
         var label = string.Join(":", variables);
         if (columns.Length == 1)
         {
-            var codes = new int[keptRows.Length];
-            for (int i = 0; i < codes.Length; i++) codes[i] = columns[0].Codes[keptRows[i]];
-            return ExpressionEvaluator.DropUnusedLevels(label, codes, columns[0].Levels);
+            bool keepsAllRows = keptRows.Length == table.RowCount;
+            for (int i = 0; keepsAllRows && i < keptRows.Length; i++) keepsAllRows = keptRows[i] == i;
+            return ExpressionEvaluator.CategoricalOverKeptRows(label, columns[0].Codes, columns[0].Levels, keptRows, keepsAllRows);
         }
 
         var combinationOfRow = new int[keptRows.Length];

@@ -25,17 +25,24 @@ internal static class ModelDesignBuilder
         var evaluator = new ExpressionEvaluator(table, keptRows);
 
         var response = EvaluateResponse(formula.Response, evaluator);
-        var fixedColumns = ModelMatrixColumns.Build(formula.HasIntercept, formula.FixedTerms, evaluator, n);
-        var aliased = AliasedColumns.Find(fixedColumns.Columns);
-        var keptFixed = Enumerable.Range(0, fixedColumns.Columns.Count).Except(aliased).ToList();
-        var fixedMatrix = new ModelMatrixColumns(
-            keptFixed.Select(j => fixedColumns.Names[j]).ToList(), keptFixed.Select(j => fixedColumns.Columns[j]).ToList());
+        // X is written row-major straight from the factors (no array per column); aliased columns, which are rare,
+        // are found from it and then left out of a second packing.
+        var fixedPlan = ModelMatrixPlan.Build(formula.HasIntercept, formula.FixedTerms, evaluator, n);
+        int p = fixedPlan.Columns.Count;
+        var x = fixedPlan.ToRowMajor();
+        var aliased = AliasedColumns.FindRowMajor(x, p);
+        var keptFixed = Enumerable.Range(0, p).Except(aliased).ToList();
+        if (aliased.Count > 0)
+        {
+            x = null!;
+            x = fixedPlan.ToRowMajor(keptFixed);
+        }
 
         var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, table, keptRows, evaluator)).ToList();
         return new ModelDesign(
-            formula, n, dropped, keptRows, response, fixedMatrix.Names,
-            fixedMatrix.Columns.Count == 0 ? [] : fixedMatrix.ToRowMajor(),
-            aliased.Select(j => fixedColumns.Names[j]).ToList(), randomTerms);
+            formula, n, dropped, keptRows, response, keptFixed.Select(j => fixedPlan.Names[j]).ToList(),
+            keptFixed.Count == 0 ? [] : x,
+            aliased.Select(j => fixedPlan.Names[j]).ToList(), randomTerms);
     }
 
     private static void RequireColumn(DataTable table, VariableUse use)
@@ -67,15 +74,28 @@ internal static class ModelDesignBuilder
 
     private static int[] RowsWithoutMissingValues(DataTable table, IEnumerable<string> usedColumns)
     {
-        var columns = usedColumns.Select(name => table[name]).ToArray();
-        var kept = new List<int>(table.RowCount);
-        for (int row = 0; row < table.RowCount; row++)
+        // Only columns that can have missing cells matter: numeric ones with flags, categorical ones (code −1).
+        var columns = usedColumns.Select(name => table[name])
+            .Where(c => c is not NumericColumn { Missing: null }).ToArray();
+        int n = table.RowCount;
+        bool[]? missing = null;
+        int missingCount = 0;
+        foreach (var column in columns)
         {
-            bool missing = false;
-            foreach (var column in columns) missing |= column.IsMissing(row);
-            if (!missing) kept.Add(row);
+            var codes = (column as CategoricalColumn)?.Codes;
+            var flags = (column as NumericColumn)?.Missing;
+            for (int row = 0; row < n; row++)
+            {
+                if (!(codes is not null ? codes[row] < 0 : flags is not null ? flags[row] : column.IsMissing(row))) continue;
+                missing ??= new bool[n];
+                if (!missing[row]) missingCount++;
+                missing[row] = true;
+            }
         }
-        return kept.ToArray();
+        var kept = new int[n - missingCount];
+        for (int row = 0, at = 0; row < n; row++)
+            if (missing is null || !missing[row]) kept[at++] = row;
+        return kept;
     }
 
     private static ModelResponse EvaluateResponse(FormulaExpression response, ExpressionEvaluator evaluator)
@@ -100,7 +120,7 @@ internal static class ModelDesignBuilder
     private static RandomEffectsDesign BuildRandomTerm(
         RandomEffectsTerm term, DataTable table, int[] keptRows, ExpressionEvaluator evaluator)
     {
-        var columns = ModelMatrixColumns.Build(term.HasIntercept, term.Terms, evaluator, keptRows.Length);
+        var columns = ModelMatrixPlan.Build(term.HasIntercept, term.Terms, evaluator, keptRows.Length);
         if (columns.Columns.Count == 0)
             throw new InputException($"random-effects term for '{term.GroupName}' has no columns");
         var grouping = GroupingFactorBuilder.Build(term.GroupingVariables, table, keptRows);
