@@ -151,8 +151,8 @@ internal sealed class ModeSolution
         return inverse;
     }
 
-    /// <summary>G'G for a lower-triangular G (row-major, order n): a sum of outer products of G's rows,
-    /// accumulated row by row so every update is a contiguous SIMD axpy.</summary>
+    /// <summary>G'G for a lower-triangular G (row-major, order n): a sum of outer products of G's rows, accumulated
+    /// row by row into the lower triangle (each update a contiguous SIMD axpy), then mirrored.</summary>
     private static unsafe double[] GramOfLower(double[] lower, int n)
     {
         var gram = new double[n * n];
@@ -164,10 +164,12 @@ internal sealed class ModeSolution
                 for (int a = 0; a <= row; a++)
                 {
                     double va = values[a];
-                    if (va != 0) DenseKernels.Axpy(target + (nint)a * n, values, va, row + 1);
+                    if (va != 0) DenseKernels.Axpy(target + (nint)a * n, values, va, a + 1);
                 }
             }
         }
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < a; b++) gram[b * n + a] = gram[a * n + b];
         return gram;
     }
 }
