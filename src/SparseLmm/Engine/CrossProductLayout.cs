@@ -87,23 +87,37 @@ internal sealed class CrossProductLayout
     private (int[] Start, int[] Row, int[][] RowPosition) BuildPatterns()
     {
         int q1 = First.LevelCount, n = RowCount, tail = FixedEffectCount + 1;
-        // For each rest term, the distinct (first level, this level) pairs, sorted: that is the pattern in order.
-        var pairsByTerm = new long[Terms.Count][];
+        var firstLevels = First.LevelOfRow;
+        // The rows of each first-term level (a counting sort), shared by the rest terms.
+        var rowStart = new int[q1 + 1];
+        for (int i = 0; i < n; i++) rowStart[firstLevels[i] + 1]++;
+        for (int l = 0; l < q1; l++) rowStart[l + 1] += rowStart[l];
+
+        // For each rest term, the distinct (first level, this level) pairs in order: that is the pattern in order.
+        // pairLevels[t][pair] is the term's level of a pair; the pairs of first level l are levelRangeByTerm[t][l] ..
+        var pairLevels = new int[Terms.Count][];
         var levelRangeByTerm = new int[Terms.Count][];
+        var next = Terms.Count > 1 ? new int[q1] : [];
         for (int t = 1; t < Terms.Count; t++)
         {
-            var keys = new long[n];
             var levelsOfTerm = Terms[t].LevelOfRow;
-            for (int i = 0; i < n; i++) keys[i] = ((long)First.LevelOfRow[i] << 32) | (uint)levelsOfTerm[i];
-            Array.Sort(keys);
-            int unique = 0;
-            for (int i = 0; i < n; i++)
-                if (unique == 0 || keys[i] != keys[unique - 1]) keys[unique++] = keys[i];
-            Array.Resize(ref keys, unique);
-            pairsByTerm[t] = keys;
+            var grouped = new int[n];
+            rowStart.AsSpan(0, q1).CopyTo(next);
+            for (int i = 0; i < n; i++) grouped[next[firstLevels[i]]++] = levelsOfTerm[i];
+            if (n >= 1 << 16) Parallel.For(0, q1, l => grouped.AsSpan(rowStart[l], rowStart[l + 1] - rowStart[l]).Sort());
+            else for (int l = 0; l < q1; l++) grouped.AsSpan(rowStart[l], rowStart[l + 1] - rowStart[l]).Sort();
+            // Drop repeats, compacting in place (the write position never passes the read position).
             var range = new int[q1 + 1];
-            foreach (var key in keys) range[(int)(key >> 32) + 1]++;
-            for (int l = 0; l < q1; l++) range[l + 1] += range[l];
+            int unique = 0;
+            for (int l = 0; l < q1; l++)
+            {
+                range[l] = unique;
+                int levelUnique = unique;
+                for (int r = rowStart[l]; r < rowStart[l + 1]; r++)
+                    if (unique == levelUnique || grouped[r] != grouped[unique - 1]) grouped[unique++] = grouped[r];
+            }
+            range[q1] = unique;
+            pairLevels[t] = grouped;
             levelRangeByTerm[t] = range;
         }
 
@@ -128,7 +142,7 @@ internal sealed class CrossProductLayout
                 int k = Terms[t].ColumnCount;
                 for (int pair = levelRangeByTerm[t][l]; pair < levelRangeByTerm[t][l + 1]; pair++)
                 {
-                    int level = (int)(pairsByTerm[t][pair] & 0xFFFFFFFF);
+                    int level = pairLevels[t][pair];
                     for (int c = 0; c < k; c++) rows[entry++] = RestTermOffset[t] + level * k + c;
                 }
             }
@@ -139,15 +153,23 @@ internal sealed class CrossProductLayout
         for (int t = 1; t < Terms.Count; t++)
         {
             var positions = new int[n];
-            var pairs = pairsByTerm[t];
+            var pairs = pairLevels[t];
+            var range = levelRangeByTerm[t];
+            var startOfTerm = termStartInPattern[t];
+            var levelsOfTerm = Terms[t].LevelOfRow;
             int k = Terms[t].ColumnCount;
-            for (int i = 0; i < n; i++)
+            void Fill(int from, int to)
             {
-                int l = First.LevelOfRow[i];
-                long key = ((long)l << 32) | (uint)Terms[t].LevelOfRow[i];
-                int pair = Array.BinarySearch(pairs, levelRangeByTerm[t][l], levelRangeByTerm[t][l + 1] - levelRangeByTerm[t][l], key);
-                positions[i] = termStartInPattern[t][l] + (pair - levelRangeByTerm[t][l]) * k;
+                for (int i = from; i < to; i++)
+                {
+                    int l = firstLevels[i];
+                    int pair = pairs.AsSpan(range[l], range[l + 1] - range[l]).BinarySearch(levelsOfTerm[i]);
+                    positions[i] = startOfTerm[l] + pair * k;
+                }
             }
+            const int block = 1 << 16;
+            if (n >= 2 * block) Parallel.For(0, (n + block - 1) / block, b => Fill(b * block, Math.Min(n, (b + 1) * block)));
+            else Fill(0, n);
             rowPosition[t] = positions;
         }
         return (start, rows, rowPosition);

@@ -1,13 +1,28 @@
+using System.Runtime.InteropServices;
+
 namespace SparseLmm.Engine;
 
 /// <summary>The numeric cross-product matrix of [Z X y] in the structure of a <see cref="CrossProductLayout"/>,
 /// accumulated in one pass over the rows. Rebuilt with new weights and working response by each PIRLS step of a GLMM;
 /// built once for a linear mixed model.</summary>
+/// <remarks>With many rows the pass runs in <see cref="PartitionCount"/> partitions on all cores. A partition owns a
+/// range of the first term's levels (balanced by rows), so the first term's blocks and <see cref="FirstRest"/> entries
+/// each receive their rows' contributions in row order from one partition, exactly as in the sequential pass, for any
+/// row order; the dense <see cref="Rest"/> is summed per partition and the partial sums added in partition order. The
+/// partition count depends on the data only, not on the machine, so results are the same on any number of cores.</remarks>
 internal sealed class CrossProducts
 {
-    private readonly int[] restPosition;
-    private readonly int[] restIndex;
-    private readonly double[] restValue;
+    /// <summary>Partitions of a parallel pass.</summary>
+    internal const int PartitionCount = 4;
+
+    /// <summary>Fewer rows than this are accumulated in one sequential pass.</summary>
+    internal const int ParallelRowThreshold = 1 << 18;
+
+    /// <summary>Largest total size of the partial sums of the dense block, in bytes, for a parallel pass.</summary>
+    private const long MaxPartialBytes = 512L << 20;
+
+    private readonly int restEntriesPerRow;
+    private RowPartition[]? partitions;
 
     /// <summary>Allocates storage for <paramref name="layout"/>.</summary>
     public CrossProducts(CrossProductLayout layout)
@@ -17,11 +32,8 @@ internal sealed class CrossProducts
         FirstBlocks = new double[layout.First.LevelCount * k1 * k1];
         FirstRest = new double[layout.PatternRow.Length * k1];
         Rest = new double[layout.RestSize * layout.RestSize];
-        int restEntriesPerRow = layout.RestSize - layout.RestRandomSize;
+        restEntriesPerRow = layout.RestSize - layout.RestRandomSize;
         for (int t = 1; t < layout.Terms.Count; t++) restEntriesPerRow += layout.Terms[t].ColumnCount;
-        restPosition = new int[restEntriesPerRow];
-        restIndex = new int[restEntriesPerRow];
-        restValue = new double[restEntriesPerRow];
     }
 
     /// <summary>The structure.</summary>
@@ -38,21 +50,108 @@ internal sealed class CrossProducts
 
     /// <summary>Accumulates the cross-products of the weighted rows [Z X y]: each row is scaled by √wᵢ
     /// (weights empty means all ones). <paramref name="x"/> is row-major n×p.</summary>
-    public void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> response, ReadOnlySpan<double> weights)
+    public unsafe void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> response, ReadOnlySpan<double> weights)
     {
-        Array.Clear(FirstBlocks);
-        Array.Clear(FirstRest);
         Array.Clear(Rest);
+        int size = Layout.RestSize;
+        var parts = Partitions();
+        // The first term's parts are cleared by whoever fills them (in parallel their first touch is spread too).
+        if (parts is null) ClearLevels(0, Layout.First.LevelCount);
+        fixed (double* px = x, py = response, pw = weights)
+        {
+            var rows = new RowData(px, x.Length, py, response.Length, pw, weights.Length);
+            if (parts is null)
+            {
+                AccumulateRows(rows, 0, Layout.RowCount, 0, Layout.First.LevelCount, Rest, packed: false);
+            }
+            else
+            {
+                // Partition 0 adds into Rest itself; the others into packed lower triangles, added in order after.
+                long packedLength = (long)size * (size + 1) / 2;
+                var partials = new nint[parts.Length];
+                try
+                {
+                    for (int k = 1; k < parts.Length; k++)
+                        partials[k] = (nint)NativeMemory.AllocZeroed((nuint)packedLength, sizeof(double));
+                    Parallel.For(0, parts.Length, k =>
+                    {
+                        var part = parts[k];
+                        var target = k == 0 ? Rest.AsSpan() : new Span<double>((void*)partials[k], (int)packedLength);
+                        ClearLevels(part.LevelStart, part.LevelEnd);
+                        AccumulateRows(rows, part.RowStart, part.RowEnd, part.LevelStart, part.LevelEnd, target, packed: k != 0);
+                    });
+                    for (int k = 1; k < parts.Length; k++)
+                    {
+                        var partial = new ReadOnlySpan<double>((void*)partials[k], (int)packedLength);
+                        for (int r = 0, at = 0; r < size; r++)
+                        {
+                            var row = Rest.AsSpan(r * size, r + 1);
+                            var add = partial.Slice(at, r + 1);
+                            for (int s = 0; s <= r; s++) row[s] += add[s];
+                            at += r + 1;
+                        }
+                    }
+                }
+                finally
+                {
+                    foreach (var partial in partials)
+                        if (partial != 0) NativeMemory.Free((void*)partial);
+                }
+            }
+        }
+        // Entries were added in row-entry order; rest indices grow with entry order, so all landed in the lower triangle.
+        for (int r = 0; r < size; r++)
+            for (int s = 0; s < r; s++)
+                Rest[s * size + r] = Rest[r * size + s];
+    }
+
+    /// <summary>Clears the first term's blocks and <see cref="FirstRest"/> entries of levels
+    /// <paramref name="levelStart"/> .. levelEnd−1 (contiguous ranges of both).</summary>
+    private void ClearLevels(int levelStart, int levelEnd)
+    {
+        int k1 = Layout.First.ColumnCount;
+        var patternStart = Layout.PatternStart;
+        FirstBlocks.AsSpan(levelStart * k1 * k1, (levelEnd - levelStart) * k1 * k1).Clear();
+        FirstRest.AsSpan(patternStart[levelStart] * k1, (patternStart[levelEnd] - patternStart[levelStart]) * k1).Clear();
+    }
+
+    /// <summary>The row data of one pass, as pointers so that parallel workers can share them (the caller pins them).</summary>
+    private readonly unsafe struct RowData(double* x, int xLength, double* response, int responseLength, double* weights, int weightsLength)
+    {
+        public ReadOnlySpan<double> X => new(x, xLength);
+        public ReadOnlySpan<double> Response => new(response, responseLength);
+        public ReadOnlySpan<double> Weights => new(weights, weightsLength);
+    }
+
+    /// <summary>Adds rows <paramref name="rowStart"/> .. rowEnd−1 whose first-term level lies in
+    /// [<paramref name="levelStart"/>, <paramref name="levelEnd"/>). <paramref name="rest"/> is the dense block
+    /// (row-major, lower triangle) or, when <paramref name="packed"/>, its lower triangle packed by rows.</summary>
+    private void AccumulateRows(RowData rows, int rowStart, int rowEnd, int levelStart, int levelEnd, Span<double> rest, bool packed)
+    {
         var layout = Layout;
         var first = layout.First;
+        var x = rows.X;
+        var response = rows.Response;
+        var weights = rows.Weights;
         int k1 = first.ColumnCount, p = layout.FixedEffectCount, size = layout.RestSize;
         var terms = layout.Terms;
-        for (int i = 0; i < layout.RowCount; i++)
+        var firstLevels = first.LevelOfRow;
+        var firstZ = first.Z;
+        var firstBlocks = FirstBlocks;
+        var firstRest = FirstRest;
+        var restPosition = new int[restEntriesPerRow];
+        var restIndex = new int[restEntriesPerRow];
+        var restValue = new double[restEntriesPerRow];
+        var rowOffset = new int[size];
+        for (int r = 0; r < size; r++) rowOffset[r] = packed ? r * (r + 1) / 2 : r * size;
+        bool allLevels = levelStart == 0 && levelEnd == first.LevelCount;
+        for (int i = rowStart; i < rowEnd; i++)
         {
+            int level = firstLevels[i];
+            if (!allLevels && (level < levelStart || level >= levelEnd)) continue;
             double weight = weights.IsEmpty ? 1.0 : weights[i];
-            int level = first.LevelOfRow[i];
-            var z1 = first.Z.AsSpan(i * k1, k1);
-            var block = FirstBlocks.AsSpan(level * k1 * k1, k1 * k1);
+            var z1 = firstZ.AsSpan(i * k1, k1);
+            var block = firstBlocks.AsSpan(level * k1 * k1, k1 * k1);
             for (int a = 0; a < k1; a++)
                 for (int b = 0; b < k1; b++)
                     block[a * k1 + b] += weight * z1[a] * z1[b];
@@ -84,15 +183,62 @@ internal sealed class CrossProducts
             for (int e = 0; e < count; e++)
             {
                 double value = weight * restValue[e];
-                var target = FirstRest.AsSpan(restPosition[e] * k1, k1);
+                var target = firstRest.AsSpan(restPosition[e] * k1, k1);
                 for (int c = 0; c < k1; c++) target[c] += value * z1[c];
-                int rowOffset = restIndex[e] * size;
-                for (int f = 0; f <= e; f++) Rest[rowOffset + restIndex[f]] += value * restValue[f];
+                int offset = rowOffset[restIndex[e]];
+                for (int f = 0; f <= e; f++) rest[offset + restIndex[f]] += value * restValue[f];
             }
         }
-        // Entries were added in row-entry order; rest indices grow with entry order, so all landed in the lower triangle.
-        for (int r = 0; r < size; r++)
-            for (int s = 0; s < r; s++)
-                Rest[s * size + r] = Rest[r * size + s];
+    }
+
+    /// <summary>A partition of a parallel pass: the first-term levels it owns and the span of rows that holds them.</summary>
+    private readonly record struct RowPartition(int LevelStart, int LevelEnd, int RowStart, int RowEnd);
+
+    /// <summary>The partitions for this layout (computed once), or null for a sequential pass.</summary>
+    private RowPartition[]? Partitions()
+    {
+        if (partitions is not null) return partitions.Length == 0 ? null : partitions;
+        var layout = Layout;
+        int n = layout.RowCount, q1 = layout.First.LevelCount, size = layout.RestSize;
+        // The partial sums of the dense block cost memory and a merge: worth it only when they are small beside
+        // the rows.
+        long partialLength = (PartitionCount - 1L) * size * (size + 1) / 2;
+        if (n < ParallelRowThreshold || q1 < PartitionCount || partialLength > n
+            || partialLength * sizeof(double) > MaxPartialBytes)
+        {
+            partitions = [];
+            return null;
+        }
+
+        // Level ranges holding about n / PartitionCount rows each.
+        var levels = layout.First.LevelOfRow;
+        var rowsOfLevel = new int[q1];
+        for (int i = 0; i < n; i++) rowsOfLevel[levels[i]]++;
+        var levelStart = new int[PartitionCount + 1];
+        levelStart[PartitionCount] = q1;
+        long cumulative = 0;
+        for (int level = 0, k = 1; level < q1 && k < PartitionCount; level++)
+        {
+            cumulative += rowsOfLevel[level];
+            while (k < PartitionCount && cumulative * PartitionCount >= (long)k * n) levelStart[k++] = level + 1;
+        }
+
+        // The span of rows of each partition (all rows when the data are not grouped by the first term).
+        var rowStart = new int[PartitionCount];
+        var rowEnd = new int[PartitionCount];
+        Array.Fill(rowStart, n);
+        for (int i = 0; i < n; i++)
+        {
+            int level = levels[i], k = 0;
+            while (level >= levelStart[k + 1]) k++;
+            if (i < rowStart[k]) rowStart[k] = i;
+            rowEnd[k] = i + 1;
+        }
+        var result = new List<RowPartition>();
+        for (int k = 0; k < PartitionCount; k++)
+            if (levelStart[k] < levelStart[k + 1])
+                result.Add(new RowPartition(levelStart[k], levelStart[k + 1], Math.Min(rowStart[k], rowEnd[k]), rowEnd[k]));
+        partitions = result.Count > 1 ? result.ToArray() : [];
+        return partitions.Length == 0 ? null : partitions;
     }
 }
