@@ -1,15 +1,13 @@
-using System.Buffers;
-
 namespace SparseLmm.Data;
 
 /// <summary>What has been parsed of one column within one chunk of rows. A column starts numeric; at the first cell
 /// that is neither missing nor a number it switches to labels (<see cref="FlipRow"/>), and the rows before that are
-/// filled in later by re-reading their text (<see cref="CsvReader"/>'s backfill pass). The arrays are rented from the
-/// shared pool (they may be longer than <see cref="Capacity"/>) and given back by <see cref="Release"/>.</summary>
-internal sealed class CsvColumnChunk(int capacity)
+/// filled in later by re-reading their text (<see cref="CsvReader"/>'s backfill pass). The arrays come from the read's
+/// pool (they may be longer than <see cref="Capacity"/>) and go back to it in <see cref="Release"/>.</summary>
+internal sealed class CsvColumnChunk(int capacity, CsvBufferPool pool)
 {
     /// <summary>Values while numeric; null once the column has switched to labels.</summary>
-    public double[]? Values = ArrayPool<double>.Shared.Rent(Math.Max(1, capacity));
+    public double[]? Values = pool.Rent<double>(capacity);
 
     /// <summary>Missing flags while numeric, allocated at the first missing cell.</summary>
     public bool[]? Missing;
@@ -33,7 +31,7 @@ internal sealed class CsvColumnChunk(int capacity)
         Values![row] = double.NaN;
         if (Missing is null)
         {
-            Missing = ArrayPool<bool>.Shared.Rent(Math.Max(1, Capacity));
+            Missing = pool.Rent<bool>(Capacity);
             Array.Clear(Missing);
         }
         Missing[row] = true;
@@ -44,7 +42,7 @@ internal sealed class CsvColumnChunk(int capacity)
     {
         FlipRow = row;
         ReturnNumbers();
-        Codes = ArrayPool<int>.Shared.Rent(Math.Max(1, Capacity));
+        Codes = pool.Rent<int>(Capacity);
         Labels = new LabelTable();
     }
 
@@ -56,23 +54,27 @@ internal sealed class CsvColumnChunk(int capacity)
     public void Release()
     {
         ReturnNumbers();
-        if (Codes is not null) ArrayPool<int>.Shared.Return(Codes);
+        pool.Return(Codes);
         Codes = null;
         Labels = null;
     }
 
     private void ReturnNumbers()
     {
-        if (Values is not null) ArrayPool<double>.Shared.Return(Values);
-        if (Missing is not null) ArrayPool<bool>.Shared.Return(Missing);
+        pool.Return(Values);
+        pool.Return(Missing);
         Values = null;
         Missing = null;
     }
 }
 
 /// <summary>The parse of one chunk of data rows: whole records, starting at physical line <see cref="FirstLine"/>.</summary>
-internal sealed class CsvChunk(ReadOnlyMemory<char> text, char[]? rentedText, int firstLine, int columnCount)
+internal sealed class CsvChunk(ReadOnlyMemory<char> text, char[]? rentedText, int firstLine, int columnCount,
+    CsvBufferPool pool)
 {
+    /// <summary>The read's pool, for the chunk's arrays.</summary>
+    public CsvBufferPool Pool { get; } = pool;
+
     /// <summary>The chunk's text.</summary>
     public ReadOnlyMemory<char> Text { get; private set; } = text;
 
@@ -87,7 +89,7 @@ internal sealed class CsvChunk(ReadOnlyMemory<char> text, char[]? rentedText, in
     public void Release()
     {
         foreach (var column in Columns) column?.Release();
-        if (rentedText is not null) ArrayPool<char>.Shared.Return(rentedText);
+        Pool.Return(rentedText);
         rentedText = null;
         Text = default;
     }

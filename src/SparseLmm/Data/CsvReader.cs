@@ -125,6 +125,7 @@ public static class CsvReader
         var knownCategorical = new bool[ncol];
         int maxInFlight = parallel ? 2 * Environment.ProcessorCount + 2 : 1;
         var inFlight = new Queue<Task<CsvChunk>>();
+        var pool = new CsvBufferPool();
         int rowCount = 0;
 
         void Commit(CsvChunk chunk)
@@ -165,7 +166,7 @@ public static class CsvReader
 
         try
         {
-            foreach (var chunk in Chunks(window, header, targetChunk))
+            foreach (var chunk in Chunks(window, header, targetChunk, pool))
             {
                 if (!parallel)
                 {
@@ -252,7 +253,7 @@ public static class CsvReader
 
     /// <summary>Cuts the data rows into chunks of whole records, about <paramref name="target"/> characters each:
     /// slices of the text when it is in memory, else pooled copies.</summary>
-    private static IEnumerable<CsvChunk> Chunks(CsvTextWindow window, CsvHeader header, int target)
+    private static IEnumerable<CsvChunk> Chunks(CsvTextWindow window, CsvHeader header, int target, CsvBufferPool pool)
     {
         int line = header.DataLine;
         int want = target;
@@ -281,13 +282,13 @@ public static class CsvReader
             var text = available[..cut];
             if (window.InMemory)
             {
-                chunk = new CsvChunk(text, null, line, header.Names.Count);
+                chunk = new CsvChunk(text, null, line, header.Names.Count, pool);
             }
             else
             {
-                var copy = ArrayPool<char>.Shared.Rent(cut);
+                var copy = pool.Rent<char>(cut);
                 text.Span.CopyTo(copy);
-                chunk = new CsvChunk(copy.AsMemory(0, cut), copy, line, header.Names.Count);
+                chunk = new CsvChunk(copy.AsMemory(0, cut), copy, line, header.Names.Count, pool);
             }
             line += text.Span.Count('\n');
             window.Consume(cut);
@@ -307,7 +308,7 @@ public static class CsvReader
         int capacity = span.Count('\n') + (span.Length != 0 && span[^1] != '\n' ? 1 : 0);
         for (int j = 0; j < ncol; j++)
         {
-            columns[j] = new CsvColumnChunk(capacity);
+            columns[j] = new CsvColumnChunk(capacity, chunk.Pool);
             if (Volatile.Read(ref knownCategorical[j])) columns[j].SwitchToLabelsFromStart();
         }
 
@@ -338,7 +339,7 @@ public static class CsvReader
         using var window = open();
         var header = ReadHeader(window, sourceName, delimiter, chunkSize);
         var sink = new CsvRereadSink(columns);
-        foreach (var chunk in Chunks(window, header, Math.Max(1, chunkSize)))
+        foreach (var chunk in Chunks(window, header, Math.Max(1, chunkSize), new CsvBufferPool()))
         {
             var tokenizer = new CsvTokenizer(chunk.Text.Span, chunk.FirstLine, header.Delimiter, sourceName);
             while (sink.Row < rows && tokenizer.SkipBlankLines())
