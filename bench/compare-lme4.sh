@@ -45,8 +45,13 @@ fi
 
 cd "$ROOT"
 if [ "$BUILD" = 1 ]; then
-  dotnet build -c Release src/SparseLmm.Cli >/dev/null
-  dotnet build -c Release bench/SparseLmm.Bench >/dev/null
+  for project in src/SparseLmm.Cli bench/SparseLmm.Bench; do
+    if ! dotnet build -c Release "$project" > "${TMPDIR:-/tmp}/compare-lme4-build.log" 2>&1; then
+      echo "compare-lme4.sh: building $project failed (use --no-build to run the last build):" >&2
+      grep -E ' error ' "${TMPDIR:-/tmp}/compare-lme4-build.log" | sort -u | head -10 >&2
+      exit 1
+    fi
+  done
 fi
 CLI_DIR="$ROOT/src/SparseLmm.Cli/bin/Release/net10.0"
 if [ -f "$CLI_DIR/SparseLmm.Cli.dll" ]; then CLI=(dotnet "$CLI_DIR/SparseLmm.Cli.dll")
@@ -114,7 +119,7 @@ report() {
   echo "commit:  $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ' (src modified)')"
   echo "dotnet:  $(dotnet --version)"
   if [ "$HAVE_R" = 1 ]; then
-    Rscript -e 'cat(sprintf("R:       %s, lme4 %s, BLAS %s\n", R.version.string, packageVersion("lme4"), basename(extSoftVersion()[["BLAS"]])))' 2>/dev/null
+    Rscript -e 'cat(sprintf("R:       %s, lme4 %s, BLAS %s\n", R.version.string, packageVersion("lme4"), basename(La_library())))' 2>/dev/null
   fi
   echo "sleepstudy: median of $SLEEP_REPEAT warm in-process fits (REML); InstEval: one fit (ML); sim1m/sim10m: one fit (ML), seed $SEED."
   echo "fit_ms excludes reading; peak_MB is the whole process (reading included), from /usr/bin/time -v."

@@ -88,7 +88,7 @@ conv_messages <- conv_messages[nzchar(conv_messages)]
 converged <- length(fit@optinfo$conv$lme4$messages) == 0 && isTRUE(fit@optinfo$conv$opt == 0)
 esc <- function(s) gsub("\"", "\\\\\"", gsub("\n", " ", s))
 cat(sprintf(paste0('{"tool":"lme4","lme4_version":"%s","workload":"%s","method":"%s","rows":%d,',
-                   '"read_ms":%.3f,"fit_ms":%.3f,"repeat":%d,"evaluations":%s,"loglik":%.10g,',
+                   '"read_ms":%.3f,"fit_ms":%.3f,"repeat":%d,"evaluations":%s,"loglik":%.15g,',
                    '"converged":%s,"singular":%s,"messages":[%s]}\n'),
             as.character(packageVersion("lme4")), workload, if (reml) "REML" else "ML", nrow(data),
             read_ms, median(times), repeats, if (is.na(feval)) "null" else as.character(feval),
