@@ -37,6 +37,10 @@ internal sealed class DenseParallelRunner
     private const long CountMask = ClosedBit - 1;
 
     private readonly int _maxHelpers;
+
+    // Helpers hired for the open session, and how many of them have gone back to the crew since.
+    private int _hired;
+    private int _left;
     private bool _inSession;
 
     // Phase state. Written by the caller before a phase is published; read by participants while it is open.
@@ -87,7 +91,8 @@ internal sealed class DenseParallelRunner
         _inSession = true;
         Volatile.Write(ref _stop, 0);
         int want = Math.Min(maxHelpers, _maxHelpers);
-        if (want > 0) DenseHelperCrew.Hire(this, want);
+        _left = 0;
+        _hired = want > 0 ? DenseHelperCrew.Hire(this, want) : 0;
     }
 
     /// <summary>Ends the session; helpers leave by themselves. Returns at once.</summary>
@@ -96,7 +101,14 @@ internal sealed class DenseParallelRunner
         if (!_inSession) return;
         _inSession = false;
         Volatile.Write(ref _stop, 1);
+        // Wait until the helpers are back in the crew: a session started right after this one (the next kernel of the
+        // same evaluation) would otherwise find none idle and run on one core.
+        SpinWait spinner = default;
+        while (Volatile.Read(ref _left) != _hired) spinner.SpinOnce(sleep1Threshold: -1);
     }
+
+    /// <summary>Called by a crew helper once it is idle again after serving this runner's session.</summary>
+    internal void HelperLeft() => Interlocked.Increment(ref _left);
 
     /// <summary>Runs one phase inside a session: chunks 0 … <paramref name="chunkCount"/> − 1 of <paramref name="job"/>
     /// on the caller and on whichever helpers join; returns when all chunks are done. An exception thrown by a chunk is
@@ -266,6 +278,7 @@ internal static class DenseHelperCrew
                 }
                 Volatile.Write(ref Runner, null);
                 Volatile.Write(ref State, Idle);
+                runner.HelperLeft();
             }
         }
     }
