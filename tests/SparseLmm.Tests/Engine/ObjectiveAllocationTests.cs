@@ -1,0 +1,37 @@
+using SparseLmm.Data;
+using SparseLmm.Design;
+using SparseLmm.Engine;
+using SparseLmm.Formulas;
+
+namespace SparseLmm.Tests.Engine;
+
+/// <summary>An objective evaluation allocates nothing, on the serial path (small models) and the parallel one. The count
+/// covers every thread, so these tests run alone (no other test allocating meanwhile).</summary>
+[Collection(nameof(AllocationMeasurement))]
+public sealed class ObjectiveAllocationTests
+{
+    [Theory]
+    [InlineData(180, 18, 4)]
+    [InlineData(60_000, 12_000, 300)]
+    public void EvaluationAllocatesNothing(int rows, int firstLevels, int secondLevels)
+    {
+        var table = SimulatedDesigns.Crossed(seed: 5, rows: rows, firstLevels: firstLevels, secondLevels: secondLevels);
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse("y ~ 1 + x + (1 + x | g) + (1 | h)"), table);
+        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+        var products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount));
+        products.Accumulate(design.X, ((NumericResponse)design.Response).Values, ReadOnlySpan<double>.Empty);
+        var deviance = new ProfiledDeviance(products, reml: true);
+        double[] theta = [0.8, 0.1, 0.3, 0.5];
+        for (int i = 0; i < 5; i++) deviance.Evaluate(theta);
+
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < 10; i++) deviance.Evaluate(theta);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.Equal(0, allocated);
+    }
+}
+
+/// <summary>Tests that measure allocation across all threads: run with nothing else in parallel.</summary>
+[CollectionDefinition(nameof(AllocationMeasurement), DisableParallelization = true)]
+public sealed class AllocationMeasurement;
