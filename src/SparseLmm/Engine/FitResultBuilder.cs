@@ -29,6 +29,7 @@ internal static class FitResultBuilder
             (effects[t], conditionalSds[t]) = ScaleModes(terms[t], factors[t], solution.SphericalModes[t], solution.UnscaledConditionalCovariance[t], variance);
         }
 
+        // Plain loops over preallocated arrays: at ten million rows these three vectors are the result's bulk.
         var fitted = new double[n];
         for (int i = 0; i < n; i++)
         {
@@ -36,7 +37,8 @@ internal static class FitResultBuilder
             for (int j = 0; j < p; j++) value += design.X[i * p + j] * solution.Beta[j];
             fitted[i] = value;
         }
-        var marginalResiduals = response.Select((y, i) => y - fitted[i]).ToArray();
+        var marginalResiduals = new double[n];
+        for (int i = 0; i < n; i++) marginalResiduals[i] = response[i] - fitted[i];
         for (int t = 0; t < terms.Count; t++)
         {
             var term = terms[t];
@@ -47,6 +49,9 @@ internal static class FitResultBuilder
                 for (int c = 0; c < k; c++) fitted[i] += term.Z[i * k + c] * effects[t][level * k + c];
             }
         }
+
+        var residuals = new double[n];
+        for (int i = 0; i < n; i++) residuals[i] = response[i] - fitted[i];
 
         return new MixedModelFit
         {
@@ -72,7 +77,7 @@ internal static class FitResultBuilder
             Timing = summary.Timing,
             Response = response,
             Fitted = fitted,
-            Residuals = response.Select((y, i) => y - fitted[i]).ToArray(),
+            Residuals = residuals,
             MarginalResiduals = marginalResiduals,
             IntraclassCorrelation = terms.Count == 1 && terms[0].ColumnCount == 1 && terms[0].TermNames[0] == "(Intercept)"
                 ? components[0].Variances[0] / (components[0].Variances[0] + variance)
