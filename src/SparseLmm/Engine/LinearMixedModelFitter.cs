@@ -36,7 +36,7 @@ internal static class LinearMixedModelFitter
         var upper = Enumerable.Repeat(double.PositiveInfinity, parameterization.Length).ToArray();
         var (start, startEvaluations) = ChooseStart(deviance, StartingValues.Candidates(products, parameterization));
         var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
-            InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: 1e-6,
+            InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: 1e-5,
             FunctionTolerance: 1e-6, InterpolationPoints: InterpolationPoints(parameterization.Length)));
         var theta = optimum.Minimizer;
         int snapEvaluations = SnapToBoundary(deviance, theta, optimum.Minimum);
