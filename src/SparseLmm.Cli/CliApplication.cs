@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Encodings.Web;
 using System.Diagnostics;
 using System.Reflection;
 using SparseLmm.Results;
@@ -160,20 +162,35 @@ internal static class FitCommand
         }
         progress.Dispose();
 
-        string output = settings.Json
-            ? fit.ToJson(new JsonReportOptions(
+        var inference = InferenceOutput.Compute(settings, fit, data, options);
+        if (fit.DroppedRowCount > 0)
+            stderr.WriteLine($"sparselmm: note: {DroppedRowsNote(fit)}");
+        if (settings.Json)
+        {
+            // Streamed: the JSON of a model with a million levels is hundreds of megabytes.
+            using var stream = new TextWriterStream(stdout);
+            using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions
+            {
+                Indented = true,
+                Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            });
+            (inference?.Reported ?? fit).WriteJson(writer, new JsonReportOptions(
                 DataName: settings.Data,
                 FactorColumns: settings.Factors,
                 ReadMilliseconds: readMilliseconds,
                 FitMilliseconds: Median(times),
-                Repeats: settings.Repeat))
-            : fit.Summary(settings.Data);
-        output = InferenceOutput.Apply(output, settings, fit, data, options);
-
-        if (fit.DroppedRowCount > 0)
-            stderr.WriteLine($"sparselmm: note: {DroppedRowsNote(fit)}");
-        stdout.Write(output);
-        if (!output.EndsWith('\n')) stdout.WriteLine();
+                Repeats: settings.Repeat,
+                FixedEffectExtras: inference is null ? null : inference.WriteFixedEffects,
+                Extras: inference is null ? null : inference.WriteExtras));
+            writer.Flush();
+            stdout.WriteLine();
+        }
+        else
+        {
+            string output = inference?.Summary(settings.Data) ?? fit.Summary(settings.Data);
+            stdout.Write(output);
+            if (!output.EndsWith('\n')) stdout.WriteLine();
+        }
         stdout.Flush();
         return CliApplication.Success;
     }

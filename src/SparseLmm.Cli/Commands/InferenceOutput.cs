@@ -14,14 +14,15 @@ internal static class InferenceOutput
 {
     private const int SatterthwaiteDefaultMaximumRows = 50_000;
 
-    public static string Apply(string output, FitSettings settings, MixedModelFit fit, DataTable data, FitOptions options)
+    /// <summary>The inference asked for (or defaulted) for a linear fit; null for a GLMM (which refuses the options).</summary>
+    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit, DataTable data, FitOptions options)
     {
         bool linear = fit.Family == "gaussian" && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
         if (!linear)
         {
             if (settings.Ddf is not null || settings.Ci is not null and not "wald")
                 throw new UsageException("--ddf and --ci profile/boot apply to linear mixed models (gaussian family)");
-            return output;
+            return null;
         }
         // Satterthwaite's df cost about as many objective evaluations as the fit itself; past this size they are in
         // the hundreds or more, so t and z p-values agree and the default skips them (and says so).
@@ -31,8 +32,11 @@ internal static class InferenceOutput
         FittedMixedModel? fitted = null;
         FittedMixedModel Model() => fitted ??= FittedMixedModel.For(fit, data, options);
         var tests = method == DdfMethod.None ? FixedEffectTests.Asymptotic(fit) : FixedEffectTests.Compute(Model(), method);
+        var reported = fit;
         if (settings.Ddf is null && large)
-            fit = fit with { Notes = [.. fit.Notes, $"fixed-effect p-values use the normal distribution ({fit.ObservationCount} observations); --ddf satterthwaite computes Satterthwaite df"] };
+            reported = reported with { Notes = [.. fit.Notes, $"fixed-effect p-values use the normal distribution ({fit.ObservationCount} observations); --ddf satterthwaite computes Satterthwaite df"] };
+        if (method == DdfMethod.KenwardRoger)
+            reported = reported with { FixedEffects = fit.FixedEffects.Select((e, j) => e with { StandardError = tests[j].StandardError }).ToList() };
         var wald = ConfidenceIntervalMethods.Wald(fit, level);
         ConfidenceIntervals? extra = null;
         BootstrapResult? bootstrap = null;
@@ -53,50 +57,7 @@ internal static class InferenceOutput
         IntraclassCorrelation? icc = null;
         if (extra is not null && fit.IntraclassCorrelation is not null)
             icc = VarianceDecomposition.Icc(Model(), level, bootstrap);
-
-        if (!settings.Json)
-            return InferenceReport.Summary(fit, settings.Data, tests, method,
-                extra is null ? [wald] : [extra], icc);
-
-        var root = JsonNode.Parse(output)!.AsObject();
-        if (root["notes"] is JsonArray notes)
-            foreach (var note in fit.Notes.Skip(notes.Count)) notes.Add(note);
-        var fixef = root["fixef"]!.AsObject();
-        if (method == DdfMethod.KenwardRoger)
-        {
-            fixef["stderr_unadjusted"] = fixef["stderr"]?.DeepClone();
-            fixef["stderr"] = Numbers(tests.Select(t => t.StandardError));
-        }
-        fixef["df"] = Numbers(tests.Select(t => t.Df));
-        fixef["statistic"] = Numbers(tests.Select(t => t.Statistic));
-        fixef["p"] = Numbers(tests.Select(t => t.PValue));
-        fixef["ddf_method"] = method switch
-        {
-            DdfMethod.Satterthwaite => "satterthwaite",
-            DdfMethod.KenwardRoger => "kenward-roger",
-            _ => "none",
-        };
-        root["wald_ci"] = Intervals(wald);
-        if (extra is not null)
-        {
-            root[extra.Method == "boot" ? "boot_ci" : "profile_ci"] = Intervals(extra);
-            if (bootstrap is not null)
-            {
-                root["boot"] = new JsonObject
-                {
-                    ["nsim"] = bootstrap.Replicates.Count,
-                    ["seed"] = settings.Seed ?? 1,
-                    ["not_converged"] = bootstrap.NotConverged,
-                };
-            }
-        }
-        if (icc is not null)
-            root["icc_ci"] = new JsonObject
-            {
-                ["estimate"] = Number(icc.Estimate), ["lower"] = Number(icc.Lower), ["upper"] = Number(icc.Upper),
-                ["level"] = icc.Level, ["method"] = icc.Method,
-            };
-        return Serialize(root);
+        return new InferenceOutcome(fit, reported, tests, method, wald, extra, bootstrap, icc, settings.Seed ?? 1);
     }
 
     internal static double ParseLevel(string? text)
@@ -107,15 +68,6 @@ internal static class InferenceOutput
         return level;
     }
 
-    internal static JsonObject Intervals(ConfidenceIntervals ci) => new()
-    {
-        ["names"] = new JsonArray(ci.Names.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
-        ["lower"] = Numbers(ci.Lower),
-        ["upper"] = Numbers(ci.Upper),
-        ["level"] = ci.Level,
-        ["method"] = ci.Method,
-    };
-
     internal static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
     internal static JsonArray Numbers(IEnumerable<double> values) => new(values.Select(Number).ToArray());
@@ -125,4 +77,89 @@ internal static class InferenceOutput
         WriteIndented = true,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     }) + "\n";
+}
+
+/// <summary>Inference for a linear fit, ready to print in the summary or to add to the JSON report.</summary>
+/// <param name="Original">The fit as estimated.</param>
+/// <param name="Reported">The fit to report: with Kenward–Roger's adjusted SEs, and a note when the df were skipped.</param>
+internal sealed record InferenceOutcome(MixedModelFit Original, MixedModelFit Reported, IReadOnlyList<FixedEffectTest> Tests,
+    DdfMethod Method, ConfidenceIntervals Wald, ConfidenceIntervals? Extra, BootstrapResult? Bootstrap,
+    IntraclassCorrelation? Icc, int Seed)
+{
+    /// <summary>The lme4-style summary with df, p-values and intervals.</summary>
+    public string Summary(string? dataName) =>
+        InferenceReport.Summary(Reported, dataName, Tests, Method, Extra is null ? [Wald] : [Extra], Icc);
+
+    /// <summary>Members added to <c>fixef</c>: df, statistic, p, the df method, and the unadjusted SEs under Kenward–Roger.</summary>
+    public void WriteFixedEffects(Utf8JsonWriter writer)
+    {
+        if (Method == DdfMethod.KenwardRoger) Numbers(writer, "stderr_unadjusted", Original.FixedEffects.Select(e => e.StandardError));
+        Numbers(writer, "df", Tests.Select(t => t.Df));
+        Numbers(writer, "statistic", Tests.Select(t => t.Statistic));
+        Numbers(writer, "p", Tests.Select(t => t.PValue));
+        writer.WriteString("ddf_method", Method switch
+        {
+            DdfMethod.Satterthwaite => "satterthwaite",
+            DdfMethod.KenwardRoger => "kenward-roger",
+            _ => "none",
+        });
+    }
+
+    /// <summary>Top-level members: Wald intervals, profile or bootstrap intervals, the ICC's interval.</summary>
+    public void WriteExtras(Utf8JsonWriter writer)
+    {
+        Intervals(writer, "wald_ci", Wald);
+        if (Extra is not null)
+        {
+            Intervals(writer, Extra.Method == "boot" ? "boot_ci" : "profile_ci", Extra);
+            if (Bootstrap is not null)
+            {
+                writer.WriteStartObject("boot");
+                writer.WriteNumber("nsim", Bootstrap.Replicates.Count);
+                writer.WriteNumber("seed", Seed);
+                writer.WriteNumber("not_converged", Bootstrap.NotConverged);
+                writer.WriteEndObject();
+            }
+        }
+        if (Icc is not null)
+        {
+            writer.WriteStartObject("icc_ci");
+            Number(writer, "estimate", Icc.Estimate);
+            Number(writer, "lower", Icc.Lower);
+            Number(writer, "upper", Icc.Upper);
+            writer.WriteNumber("level", Icc.Level);
+            writer.WriteString("method", Icc.Method);
+            writer.WriteEndObject();
+        }
+    }
+
+    private static void Intervals(Utf8JsonWriter writer, string name, ConfidenceIntervals intervals)
+    {
+        writer.WriteStartObject(name);
+        writer.WriteStartArray("names");
+        foreach (var n in intervals.Names) writer.WriteStringValue(n);
+        writer.WriteEndArray();
+        Numbers(writer, "lower", intervals.Lower);
+        Numbers(writer, "upper", intervals.Upper);
+        writer.WriteNumber("level", intervals.Level);
+        writer.WriteString("method", intervals.Method);
+        writer.WriteEndObject();
+    }
+
+    private static void Numbers(Utf8JsonWriter writer, string name, IEnumerable<double> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value);
+            else writer.WriteNullValue();
+        }
+        writer.WriteEndArray();
+    }
+
+    private static void Number(Utf8JsonWriter writer, string name, double value)
+    {
+        if (double.IsFinite(value)) writer.WriteNumber(name, value);
+        else writer.WriteNull(name);
+    }
 }

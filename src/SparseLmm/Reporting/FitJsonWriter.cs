@@ -13,6 +13,8 @@ namespace SparseLmm.Reporting;
 /// NaN and infinities as null.</summary>
 internal static class FitJsonWriter
 {
+    private const int FlushBytes = 1 << 16;
+
     public static string Write(MixedModelFit fit, JsonReportOptions options)
     {
         var buffer = new MemoryStream();
@@ -48,6 +50,7 @@ internal static class FitJsonWriter
         StringArray(writer, "names", fit.FixedEffects.Select(e => e.Name));
         NumberArray(writer, "estimate", fit.FixedEffects.Select(e => e.Estimate));
         NumberArray(writer, "stderr", fit.FixedEffects.Select(e => e.StandardError));
+        options.FixedEffectExtras?.Invoke(writer);
         writer.WriteEndObject();
 
         NumberArray(writer, "theta", fit.Theta);
@@ -114,6 +117,7 @@ internal static class FitJsonWriter
         if (options.Repeats is int repeats) writer.WriteNumber("repeats", repeats);
         writer.WriteEndObject();
 
+        options.Extras?.Invoke(writer);
         writer.WriteEndObject();
         writer.Flush();
     }
@@ -174,6 +178,8 @@ internal static class FitJsonWriter
             writer.WriteStartArray();
             foreach (var value in row) Value(writer, value);
             writer.WriteEndArray();
+            // A writer over a stream holds everything until flushed: with a million levels that is hundreds of MB.
+            if (writer.BytesPending > FlushBytes) writer.Flush();
         }
         writer.WriteEndArray();
     }

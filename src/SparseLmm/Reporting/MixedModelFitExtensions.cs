@@ -12,13 +12,17 @@ namespace SparseLmm;
 /// own <see cref="FitTiming.FitMilliseconds"/> when null.</param>
 /// <param name="Repeats">How many times the model was fitted to measure the time, written as <c>timing.repeats</c> when not null.</param>
 /// <param name="Indented">Write one member per line (true, the default) or everything on one line.</param>
+/// <param name="FixedEffectExtras">Writes more members into the <c>fixef</c> object (e.g. df and p-values).</param>
+/// <param name="Extras">Writes more members at the end of the top-level object (e.g. confidence intervals).</param>
 public sealed record JsonReportOptions(
     string? DataName = null,
     IReadOnlyList<string>? FactorColumns = null,
     double? ReadMilliseconds = null,
     double? FitMilliseconds = null,
     int? Repeats = null,
-    bool Indented = true)
+    bool Indented = true,
+    Action<Utf8JsonWriter>? FixedEffectExtras = null,
+    Action<Utf8JsonWriter>? Extras = null)
 {
     /// <summary>No extras, indented.</summary>
     public static JsonReportOptions Default { get; } = new();
