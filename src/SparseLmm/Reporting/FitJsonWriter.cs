@@ -50,6 +50,12 @@ internal static class FitJsonWriter
         StringArray(writer, "names", fit.FixedEffects.Select(e => e.Name));
         NumberArray(writer, "estimate", fit.FixedEffects.Select(e => e.Estimate));
         NumberArray(writer, "stderr", fit.FixedEffects.Select(e => e.StandardError));
+        if (fit.FixedEffectPValues is { } pValues)
+        {
+            // GLMMs: Wald z tests, as glmer's summary.
+            NumberArray(writer, "statistic", fit.FixedEffects.Select(e => e.Statistic));
+            NumberArray(writer, "p", pValues);
+        }
         options.FixedEffectExtras?.Invoke(writer);
         writer.WriteEndObject();
 
