@@ -19,20 +19,10 @@ internal static class PlotMath
     /// <summary>R's <c>qqline</c>: the line through the first and third quartiles of the sample and of the normal.</summary>
     public static (double Intercept, double Slope) QQLine(double[] sorted)
     {
-        double q1 = Quantile(sorted, 0.25), q3 = Quantile(sorted, 0.75);
+        double q1 = SortedSample.Quantile(sorted, 0.25), q3 = SortedSample.Quantile(sorted, 0.75);
         double z1 = Normal.InvCDF(0, 1, 0.25), z3 = Normal.InvCDF(0, 1, 0.75);
         double slope = (q3 - q1) / (z3 - z1);
         return (q1 - slope * z1, slope);
-    }
-
-    /// <summary>Quantile of a sorted sample, R's type 7.</summary>
-    public static double Quantile(double[] sorted, double p)
-    {
-        if (sorted.Length == 0) return double.NaN;
-        double h = (sorted.Length - 1) * p;
-        int lo = (int)Math.Floor(h);
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /// <summary>A LOWESS smooth (Cleveland 1979: local lines with tricube weights over the nearest
@@ -52,7 +42,7 @@ internal static class PlotMath
 
         double[] grid = n <= 500
             ? xs.Distinct().ToArray()
-            : Enumerable.Range(0, 200).Select(i => Quantile(xs, i / 199.0)).Distinct().ToArray();
+            : Enumerable.Range(0, 200).Select(i => SortedSample.Quantile(xs, i / 199.0)).Distinct().ToArray();
         int k = Math.Clamp((int)Math.Ceiling(span * n), 2, n);
         var robustness = Enumerable.Repeat(1.0, n).ToArray();
         var smooth = new double[grid.Length];
@@ -90,7 +80,7 @@ internal static class PlotMath
             for (int i = 0; i < n; i++) absResiduals[i] = Math.Abs(ys[i] - Interpolate(grid, smooth, xs[i]));
             var sortedResiduals = (double[])absResiduals.Clone();
             Array.Sort(sortedResiduals);
-            double s = 6 * Quantile(sortedResiduals, 0.5);
+            double s = 6 * SortedSample.Quantile(sortedResiduals, 0.5);
             if (s <= 0) break;
             for (int i = 0; i < n; i++)
             {

@@ -60,20 +60,10 @@ public static class Simulation
         for (int j = 0; j < count; j++)
         {
             var values = bootstrap.Replicates.Select(r => r[j]).Where(double.IsFinite).Order().ToArray();
-            lower[j] = Quantile(values, (1 - level) / 2);
-            upper[j] = Quantile(values, (1 + level) / 2);
+            lower[j] = SortedSample.Quantile(values, (1 - level) / 2);
+            upper[j] = SortedSample.Quantile(values, (1 + level) / 2);
         }
         return new ConfidenceIntervals(bootstrap.Names, lower, upper, level, "boot");
-    }
-
-    /// <summary>R's default (type 7) quantile of sorted values.</summary>
-    internal static double Quantile(double[] sorted, double probability)
-    {
-        if (sorted.Length == 0) return double.NaN;
-        double h = (sorted.Length - 1) * probability;
-        int lo = (int)Math.Floor(h);
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
     /// <summary>sds, correlations (per term, lower triangle by column), σ, then β̂ of a fit.</summary>
@@ -218,7 +208,7 @@ public static class VarianceDecomposition
         if (bootstrap is not null)
         {
             var values = bootstrap.Replicates.Select(r => Icc(r[0], r[1])).Where(double.IsFinite).Order().ToArray();
-            return new IntraclassCorrelation(estimate, Simulation.Quantile(values, (1 - level) / 2), Simulation.Quantile(values, (1 + level) / 2), level, "boot");
+            return new IntraclassCorrelation(estimate, SortedSample.Quantile(values, (1 - level) / 2), SortedSample.Quantile(values, (1 + level) / 2), level, "boot");
         }
         var ml = model.RefitMl();
         var evaluator = ml.Evaluator();

@@ -82,7 +82,7 @@ internal static class SummaryWriter
         var residuals = ScaledResiduals(fit);
         if (residuals is null || residuals.Length == 0) return;
         Array.Sort(residuals);
-        double[] quantiles = [.. new[] { 0, 0.25, 0.5, 0.75, 1 }.Select(p => Quantile(residuals, p))];
+        double[] quantiles = [.. new[] { 0, 0.25, 0.5, 0.75, 1 }.Select(p => SortedSample.Quantile(residuals, p))];
         var zapped = RNumberFormat.ZapSmall(quantiles, Digits + 1);
         output.Append("Scaled residuals:\n");
         TextTable.AppendNamedVector(output, ["Min", "1Q", "Median", "3Q", "Max"], RNumberFormat.Format(zapped, Digits));
@@ -98,15 +98,6 @@ internal static class SummaryWriter
             return pearson.Select(r => r / scale).ToArray();
         if (IsGeneralized(fit) || fit.Residuals.Count == 0 || fit.Sigma is null) return null;
         return fit.Residuals.Select(r => r / scale).ToArray();
-    }
-
-    /// <summary>R's default (type 7) quantile of sorted values.</summary>
-    internal static double Quantile(double[] sorted, double p)
-    {
-        double h = (sorted.Length - 1) * p;
-        int low = (int)Math.Floor(h);
-        int high = Math.Min(low + 1, sorted.Length - 1);
-        return sorted[low] + (h - low) * (sorted[high] - sorted[low]);
     }
 
     private static void AppendRandomEffects(StringBuilder output, MixedModelFit fit)

@@ -24,11 +24,17 @@ public sealed class ObjectiveAllocationTests
         double[] theta = [0.8, 0.1, 0.3, 0.5];
         for (int i = 0; i < 5; i++) deviance.Evaluate(theta);
 
-        long before = GC.GetTotalAllocatedBytes(precise: true);
-        for (int i = 0; i < 10; i++) deviance.Evaluate(theta);
-        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        // The count covers every thread of the process, the test runner's too, which allocates now and then; an
+        // evaluation that allocated would show in every window, so the quietest of several windows must be zero.
+        long fewest = long.MaxValue;
+        for (int window = 0; window < 8 && fewest > 0; window++)
+        {
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 10; i++) deviance.Evaluate(theta);
+            fewest = Math.Min(fewest, GC.GetTotalAllocatedBytes(precise: true) - before);
+        }
 
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, fewest);
     }
 }
 
