@@ -86,8 +86,15 @@ public static class ModelComparison
             p = 0.5 * Distributions.ChiSquareUpperTail(statistic, df - 1) + 0.5 * naive;
             if (statistic == 0) p = 1;
         }
+        else if (addedVariances > 1 && df == addedVariances && AddsOnlyScalarTerms(smallSide.RandomTerms, bigDesign.RandomTerms))
+        {
+            // k independent variances, each on its boundary under the null: Σ_j C(k, j)/2^k χ²_j (Self and Liang, 1987).
+            var weights = Enumerable.Range(0, df + 1).Select(j => BinomialCoefficient(df, j) / Math.Pow(2, df)).ToArray();
+            mixture = string.Join(" + ", weights.Select((w, j) => $"{w.ToString("G", System.Globalization.CultureInfo.InvariantCulture)}*chi2({j})"));
+            p = statistic == 0 ? 1 : Enumerable.Range(1, df).Sum(j => weights[j] * Distributions.ChiSquareUpperTail(statistic, j));
+        }
         else if (addedVariances > 1)
-            notes.Add($"BIG adds {addedVariances} variances: the naive chi-square p-value is used and is conservative (the null puts them on the boundary)");
+            notes.Add($"BIG adds {addedVariances} variances with covariances or other parameters: the naive chi-square p-value is used and is conservative (the null puts them on the boundary)");
         if (!bigFit.Converged) notes.Add("BIG: the optimiser did not converge");
         return new LikelihoodRatioTest(small, big, rows.Length, smallSide.LogLik, bigFit.LogLikelihood, smallSide.Df, dfBig,
             statistic, df, p, naive, mixture, notes);
@@ -113,6 +120,24 @@ public static class ModelComparison
         }
         double best = fits.Min(f => f.Aic);
         return fits.Select(f => new InformationCriteriaRow(f.Formula, f.Method.ToString(), f.DegreesOfFreedom, f.LogLikelihood, f.Aic, f.Bic, f.Aic - best)).ToList();
+    }
+
+    /// <summary>True when BIG has all of SMALL's random terms and adds only terms with a single column each.</summary>
+    private static bool AddsOnlyScalarTerms(IReadOnlyList<RandomEffectsDesign> small, IReadOnlyList<RandomEffectsDesign> big)
+    {
+        static string Key(RandomEffectsDesign term) => term.GroupName + "|" + string.Join(",", term.TermNames);
+        var smallKeys = small.Select(Key).ToList();
+        var remaining = big.Select(Key).ToList();
+        foreach (var key in smallKeys)
+            if (!remaining.Remove(key)) return false;
+        return big.Where(t => remaining.Contains(Key(t))).All(t => t.ColumnCount == 1);
+    }
+
+    private static double BinomialCoefficient(int n, int k)
+    {
+        double value = 1;
+        for (int i = 1; i <= k; i++) value = value * (n - k + i) / i;
+        return value;
     }
 
     private sealed record SmallSide(double LogLik, int Df, IReadOnlyList<string> FixedNames, IReadOnlyList<RandomEffectsDesign> RandomTerms);

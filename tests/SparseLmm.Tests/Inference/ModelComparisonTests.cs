@@ -28,6 +28,18 @@ public class ModelComparisonTests
     }
 
     [Fact]
+    public void Two_added_independent_variances_use_the_binomial_chi_bar_square_mixture()
+    {
+        var data = SparseLmm.Data.EmbeddedDatasets.Load("Penicillin");
+        var test = ModelComparison.Compare(data, "diameter ~ 1", "diameter ~ 1 + (1 | plate) + (1 | sample)");
+        Assert.Equal(2, test.Df);
+        Assert.Equal("0.25*chi2(0) + 0.5*chi2(1) + 0.25*chi2(2)", test.Mixture);
+        double expected = 0.5 * Distributions.ChiSquareUpperTail(test.Statistic, 1) + 0.25 * Distributions.ChiSquareUpperTail(test.Statistic, 2);
+        Assert.Equal(expected, test.PValue, expected * 1e-12);
+        Assert.True(test.PValue < test.PNaive);
+    }
+
+    [Fact]
     public void Refuses_models_that_are_not_nested()
     {
         var data = MixedModel.LoadData("sleepstudy");
