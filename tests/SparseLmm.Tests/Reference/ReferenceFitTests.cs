@@ -3,7 +3,8 @@ using SparseLmm.Cli;
 
 namespace SparseLmm.Tests.Reference;
 
-/// <summary>Every lme4 reference case, fitted through the CLI's --json output and held to compare_fit.py's tolerances.</summary>
+/// <summary>Every lme4 reference case (the shared ones and this project's extra ones), fitted through the CLI's --json
+/// output and held to compare_fit.py's tolerances.</summary>
 public sealed class ReferenceFitTests
 {
     public static TheoryData<string> Cases()
@@ -11,6 +12,9 @@ public sealed class ReferenceFitTests
         var data = new TheoryData<string>();
         foreach (var file in Directory.GetFiles(Path.Combine(TestData.Directory, "reference"), "*.json").Order())
             data.Add(Path.GetFileNameWithoutExtension(file));
+        // Further lme4 fits made for this project (see extra/make_references.R).
+        foreach (var file in Directory.GetFiles(Path.Combine(TestData.Directory, "reference", "extra"), "*.json").Order())
+            data.Add("extra/" + Path.GetFileNameWithoutExtension(file));
         return data;
     }
 
