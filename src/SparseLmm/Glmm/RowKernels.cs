@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SparseLmm.Design;
 using SparseLmm.Engine;
 
@@ -251,6 +252,22 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
     where TLink : struct, ILinkKernel
     where TFamily : struct, IFamilyKernel
 {
+    /// <summary>One row's IRLS step at linear predictor η: the mean, the weight w μ'² / V(μ), and the working
+    /// response's adjustment (y − μ)/μ'. False when η or μ leaves the family's domain.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IrlsRow(double value, double y, double priorWeight, out double mean, out double weight, out double adjustment)
+    {
+        weight = adjustment = 0;
+        mean = double.NaN;
+        if (!TLink.IsValid(value)) return false;
+        mean = TLink.Inverse(value);
+        if (!TFamily.IsValidMean(mean)) return false;
+        double derivative = TLink.Derivative(value, mean);
+        weight = priorWeight == 0 ? 0 : priorWeight * derivative * derivative / TFamily.Variance(mean);
+        adjustment = (y - mean) / derivative;
+        return true;
+    }
+
     public override double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode, CrossProducts? products)
     {
         int n = state.RowCount, p = state.FixedEffectCount;
@@ -297,15 +314,11 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
                     for (int c = 0; c < k; c++) value += term.Z[i * k + c] * b[index + c];
                 }
             }
-            if (!TLink.IsValid(value)) return double.PositiveInfinity;
-            double mean = TLink.Inverse(value);
-            if (!TFamily.IsValidMean(mean)) return double.PositiveInfinity;
             double w = weights[i];
-            double derivative = TLink.Derivative(value, mean);
+            if (!IrlsRow(value, y[i], w, out double mean, out double weight, out double adjustment)) return double.PositiveInfinity;
             eta[i] = value;
             mu[i] = mean;
-            double weight = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
-            double response = (jointMode ? value : value - fixedValue) + (y[i] - mean) / derivative;
+            double response = (jointMode ? value : value - fixedValue) + adjustment;
             irls[i] = weight;
             working[i] = response;
             deviance += TFamily.DevianceResidual(y[i], mean, w);
@@ -333,14 +346,9 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         for (int i = 0; i < n; i++)
         {
             double value = eta[i];
-            if (!TLink.IsValid(value)) return false;
-            double mean = TLink.Inverse(value);
-            if (!TFamily.IsValidMean(mean)) return false;
-            double w = weights[i];
-            double derivative = TLink.Derivative(value, mean);
+            if (!IrlsRow(value, y[i], weights[i], out double mean, out double weight, out double adjustment)) return false;
             mu[i] = mean;
-            double weight = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
-            double response = (jointMode ? value : value - fixedPart[i]) + (y[i] - mean) / derivative;
+            double response = (jointMode ? value : value - fixedPart[i]) + adjustment;
             irls[i] = weight;
             working[i] = response;
             if (products is not null)
@@ -362,13 +370,8 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         for (int i = 0; i < n; i++)
         {
             double value = startPredictor[i];
-            if (!TLink.IsValid(value)) return false;
-            double mean = TLink.Inverse(value);
-            if (!TFamily.IsValidMean(mean)) return false;
-            double w = weights[i];
-            double derivative = TLink.Derivative(value, mean);
-            double weight = w == 0 ? 0 : w * derivative * derivative / TFamily.Variance(mean);
-            double working = value + (y[i] - mean) / derivative;
+            if (!IrlsRow(value, y[i], weights[i], out _, out double weight, out double adjustment)) return false;
+            double working = value + adjustment;
             int level = levels[i];
             double wz = weight * z[i];
             sums.Blocks[level] += wz * z[i];
