@@ -40,8 +40,8 @@ internal static class LinearMixedModelFitter
             FunctionTolerance: 1e-6, InterpolationPoints: InterpolationPoints(parameterization.Length)));
         var theta = optimum.Minimizer;
         int snapEvaluations = SnapToBoundary(deviance, theta, optimum.Minimum);
-        double objective = deviance.Evaluate(theta);
         var solution = ModeSolution.Compute(deviance, theta);
+        double objective = deviance.ObjectiveFromFactor();
         clock.Stop();
 
         return FitResultBuilder.Build(design, response.Values, terms, parameterization, theta, solution, new FitSummary(

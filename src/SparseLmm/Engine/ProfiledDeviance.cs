@@ -59,9 +59,11 @@ internal sealed class ProfiledDeviance
     public double FirstLogDeterminant { get; private set; }
 
     /// <summary>The objective at θ: −2 log-likelihood (ML) or the REML criterion.</summary>
-    public double Evaluate(ReadOnlySpan<double> theta)
+    public double Evaluate(ReadOnlySpan<double> theta) => FactorAt(theta) ? ObjectiveFromFactor() : FailedEvaluation;
+
+    /// <summary>The objective from the factor left by the last successful <see cref="FactorAt"/>.</summary>
+    public double ObjectiveFromFactor()
     {
-        if (!FactorAt(theta)) return FailedEvaluation;
         var layout = Layout;
         int n = layout.RowCount, p = layout.FixedEffectCount, size = layout.RestSize;
         double logDetRandom = FirstLogDeterminant + DenseCholesky.LogDeterminantOfFactor(Factor, size, 0, layout.FixedOffset);
