@@ -5,6 +5,7 @@ namespace SparseLmm.Engine;
 internal sealed class CovarianceParameterization
 {
     private readonly int[] offsets;
+    private readonly bool[] diagonal;
 
     /// <summary>Creates the mapping for terms with the given numbers of columns.</summary>
     public CovarianceParameterization(IReadOnlyList<int> columnCounts)
@@ -13,6 +14,14 @@ internal sealed class CovarianceParameterization
         offsets = new int[ColumnCounts.Length + 1];
         for (int t = 0; t < ColumnCounts.Length; t++)
             offsets[t + 1] = offsets[t] + ColumnCounts[t] * (ColumnCounts[t] + 1) / 2;
+        diagonal = new bool[offsets[^1]];
+        for (int t = 0; t < ColumnCounts.Length; t++)
+        {
+            int index = offsets[t];
+            for (int column = 0; column < ColumnCounts[t]; column++)
+                for (int row = column; row < ColumnCounts[t]; row++)
+                    diagonal[index++] = row == column;
+        }
     }
 
     /// <summary>Columns (k) of each term.</summary>
@@ -25,28 +34,13 @@ internal sealed class CovarianceParameterization
     public int Offset(int term) => offsets[term];
 
     /// <summary>θ at the start of the search: T = I.</summary>
-    public double[] Start()
-    {
-        var theta = new double[Length];
-        ForEachEntry((term, row, column, index) => theta[index] = row == column ? 1.0 : 0.0);
-        return theta;
-    }
+    public double[] Start() => diagonal.Select(isDiagonal => isDiagonal ? 1.0 : 0.0).ToArray();
 
     /// <summary>Lower bounds: 0 for diagonal entries of T, −∞ elsewhere.</summary>
-    public double[] LowerBounds()
-    {
-        var lower = new double[Length];
-        ForEachEntry((term, row, column, index) => lower[index] = row == column ? 0.0 : double.NegativeInfinity);
-        return lower;
-    }
+    public double[] LowerBounds() => diagonal.Select(isDiagonal => isDiagonal ? 0.0 : double.NegativeInfinity).ToArray();
 
     /// <summary>True for the θ entries that are diagonal entries of some T.</summary>
-    public bool IsDiagonal(int index)
-    {
-        bool diagonal = false;
-        ForEachEntry((term, row, column, i) => { if (i == index) diagonal = row == column; });
-        return diagonal;
-    }
+    public bool IsDiagonal(int index) => diagonal[index];
 
     /// <summary>Writes term <paramref name="term"/>'s T as a dense row-major k×k matrix (upper triangle zero).</summary>
     public void FillFactor(ReadOnlySpan<double> theta, int term, Span<double> factor)
@@ -56,17 +50,5 @@ internal sealed class CovarianceParameterization
         for (int column = 0; column < k; column++)
             for (int row = column; row < k; row++)
                 factor[row * k + column] = theta[index++];
-    }
-
-    private void ForEachEntry(Action<int, int, int, int> action)
-    {
-        int index = 0;
-        for (int term = 0; term < ColumnCounts.Length; term++)
-        {
-            int k = ColumnCounts[term];
-            for (int column = 0; column < k; column++)
-                for (int row = column; row < k; row++)
-                    action(term, row, column, index++);
-        }
     }
 }
