@@ -19,52 +19,30 @@ internal static class GroupingFactorBuilder
             return ExpressionEvaluator.CategoricalOverKeptRows(label, columns[0].Codes, columns[0].Levels, keptRows, keepsAllRows);
         }
 
-        var combinationOfRow = new int[keptRows.Length];
-        var combinations = new Dictionary<CombinationKey, int>();
-        var keys = new List<int[]>();
+        // Each combination as one number in mixed radix, first variable most significant: numeric order is then
+        // R's order for the interaction of sorted factors (first variable slowest), and no row allocates a key.
+        var radix = new long[columns.Length];
+        long span = 1;
+        for (int c = columns.Length - 1; c >= 0; c--)
+        {
+            radix[c] = span;
+            if (span > long.MaxValue / Math.Max(1, columns[c].Levels.Length))
+                throw new InputException($"grouping factor '{label}' has too many possible level combinations");
+            span *= Math.Max(1, columns[c].Levels.Length);
+        }
+        var keyOfRow = new long[keptRows.Length];
         for (int i = 0; i < keptRows.Length; i++)
         {
-            var parts = new int[columns.Length];
-            for (int c = 0; c < columns.Length; c++) parts[c] = columns[c].Codes[keptRows[i]];
-            var key = new CombinationKey(parts);
-            if (!combinations.TryGetValue(key, out var index))
-            {
-                index = keys.Count;
-                combinations.Add(key, index);
-                keys.Add(parts);
-            }
-            combinationOfRow[i] = index;
+            long key = 0;
+            for (int c = 0; c < columns.Length; c++) key += columns[c].Codes[keptRows[i]] * radix[c];
+            keyOfRow[i] = key;
         }
-
-        // Order levels by the component levels, first variable slowest, as R's interaction of sorted factors.
-        var order = Enumerable.Range(0, keys.Count).ToArray();
-        Array.Sort(order, (x, y) => CompareParts(keys[x], keys[y]));
-        var rank = new int[order.Length];
-        for (int r = 0; r < order.Length; r++) rank[order[r]] = r;
-        var levels = order.Select(k => string.Join(":", keys[k].Select((code, c) => columns[c].Levels[code]))).ToArray();
-        for (int i = 0; i < combinationOfRow.Length; i++) combinationOfRow[i] = rank[combinationOfRow[i]];
+        var distinct = keyOfRow.Distinct().Order().ToArray();
+        var rank = new Dictionary<long, int>(distinct.Length);
+        for (int r = 0; r < distinct.Length; r++) rank[distinct[r]] = r;
+        var combinationOfRow = new int[keptRows.Length];
+        for (int i = 0; i < keyOfRow.Length; i++) combinationOfRow[i] = rank[keyOfRow[i]];
+        var levels = distinct.Select(key => string.Join(":", columns.Select((column, c) => column.Levels[(int)(key / radix[c] % column.Levels.Length)]))).ToArray();
         return new CategoricalFactor(label, combinationOfRow, levels);
-    }
-
-    private static int CompareParts(int[] left, int[] right)
-    {
-        for (int c = 0; c < left.Length; c++)
-        {
-            int comparison = left[c].CompareTo(right[c]);
-            if (comparison != 0) return comparison;
-        }
-        return 0;
-    }
-
-    private readonly record struct CombinationKey(int[] Parts)
-    {
-        public bool Equals(CombinationKey other) => Parts.AsSpan().SequenceEqual(other.Parts);
-
-        public override int GetHashCode()
-        {
-            var hash = new HashCode();
-            foreach (var part in Parts) hash.Add(part);
-            return hash.ToHashCode();
-        }
     }
 }
