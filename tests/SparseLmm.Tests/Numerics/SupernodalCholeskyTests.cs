@@ -103,6 +103,34 @@ public class SupernodalCholeskyTests
             return true;
         });
 
+    [Property(MaxTest = 40)]
+    public Property SelectedInverseMatchesDenseInverse() => Prop.ForAll(
+        Gen.Choose(1, 40).ToArbitrary(), Gen.Choose(1, 3).ToArbitrary(), Gen.Choose(0, 1_000_000).ToArbitrary(),
+        (n, tail, seed) =>
+        {
+            var (dense, start, adjacency) = RandomMatrix(n, tail, seed);
+            var structure = SupernodalStructure.Analyse(n, start, adjacency, Enumerable.Range(0, n).Reverse().ToArray(), tail);
+            var values = Scatter(structure, dense);
+            Assert.True(new SupernodalCholesky(structure).Factor(values));
+            var inverse = SelectedInverse.Compute(structure, values);
+
+            // Reference: the dense inverse of the sparse block (a principal block, so no permutation matters).
+            int order = n + tail;
+            var block = new double[n * n];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j <= i; j++) block[i * n + j] = dense[i * order + j];
+            var reference = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, n,
+                (i, j) => block[Math.Max(i, j) * n + Math.Min(i, j)]).Inverse();
+            for (int row = 0; row < n; row++)
+                for (int column = 0; column <= row; column++)
+                {
+                    if (structure.Position(row, column) < 0) continue;
+                    double expected = reference[structure.Permutation[row], structure.Permutation[column]];
+                    Assert.Equal(expected, SelectedInverse.Entry(structure, inverse, row, column), 1e-10);
+                }
+            return true;
+        });
+
     [Fact]
     public void NestedGraphHasNoFill()
     {
