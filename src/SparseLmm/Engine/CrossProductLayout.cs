@@ -7,7 +7,8 @@ namespace SparseLmm.Engine;
 /// diagonal (one k×k block per level), so its Cholesky factor needs no fill-reducing ordering and its off-diagonal block
 /// keeps the sparsity of the data: for each level of the first term, the "pattern" lists the rows of the rest
 /// (the other terms' random effects, then X, then y) that co-occur with it. Everything after the first term is "the
-/// rest", stored dense: it fills in when factors are crossed.</para></summary>
+/// rest", whose storage (one dense block, or a supernodal sparse factor) <see cref="RestStructure"/> chooses from the
+/// data.</para></summary>
 internal sealed class CrossProductLayout
 {
     /// <summary>Builds the layout for <paramref name="terms"/> (already ordered largest first) and p fixed effects.</summary>
@@ -36,7 +37,22 @@ internal sealed class CrossProductLayout
         RestRowTerm = new int[RestRandomSize];
         for (int t = 1; t < terms.Count; t++)
             RestRowTerm.AsSpan(RestTermOffset[t], terms[t].Size).Fill(t);
+        Structure = RestStructure.Choose(this);
+        if (Structure.Supernodal is { } supernodal) Supernodal = new SupernodalRestLayout(this, supernodal);
     }
+
+    /// <summary>How the rest is stored and factored.</summary>
+    public RestStructure Structure { get; }
+
+    /// <summary>The rest's positions in the supernodal factor, or null when the rest is one dense block.</summary>
+    public SupernodalRestLayout? Supernodal { get; }
+
+    /// <summary>Values of the rest's cross-products (and of its factor) in the chosen storage.</summary>
+    public long RestValueCount => Supernodal?.Structure.ValueCount ?? (long)RestSize * RestSize;
+
+    /// <summary>A new factor of the rest in the chosen storage.</summary>
+    public IRestFactor CreateRestFactor() =>
+        Supernodal is { } sparse ? new SupernodalRestFactor(this, sparse) : new DenseRestFactor(this);
 
     /// <summary>Random-effects terms, largest first.</summary>
     public IReadOnlyList<RandomEffectsDesign> Terms { get; }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace SparseLmm.Engine;
@@ -31,7 +32,9 @@ internal sealed class CrossProducts
         int k1 = layout.First.ColumnCount;
         FirstBlocks = new double[layout.First.LevelCount * k1 * k1];
         FirstRest = new double[layout.PatternRow.Length * k1];
-        Rest = new double[layout.RestSize * layout.RestSize];
+        if (layout.RestValueCount > Array.MaxLength)
+            throw new InputException($"the random effects after '{layout.First.GroupName}' need {layout.RestValueCount:N0} stored values, more than one array holds");
+        Rest = new double[layout.RestValueCount];
         restEntriesPerRow = layout.RestSize - layout.RestRandomSize;
         for (int t = 1; t < layout.Terms.Count; t++) restEntriesPerRow += layout.Terms[t].ColumnCount;
     }
@@ -45,8 +48,19 @@ internal sealed class CrossProducts
     /// <summary>The rest against Z₁: for each pattern entry, k₁ values.</summary>
     public double[] FirstRest { get; }
 
-    /// <summary>The rest against itself, dense row-major, both triangles filled.</summary>
+    /// <summary>The rest against itself in the layout's storage: dense row-major with both triangles filled, or the
+    /// supernodal factor's layout (lower triangle, plus the upper triangle of each level's own diagonal block when some
+    /// rest term has several columns, which the scaling by T needs).</summary>
     public double[] Rest { get; }
+
+    /// <summary>Entry (row, column) of the rest's cross-products (rest numbering; 0 when structurally zero). A lookup
+    /// for starting values, not for loops over entries.</summary>
+    public double RestEntry(int row, int column)
+    {
+        if (Layout.Supernodal is not { } sparse) return Rest[row * Layout.RestSize + column];
+        long position = sparse.Position(row, column);
+        return position < 0 ? 0 : Rest[position];
+    }
 
     /// <summary>Accumulates the cross-products of the weighted rows [Z X y]: each row is scaled by √wᵢ
     /// (weights empty means all ones). <paramref name="x"/> is row-major n×p.</summary>
@@ -66,8 +80,10 @@ internal sealed class CrossProducts
             }
             else
             {
-                // Partition 0 adds into Rest itself; the others into packed lower triangles, added in order after.
-                long packedLength = (long)size * (size + 1) / 2;
+                // Partition 0 adds into Rest itself; the others into their own copies (dense: packed lower triangles),
+                // added in order after.
+                bool sparse = Layout.Supernodal is not null;
+                long packedLength = sparse ? Rest.Length : (long)size * (size + 1) / 2;
                 var partials = new nint[parts.Length];
                 try
                 {
@@ -83,6 +99,11 @@ internal sealed class CrossProducts
                     for (int k = 1; k < parts.Length; k++)
                     {
                         var partial = new ReadOnlySpan<double>((void*)partials[k], (int)packedLength);
+                        if (sparse)
+                        {
+                            for (int e = 0; e < partial.Length; e++) Rest[e] += partial[e];
+                            continue;
+                        }
                         for (int r = 0, at = 0; r < size; r++)
                         {
                             var row = Rest.AsSpan(r * size, r + 1);
@@ -99,6 +120,7 @@ internal sealed class CrossProducts
                 }
             }
         }
+        if (Layout.Supernodal is not null) return;
         // Entries were added in row-entry order; rest indices grow with entry order, so all landed in the lower triangle.
         for (int r = 0; r < size; r++)
             for (int s = 0; s < r; s++)
@@ -142,8 +164,9 @@ internal sealed class CrossProducts
         var restPosition = new int[restEntriesPerRow];
         var restIndex = new int[restEntriesPerRow];
         var restValue = new double[restEntriesPerRow];
-        var rowOffset = new int[size];
-        for (int r = 0; r < size; r++) rowOffset[r] = packed ? r * (r + 1) / 2 : r * size;
+        var sparse = layout.Supernodal;
+        var rowOffset = new int[sparse is null ? size : 0];
+        for (int r = 0; r < rowOffset.Length; r++) rowOffset[r] = packed ? r * (r + 1) / 2 : r * size;
         bool allLevels = levelStart == 0 && levelEnd == first.LevelCount;
         for (int i = rowStart; i < rowEnd; i++)
         {
@@ -169,6 +192,7 @@ internal sealed class CrossProducts
                     restValue[count++] = term.Z[i * k + c];
                 }
             }
+            int randomCount = count;
             int tailPosition = layout.PatternStart[level + 1] - p - 1;
             for (int c = 0; c < p; c++)
             {
@@ -185,10 +209,49 @@ internal sealed class CrossProducts
                 double value = weight * restValue[e];
                 var target = firstRest.AsSpan(restPosition[e] * k1, k1);
                 for (int c = 0; c < k1; c++) target[c] += value * z1[c];
-                int offset = rowOffset[restIndex[e]];
-                for (int f = 0; f <= e; f++) rest[offset + restIndex[f]] += value * restValue[f];
+                if (sparse is null)
+                {
+                    int offset = rowOffset[restIndex[e]];
+                    for (int f = 0; f <= e; f++) rest[offset + restIndex[f]] += value * restValue[f];
+                }
+                else AddSparse(sparse, rest, e, value, level, randomCount, restPosition, restIndex, restValue);
             }
         }
+    }
+
+    /// <summary>Adds entry e's products with entries 0..e of one row into the supernodal storage: random-effects pairs
+    /// through the first-term level's pattern pairs, a random effect against the tail in its column's tail rows, the
+    /// tail against itself in the dense tail block. A level's own block gets its upper triangle too (see
+    /// <see cref="Rest"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddSparse(SupernodalRestLayout sparse, Span<double> rest, int e, double value, int level, int randomCount,
+        int[] restPosition, int[] restIndex, double[] restValue)
+    {
+        int patternStart = Layout.PatternStart[level];
+        if (e < randomCount)
+        {
+            int local = restPosition[e] - patternStart;
+            int pairs = sparse.LevelPairStart[level] + local * (local + 1) / 2;
+            int term = Layout.RestRowTerm[restIndex[e]];
+            for (int f = 0; f <= e; f++)
+            {
+                double product = value * restValue[f];
+                int position = sparse.PairPosition[pairs + restPosition[f] - patternStart];
+                rest[position] += product;
+                // The mirror of an entry of the level's own block: the level's columns are consecutive in its supernode.
+                if (f != e && Layout.RestRowTerm[restIndex[f]] == term)
+                    rest[position - (restIndex[e] - restIndex[f]) * (sparse.ColumnStride[restIndex[e]] - 1)] += product;
+            }
+            return;
+        }
+        int a = e - randomCount, tail = sparse.TailSize;
+        for (int f = 0; f < randomCount; f++)
+        {
+            int row = restIndex[f];
+            rest[sparse.TailPosition[row] + a * sparse.ColumnStride[row]] += value * restValue[f];
+        }
+        int tailRow = sparse.TailStart + a * tail - randomCount;
+        for (int f = randomCount; f <= e; f++) rest[tailRow + f] += value * restValue[f];
     }
 
     /// <summary>A partition of a parallel pass: the first-term levels it owns and the span of rows that holds them.</summary>
@@ -202,7 +265,7 @@ internal sealed class CrossProducts
         int n = layout.RowCount, q1 = layout.First.LevelCount, size = layout.RestSize;
         // The partial sums of the dense block cost memory and a merge: worth it only when they are small beside
         // the rows.
-        long partialLength = (PartitionCount - 1L) * size * (size + 1) / 2;
+        long partialLength = (PartitionCount - 1L) * (layout.Supernodal is null ? (long)size * (size + 1) / 2 : Rest.Length);
         if (n < ParallelRowThreshold || q1 < PartitionCount || partialLength > n
             || partialLength * sizeof(double) > MaxPartialBytes)
         {

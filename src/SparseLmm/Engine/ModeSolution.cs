@@ -1,5 +1,3 @@
-using SparseLmm.Numerics;
-
 namespace SparseLmm.Engine;
 
 /// <summary>What follows from the factor at the optimum θ̂: β̂, the spherical random effects û, the penalized residual
@@ -37,17 +35,13 @@ internal sealed class ModeSolution
         if (!deviance.FactorAt(theta))
             throw new InvalidOperationException("the mixed-model system is not positive definite at the optimum");
         var layout = deviance.Layout;
-        var factor = deviance.Factor;
-        int size = layout.RestSize, p = layout.FixedEffectCount, randomSize = layout.RestRandomSize;
-
         var solver = new PenalizedSolver(deviance);
         var u = new double[layout.Terms.Sum(t => t.Size)];
-        var beta = new double[p];
+        var beta = new double[layout.FixedEffectCount];
         solver.Solve(u, beta);
-        double residual = factor[size * size - 1];
 
-        var inverseRandom = InvertLower(factor, size, randomSize);
-        var precisionInverse = GramOfLower(inverseRandom, randomSize);
+        var rest = deviance.Rest;
+        rest.PrepareInverse();
         var modes = new double[layout.Terms.Count][];
         var conditional = new double[layout.Terms.Count][];
         for (int t = 1; t < layout.Terms.Count; t++)
@@ -61,20 +55,18 @@ internal sealed class ModeSolution
                 int offset = layout.RestTermOffset[t] + level * k;
                 for (int a = 0; a < k; a++)
                     for (int b = 0; b < k; b++)
-                        conditional[t][level * k * k + a * k + b] = precisionInverse[(offset + a) * randomSize + offset + b];
+                        conditional[t][level * k * k + a * k + b] = rest.InverseEntry(offset + Math.Max(a, b), offset + Math.Min(a, b));
             }
         }
         modes[0] = u.AsSpan(0, layout.First.Size).ToArray();
-        conditional[0] = FirstTermConditionalCovariance(deviance, precisionInverse);
-
-        var fixedInverse = InvertLower(factor, size, randomSize + p, randomSize);
-        var fixedCovariance = GramOfLower(fixedInverse, p);
-        return new ModeSolution(beta, modes, residual * residual, fixedCovariance, conditional);
+        conditional[0] = FirstTermConditionalCovariance(deviance);
+        return new ModeSolution(beta, modes, deviance.PenalizedResidualSquares, deviance.UnscaledFixedCovariance(), conditional);
     }
 
-    private static double[] FirstTermConditionalCovariance(ProfiledDeviance deviance, double[] precisionInverse)
+    private static double[] FirstTermConditionalCovariance(ProfiledDeviance deviance)
     {
         var layout = deviance.Layout;
+        var rest = deviance.Rest;
         var first = layout.First;
         int k1 = first.ColumnCount, randomSize = layout.RestRandomSize;
         var conditional = new double[first.LevelCount * k1 * k1];
@@ -104,14 +96,15 @@ internal sealed class ModeSolution
                     for (int d = 0; d < k1; d++) value += rows[e * k1 + d] * inverseBlock[d * k1 + c];
                     weighted[e * k1 + c] = value;
                 }
-            // P W, with P's entries among this level's rows gathered once (the only scattered reads).
+            // P W, with P's entries among this level's rows (a clique of the factor's pattern).
             for (int e = 0; e < randomRows; e++)
             {
-                var precisionRow = precisionInverse.AsSpan(layout.PatternRow[start + e] * randomSize, randomSize);
+                int rowE = layout.PatternRow[start + e];
                 for (int b = 0; b < k1; b++) projected[e * k1 + b] = 0;
                 for (int f = 0; f < randomRows; f++)
                 {
-                    double entry = precisionRow[layout.PatternRow[start + f]];
+                    int rowF = layout.PatternRow[start + f];
+                    double entry = rest.InverseEntry(Math.Max(rowE, rowF), Math.Min(rowE, rowF));
                     for (int b = 0; b < k1; b++) projected[e * k1 + b] += entry * weighted[f * k1 + b];
                 }
             }
@@ -137,39 +130,5 @@ internal sealed class ModeSolution
             for (int j = 0; j < i; j++) value -= l[i * k + j] * inverse[j * k + c];
             inverse[i * k + c] = value / l[i * k + i];
         }
-    }
-
-    /// <summary>The inverse of the lower-triangular block rows/columns [from, to) of a row-major matrix with leading
-    /// dimension <paramref name="stride"/>, returned dense row-major of order to − from.</summary>
-    private static double[] InvertLower(double[] matrix, int stride, int to, int from = 0)
-    {
-        int n = to - from;
-        var inverse = new double[n * n];
-        for (int i = 0; i < n; i++)
-            matrix.AsSpan((from + i) * stride + from, i + 1).CopyTo(inverse.AsSpan(i * n));
-        DenseCholesky.InvertLower(inverse, n);
-        return inverse;
-    }
-
-    /// <summary>G'G for a lower-triangular G (row-major, order n): a sum of outer products of G's rows, accumulated
-    /// row by row into the lower triangle (each update a contiguous SIMD axpy), then mirrored.</summary>
-    private static unsafe double[] GramOfLower(double[] lower, int n)
-    {
-        var gram = new double[n * n];
-        fixed (double* g = lower, target = gram)
-        {
-            for (int row = 0; row < n; row++)
-            {
-                double* values = g + (nint)row * n;
-                for (int a = 0; a <= row; a++)
-                {
-                    double va = values[a];
-                    if (va != 0) DenseKernels.Axpy(target + (nint)a * n, values, va, a + 1);
-                }
-            }
-        }
-        for (int a = 0; a < n; a++)
-            for (int b = 0; b < a; b++) gram[b * n + a] = gram[a * n + b];
-        return gram;
     }
 }

@@ -1,8 +1,8 @@
 namespace SparseLmm.Engine;
 
 /// <summary>Back-substitution through the factor left by <see cref="ProfiledDeviance.FactorAt"/>: the response row of
-/// L is the right-hand side, so L' x = (that row) gives the other terms' û and β̂ from the dense rest, then the first
-/// term's û level by level. Shared by the linear fit (once, at θ̂) and every PIRLS step of a GLMM; its buffers are
+/// L is the right-hand side, so L' x = (that row) gives the other terms' û and β̂ from the rest's factor, then the
+/// first term's û level by level. Shared by the linear fit (once, at θ̂) and every PIRLS step of a GLMM; its buffers are
 /// allocated once.</summary>
 internal sealed class PenalizedSolver
 {
@@ -32,20 +32,8 @@ internal sealed class PenalizedSolver
     public void Solve(Span<double> u, Span<double> beta)
     {
         var layout = deviance.Layout;
-        var factor = deviance.Factor;
-        int size = layout.RestSize, m = size - 1;
-        // L' x = (last row of L), over the rest's first size − 1 rows; row-oriented back substitution.
-        var x = restSolution.AsSpan(0, m);
-        factor.AsSpan(m * size, m).CopyTo(x);
-        for (int i = m - 1; i >= 0; i--)
-        {
-            double xi = x[i] / factor[i * size + i];
-            x[i] = xi;
-            if (xi == 0) continue;
-            var row = factor.AsSpan(i * size, i);
-            var target = x[..i];
-            for (int j = 0; j < i; j++) target[j] -= xi * row[j];
-        }
+        var x = restSolution.AsSpan(0, layout.RestSize - 1);
+        deviance.Rest.Solve(x);
         var terms = layout.Terms;
         for (int t = 1; t < terms.Count; t++)
             x.Slice(layout.RestTermOffset[t], terms[t].Size).CopyTo(u.Slice(TermOffsets[t], terms[t].Size));

@@ -2,11 +2,14 @@ using SparseLmm.Numerics;
 
 namespace SparseLmm.Engine;
 
-/// <summary>The profiled deviance (ML) or REML criterion of a linear mixed model as a function of θ.
-/// <para>Each evaluation scales the cross-products by Λθ, factors the first term's diagonal blocks, folds their
-/// sparse off-diagonal block into the dense rest (a Schur complement) and factors the rest. The response rides along
-/// as the last row, so the factor's last diagonal entry is the penalized residual r(θ). No per-row work and no
-/// allocation happens here: every buffer belongs to this object.</para></summary>
+/// <summary>The profiled deviance (ML) or REML criterion of a linear mixed model as a function of θ, and the one
+/// factorization behind it.
+/// <para>Each evaluation scales the cross-products by Λθ, factors the first term's diagonal blocks, and hands their
+/// off-diagonal rows to the rest's factor (<see cref="IRestFactor"/>: dense or supernodal, chosen per model), which
+/// subtracts them (a Schur complement) and factors the rest. The response rides along as the last row, so the tail of
+/// the factor holds L_X and the penalized residual r(θ). Everything that needs the factor — the objective, PIRLS,
+/// β̂ and û, Cov(β̂), conditional variances, inference — reads it through this class. No per-row work and no
+/// allocation happens in an evaluation: every buffer belongs to this object.</para></summary>
 internal sealed class ProfiledDeviance
 {
     /// <summary>Returned for a θ whose system cannot be factored: large but finite, so a quadratic model stays usable.</summary>
@@ -16,11 +19,10 @@ internal sealed class ProfiledDeviance
     private readonly CovarianceParameterization parameterization;
     private readonly double[][] factors;
     private readonly double[] lowerRows;
-    private readonly SchurComplementUpdate schurUpdate;
     private readonly double[] restRowScale;
     private readonly FirstTermLevels firstTermLevels;
     private readonly bool anyVectorRestTerm;
-    private readonly RestScaling restScaling;
+    private readonly IRestFactor rest;
 
     /// <summary>Creates the objective over accumulated cross-products.</summary>
     public ProfiledDeviance(CrossProducts products, bool reml)
@@ -32,13 +34,10 @@ internal sealed class ProfiledDeviance
         factors = layout.Terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
         int k1 = layout.First.ColumnCount;
         lowerRows = new double[layout.PatternRow.Length * k1];
-        schurUpdate = new SchurComplementUpdate(layout);
         restRowScale = new double[layout.RestSize];
         firstTermLevels = new FirstTermLevels(this, lowerRows);
         anyVectorRestTerm = layout.Terms.Skip(1).Any(t => t.ColumnCount > 1);
-        Factor = new double[layout.RestSize * layout.RestSize];
-        Workspace = new DenseCholeskyWorkspace(layout.RestSize);
-        restScaling = new RestScaling(layout);
+        rest = layout.CreateRestFactor();
     }
 
     /// <summary>True for the REML criterion, false for the ML deviance.</summary>
@@ -50,13 +49,38 @@ internal sealed class ProfiledDeviance
     /// <summary>The structure.</summary>
     public CrossProductLayout Layout => products.Layout;
 
-    /// <summary>After <see cref="FactorAt"/>: the dense factor of the rest, row-major, lower triangle.</summary>
-    public double[] Factor { get; }
-
-    private DenseCholeskyWorkspace Workspace { get; }
+    /// <summary>The factor of the rest (after <see cref="FactorAt"/>).</summary>
+    public IRestFactor Rest => rest;
 
     /// <summary>After <see cref="FactorAt"/>: log-determinant of the first term's diagonal blocks of L.</summary>
     public double FirstLogDeterminant { get; private set; }
+
+    /// <summary>After <see cref="FactorAt"/>: log|L_Z|², over all random effects.</summary>
+    public double LogDeterminantRandom => FirstLogDeterminant + rest.RandomLogDeterminant;
+
+    /// <summary>After <see cref="FactorAt"/>: log|L_X|².</summary>
+    public double LogDeterminantFixed
+    {
+        get
+        {
+            var tail = rest.Tail;
+            int size = Layout.FixedEffectCount + 1;
+            double sum = 0;
+            for (int a = 0; a < size - 1; a++) sum += Math.Log(tail[a * size + a]);
+            return 2 * sum;
+        }
+    }
+
+    /// <summary>After <see cref="FactorAt"/>: r²(θ), the minimum penalized residual sum of squares.</summary>
+    public double PenalizedResidualSquares
+    {
+        get
+        {
+            var tail = rest.Tail;
+            double residual = tail[^1];
+            return residual * residual;
+        }
+    }
 
     /// <summary>The objective at θ: −2 log-likelihood (ML) or the REML criterion.</summary>
     public double Evaluate(ReadOnlySpan<double> theta) => FactorAt(theta) ? ObjectiveFromFactor() : FailedEvaluation;
@@ -65,32 +89,60 @@ internal sealed class ProfiledDeviance
     public double ObjectiveFromFactor()
     {
         var layout = Layout;
-        int n = layout.RowCount, p = layout.FixedEffectCount, size = layout.RestSize;
-        double logDetRandom = FirstLogDeterminant + DenseCholesky.LogDeterminantOfFactor(Factor, size, 0, layout.FixedOffset);
-        double residual = Factor[size * size - 1];
-        double penalizedResidualSquares = residual * residual;
+        int n = layout.RowCount, p = layout.FixedEffectCount;
+        double penalizedResidualSquares = PenalizedResidualSquares;
         if (!Reml)
-            return logDetRandom + n * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / n));
-        double logDetFixed = DenseCholesky.LogDeterminantOfFactor(Factor, size, layout.FixedOffset, layout.ResponseIndex);
+            return LogDeterminantRandom + n * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / n));
         int residualDf = n - p;
-        return logDetRandom + logDetFixed + residualDf * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / residualDf));
+        return LogDeterminantRandom + LogDeterminantFixed + residualDf * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / residualDf));
     }
 
-    /// <summary>Builds and factors the system at θ, leaving the factor of the rest in <see cref="Factor"/>.
-    /// False when the system is not positive definite.</summary>
+    /// <summary>After <see cref="FactorAt"/>: β̂(θ) from the tail alone (L_X' β = the response row's fixed part).</summary>
+    public void FixedEffects(Span<double> beta)
+    {
+        var tail = rest.Tail;
+        int p = Layout.FixedEffectCount, size = p + 1;
+        for (int j = 0; j < p; j++) beta[j] = tail[p * size + j];
+        for (int i = p - 1; i >= 0; i--)
+        {
+            double value = beta[i];
+            for (int j = i + 1; j < p; j++) value -= tail[j * size + i] * beta[j];
+            beta[i] = value / tail[i * size + i];
+        }
+    }
+
+    /// <summary>After <see cref="FactorAt"/>: (L_X L_X')⁻¹, row-major p×p: Cov(β̂)/σ² at θ.</summary>
+    public double[] UnscaledFixedCovariance()
+    {
+        var tail = rest.Tail;
+        int p = Layout.FixedEffectCount, size = p + 1;
+        var inverse = new double[p * p];
+        for (int i = 0; i < p; i++)
+            for (int j = 0; j <= i; j++) inverse[i * p + j] = tail[i * size + j];
+        DenseCholesky.InvertLower(inverse, p);
+        var covariance = new double[p * p];
+        for (int a = 0; a < p; a++)
+            for (int b = 0; b <= a; b++)
+            {
+                double value = 0;
+                for (int k = a; k < p; k++) value += inverse[k * p + a] * inverse[k * p + b];
+                covariance[a * p + b] = covariance[b * p + a] = value;
+            }
+        return covariance;
+    }
+
+    /// <summary>Builds and factors the system at θ. False when the system is not positive definite.</summary>
     public bool FactorAt(ReadOnlySpan<double> theta)
     {
         var layout = Layout;
         for (int t = 0; t < factors.Length; t++) parameterization.FillFactor(theta, t, factors[t]);
-        restScaling.Apply(products.Rest, Factor, factors);
         for (int r = 0; r < layout.RestSize; r++)
             restRowScale[r] = r < layout.RestRandomSize && layout.Terms[layout.RestRowTerm[r]].ColumnCount == 1
                 ? factors[layout.RestRowTerm[r]][0]
                 : 1.0;
         if (!firstTermLevels.Compute(out double logDet)) return false;
         FirstLogDeterminant = logDet;
-        schurUpdate.Apply(Factor, lowerRows);
-        return DenseCholesky.Factor(Factor, layout.RestSize, Workspace);
+        return rest.Factor(products.Rest, factors, lowerRows);
     }
 
     /// <summary>For level l of the first term: its k₁×k₁ factor L₁₁ and the rows of L₂₁ (one k₁-vector per pattern

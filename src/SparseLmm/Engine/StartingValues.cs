@@ -134,7 +134,7 @@ internal static class StartingValues
             else
             {
                 int row = layout.RestTermOffset[t] + level * k + a;
-                sum += products.Rest[row * size + row];
+                sum += products.RestEntry(row, row);
             }
         }
         return sum / layout.RowCount;
@@ -158,9 +158,9 @@ internal static class StartingValues
             else
             {
                 int row = layout.RestTermOffset[t] + level * k + a;
-                for (int b = 0; b < k; b++) zz[a * k + b] = products.Rest[row * size + layout.RestTermOffset[t] + level * k + b];
-                value = products.Rest[row * size + layout.ResponseIndex];
-                for (int j = 0; j < p; j++) value -= products.Rest[row * size + layout.FixedOffset + j] * beta[j];
+                for (int b = 0; b < k; b++) zz[a * k + b] = products.RestEntry(row, layout.RestTermOffset[t] + level * k + b);
+                value = products.RestEntry(row, layout.ResponseIndex);
+                for (int j = 0; j < p; j++) value -= products.RestEntry(row, layout.FixedOffset + j) * beta[j];
             }
             zr[a] = value;
         }
@@ -174,10 +174,10 @@ internal static class StartingValues
         var beta = new double[p];
         for (int a = 0; a < p; a++)
         {
-            beta[a] = products.Rest[(x + a) * size + y];
-            for (int b = 0; b < p; b++) gram[a * p + b] = products.Rest[(x + a) * size + x + b];
+            beta[a] = products.RestEntry(x + a, y);
+            for (int b = 0; b < p; b++) gram[a * p + b] = products.RestEntry(x + a, x + b);
         }
-        residualSquares = products.Rest[y * size + y];
+        residualSquares = products.RestEntry(y, y);
         if (!SmallDense.Factor(gram, p)) return null;
         var rhs = (double[])beta.Clone();
         SmallDense.SolveLower(gram, p, beta);

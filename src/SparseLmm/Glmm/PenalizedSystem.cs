@@ -1,6 +1,5 @@
 using SparseLmm.Design;
 using SparseLmm.Engine;
-using SparseLmm.Numerics;
 
 namespace SparseLmm.Glmm;
 
@@ -38,8 +37,7 @@ internal sealed class PenalizedSystem
     public bool Factor(ReadOnlySpan<double> theta) => Deviance.FactorAt(theta);
 
     /// <summary>After <see cref="Factor"/>: log|L_Z|², the random-effects part of the log-determinant.</summary>
-    public double LogDeterminantRandom =>
-        Deviance.FirstLogDeterminant + DenseCholesky.LogDeterminantOfFactor(Deviance.Factor, Layout.RestSize, 0, Layout.RestRandomSize);
+    public double LogDeterminantRandom => Deviance.LogDeterminantRandom;
 
     /// <summary>After <see cref="Factor"/>: the solution u (concatenated, terms largest first) and, when the system
     /// carries fixed effects, β. Allocates nothing.</summary>
@@ -47,23 +45,5 @@ internal sealed class PenalizedSystem
 
     /// <summary>After <see cref="Factor"/> of a system with fixed effects: (L_X L_X')⁻¹, row-major p×p, the unscaled
     /// covariance of β̂ given θ (lme4's RX-based <c>vcov</c>, before scaling by σ²).</summary>
-    public double[] UnscaledFixedCovariance()
-    {
-        var layout = Layout;
-        int p = layout.FixedEffectCount, size = layout.RestSize, offset = layout.FixedOffset;
-        var lower = new double[p * p];
-        for (int i = 0; i < p; i++)
-            for (int j = 0; j <= i; j++)
-                lower[i * p + j] = Deviance.Factor[(offset + i) * size + offset + j];
-        DenseCholesky.InvertLower(lower, p);
-        var covariance = new double[p * p];
-        for (int a = 0; a < p; a++)
-            for (int b = 0; b <= a; b++)
-            {
-                double value = 0;
-                for (int k = a; k < p; k++) value += lower[k * p + a] * lower[k * p + b];
-                covariance[a * p + b] = covariance[b * p + a] = value;
-            }
-        return covariance;
-    }
+    public double[] UnscaledFixedCovariance() => Deviance.UnscaledFixedCovariance();
 }

@@ -1,6 +1,5 @@
 using SparseLmm.Design;
 using SparseLmm.Engine;
-using SparseLmm.Numerics;
 
 namespace SparseLmm.Inference;
 
@@ -46,46 +45,14 @@ internal sealed class ThetaEvaluator
     public bool Evaluate(ReadOnlySpan<double> theta, ThetaPieces pieces, bool withCovariance = true)
     {
         if (!deviance.FactorAt(theta)) return false;
-        var layout = deviance.Layout;
-        var f = deviance.Factor;
-        int size = layout.RestSize, p = layout.FixedEffectCount, fo = layout.FixedOffset;
-        pieces.LogDetRandom = deviance.FirstLogDeterminant + DenseCholesky.LogDeterminantOfFactor(f, size, 0, fo);
-        pieces.LogDetFixed = p == 0 ? 0 : DenseCholesky.LogDeterminantOfFactor(f, size, fo, layout.ResponseIndex);
-        double r = f[size * size - 1];
-        pieces.PenalizedResidualSquares = r * r;
-        if (!double.IsFinite(pieces.LogDetRandom) || !double.IsFinite(r)) return false;
+        int p = deviance.Layout.FixedEffectCount;
+        pieces.LogDetRandom = deviance.LogDeterminantRandom;
+        pieces.LogDetFixed = deviance.LogDeterminantFixed;
+        pieces.PenalizedResidualSquares = deviance.PenalizedResidualSquares;
+        if (!double.IsFinite(pieces.LogDetRandom) || !double.IsFinite(pieces.PenalizedResidualSquares)) return false;
         if (pieces.Beta.Length != p) pieces.Beta = new double[p];
-        var lx = new double[p * p];
-        for (int i = 0; i < p; i++)
-            for (int j = 0; j <= i; j++) lx[i * p + j] = f[(fo + i) * size + fo + j];
-        for (int j = 0; j < p; j++) pieces.Beta[j] = f[(size - 1) * size + fo + j];
-        // L_X' β = c_X.
-        for (int i = p - 1; i >= 0; i--)
-        {
-            double v = pieces.Beta[i];
-            for (int j = i + 1; j < p; j++) v -= lx[j * p + i] * pieces.Beta[j];
-            pieces.Beta[i] = v / lx[i * p + i];
-        }
-        if (!withCovariance) return true;
-        // (L_X L_X')⁻¹ = L_X⁻ᵀ L_X⁻¹.
-        var inv = new double[p * p];
-        for (int c = 0; c < p; c++)
-        {
-            for (int i = 0; i < p; i++)
-            {
-                double v = i == c ? 1 : 0;
-                for (int j = 0; j < i; j++) v -= lx[i * p + j] * inv[j * p + c];
-                inv[i * p + c] = v / lx[i * p + i];
-            }
-        }
-        if (pieces.UnscaledCovariance.Length != p * p) pieces.UnscaledCovariance = new double[p * p];
-        for (int a = 0; a < p; a++)
-            for (int b = 0; b < p; b++)
-            {
-                double v = 0;
-                for (int k = Math.Max(a, b); k < p; k++) v += inv[k * p + a] * inv[k * p + b];
-                pieces.UnscaledCovariance[a * p + b] = v;
-            }
+        deviance.FixedEffects(pieces.Beta);
+        if (withCovariance) pieces.UnscaledCovariance = deviance.UnscaledFixedCovariance();
         return true;
     }
 

@@ -1,0 +1,101 @@
+using SparseLmm.Numerics;
+
+namespace SparseLmm.Engine;
+
+/// <summary>The rest as one dense row-major block, factored by the blocked SIMD Cholesky: right when the later factors
+/// are crossed (the block fills in) or small. The first term's contribution is subtracted by the cache-blocked
+/// <see cref="SchurComplementUpdate"/>.</summary>
+internal sealed class DenseRestFactor : IRestFactor
+{
+    private readonly CrossProductLayout layout;
+    private readonly RestScaling scaling;
+    private readonly SchurComplementUpdate schurUpdate;
+    private readonly DenseCholeskyWorkspace workspace;
+    private readonly double[] factor;
+    private readonly double[] tail;
+    private double[] precisionInverse = [];
+
+    /// <summary>Allocates the block for <paramref name="layout"/>.</summary>
+    public DenseRestFactor(CrossProductLayout layout)
+    {
+        this.layout = layout;
+        scaling = new RestScaling(layout);
+        schurUpdate = new SchurComplementUpdate(layout);
+        workspace = new DenseCholeskyWorkspace(layout.RestSize);
+        factor = new double[layout.RestSize * layout.RestSize];
+        int t = layout.RestSize - layout.RestRandomSize;
+        tail = new double[t * t];
+    }
+
+    /// <inheritdoc/>
+    public double RandomLogDeterminant { get; private set; }
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<double> Tail => tail;
+
+    /// <inheritdoc/>
+    public bool Factor(double[] products, double[][] factors, double[] firstTermRows)
+    {
+        int size = layout.RestSize, random = layout.RestRandomSize;
+        scaling.Apply(products, factor, factors);
+        schurUpdate.Apply(factor, firstTermRows);
+        if (!DenseCholesky.Factor(factor, size, workspace)) return false;
+        RandomLogDeterminant = DenseCholesky.LogDeterminantOfFactor(factor, size, 0, random);
+        int t = size - random;
+        for (int a = 0; a < t; a++) factor.AsSpan((random + a) * size + random, a + 1).CopyTo(tail.AsSpan(a * t));
+        return true;
+    }
+
+    /// <inheritdoc/>
+    public void Solve(Span<double> solution)
+    {
+        int size = layout.RestSize, m = size - 1;
+        // Row-oriented back substitution of L' x = (last row of L).
+        var x = solution[..m];
+        factor.AsSpan(m * size, m).CopyTo(x);
+        for (int i = m - 1; i >= 0; i--)
+        {
+            double xi = x[i] / factor[i * size + i];
+            x[i] = xi;
+            if (xi == 0) continue;
+            var row = factor.AsSpan(i * size, i);
+            var target = x[..i];
+            for (int j = 0; j < i; j++) target[j] -= xi * row[j];
+        }
+    }
+
+    /// <inheritdoc/>
+    public void PrepareInverse()
+    {
+        int size = layout.RestSize, random = layout.RestRandomSize;
+        var inverse = new double[random * random];
+        for (int i = 0; i < random; i++) factor.AsSpan(i * size, i + 1).CopyTo(inverse.AsSpan(i * random));
+        DenseCholesky.InvertLower(inverse, random);
+        precisionInverse = GramOfLower(inverse, random);
+    }
+
+    /// <inheritdoc/>
+    public double InverseEntry(int row, int column) => precisionInverse[row * layout.RestRandomSize + column];
+
+    /// <summary>G'G for a lower-triangular G (row-major, order n): a sum of outer products of G's rows, accumulated
+    /// row by row into the lower triangle (each update a contiguous SIMD axpy), then mirrored.</summary>
+    private static unsafe double[] GramOfLower(double[] lower, int n)
+    {
+        var gram = new double[n * n];
+        fixed (double* g = lower, target = gram)
+        {
+            for (int row = 0; row < n; row++)
+            {
+                double* values = g + (nint)row * n;
+                for (int a = 0; a <= row; a++)
+                {
+                    double va = values[a];
+                    if (va != 0) DenseKernels.Axpy(target + (nint)a * n, values, va, a + 1);
+                }
+            }
+        }
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < a; b++) gram[b * n + a] = gram[a * n + b];
+        return gram;
+    }
+}

@@ -1,0 +1,217 @@
+using SparseLmm.Design;
+using SparseLmm.Numerics.Sparse;
+using SparseLmm.Results;
+
+namespace SparseLmm.Engine;
+
+/// <summary>How the rest (the random effects of the terms after the first, then X and y) is stored and factored,
+/// chosen once per model from the data (the symbolic phase).
+/// <para>Eliminating the first term's levels couples the rest levels that share one of its levels: the graph of the
+/// rest is the union of one clique per first-term level. When later factors are nested (classes in schools) that
+/// graph is a forest and the factor has no fill; when they are partially crossed (pupils' primary × secondary school)
+/// it is sparse with some fill; when they are crossed (InstEval's lecturers) it fills in. The graph is ordered to
+/// reduce fill and analysed; the sparse supernodal factor is used when it costs clearly less than one dense block in
+/// flops and memory, otherwise the dense block, whose kernels run several times faster per flop.</para></summary>
+internal sealed class RestStructure
+{
+    // Rest blocks this small are factored densely without analysis: the dense kernels are fastest there.
+    private const int DenseWithoutAnalysis = 64;
+    // More raw co-occurring pairs than this (before removing repeats) means a graph too dense to be worth building
+    // when the dense block fits.
+    private const long RawPairLimit = 16_000_000;
+    // The dense kernels' advantage per flop over small supernodes (measured order of magnitude on AVX2).
+    private const double DenseSpeedAdvantage = 8;
+    // A dense block larger than this is not stored, however the sparse factor compares.
+    private const long DenseByteLimit = 2L << 30;
+
+    private RestStructure(SupernodalStructure? supernodal, FactorStructure description)
+    {
+        Supernodal = supernodal;
+        Description = description;
+    }
+
+    /// <summary>The sparse factor's structure, or null for the dense block.</summary>
+    public SupernodalStructure? Supernodal { get; }
+
+    /// <summary>What was chosen, for the fit's timing record.</summary>
+    public FactorStructure Description { get; }
+
+    /// <summary>Chooses the structure for <paramref name="layout"/>.</summary>
+    public static RestStructure Choose(CrossProductLayout layout)
+    {
+        var nesting = Nesting(layout.Terms);
+        int randomSize = layout.RestRandomSize, tail = layout.FixedEffectCount + 1;
+        double denseFlops = Math.Pow(layout.RestSize, 3) / 3;
+        long denseValues = (long)layout.RestSize * layout.RestSize;
+        RestStructure Dense() => new(null, new FactorStructure(randomSize == 0 ? "none" : "dense", randomSize, denseValues, 0, denseFlops, nesting));
+        if (randomSize <= DenseWithoutAnalysis) return Dense();
+        bool denseFits = denseValues * sizeof(double) <= DenseByteLimit;
+        if (denseFits && RawPairs(layout) > RawPairLimit) return Dense();
+
+        var (nodeTerm, nodeStart, adjacencyStart, adjacency) = LevelGraph(layout);
+        int nodes = nodeTerm.Length;
+        long distinctEdges = adjacency.Length / 2;
+        // A graph a tenth full before any fill will fill in: not worth analysing.
+        if (denseFits && distinctEdges > 0.1 * nodes * (nodes - 1.0) / 2) return Dense();
+
+        var nodeOrder = FillReducingOrder(nodes, adjacencyStart, adjacency);
+        var (columnStart, columnAdjacency, columnOrder) = ExpandToColumns(layout, nodeTerm, nodeStart, adjacencyStart, adjacency, nodeOrder);
+        var structure = SupernodalStructure.Analyse(randomSize, columnStart, columnAdjacency, columnOrder, tail);
+        bool sparseWins = structure.FactorFlops * DenseSpeedAdvantage < denseFlops && structure.ValueCount * 2 < denseValues;
+        if (denseFits && !sparseWins) return Dense();
+        return new RestStructure(structure, new FactorStructure("supernodal", randomSize, structure.ValueCount,
+            structure.SupernodeCount - 1, structure.FactorFlops, nesting));
+    }
+
+    /// <summary>The elimination order of the rest's levels. Natural order (terms by decreasing levels) has no fill
+    /// when the factors are nested.</summary>
+    private static int[] FillReducingOrder(int nodes, int[] adjacencyStart, int[] adjacency) =>
+        Enumerable.Range(0, nodes).ToArray();
+
+    /// <summary>Σ over first-term levels of the pairs among their rest random effects: an upper bound on the edges.</summary>
+    private static long RawPairs(CrossProductLayout layout)
+    {
+        long pairs = 0;
+        int tail = layout.FixedEffectCount + 1;
+        for (int level = 0; level < layout.First.LevelCount; level++)
+        {
+            long random = layout.PatternStart[level + 1] - layout.PatternStart[level] - tail;
+            pairs += random * (random - 1) / 2;
+        }
+        return pairs;
+    }
+
+    /// <summary>The graph of the rest's levels (one node per level of each term after the first): two levels are
+    /// adjacent when they share a first-term level, directly or through a row. Adjacency lists are distinct.</summary>
+    private static (int[] NodeTerm, int[] NodeStart, int[] AdjacencyStart, int[] Adjacency) LevelGraph(CrossProductLayout layout)
+    {
+        var terms = layout.Terms;
+        var nodeStart = new int[terms.Count + 1];
+        for (int t = 1; t < terms.Count; t++) nodeStart[t + 1] = nodeStart[t] + terms[t].LevelCount;
+        nodeStart[0] = 0;
+        int nodes = nodeStart[terms.Count];
+        var nodeTerm = new int[nodes];
+        for (int t = 1; t < terms.Count; t++) nodeTerm.AsSpan(nodeStart[t], terms[t].LevelCount).Fill(t);
+        // The rest row → node map: a level's k columns are one node.
+        var nodeOfRow = new int[layout.RestRandomSize];
+        for (int t = 1; t < terms.Count; t++)
+        {
+            int k = terms[t].ColumnCount;
+            for (int r = 0; r < terms[t].Size; r++) nodeOfRow[layout.RestTermOffset[t] + r] = nodeStart[t] + r / k;
+        }
+
+        // Count, then fill, both directions of every clique pair; repeats are removed per node afterwards.
+        var degree = new int[nodes + 1];
+        var clique = new List<int>();
+        void Clique(int level)
+        {
+            clique.Clear();
+            for (int e = layout.PatternStart[level]; e < layout.PatternStart[level + 1]; e++)
+            {
+                int row = layout.PatternRow[e];
+                if (row >= layout.RestRandomSize) break;
+                int node = nodeOfRow[row];
+                if (clique.Count == 0 || clique[^1] != node) clique.Add(node);
+            }
+        }
+        for (int level = 0; level < layout.First.LevelCount; level++)
+        {
+            Clique(level);
+            foreach (int node in clique) degree[node + 1] += clique.Count - 1;
+        }
+        for (int v = 0; v < nodes; v++) degree[v + 1] += degree[v];
+        var raw = new int[degree[nodes]];
+        var next = degree[..nodes];
+        for (int level = 0; level < layout.First.LevelCount; level++)
+        {
+            Clique(level);
+            foreach (int a in clique)
+                foreach (int b in clique)
+                    if (a != b) raw[next[a]++] = b;
+        }
+        var start = new int[nodes + 1];
+        int count = 0;
+        for (int v = 0; v < nodes; v++)
+        {
+            var list = raw.AsSpan(degree[v], degree[v + 1] - degree[v]);
+            list.Sort();
+            int begin = count;
+            for (int e = 0; e < list.Length; e++)
+                if (count == begin || list[e] != raw[count - 1]) raw[count++] = list[e];
+            start[v + 1] = count;
+        }
+        return (nodeTerm, nodeStart, start, raw[..count]);
+    }
+
+    /// <summary>The column graph and column order from the level graph and level order: a level's k columns are
+    /// adjacent to each other and to every column of the adjacent levels, and stay consecutive in the order.</summary>
+    private static (int[] Start, int[] Adjacency, int[] Order) ExpandToColumns(CrossProductLayout layout, int[] nodeTerm,
+        int[] nodeStart, int[] adjacencyStart, int[] adjacency, int[] nodeOrder)
+    {
+        var terms = layout.Terms;
+        int nodes = nodeTerm.Length;
+        int FirstColumn(int node) => layout.RestTermOffset[nodeTerm[node]] + (node - nodeStart[nodeTerm[node]]) * terms[nodeTerm[node]].ColumnCount;
+        int Width(int node) => terms[nodeTerm[node]].ColumnCount;
+
+        int columns = layout.RestRandomSize;
+        var start = new int[columns + 1];
+        for (int v = 0; v < nodes; v++)
+        {
+            int width = Width(v), neighbours = width - 1;
+            for (int e = adjacencyStart[v]; e < adjacencyStart[v + 1]; e++) neighbours += Width(adjacency[e]);
+            for (int c = 0; c < width; c++) start[FirstColumn(v) + c + 1] = neighbours;
+        }
+        for (int c = 0; c < columns; c++) start[c + 1] += start[c];
+        var result = new int[start[columns]];
+        for (int v = 0; v < nodes; v++)
+        {
+            int first = FirstColumn(v), width = Width(v);
+            for (int c = 0; c < width; c++)
+            {
+                int at = start[first + c];
+                for (int other = 0; other < width; other++)
+                    if (other != c) result[at++] = first + other;
+                for (int e = adjacencyStart[v]; e < adjacencyStart[v + 1]; e++)
+                {
+                    int neighbour = adjacency[e], neighbourFirst = FirstColumn(neighbour);
+                    for (int d = 0; d < Width(neighbour); d++) result[at++] = neighbourFirst + d;
+                }
+            }
+        }
+        var order = new int[columns];
+        int position = 0;
+        foreach (int node in nodeOrder)
+            for (int c = 0; c < Width(node); c++) order[position++] = FirstColumn(node) + c;
+        return (start, result, order);
+    }
+
+    /// <summary>For each pair of distinct grouping factors, whether the one with more levels is nested in the other
+    /// (each of its levels occurs with one level of the other only): one pass over the level codes per pair.</summary>
+    private static IReadOnlyList<string> Nesting(IReadOnlyList<RandomEffectsDesign> terms)
+    {
+        var found = new List<string>();
+        var factors = terms.GroupBy(t => t.GroupName).Select(g => g.First()).ToList();
+        for (int a = 0; a < factors.Count; a++)
+            for (int b = 0; b < factors.Count; b++)
+            {
+                var inner = factors[a];
+                var outer = factors[b];
+                if (a == b || inner.LevelCount < outer.LevelCount || (inner.LevelCount == outer.LevelCount && a > b)) continue;
+                if (IsNested(inner.LevelOfRow, inner.LevelCount, outer.LevelOfRow)) found.Add($"{inner.GroupName} in {outer.GroupName}");
+            }
+        return found;
+    }
+
+    private static bool IsNested(int[] inner, int innerLevels, int[] outer)
+    {
+        var owner = new int[innerLevels];
+        Array.Fill(owner, -1);
+        for (int i = 0; i < inner.Length; i++)
+        {
+            ref int slot = ref owner[inner[i]];
+            if (slot == -1) slot = outer[i];
+            else if (slot != outer[i]) return false;
+        }
+        return true;
+    }
+}
