@@ -12,7 +12,8 @@ namespace SparseLmm.Engine;
 internal sealed class CrossProductLayout
 {
     /// <summary>Builds the layout for <paramref name="terms"/> (already ordered largest first) and p fixed effects.</summary>
-    public CrossProductLayout(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount)
+    public CrossProductLayout(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount,
+        RestStorage storage = RestStorage.Automatic)
     {
         Terms = terms;
         First = terms[0];
@@ -37,7 +38,7 @@ internal sealed class CrossProductLayout
         RestRowTerm = new int[RestRandomSize];
         for (int t = 1; t < terms.Count; t++)
             RestRowTerm.AsSpan(RestTermOffset[t], terms[t].Size).Fill(t);
-        Structure = RestStructure.Choose(this);
+        Structure = RestStructure.Choose(this, storage);
         if (Structure.Supernodal is { } supernodal) Supernodal = new SupernodalRestLayout(this, supernodal);
     }
 

@@ -36,16 +36,18 @@ internal sealed class RestStructure
     /// <summary>What was chosen, for the fit's timing record.</summary>
     public FactorStructure Description { get; }
 
-    /// <summary>Chooses the structure for <paramref name="layout"/>.</summary>
-    public static RestStructure Choose(CrossProductLayout layout)
+    /// <summary>Chooses the structure for <paramref name="layout"/> (or takes the one <paramref name="storage"/> asks
+    /// for, which tests use to hold the two against each other).</summary>
+    public static RestStructure Choose(CrossProductLayout layout, RestStorage storage = RestStorage.Automatic)
     {
         var nesting = Nesting(layout.Terms);
         int randomSize = layout.RestRandomSize, tail = layout.FixedEffectCount + 1;
         double denseFlops = Math.Pow(layout.RestSize, 3) / 3;
         long denseValues = (long)layout.RestSize * layout.RestSize;
         RestStructure Dense() => new(null, new FactorStructure(randomSize == 0 ? "none" : "dense", randomSize, denseValues, 0, denseFlops, nesting));
-        if (randomSize <= DenseWithoutAnalysis) return Dense();
-        bool denseFits = denseValues * sizeof(double) <= DenseByteLimit;
+        bool forced = storage == RestStorage.Supernodal && randomSize > 0;
+        if (storage == RestStorage.Dense || (!forced && randomSize <= DenseWithoutAnalysis)) return Dense();
+        bool denseFits = !forced && denseValues * sizeof(double) <= DenseByteLimit;
         if (denseFits && RawPairs(layout) > RawPairLimit) return Dense();
 
         var (nodeTerm, nodeStart, adjacencyStart, adjacency) = LevelGraph(layout);
