@@ -51,7 +51,8 @@ internal static class LinearMixedModelFitter
             Converged: optimum.Converged,
             OptimizerMessage: optimum.Message,
             Singular: Enumerable.Range(0, theta.Length).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance),
-            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + startEvaluations + snapEvaluations)));
+            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + startEvaluations + snapEvaluations,
+                layout.Structure.Description)));
     }
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted).</summary>

@@ -245,7 +245,7 @@ internal static class GeneralizedMixedModelFitter
         return GlmmResultBuilder.Build(new GlmmResultInput(
             design, family, response, terms, parameterization, theta, beta, covariance, state, deviance, quadratureNodes,
             thetaLength, converged, message, notes, extraDroppedRows,
-            new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations),
+            new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: Enumerable.Range(0, thetaLength).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance)));
     }
 

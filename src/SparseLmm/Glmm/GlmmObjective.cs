@@ -1,3 +1,4 @@
+using SparseLmm.Results;
 using SparseLmm.Design;
 using SparseLmm.Engine;
 
@@ -134,6 +135,9 @@ internal sealed class GlmmObjective
 
     /// <summary>The current spherical conditional modes u (terms largest first, concatenated).</summary>
     public ReadOnlySpan<double> U => u;
+
+    /// <summary>How the penalized systems store the random effects after the first term.</summary>
+    public FactorStructure FactorStructure => modes.Layout.Structure.Description;
 
     /// <summary>The current β (the joint modes after stage one; the offset's β after stage two).</summary>
     public ReadOnlySpan<double> Beta => beta;

@@ -121,6 +121,17 @@ internal static class FitJsonWriter
         Number(writer, "fit_ms", options.FitMilliseconds ?? fit.Timing.FitMilliseconds);
         writer.WriteNumber("evaluations", fit.Timing.Evaluations);
         if (options.Repeats is int repeats) writer.WriteNumber("repeats", repeats);
+        if (fit.Timing.Factor is { } factor)
+        {
+            writer.WriteStartObject("factor");
+            writer.WriteString("structure", factor.Kind);
+            writer.WriteNumber("random_effects", factor.RandomEffects);
+            writer.WriteNumber("values", factor.FactorValues);
+            writer.WriteNumber("supernodes", factor.Supernodes);
+            writer.WriteNumber("flops", factor.Flops);
+            StringArray(writer, "nesting", factor.Nesting);
+            writer.WriteEndObject();
+        }
         writer.WriteEndObject();
 
         options.Extras?.Invoke(writer);

@@ -11,17 +11,35 @@ namespace SparseLmm.Tests.Engine;
 public sealed class ObjectiveAllocationTests
 {
     [Theory]
-    [InlineData(180, 18, 4)]
-    [InlineData(60_000, 12_000, 300)]
-    public void EvaluationAllocatesNothing(int rows, int firstLevels, int secondLevels)
+    [InlineData(180, 18, 4, false)]
+    [InlineData(60_000, 12_000, 300, false)]
+    [InlineData(180, 18, 4, true)]
+    public void EvaluationAllocatesNothing(int rows, int firstLevels, int secondLevels, bool supernodal)
     {
+        var storage = supernodal ? RestStorage.Supernodal : RestStorage.Dense;
         var table = SimulatedDesigns.Crossed(seed: 5, rows: rows, firstLevels: firstLevels, secondLevels: secondLevels);
-        var design = ModelDesignBuilder.Build(FormulaParser.Parse("y ~ 1 + x + (1 + x | g) + (1 | h)"), table);
+        AssertNoAllocation(table, "y ~ 1 + x + (1 + x | g) + (1 | h)", storage, [0.8, 0.1, 0.3, 0.5]);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void SupernodalEvaluationAllocatesNothing(int shape)
+    {
+        // Nested (shape 0) and partially crossed (shape 1) designs, with a vector term in the rest.
+        var table = SparseRestTests.RandomDesign(seed: 11, shape);
+        AssertNoAllocation(table, "y ~ 1 + x + (1 | a) + (1 + x | b) + (1 | c)", RestStorage.Supernodal, [0.8, 0.7, 0.1, 0.3, 0.5]);
+    }
+
+    private static void AssertNoAllocation(DataTable table, string formula, RestStorage storage, double[] theta)
+    {
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula), table);
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        var products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount));
+        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, storage);
+        Assert.Equal(storage == RestStorage.Supernodal, layout.Supernodal is not null);
+        var products = new CrossProducts(layout);
         products.Accumulate(design.X, ((NumericResponse)design.Response).Values, ReadOnlySpan<double>.Empty);
         var deviance = new ProfiledDeviance(products, reml: true);
-        double[] theta = [0.8, 0.1, 0.3, 0.5];
         for (int i = 0; i < 5; i++) deviance.Evaluate(theta);
 
         // The count covers every thread of the process, the test runner's too, which allocates now and then; an
