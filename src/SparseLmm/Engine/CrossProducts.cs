@@ -1,3 +1,4 @@
+using SparseLmm.Design;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -23,6 +24,7 @@ internal sealed class CrossProducts
     private const long MaxPartialBytes = 512L << 20;
 
     private readonly int restEntriesPerRow;
+    private readonly FixedEffectScaling identity;
     private RowPartition[]? partitions;
 
     /// <summary>Allocates storage for <paramref name="layout"/>.</summary>
@@ -37,6 +39,8 @@ internal sealed class CrossProducts
         Rest = new double[layout.RestValueCount];
         restEntriesPerRow = layout.RestSize - layout.RestRandomSize;
         for (int t = 1; t < layout.Terms.Count; t++) restEntriesPerRow += layout.Terms[t].ColumnCount;
+        identity = FixedEffectScaling.Identity(layout.FixedEffectCount);
+        Scaling = identity;
     }
 
     /// <summary>The structure.</summary>
@@ -62,10 +66,22 @@ internal sealed class CrossProducts
         return position < 0 ? 0 : Rest[position];
     }
 
+    /// <summary>Accumulates a linear mixed model's unweighted rows in centred and scaled coordinates of X and y (see
+    /// <see cref="FixedEffectScaling"/>).</summary>
+    public void AccumulateCentred(ModelDesign design, ReadOnlySpan<double> response) =>
+        Accumulate(design.X, response, ReadOnlySpan<double>.Empty,
+            FixedEffectScaling.For(design.X, response, Layout.FixedEffectCount, design.FixedEffectNames, design.Response.Label));
+
+    /// <summary>The coordinates X and y were accumulated in (identity unless given to <see cref="Accumulate"/>).</summary>
+    public FixedEffectScaling Scaling { get; private set; }
+
     /// <summary>Accumulates the cross-products of the weighted rows [Z X y]: each row is scaled by √wᵢ
-    /// (weights empty means all ones). <paramref name="x"/> is row-major n×p.</summary>
-    public unsafe void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> response, ReadOnlySpan<double> weights)
+    /// (weights empty means all ones). <paramref name="x"/> is row-major n×p. With <paramref name="scaling"/>, X and y
+    /// enter in its centred and scaled coordinates.</summary>
+    public unsafe void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> response, ReadOnlySpan<double> weights,
+        FixedEffectScaling? scaling = null)
     {
+        Scaling = scaling ?? identity;
         Array.Clear(Rest);
         int size = Layout.RestSize;
         var parts = Partitions();
@@ -165,6 +181,9 @@ internal sealed class CrossProducts
         var restIndex = new int[restEntriesPerRow];
         var restValue = new double[restEntriesPerRow];
         var sparse = layout.Supernodal;
+        var columnShift = Scaling.ColumnShift;
+        var columnScale = Scaling.ColumnScale;
+        double responseShift = Scaling.ResponseShift, responseScale = Scaling.ResponseScale;
         var rowOffset = new int[sparse is null ? size : 0];
         for (int r = 0; r < rowOffset.Length; r++) rowOffset[r] = packed ? r * (r + 1) / 2 : r * size;
         bool allLevels = levelStart == 0 && levelEnd == first.LevelCount;
@@ -198,11 +217,11 @@ internal sealed class CrossProducts
             {
                 restPosition[count] = tailPosition + c;
                 restIndex[count] = layout.FixedOffset + c;
-                restValue[count++] = x[i * p + c];
+                restValue[count++] = (x[i * p + c] - columnShift[c]) * columnScale[c];
             }
             restPosition[count] = tailPosition + p;
             restIndex[count] = layout.ResponseIndex;
-            restValue[count++] = response[i];
+            restValue[count++] = (response[i] - responseShift) * responseScale;
 
             for (int e = 0; e < count; e++)
             {

@@ -30,7 +30,7 @@ internal static class LinearMixedModelFitter
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
         var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount);
         var products = new CrossProducts(layout);
-        products.Accumulate(design.X, response.Values, ReadOnlySpan<double>.Empty);
+        products.AccumulateCentred(design, response.Values);
         var deviance = new ProfiledDeviance(products, reml);
         var parameterization = deviance.Parameterization;
         var upper = Enumerable.Repeat(double.PositiveInfinity, parameterization.Length).ToArray();

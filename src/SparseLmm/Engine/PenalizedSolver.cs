@@ -37,7 +37,11 @@ internal sealed class PenalizedSolver
         var terms = layout.Terms;
         for (int t = 1; t < terms.Count; t++)
             x.Slice(layout.RestTermOffset[t], terms[t].Size).CopyTo(u.Slice(TermOffsets[t], terms[t].Size));
-        if (layout.FixedEffectCount > 0) x.Slice(layout.FixedOffset, layout.FixedEffectCount).CopyTo(beta);
+        if (layout.FixedEffectCount > 0)
+        {
+            x.Slice(layout.FixedOffset, layout.FixedEffectCount).CopyTo(beta);
+            deviance.Scaling.MapFixedEffects(beta[..layout.FixedEffectCount]);
+        }
 
         // First term, level by level: û₁ = L₁₁⁻ᵀ (c − L₂₁' x_rest).
         int k1 = layout.First.ColumnCount;
@@ -55,5 +59,9 @@ internal sealed class PenalizedSolver
             }
             SmallDense.SolveLowerTransposed(block, k1, mode);
         }
+        // û scales with y: back to the original response's units.
+        double responseScale = deviance.Scaling.ResponseScale;
+        if (responseScale != 1)
+            foreach (ref double value in u) value /= responseScale;
     }
 }

@@ -67,7 +67,7 @@ internal sealed class ProfiledDeviance
             int size = Layout.FixedEffectCount + 1;
             double sum = 0;
             for (int a = 0; a < size - 1; a++) sum += Math.Log(tail[a * size + a]);
-            return 2 * sum;
+            return 2 * sum + products.Scaling.LogDeterminantCorrection;
         }
     }
 
@@ -77,7 +77,7 @@ internal sealed class ProfiledDeviance
         get
         {
             var tail = rest.Tail;
-            double residual = tail[^1];
+            double residual = tail[^1] / products.Scaling.ResponseScale;
             return residual * residual;
         }
     }
@@ -97,6 +97,10 @@ internal sealed class ProfiledDeviance
         return LogDeterminantRandom + LogDeterminantFixed + residualDf * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / residualDf));
     }
 
+    /// <summary>How X and y were centred and scaled inside the factor; every β, Cov(β̂), û and r² this class gives out is
+    /// mapped back to the original coordinates.</summary>
+    public FixedEffectScaling Scaling => products.Scaling;
+
     /// <summary>After <see cref="FactorAt"/>: β̂(θ) from the tail alone (L_X' β = the response row's fixed part).</summary>
     public void FixedEffects(Span<double> beta)
     {
@@ -109,6 +113,7 @@ internal sealed class ProfiledDeviance
             for (int j = i + 1; j < p; j++) value -= tail[j * size + i] * beta[j];
             beta[i] = value / tail[i * size + i];
         }
+        products.Scaling.MapFixedEffects(beta[..p]);
     }
 
     /// <summary>After <see cref="FactorAt"/>: (L_X L_X')⁻¹, row-major p×p: Cov(β̂)/σ² at θ.</summary>
@@ -128,7 +133,7 @@ internal sealed class ProfiledDeviance
                 for (int k = a; k < p; k++) value += inverse[k * p + a] * inverse[k * p + b];
                 covariance[a * p + b] = covariance[b * p + a] = value;
             }
-        return covariance;
+        return products.Scaling.MapCovariance(covariance);
     }
 
     /// <summary>Builds and factors the system at θ. False when the system is not positive definite.</summary>

@@ -170,7 +170,7 @@ public static class Predictor
         var design = model.Design;
         var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount);
         var products = new CrossProducts(layout);
-        products.Accumulate(design.X, model.Response, ReadOnlySpan<double>.Empty);
+        products.AccumulateCentred(design, model.Response);
         var deviance = new ProfiledDeviance(products, model.Reml);
         var solution = ModeSolution.Compute(deviance, theta);
         double s2 = (model.Fit.Sigma ?? 0) * (model.Fit.Sigma ?? 0);

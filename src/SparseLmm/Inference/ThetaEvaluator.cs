@@ -26,7 +26,7 @@ internal sealed class ThetaEvaluator
         Terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
         var layout = new CrossProductLayout(Terms, design.FixedEffectCount, design.RowCount);
         var products = new CrossProducts(layout);
-        products.Accumulate(design.X, response, ReadOnlySpan<double>.Empty);
+        products.AccumulateCentred(design, response);
         deviance = new ProfiledDeviance(products, reml: false);
     }
 
