@@ -65,10 +65,10 @@ internal sealed class RestStructure
             structure.SupernodeCount - 1, structure.FactorFlops, nesting));
     }
 
-    /// <summary>The elimination order of the rest's levels. Natural order (terms by decreasing levels) has no fill
-    /// when the factors are nested.</summary>
+    /// <summary>The elimination order of the rest's levels: approximate minimum degree on the level graph (one node per
+    /// level, so a vector term's columns stay together).</summary>
     private static int[] FillReducingOrder(int nodes, int[] adjacencyStart, int[] adjacency) =>
-        Enumerable.Range(0, nodes).ToArray();
+        ApproximateMinimumDegree.Order(nodes, adjacencyStart, adjacency);
 
     /// <summary>Σ over first-term levels of the pairs among their rest random effects: an upper bound on the edges.</summary>
     private static long RawPairs(CrossProductLayout layout)
