@@ -38,9 +38,18 @@ public static class MixedModel
     public static MixedModelFit Fit(string formula, string dataPathOrName, FitOptions? options = null) =>
         Fit(formula, LoadData(dataPathOrName), options);
 
-    /// <summary>Reads a CSV/TSV file, or loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists.</summary>
-    public static DataTable LoadData(string dataPathOrName) =>
-        !File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)
+    /// <summary>Reads a CSV/TSV file, or loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such
+    /// file exists; <c>-</c> reads standard input (CSV or TSV, gzip-compressed or not).</summary>
+    public static DataTable LoadData(string dataPathOrName)
+    {
+        ArgumentNullException.ThrowIfNull(dataPathOrName);
+        if (dataPathOrName == "-")
+        {
+            using var input = Console.OpenStandardInput();
+            return CsvReader.ReadStream(input, "<stdin>");
+        }
+        return !File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)
             ? table
             : CsvReader.ReadFile(dataPathOrName);
+    }
 }

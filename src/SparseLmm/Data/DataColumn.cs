@@ -35,6 +35,19 @@ public sealed record CategoricalColumn(string Name, int[] Codes, string[] Levels
     /// <inheritdoc />
     public override int Length => Codes.Length;
 
+    /// <summary>For a column read from a file: its first cell that is neither missing nor a number, with its line
+    /// (for messages about a stray text cell in a column of numbers).</summary>
+    internal TextCell? FirstText { get; init; }
+
+    /// <summary>True when the user declared the column categorical (<c>--factor</c>, <see cref="FitOptions.FactorColumns"/>):
+    /// then numbers among its labels are levels, not a sign of a stray text cell.</summary>
+    internal bool Declared { get; init; }
+
     /// <inheritdoc />
     public override bool IsMissing(int row) => Codes[row] < 0;
 }
+
+/// <summary>A text cell of a file, for messages.</summary>
+/// <param name="Line">The 1-based physical line of its record.</param>
+/// <param name="Text">The cell's text.</param>
+internal sealed record TextCell(int Line, string Text);
