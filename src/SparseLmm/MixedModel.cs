@@ -30,7 +30,7 @@ public static class MixedModel
         if (options.QuadratureNodes != 1)
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
-        var design = ModelDesignBuilder.Build(parsed, data);
+        var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
         return LinearMixedModelFitter.Fit(design, options.Reml);
     }
 
