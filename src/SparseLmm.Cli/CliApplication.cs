@@ -40,19 +40,27 @@ public static class CliApplication
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"sparselmm: {OneLine(e.Message)} (see 'sparselmm --help')");
+            Report(stdout, stderr, $"sparselmm: {OneLine(e.Message)} (see 'sparselmm --help')");
             return BadInput;
         }
         catch (InputException e)
         {
-            stderr.WriteLine($"sparselmm: {OneLine(e.Message)}");
+            Report(stdout, stderr, $"sparselmm: {OneLine(e.Message)}");
+            return BadInput;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or UnauthorizedAccessException)
+        {
+            // Input errors are InputExceptions and output files are wrapped where written, so these come from the
+            // standard streams. Output that cannot be written (a full disk, a closed pipe or terminal) is the environment's problem,
+            // not the program's: exit 2 and say so where a stream is left.
+            Report(stdout, stderr, $"sparselmm: cannot write the output: {OneLine(e.Message)}");
             return BadInput;
         }
         catch (Exception e)
         {
-            stderr.WriteLine($"sparselmm: internal error: {OneLine(e.Message)}");
+            Report(stdout, stderr, $"sparselmm: internal error: {OneLine(e.Message)}");
             if (Environment.GetEnvironmentVariable("SPARSELMM_DEBUG") == "1")
-                stderr.WriteLine(e.ToString());
+                Report(stdout, stderr, e.ToString());
             return InternalError;
         }
     }
@@ -89,7 +97,7 @@ public static class CliApplication
             case "fit":
             case "demo":
             {
-                var (settings, positional) = CommandLine.Parse(args[1..]);
+                var (settings, positional) = CommandLine.Parse(args[1..], args[0]);
                 if (settings.Help)
                 {
                     stdout.Write(CommandLine.HelpText(Version));
@@ -125,17 +133,51 @@ public static class CliApplication
                 return ReportCommand.Run(args[1..], stdout, stderr, interactive);
             default:
                 if (args[0].StartsWith('-'))
-                    throw new UsageException($"unknown option '{args[0]}' before the command (commands: fit, demo, plot, report)");
-                throw new UsageException($"unknown command '{args[0]}' (commands: fit, demo, plot, report)");
+                    throw new UsageException($"unknown option '{args[0]}' before the command (commands: {CommandList})");
+                throw new UsageException($"unknown command '{args[0]}' (commands: {CommandList})");
         }
     }
 
-    /// <summary>The first line of a message, so that every error is exactly one line.</summary>
+    /// <summary>Every command, as the unknown-command message lists them.</summary>
+    internal const string CommandList = "fit, demo, compare, predict, plot, report, help";
+
+    /// <summary>The first line of a message, so that every error is exactly one line, with control characters (an
+    /// escape sequence in a column name, say) written as escapes rather than sent to the terminal.</summary>
     internal static string OneLine(string message)
     {
         var trimmed = message.Trim();
         int end = trimmed.IndexOfAny(['\r', '\n']);
-        return end < 0 ? trimmed : trimmed[..end].TrimEnd();
+        return Escape(end < 0 ? trimmed : trimmed[..end].TrimEnd());
+    }
+
+    private static string Escape(string text)
+    {
+        if (!text.Any(char.IsControl)) return text;
+        var escaped = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            if (c == '\t') escaped.Append("\\t");
+            else if (char.IsControl(c)) escaped.Append($"\\u{(int)c:X4}");
+            else escaped.Append(c);
+        }
+        return escaped.ToString();
+    }
+
+    /// <summary>Writes a last message where a stream is left: stderr, else stdout; nowhere when both are gone.</summary>
+    private static void Report(TextWriter stdout, TextWriter stderr, string line)
+    {
+        foreach (var writer in new[] { stderr, stdout })
+        {
+            try
+            {
+                writer.WriteLine(line);
+                writer.Flush();
+                return;
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException or UnauthorizedAccessException)
+            {
+            }
+        }
     }
 }
 
@@ -201,6 +243,9 @@ internal static class FitCommand
     {
         if (settings.Reml && settings.MaximumLikelihood)
             throw new UsageException("--reml and --ml cannot be used together");
+        if ((settings.Nsim is not null || settings.Seed is not null) &&
+            !string.Equals(settings.Ci, "boot", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"{(settings.Nsim is not null ? "--nsim" : "--seed")} applies to --ci boot (the parametric bootstrap)");
         Family? family = settings.Family is { } name ? Family.Parse(name, settings.Link) : null;
         Link? link = family is null && settings.Link is { } linkName ? Link.Parse(linkName) : null;
         if (settings.Reml && family is not null && family.Name != "gaussian")

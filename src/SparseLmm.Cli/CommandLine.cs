@@ -34,7 +34,11 @@ internal sealed class FitSettings
 /// <summary>One option: its name, the name of its value (null for a flag), its help line, and what it does to the
 /// settings. Adding an option is adding a row to <see cref="CommandLine.Options"/>.</summary>
 internal sealed record OptionSpec(string Name, string? ValueName, string Help, Action<FitSettings, string> Apply,
-    bool Repeatable = false, string? ShortName = null);
+    bool Repeatable = false, string? ShortName = null, string[]? Commands = null)
+{
+    /// <summary>The commands the option applies to (null: every command).</summary>
+    public string[]? Commands { get; init; } = Commands;
+}
 
 /// <summary>The declarative option table and the parser of <c>fit</c>/<c>demo</c> arguments.</summary>
 internal static class CommandLine
@@ -44,26 +48,28 @@ internal static class CommandLine
         new("--reml", null, "fit by restricted maximum likelihood (the default)", (s, _) => s.Reml = true),
         new("--ml", null, "fit by maximum likelihood", (s, _) => s.MaximumLikelihood = true),
         new("--factor", "COL", "treat the numeric column COL as categorical (repeatable)", (s, v) => s.Factors.Add(v), Repeatable: true),
-        new("--json", null, "write one JSON object instead of the summary", (s, _) => s.Json = true),
-        new("--repeat", "N", "fit N times and report the median fit time (benchmarking)", (s, v) => s.Repeat = PositiveInteger("--repeat", v)),
+        new("--json", null, "write one JSON object instead of the summary", (s, _) => s.Json = true, Commands: ["fit", "demo", "compare", "predict"]),
+        new("--repeat", "N", $"fit N times and report the median fit time (benchmarking; at most {MaxRepeat:N0})", (s, v) => s.Repeat = PositiveInteger("--repeat", v, MaxRepeat), Commands: ["fit", "demo"]),
         new("--family", "NAME", "response distribution: gaussian (default), binomial, poisson or Gamma", (s, v) => s.Family = v),
         new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
         new("--weights", "COL", "prior weights from numeric column COL (GLMMs; binomial: number of trials)", (s, v) => s.Weights = v),
-        new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v),
-        new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v),
-        new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v),
-        new("--nsim", "N", "bootstrap replicates for --ci boot (default 1000)", (s, v) => s.Nsim = PositiveInteger("--nsim", v)),
-        new("--seed", "S", "random seed for --ci boot (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v)),
-        new("--newdata", "FILE", "predict: the rows to predict for (CSV/TSV)", (s, v) => s.NewData = v),
-        new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v),
-        new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v),
-        new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v),
+        new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v, Commands: ["fit", "demo"]),
+        new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v, Commands: ["fit", "demo"]),
+        new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v, Commands: ["fit", "demo", "predict"]),
+        new("--nsim", "N", "bootstrap replicates for --ci boot (default 1000)", (s, v) => s.Nsim = PositiveInteger("--nsim", v), Commands: ["fit", "demo"]),
+        new("--seed", "S", "random seed for --ci boot (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v), Commands: ["fit", "demo"]),
+        new("--newdata", "FILE", "predict: the rows to predict for (CSV/TSV)", (s, v) => s.NewData = v, Commands: ["predict"]),
+        new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"]),
+        new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
+        new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v, Commands: ["plot", "report"]),
         new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
     ];
 
     /// <summary>Parses the arguments after the command name into settings and positional arguments.</summary>
-    public static (FitSettings Settings, List<string> Positional) Parse(IReadOnlyList<string> args)
+    /// <param name="args">The arguments after the command name.</param>
+    /// <param name="command">The command, to refuse options that do not apply to it (null: accept all).</param>
+    public static (FitSettings Settings, List<string> Positional) Parse(IReadOnlyList<string> args, string? command = null)
     {
         var settings = new FitSettings();
         var positional = new List<string>();
@@ -106,6 +112,9 @@ internal static class CommandLine
             else
                 throw new UsageException($"option {spec.Name} needs a value ({spec.ValueName})");
 
+            if (command is not null && spec.Commands is { } commands && !commands.Contains(command))
+                throw new UsageException(
+                    $"option {spec.Name} does not apply to {command} (it is for {string.Join(" and ", commands.Where(c => c != "demo"))})");
             if (spec.ValueName is not null && !spec.Repeatable && !seen.Add(spec.Name))
                 throw new UsageException($"option {spec.Name} given more than once");
             spec.Apply(settings, value);
@@ -136,10 +145,15 @@ internal static class CommandLine
         return previous[b.Length];
     }
 
-    private static int PositiveInteger(string option, string value)
+    /// <summary>The most fits <c>--repeat</c> runs: a benchmark needs far fewer, and each fit's time is kept.</summary>
+    public const int MaxRepeat = 100_000;
+
+    private static int PositiveInteger(string option, string value, int max = int.MaxValue)
     {
         if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 1)
             throw new UsageException($"option {option}: '{value}' is not a positive whole number");
+        if (n > max)
+            throw new UsageException($"option {option}: {n:N0} is more than the most allowed, {max:N0}");
         return n;
     }
 

@@ -18,6 +18,8 @@ public static class MixedModel
     /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
     public static MixedModelFit Fit(string formula, DataTable data, FitOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(data);
         options ??= FitOptions.Default;
         var family = options.EffectiveFamily();
         var parsed = FormulaParser.Parse(formula);
@@ -30,17 +32,29 @@ public static class MixedModel
         if (options.QuadratureNodes != 1)
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
-        var design = ModelDesignBuilder.Build(parsed, data);
+        var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
         return LinearMixedModelFitter.Fit(design, options.Reml);
     }
 
     /// <summary>Fits <paramref name="formula"/> to a CSV/TSV file or an embedded data set named <paramref name="dataPathOrName"/>.</summary>
-    public static MixedModelFit Fit(string formula, string dataPathOrName, FitOptions? options = null) =>
-        Fit(formula, LoadData(dataPathOrName), options);
+    public static MixedModelFit Fit(string formula, string dataPathOrName, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        return Fit(formula, LoadData(dataPathOrName), options);
+    }
 
-    /// <summary>Reads a CSV/TSV file, or loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists.</summary>
-    public static DataTable LoadData(string dataPathOrName) =>
-        !File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)
+    /// <summary>Reads a CSV/TSV file, or loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such
+    /// file exists; <c>-</c> reads standard input (CSV or TSV, gzip-compressed or not).</summary>
+    public static DataTable LoadData(string dataPathOrName)
+    {
+        ArgumentNullException.ThrowIfNull(dataPathOrName);
+        if (dataPathOrName == "-")
+        {
+            using var input = Console.OpenStandardInput();
+            return CsvReader.ReadStream(input, "<stdin>");
+        }
+        return !File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)
             ? table
             : CsvReader.ReadFile(dataPathOrName);
+    }
 }

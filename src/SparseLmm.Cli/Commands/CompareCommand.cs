@@ -11,7 +11,7 @@ internal static class CompareCommand
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var (settings, positional) = CommandLine.Parse(args);
+        var (settings, positional) = CommandLine.Parse(args, "compare");
         if (settings.Help)
         {
             stdout.Write(CommandLine.HelpText(CliApplication.Version));
@@ -24,6 +24,9 @@ internal static class CompareCommand
         var data = MixedModel.LoadData(positional[0]);
         var options = new FitOptions(Reml: settings.Reml, FactorColumns: settings.Factors.Count > 0 ? settings.Factors : null);
         var test = ModelComparison.Compare(data, positional[1], positional[2], options);
+        int dropped = data.RowCount - test.ObservationCount;
+        if (dropped > 0)
+            stderr.WriteLine($"sparselmm: note: {dropped} row{(dropped == 1 ? "" : "s")} dropped for missing values in either model's columns; {test.ObservationCount} used by both");
         if (settings.Reml) stderr.WriteLine("sparselmm: note: refitting models with ML (instead of REML) for the likelihood-ratio test");
         stdout.Write(settings.Json ? Json(test, positional[0], settings) : Text(test));
         stdout.Flush();

@@ -10,7 +10,7 @@ internal static class PlotCommand
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var (settings, positional) = CommandLine.Parse(args);
+        var (settings, positional) = CommandLine.Parse(args, "plot");
         if (settings.Help)
         {
             stdout.Write(CommandLine.HelpText(CliApplication.Version));
@@ -24,6 +24,7 @@ internal static class PlotCommand
             throw new UsageException("plot needs --out FILE.png or --out FILE.svg");
         PlotInputs.RejectFitOnlyOptions("plot", settings);
         var kind = PlotKinds.Parse(settings.Kind);
+        PlotInputs.CheckOutput(settings.Out);
         ModelPlot.FormatOf(settings.Out);
 
         var (fit, data) = PlotInputs.Fit(settings, stderr, interactive);
@@ -70,6 +71,13 @@ internal static class PlotInputs
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
         return (fit, data);
+    }
+
+    /// <summary>Refuses, before any fitting, an output path that is a directory.</summary>
+    public static void CheckOutput(string path)
+    {
+        if (Directory.Exists(path))
+            throw new InputException($"cannot write '{path}': it is a directory (give a file name, e.g. {Path.Combine(path, "figure.png")})");
     }
 
     /// <summary>Writes the output file, turning a file-system failure into a one-line input error.</summary>

@@ -11,7 +11,7 @@ internal static class PredictCommand
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var (settings, positional) = CommandLine.Parse(args);
+        var (settings, positional) = CommandLine.Parse(args, "predict");
         if (settings.Help)
         {
             stdout.Write(CommandLine.HelpText(CliApplication.Version));
@@ -35,6 +35,11 @@ internal static class PredictCommand
         var newData = MixedModel.LoadData(settings.NewData);
         var conditional = Predictor.Predict(model, newData, includeRandomEffects: true, policy, level);
         var population = Predictor.Predict(model, newData, includeRandomEffects: false, policy, level);
+        if (model.Fit.DroppedRowCount > 0)
+            stderr.WriteLine($"sparselmm: note: {Rows(model.Fit.DroppedRowCount)} of {positional[0]} dropped for missing values; {model.Fit.ObservationCount} used in the fit");
+        int incomplete = conditional.Count(p => double.IsNaN(p.Fitted));
+        if (incomplete > 0)
+            stderr.WriteLine($"sparselmm: note: {Rows(incomplete)} of {settings.NewData} with missing values predicted as NA");
         int unseen = conditional.Count(p => p.NewLevels.Count > 0);
         if (unseen > 0)
             stderr.WriteLine($"sparselmm: note: {unseen} row{(unseen == 1 ? "" : "s")} with levels not in the fit predicted at the population level for those factors");
@@ -42,6 +47,8 @@ internal static class PredictCommand
         stdout.Flush();
         return CliApplication.Success;
     }
+
+    private static string Rows(int n) => $"{n} row{(n == 1 ? "" : "s")}";
 
     private static string Json(IReadOnlyList<Prediction> conditional, IReadOnlyList<Prediction> population, double level, string formula)
     {

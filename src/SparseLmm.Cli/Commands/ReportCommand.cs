@@ -9,7 +9,7 @@ internal static class ReportCommand
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var (settings, positional) = CommandLine.Parse(args);
+        var (settings, positional) = CommandLine.Parse(args, "report");
         if (settings.Help)
         {
             stdout.Write(CommandLine.HelpText(CliApplication.Version));
@@ -21,6 +21,10 @@ internal static class ReportCommand
         if (settings.Kind is not null)
             throw new UsageException("--kind applies to plot; a report has every figure that applies");
         PlotInputs.RejectFitOnlyOptions("report", settings);
+        PlotInputs.CheckOutput(settings.Out);
+        var extension = Path.GetExtension(settings.Out).ToLowerInvariant();
+        if (extension is not (".html" or ".htm"))
+            throw new UsageException($"report writes one HTML page: --out must end in .html, not '{settings.Out}' (for one figure use plot)");
 
         var (fit, data) = PlotInputs.Fit(settings, stderr, interactive);
         string html = HtmlReport.Create(fit, data, settings.Data);

@@ -18,7 +18,12 @@ public static class ColumnConversions
         ArgumentNullException.ThrowIfNull(column);
         if (!table.TryGetColumn(column, out var found))
             throw UnknownColumn(table, column);
-        return found is NumericColumn numeric ? table.WithColumns([ToCategorical(numeric)]) : table;
+        return found switch
+        {
+            NumericColumn numeric => table.WithColumns([ToCategorical(numeric) with { Declared = true }]),
+            CategoricalColumn { Declared: false } categorical => table.WithColumns([categorical with { Declared = true }]),
+            _ => table,
+        };
     }
 
     /// <summary>The column as a factor: itself if categorical, else converted by <see cref="ToCategorical(NumericColumn)"/>.</summary>

@@ -16,6 +16,9 @@ internal sealed class CsvColumnBuilder(string name)
 
     public string Name { get; } = name;
 
+    /// <summary>The column's first cell that is neither missing nor a number, when it is categorical.</summary>
+    public TextCell? FirstText { get; private set; }
+
     /// <summary>True once some chunk has held a cell of this column that is not a number.</summary>
     public bool IsCategorical => codes is not null;
 
@@ -56,6 +59,7 @@ internal sealed class CsvColumnBuilder(string name)
     {
         if (codes is null)
         {
+            FirstText = chunk.FlipCell;
             RereadRows = offset;
             values = null;
             missing = null;
@@ -125,6 +129,6 @@ internal sealed class CsvColumnBuilder(string name)
             int code = result[r];
             if (code >= 0) result[r] = rank[code];
         }
-        return new CategoricalColumn(Name, result, levels);
+        return new CategoricalColumn(Name, result, levels) { FirstText = FirstText };
     }
 }

@@ -21,6 +21,10 @@ internal sealed class CsvColumnChunk(int capacity, CsvBufferPool pool)
     /// <summary>The chunk row at which the column switched to labels, −1 while numeric.</summary>
     public int FlipRow = -1;
 
+    /// <summary>The cell that switched the column to labels (its first cell that is neither missing nor a number),
+    /// with its physical line; null when the column was switched because other chunks hold text.</summary>
+    public TextCell? FlipCell;
+
     /// <summary>Rows the chunk can hold (the arrays are at least this long).</summary>
     public int Capacity { get; } = capacity;
 
@@ -48,7 +52,11 @@ internal sealed class CsvColumnChunk(int capacity, CsvBufferPool pool)
 
     /// <summary>Prepares a column that was numeric throughout this chunk but is categorical in the table: all of the
     /// chunk's rows need their labels.</summary>
-    public void SwitchToLabelsFromStart() => SwitchToLabels(0);
+    public void SwitchToLabelsFromStart()
+    {
+        SwitchToLabels(0);
+        FlipCell = null;
+    }
 
     /// <summary>Gives the arrays back to the pool; the chunk is not used afterwards.</summary>
     public void Release()
@@ -101,6 +109,9 @@ internal struct CsvParseSink(CsvColumnChunk[] columns) : IFieldSink
     private readonly CsvColumnChunk[] columns = columns;
     public int Row;
 
+    /// <summary>The physical line the current record starts on.</summary>
+    public int Line;
+
     public readonly void Field(int index, ReadOnlySpan<char> text, bool quoted)
     {
         var column = columns[index];
@@ -119,6 +130,7 @@ internal struct CsvParseSink(CsvColumnChunk[] columns) : IFieldSink
                 return;
             }
             column.SwitchToLabels(row);
+            column.FlipCell = new TextCell(Line, text.ToString());
         }
         column.Codes![row] = missing ? -1 : column.Labels!.Intern(text);
     }

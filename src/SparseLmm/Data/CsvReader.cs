@@ -10,8 +10,10 @@ namespace SparseLmm.Data;
 /// (TSV); RFC 4180 quoting (quoted fields may contain delimiters, newlines and doubled quotes); LF or CRLF line ends;
 /// an optional trailing newline; an optional UTF-8 byte order mark. Empty lines are skipped.</para>
 /// <para>Types: a column is numeric when every non-missing cell parses as a number (invariant culture; <c>Inf</c>,
-/// <c>-Inf</c> and <c>NaN</c> are numbers), else categorical. A cell is missing when it is empty (quoted or not) or an
-/// unquoted <c>NA</c>.</para>
+/// <c>-Inf</c> and <c>NaN</c> are numbers), else categorical. A cell is missing when it is empty or white space
+/// (quoted or not) or an unquoted <c>NA</c>.</para>
+/// <para>Bytes are decoded as UTF-8 (or UTF-16 after a byte order mark); text that is not valid UTF-8 is refused with
+/// its line rather than read with replacement characters, which would merge distinct labels.</para>
 /// <para>Problems with the input throw <see cref="InputException"/> with a one-line message naming the source and
 /// the 1-based physical line.</para>
 /// </remarks>
@@ -41,11 +43,86 @@ public static class CsvReader
     }
 
     /// <summary><see cref="ReadFile(string)"/> with an explicit chunk size in characters (for tests).</summary>
-    internal static DataTable ReadFile(string path, int chunkSize)
+    /// <remarks>The file is opened once. A regular file is scanned for its line count and then read from the start
+    /// (reopened only for the rare second pass); a pipe, FIFO or terminal (<c>/dev/stdin</c>, <c>&lt;(...)</c>) cannot
+    /// be rewound, so its bytes are read once into memory and parsed from there.</remarks>
+    internal static DataTable ReadFile(string path, int chunkSize, int maxRecordLength = MaxRecordLength)
     {
+        var stream = OpenStream(path);
+        if (!stream.CanSeek)
+        {
+            using (stream) return ReadBytes(ReadAllBytes(stream, path), path, chunkSize, maxRecordLength);
+        }
         bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
-        int? rowBound = gzip ? null : CountLines(path) - 1;
-        return Parse(() => OpenFile(path, gzip), path, null, rowBound, 0, chunkSize);
+        int? rowBound;
+        long expectedLength = -1;
+        try
+        {
+            rowBound = gzip ? null : CountLines(stream, path) - 1;
+            if (gzip) expectedLength = GzipIntegrity.ExpectedLength(stream, path);
+            stream.Seek(0, SeekOrigin.Begin);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+        bool first = true;
+        return Parse(() =>
+        {
+            var s = first ? stream : OpenStream(path);
+            first = false;
+            return OpenText(s, path, gzip, expectedLength);
+        }, path, null, rowBound, 0, chunkSize, maxRecordLength);
+    }
+
+    /// <summary>Reads delimited text (optionally gzip-compressed, detected from its first bytes) from a stream,
+    /// once: for standard input (<c>-</c> on the command line) and other streams that cannot be rewound.</summary>
+    /// <param name="stream">The bytes; read to the end, not disposed.</param>
+    /// <param name="sourceName">Names the data in messages and becomes <see cref="DataTable.Source"/>.</param>
+    public static DataTable ReadStream(Stream stream, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return ReadBytes(ReadAllBytes(stream, sourceName), sourceName, DefaultChunkSize, MaxRecordLength);
+    }
+
+    private static DataTable ReadBytes(byte[] bytes, string source, int chunkSize, int maxRecordLength)
+    {
+        bool gzip = bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+        long expectedLength = -1;
+        int? rowBound = null;
+        if (gzip)
+            expectedLength = GzipIntegrity.ExpectedLength(new MemoryStream(bytes, writable: false), source);
+        else
+            rowBound = (int)Math.Min(Array.MaxLength, bytes.AsSpan().Count((byte)'\n') + 1L) - 1;
+        return Parse(() => OpenText(new MemoryStream(bytes, writable: false), source, gzip, expectedLength),
+            source, null, rowBound, 0, chunkSize, maxRecordLength);
+    }
+
+    private static byte[] ReadAllBytes(Stream stream, string source)
+    {
+        var buffer = new MemoryStream();
+        var block = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            int read;
+            while ((read = stream.Read(block, 0, block.Length)) > 0)
+            {
+                if (buffer.Length + read > Array.MaxLength)
+                    throw new InputException($"cannot read '{source}': more than {Array.MaxLength:N0} bytes from a pipe; save the data to a file and read that");
+                buffer.Write(block, 0, read);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot read '{source}': {OneLine(e.Message)}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+        return buffer.Length == buffer.GetBuffer().Length ? buffer.GetBuffer() : buffer.ToArray();
     }
 
     /// <summary>Reads delimited text from <paramref name="reader"/>.</summary>
@@ -83,13 +160,13 @@ public static class CsvReader
     /// regions of at least <paramref name="parallelThreshold"/> characters are split into chunks of about
     /// <paramref name="chunkSize"/> characters (cut where records end, quoted or not).</summary>
     internal static DataTable Parse(ReadOnlyMemory<char> text, string sourceName, char? delimiter,
-        int parallelThreshold, int chunkSize)
+        int parallelThreshold, int chunkSize, int maxRecordLength = MaxRecordLength)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         var span = text.Span;
         int lines = span.Count('\n') + (span.Length != 0 && span[^1] != '\n' ? 1 : 0);
         return Parse(() => new CsvTextWindow(text), sourceName, delimiter, Math.Max(0, lines - 1),
-            parallelThreshold, chunkSize);
+            parallelThreshold, chunkSize, maxRecordLength);
     }
 
     /// <summary>The reader: header, then data rows in chunks of about <paramref name="chunkSize"/> characters, parsed
@@ -102,15 +179,16 @@ public static class CsvReader
     /// <param name="rowBound">An upper bound on the number of data rows, when known: the columns' size.</param>
     /// <param name="parallelThreshold">In-memory text shorter than this is parsed as one chunk.</param>
     /// <param name="chunkSize">Target chunk length in characters.</param>
+    /// <param name="maxRecordLength">The longest record read, in characters.</param>
     private static DataTable Parse(Func<CsvTextWindow> open, string sourceName, char? delimiter, int? rowBound,
-        int parallelThreshold, int chunkSize)
+        int parallelThreshold, int chunkSize, int maxRecordLength)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         if (delimiter is '"' or '\n' or '\r')
             throw new ArgumentException($"'{delimiter}' cannot be a delimiter", nameof(delimiter));
 
         using var window = open();
-        var header = ReadHeader(window, sourceName, delimiter, chunkSize);
+        var header = ReadHeader(window, sourceName, delimiter, chunkSize, maxRecordLength);
         var names = header.Names;
         int ncol = names.Count;
         var columns = new CsvColumnBuilder[ncol];
@@ -166,7 +244,7 @@ public static class CsvReader
 
         try
         {
-            foreach (var chunk in Chunks(window, header, targetChunk, pool))
+            foreach (var chunk in Chunks(window, header, targetChunk, pool, sourceName, maxRecordLength))
             {
                 if (!parallel)
                 {
@@ -191,7 +269,7 @@ public static class CsvReader
                 $"{sourceName}: no data rows (line {header.Line} is the header and nothing follows it)");
 
         int reread = columns.Max(c => c.RereadRows);
-        if (reread > 0) Reread(open, sourceName, delimiter, chunkSize, columns, reread);
+        if (reread > 0) Reread(open, sourceName, delimiter, chunkSize, maxRecordLength, columns, reread);
 
         var built = new DataColumn[ncol];
         for (int j = 0; j < ncol; j++) built[j] = columns[j].Build(rowCount);
@@ -202,20 +280,25 @@ public static class CsvReader
     private sealed record CsvHeader(List<string> Names, char Delimiter, int Line, int DataLine);
 
     /// <summary>Reads the header record, leaving the window at the first data row. Reads on until the header record
-    /// (and the header line the delimiter is chosen from) is complete.</summary>
-    private static CsvHeader ReadHeader(CsvTextWindow window, string sourceName, char? delimiter, int chunkSize)
+    /// (and the header line the delimiter is chosen from) is complete, up to <see cref="MaxHeaderLength"/>
+    /// characters. Says what a file is when it is not delimited UTF-8 text with LF or CRLF line ends.</summary>
+    private static CsvHeader ReadHeader(CsvTextWindow window, string sourceName, char? delimiter, int chunkSize,
+        int maxRecordLength)
     {
-        int want = Math.Max(1 << 16, Math.Min(chunkSize, 1 << 20));
+        int limit = Math.Min(maxRecordLength, MaxHeaderLength);
+        int want = Math.Min(limit, Math.Max(1 << 16, Math.Min(chunkSize, 1 << 20)));
         while (true)
         {
             window.Fill(want);
             var text = window.Available.Span;
             int bom = text.Length != 0 && text[0] == '\uFEFF' ? 1 : 0;
             text = text[bom..];
+            CheckLineEnds(text, sourceName);
             var tokenizer = new CsvTokenizer(text, 1, ',', sourceName);
             if (!tokenizer.SkipBlankLines())
             {
-                if (!window.AtEnd) { want *= 2; continue; }
+                if (!window.AtEnd && text.Length < limit) { want = Grow(want, limit); continue; }
+                if (!window.AtEnd) throw HeaderTooLong(sourceName, limit);
                 throw new InputException($"{sourceName}: the file is empty (expected a header line and data rows)");
             }
             int headerLine = tokenizer.Line;
@@ -224,19 +307,95 @@ public static class CsvReader
             if (!window.AtEnd && (!HeaderLineEnds(fromHeader) ||
                 CsvRecordScanner.LastRecordEnd(fromHeader, delimiter ?? ChooseDelimiter(fromHeader, sourceName)) == 0))
             {
-                want *= 2;
+                if (text.Length >= limit) throw HeaderTooLong(sourceName, limit);
+                want = Grow(want, limit);
                 continue;
             }
+            CheckHeaderText(fromHeader, sourceName, headerLine, window.InMemory);
             char delim = delimiter ?? ChooseDelimiter(fromHeader, sourceName);
             tokenizer = new CsvTokenizer(fromHeader, headerLine, delim, sourceName);
             var names = new List<string>();
             var headerSink = new CsvHeaderSink(names);
             tokenizer.ReadRecord(ref headerSink, int.MaxValue);
+            if (tokenizer.Position > limit) throw HeaderTooLong(sourceName, limit);
+            if (delimiter is null && names.Count == 1 && names[0].Contains(';'))
+                throw new InputException(
+                    $"{sourceName} line {headerLine}: the header is one column '{Escape(Shorten(names[0]))}': the file looks " +
+                    "semicolon-separated (as spreadsheets write it in some locales); save it with commas or tabs between fields " +
+                    "and '.' as the decimal point");
             CheckNames(names, sourceName, headerLine);
             window.Consume(bom + headerStart + tokenizer.Position);
             return new CsvHeader(names, delim, headerLine, tokenizer.Line);
         }
     }
+
+    /// <summary>The longest header record read, in characters: a header is names, and a longer one is not a header.</summary>
+    internal const int MaxHeaderLength = 1 << 26;
+
+    /// <summary>The longest record read, in characters.</summary>
+    internal const int MaxRecordLength = 1 << 30;
+
+    private static int Grow(int want, int limit) => (int)Math.Min(limit, 2L * want);
+
+    private static InputException HeaderTooLong(string source, int limit) =>
+        new($"{source} line 1: the header is longer than {limit:N0} characters (is this a delimited text file with a header line?)");
+
+    /// <summary>Refuses text whose first line ends in a lone carriage return (classic Mac OS line ends): read as LF
+    /// text it would be one enormous header.</summary>
+    private static void CheckLineEnds(ReadOnlySpan<char> text, string source)
+    {
+        int lf = text.IndexOf('\n');
+        var firstLine = lf < 0 ? text : text[..lf];
+        int cr = firstLine.IndexOf('\r');
+        if (cr >= 0 && cr + 1 < text.Length && text[cr + 1] != '\n')
+            throw new InputException(
+                $"{source} line 1: lines end with a carriage return only (classic Mac OS line ends); convert them to LF or CRLF, e.g. tr '\\r' '\\n'");
+    }
+
+    /// <summary>Refuses a header line with NUL characters (UTF-16 text without a byte order mark, or binary data)
+    /// or with bytes that were not UTF-8.</summary>
+    private static void CheckHeaderText(ReadOnlySpan<char> fromHeader, string source, int line, bool inMemory)
+    {
+        int lf = fromHeader.IndexOf('\n');
+        var headerLine = lf < 0 ? fromHeader : fromHeader[..lf];
+        if (headerLine.Contains('\0'))
+            throw new InputException(
+                $"{source} line {line}: the header holds NUL characters: the file looks like UTF-16 text without a byte order " +
+                "mark (or is not text); save it as UTF-8");
+        if (!inMemory && headerLine.Contains(InvalidTextMark)) throw InvalidUtf8(source, line);
+    }
+
+    /// <summary>What the decoder puts where bytes are not UTF-8.</summary>
+    private const char InvalidTextMark = '\uFFFD';
+
+    private static InputException InvalidUtf8(string source, int line) =>
+        new($"{source} line {line}: the text is not valid UTF-8 (bytes that decode to no character; distinct labels " +
+            "would merge): the file is probably Latin-1 or Windows-1252, convert it, e.g. iconv -f latin1 -t utf-8");
+
+    /// <summary>Text for a message: control characters written as escapes, so that a message stays one line and
+    /// prints nothing invisible.</summary>
+    internal static string Escape(string text)
+    {
+        if (!text.Any(char.IsControl)) return text;
+        var sb = new StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            switch (c)
+            {
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (char.IsControl(c)) sb.Append($"\\u{(int)c:X4}");
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>At most 60 characters of a label for a message.</summary>
+    internal static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
 
     /// <summary>Whether <see cref="ChooseDelimiter"/>'s scan of the header line stops at a line end within
     /// <paramref name="fromHeader"/> (so that reading more text cannot change its choice).</summary>
@@ -253,10 +412,11 @@ public static class CsvReader
 
     /// <summary>Cuts the data rows into chunks of whole records, about <paramref name="target"/> characters each:
     /// slices of the text when it is in memory, else pooled copies.</summary>
-    private static IEnumerable<CsvChunk> Chunks(CsvTextWindow window, CsvHeader header, int target, CsvBufferPool pool)
+    private static IEnumerable<CsvChunk> Chunks(CsvTextWindow window, CsvHeader header, int target, CsvBufferPool pool,
+        string source, int maxRecordLength)
     {
         int line = header.DataLine;
-        int want = target;
+        int want = Math.Min(target, maxRecordLength);
         while (true)
         {
             window.Fill(want);
@@ -272,10 +432,19 @@ public static class CsvReader
                 cut = CsvRecordScanner.LastRecordEnd(available.Span[..Math.Min(want, available.Length)], header.Delimiter);
                 if (cut == 0)
                 {
-                    // A record longer than the target: look further.
-                    want = (int)Math.Min(Array.MaxLength, 2L * want);
+                    // A record longer than the target: look further, up to the longest record read.
+                    if (want >= maxRecordLength)
+                        throw new InputException(
+                            $"{source} line {line}: a record longer than {maxRecordLength:N0} characters starts here " +
+                            "(a quote that is never closed makes the rest of the file one field)");
+                    want = (int)Math.Min(maxRecordLength, 2L * want);
                     continue;
                 }
+            }
+            if (!window.InMemory)
+            {
+                int invalid = available.Span[..cut].IndexOf(InvalidTextMark);
+                if (invalid >= 0) throw InvalidUtf8(source, line + available.Span[..invalid].Count('\n'));
             }
 
             CsvChunk chunk;
@@ -292,7 +461,7 @@ public static class CsvReader
             }
             line += text.Span.Count('\n');
             window.Consume(cut);
-            want = target;
+            want = Math.Min(target, maxRecordLength);
             yield return chunk;
         }
     }
@@ -317,6 +486,7 @@ public static class CsvReader
         while (tokenizer.SkipBlankLines())
         {
             int line = tokenizer.Line;
+            sink.Line = line;
             int fields = tokenizer.ReadRecord(ref sink, ncol);
             if (fields != ncol) throw Ragged(source, line, fields, ncol);
             sink.Row++;
@@ -334,12 +504,12 @@ public static class CsvReader
     /// <summary>The second pass: labels for the first rows of columns that were stored as numbers before a later
     /// chunk showed them to be categorical.</summary>
     private static void Reread(Func<CsvTextWindow> open, string sourceName, char? delimiter, int chunkSize,
-        CsvColumnBuilder[] columns, int rows)
+        int maxRecordLength, CsvColumnBuilder[] columns, int rows)
     {
         using var window = open();
-        var header = ReadHeader(window, sourceName, delimiter, chunkSize);
+        var header = ReadHeader(window, sourceName, delimiter, chunkSize, maxRecordLength);
         var sink = new CsvRereadSink(columns);
-        foreach (var chunk in Chunks(window, header, Math.Max(1, chunkSize), new CsvBufferPool()))
+        foreach (var chunk in Chunks(window, header, Math.Max(1, chunkSize), new CsvBufferPool(), sourceName, maxRecordLength))
         {
             var tokenizer = new CsvTokenizer(chunk.Text.Span, chunk.FirstLine, header.Delimiter, sourceName);
             while (sink.Row < rows && tokenizer.SkipBlankLines())
@@ -354,30 +524,38 @@ public static class CsvReader
 
     /// <summary>Counts the lines of a file (line feeds, plus one for a last line without one): a bound on its rows
     /// that lets the columns be allocated once at their final size.</summary>
-    private static int CountLines(string path)
+    private static int CountLines(Stream stream, string path)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long count = 0;
+            byte last = (byte)'\n';
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                count += buffer.AsSpan(0, read).Count((byte)'\n');
+                last = buffer[read - 1];
+            }
+            if (last != (byte)'\n') count++;
+            return (int)Math.Min(count, Array.MaxLength);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot read '{path}': {OneLine(e.Message)}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static FileStream OpenStream(string path)
     {
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
                 FileOptions.SequentialScan);
-            var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-            try
-            {
-                long count = 0;
-                byte last = (byte)'\n';
-                int read;
-                while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-                {
-                    count += buffer.AsSpan(0, read).Count((byte)'\n');
-                    last = buffer[read - 1];
-                }
-                if (last != (byte)'\n') count++;
-                return (int)Math.Min(count, Array.MaxLength);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -385,27 +563,23 @@ public static class CsvReader
         }
     }
 
-    private static CsvTextWindow OpenFile(string path, bool gzip)
+    /// <summary>The text of a byte stream: decompressed when <paramref name="gzip"/> (and checked against the gzip
+    /// trailer's length, <paramref name="expectedLength"/>, so that a truncated file is an error), decoded as UTF-8
+    /// unless a byte order mark says otherwise. Bytes that are not UTF-8 become U+FFFD, which the reader refuses.</summary>
+    private static CsvTextWindow OpenText(Stream stream, string path, bool gzip, long expectedLength)
     {
-        FileStream? stream = null;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
-                FileOptions.SequentialScan);
-            Stream input = gzip ? new GZipStream(stream, CompressionMode.Decompress) : stream;
-            var reader = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-            return new CsvTextWindow(reader, path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            stream?.Dispose();
-            throw new InputException($"cannot read '{path}': {OneLine(e.Message)}");
-        }
+        Stream input = gzip
+            ? new GzipIntegrity.CheckedStream(new GZipStream(stream, CompressionMode.Decompress), expectedLength)
+            : stream;
+        var reader = new StreamReader(input, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
+        return new CsvTextWindow(reader, path);
     }
 
-    /// <summary>Whether a cell is missing: empty (quoted or not) or an unquoted <c>NA</c>.</summary>
+    /// <summary>Whether a cell is missing: empty or only white space (quoted or not, as R reads a blank field), or an
+    /// unquoted <c>NA</c>.</summary>
     internal static bool IsMissing(ReadOnlySpan<char> text, bool quoted) =>
-        text.Length == 0 || (!quoted && text.Length == 2 && text[0] == 'N' && text[1] == 'A');
+        text.Length == 0 || (!quoted && text.Length == 2 && text[0] == 'N' && text[1] == 'A') ||
+        (char.IsWhiteSpace(text[0]) && text.IsWhiteSpace());
 
     /// <summary>The delimiter for a source: from the extension, unless the header line clearly disagrees (it has only
     /// the other delimiter); for unknown extensions the more frequent of comma and tab in the header line.</summary>

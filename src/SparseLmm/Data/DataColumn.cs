@@ -4,6 +4,9 @@ namespace SparseLmm.Data;
 /// <param name="Name">The column's header.</param>
 public abstract record DataColumn(string Name)
 {
+    /// <summary>The column's header.</summary>
+    public string Name { get; init; } = Name ?? throw new ArgumentNullException(nameof(Name));
+
     /// <summary>Number of rows.</summary>
     public abstract int Length { get; }
 
@@ -18,6 +21,17 @@ public abstract record DataColumn(string Name)
 /// <param name="Missing">Per-row missing flags, or null when no cell is missing.</param>
 public sealed record NumericColumn(string Name, double[] Values, bool[]? Missing = null) : DataColumn(Name)
 {
+    private readonly bool valid = Validate(Name, Values, Missing);
+
+    private static bool Validate(string name, double[] values, bool[]? missing)
+    {
+        ArgumentNullException.ThrowIfNull(values, nameof(Values));
+        if (missing is not null && missing.Length != values.Length)
+            throw new ArgumentException(
+                $"column '{name}': {missing.Length} missing flags for {values.Length} values (one flag per row)", nameof(Missing));
+        return true;
+    }
+
     /// <inheritdoc />
     public override int Length => Values.Length;
 
@@ -32,9 +46,42 @@ public sealed record NumericColumn(string Name, double[] Values, bool[]? Missing
 /// <param name="Levels">The distinct level labels, in sorted order.</param>
 public sealed record CategoricalColumn(string Name, int[] Codes, string[] Levels) : DataColumn(Name)
 {
+    private readonly bool valid = Validate(Name, Codes, Levels);
+
+    private static bool Validate(string name, int[] codes, string[] levels)
+    {
+        ArgumentNullException.ThrowIfNull(codes, nameof(Codes));
+        ArgumentNullException.ThrowIfNull(levels, nameof(Levels));
+        for (int k = 0; k < levels.Length; k++)
+            if (levels[k] is null) throw new ArgumentException($"column '{name}': level {k} is null", nameof(Levels));
+        int count = levels.Length;
+        for (int row = 0; row < codes.Length; row++)
+        {
+            int code = codes[row];
+            if (code < -1 || code >= count)
+                throw new ArgumentException(
+                    $"column '{name}': code {code} at row {row} is not a level index (−1 for missing, 0 to {count - 1} for the {count} levels)",
+                    nameof(Codes));
+        }
+        return true;
+    }
+
     /// <inheritdoc />
     public override int Length => Codes.Length;
+
+    /// <summary>For a column read from a file: its first cell that is neither missing nor a number, with its line
+    /// (for messages about a stray text cell in a column of numbers).</summary>
+    internal TextCell? FirstText { get; init; }
+
+    /// <summary>True when the user declared the column categorical (<c>--factor</c>, <see cref="FitOptions.FactorColumns"/>):
+    /// then numbers among its labels are levels, not a sign of a stray text cell.</summary>
+    internal bool Declared { get; init; }
 
     /// <inheritdoc />
     public override bool IsMissing(int row) => Codes[row] < 0;
 }
+
+/// <summary>A text cell of a file, for messages.</summary>
+/// <param name="Line">The 1-based physical line of its record.</param>
+/// <param name="Text">The cell's text.</param>
+internal sealed record TextCell(int Line, string Text);

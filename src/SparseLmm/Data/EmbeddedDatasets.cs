@@ -34,6 +34,7 @@ public static class EmbeddedDatasets
     /// <returns>Whether <paramref name="name"/> names an embedded data set.</returns>
     public static bool TryLoad(string name, [MaybeNullWhen(false)] out DataTable table)
     {
+        ArgumentNullException.ThrowIfNull(name);
         table = null;
         var canonical = Names.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
         if (canonical is null) return false;
@@ -54,6 +55,7 @@ public static class EmbeddedDatasets
     /// <exception cref="InputException">No data set has that name; the message suggests the closest one.</exception>
     public static DataTable Load(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         if (TryLoad(name, out var table)) return table;
         var hint = NameSuggestions.ClosestName(name, Names) is { } closest
             ? $"did you mean '{closest}'?"

@@ -7,14 +7,21 @@ namespace SparseLmm.Design;
 /// values in used columns, evaluates transforms and codes every term.</summary>
 internal static class ModelDesignBuilder
 {
-    /// <summary>Builds the design, or throws <see cref="InputException"/> naming what is wrong.</summary>
-    public static ModelDesign Build(ModelFormula formula, DataTable table)
+    /// <summary>Builds the design, or throws <see cref="InputException"/> naming what is wrong. Everything that can be
+    /// refused is checked before the fixed-effects matrix is built (whose aliasing check and fit cost O(n·p²) and
+    /// O(p³)).</summary>
+    /// <param name="formula">The model.</param>
+    /// <param name="table">The data.</param>
+    /// <param name="gaussian">True for a linear mixed model: lme4's stricter identifiability rule (fewer levels and
+    /// random effects per term than observations); a GLMM may have as many (lme4's <c>allow.n</c>).</param>
+    public static ModelDesign Build(ModelFormula formula, DataTable table, bool gaussian = false)
     {
         if (formula.RandomTerms.Count == 0)
             throw new InputException(
                 $"formula '{formula.Text}' has no random-effects term such as (1 | group); a mixed model needs at least one");
         var uses = FormulaParser.Variables(formula);
         foreach (var use in uses) RequireColumn(table, use);
+        DesignChecks.RequireNoStrayText(formula, table);
         table = GroupingVariablesAsCategorical(formula, table);
 
         var keptRows = RowsWithoutMissingValues(table, uses.Select(u => u.Name).Distinct());
@@ -25,6 +32,10 @@ internal static class ModelDesignBuilder
         var evaluator = new ExpressionEvaluator(table, keptRows);
 
         var response = EvaluateResponse(formula.Response, evaluator);
+        DesignChecks.RequireVaryingResponse(response, n);
+        var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, table, keptRows, evaluator)).ToList();
+        DesignChecks.RequireIdentifiable(formula, randomTerms, n, allowEqual: !gaussian);
+
         // X is written row-major straight from the factors (no array per column); aliased columns, which are rare,
         // are found from it and then left out of a second packing.
         var fixedPlan = ModelMatrixPlan.Build(formula.HasIntercept, formula.FixedTerms, evaluator, n);
@@ -38,7 +49,6 @@ internal static class ModelDesignBuilder
             x = fixedPlan.ToRowMajor(keptFixed);
         }
 
-        var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, table, keptRows, evaluator)).ToList();
         return new ModelDesign(
             formula, n, dropped, keptRows, response, keptFixed.Select(j => fixedPlan.Names[j]).ToList(),
             keptFixed.Count == 0 ? [] : x,

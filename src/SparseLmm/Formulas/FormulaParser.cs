@@ -279,7 +279,46 @@ public static class FormulaParser
 
         /// <summary>Pratt parser for the formula operators. <paramref name="barAllowed"/> is true only directly
         /// inside parentheses, where <c>|</c> makes a random-effects term.</summary>
+        /// <summary>How deeply parentheses, calls, signs and powers may nest: far beyond any real formula, and far
+        /// within the stack of the recursive parser and of the code that walks the tree.</summary>
+        internal const int MaxNesting = 200;
+
+        private int _depth;
+
+        private void Enter()
+        {
+            if (++_depth > MaxNesting)
+                throw ErrorAt(Peek.Position,
+                    $"the formula nests deeper than {MaxNesting} levels here (parentheses, function calls, signs or powers)");
+        }
+
         private Node ParseFormula(int minBindingPower, bool barAllowed, string? after = null)
+        {
+            Enter();
+            try
+            {
+                return ParseFormulaNested(minBindingPower, barAllowed, after);
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        private FormulaExpression ParseArithmetic(int minBindingPower, string? function)
+        {
+            Enter();
+            try
+            {
+                return ParseArithmeticNested(minBindingPower, function);
+            }
+            finally
+            {
+                _depth--;
+            }
+        }
+
+        private Node ParseFormulaNested(int minBindingPower, bool barAllowed, string? after)
         {
             Node left = ParseFormulaPrefix(after);
             while (true)
@@ -378,7 +417,7 @@ public static class FormulaParser
             };
         }
 
-        private FormulaExpression ParseArithmetic(int minBindingPower, string? function)
+        private FormulaExpression ParseArithmeticNested(int minBindingPower, string? function)
         {
             FormulaExpression left = ParseArithmeticPrefix(function);
             while (true)

@@ -48,7 +48,7 @@ public sealed class FittedMixedModel
         RequireGaussian(options);
         var parsed = FormulaParser.Parse(formula);
         data = ConvertFactors(data, options);
-        var design = ModelDesignBuilder.Build(parsed, data);
+        var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
         var fit = LinearMixedModelFitter.Fit(design, options.Reml);
         return new FittedMixedModel(fit, design, NumericResponse(design), data, options);
     }
@@ -64,7 +64,7 @@ public sealed class FittedMixedModel
         if (fit.Family != "gaussian" || fit.Method is not (EstimationMethod.Reml or EstimationMethod.MaximumLikelihood))
             throw new InputException("this inference applies to linear mixed models (gaussian family, REML or ML fits)");
         data = ConvertFactors(data, options);
-        var design = ModelDesignBuilder.Build(FormulaParser.Parse(fit.Formula), data);
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse(fit.Formula), data, gaussian: true);
         if (design.RowCount != fit.ObservationCount || design.FixedEffectCount != fit.FixedEffects.Count)
             throw new InputException($"the data give {design.RowCount} rows and {design.FixedEffectCount} fixed effects; the fit has {fit.ObservationCount} and {fit.FixedEffects.Count}: pass the data the model was fitted to");
         return new FittedMixedModel(fit, design, NumericResponse(design), data, options);

@@ -64,7 +64,7 @@ public static class ModelComparison
         var rows = Enumerable.Range(0, data.RowCount).Where(r => columns.All(c => !data[c].IsMissing(r))).ToArray();
         var common = rows.Length == data.RowCount ? data : TableRows.Subset(data, rows);
 
-        var bigDesign = ModelDesignBuilder.Build(bigFormula, common);
+        var bigDesign = ModelDesignBuilder.Build(bigFormula, common, gaussian: true);
         var bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false);
         var smallSide = FitSmall(smallFormula, common);
 
@@ -146,7 +146,7 @@ public static class ModelComparison
     {
         if (formula.RandomTerms.Count > 0)
         {
-            var design = ModelDesignBuilder.Build(formula, table);
+            var design = ModelDesignBuilder.Build(formula, table, gaussian: true);
             var fit = LinearMixedModelFitter.Fit(design, reml: false);
             return new SmallSide(fit.LogLikelihood, fit.DegreesOfFreedom, design.FixedEffectNames, design.RandomTerms);
         }

@@ -66,7 +66,7 @@ public static class Predictor
             var trainingColumn = training[name];
             if (groupingNames.Contains(name) && trainingColumn is NumericColumn numericGrouping)
                 trainingColumn = ColumnConversions.ToCategorical(numericGrouping);
-            columns.Add(Stack(name, trainingColumn, newData[name], kept, newComplete));
+            columns.Add(Stack(name, trainingColumn, newData[name], kept, newComplete, newData.Source));
         }
         var stacked = new DataTable(columns, newData.Source);
         var allRows = Enumerable.Range(0, trainingRows + newComplete.Length).ToArray();
@@ -86,7 +86,7 @@ public static class Predictor
                 double v = values[trainingRows + r];
                 if (j >= 0) x[r * p + j] = v;
                 else if (v != 0 && !fit.AliasedFixedEffects.Contains(fixedColumns.Names[c]))
-                    throw new InputException($"row {newComplete[r] + 1} of the new data needs fixed-effect column '{fixedColumns.Names[c]}', which the fit does not have (a level not seen in the training data)");
+                    throw new InputException($"{newData.Source} line {newComplete[r] + 2}: the row needs fixed-effect column '{fixedColumns.Names[c]}', which the fit does not have (a level not seen in the training data)");
             }
         }
 
@@ -136,7 +136,7 @@ public static class Predictor
                     if (!levelIndex.ContainsKey(label))
                     {
                         if (newLevels == NewLevelPolicy.Error)
-                            throw new InputException($"row {newComplete[r] + 1} of the new data has level '{label}' of '{term.GroupName}', not seen in the fit");
+                            throw new InputException($"{newData.Source} line {newComplete[r] + 2}: level '{label}' of '{term.GroupName}' was not seen in the fit");
                         if (!unseen[r].Contains(term.GroupName)) unseen[r].Add(term.GroupName);
                     }
                     if (includeRandomEffects)
@@ -199,12 +199,14 @@ public static class Predictor
 
     /// <summary>The training column's kept rows followed by the new column's complete rows, as one column: categorical
     /// values are matched by label onto the training levels (new labels appended).</summary>
-    private static DataColumn Stack(string name, DataColumn training, DataColumn fresh, int[] kept, int[] freshRows)
+    private static DataColumn Stack(string name, DataColumn training, DataColumn fresh, int[] kept, int[] freshRows, string source)
     {
         if (training is NumericColumn numeric)
         {
             if (fresh is not NumericColumn freshNumeric)
-                throw new InputException($"column '{name}' is numeric in the training data but not in the new data");
+                throw new InputException(fresh is CategoricalColumn { FirstText: { } cell }
+                    ? $"{source} line {cell.Line}: column '{name}' is numeric in the training data, but this cell of the new data is text: '{cell.Text}'"
+                    : $"column '{name}' is numeric in the training data but not in the new data");
             return new NumericColumn(name, kept.Select(r => numeric.Values[r]).Concat(freshRows.Select(r => freshNumeric.Values[r])).ToArray());
         }
         var categorical = (CategoricalColumn)training;

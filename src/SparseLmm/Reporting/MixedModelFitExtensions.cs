@@ -39,15 +39,22 @@ public static class MixedModelFitExtensions
     /// <param name="fit">The fitted model.</param>
     /// <param name="dataName">The data's name, shown as <c>Data:</c> when given.</param>
     /// <returns>The text, lines separated by '\n', ending with a newline.</returns>
-    public static string Summary(this MixedModelFit fit, string? dataName = null) => SummaryWriter.Write(fit, dataName);
+    public static string Summary(this MixedModelFit fit, string? dataName = null)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        return SummaryWriter.Write(fit, dataName);
+    }
 
     /// <summary>The fit as one JSON object with the field names of lme4 reference fits (<c>formula</c>, <c>nobs</c>,
     /// <c>ngroups</c>, <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c>, <c>loglik</c>, <c>ranef</c>, ...),
     /// plus <c>converged</c>, <c>notes</c>, <c>dropped_rows</c>, <c>icc</c> and <c>timing</c>.</summary>
     /// <param name="fit">The fitted model.</param>
     /// <param name="options">Extras (data name, timings) and layout; <see cref="JsonReportOptions.Default"/> when null.</param>
-    public static string ToJson(this MixedModelFit fit, JsonReportOptions? options = null) =>
-        FitJsonWriter.Write(fit, options ?? JsonReportOptions.Default);
+    public static string ToJson(this MixedModelFit fit, JsonReportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(fit);
+        return FitJsonWriter.Write(fit, options ?? JsonReportOptions.Default);
+    }
 
     /// <summary>Writes the JSON object of <see cref="ToJson"/> to <paramref name="writer"/>.</summary>
     /// <param name="fit">The fitted model.</param>
@@ -55,6 +62,7 @@ public static class MixedModelFitExtensions
     /// <param name="options">Extras (data name, timings); <see cref="JsonReportOptions.Default"/> when null. Layout is the writer's.</param>
     public static void WriteJson(this MixedModelFit fit, Utf8JsonWriter writer, JsonReportOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(fit);
         ArgumentNullException.ThrowIfNull(writer);
         FitJsonWriter.Write(writer, fit, options ?? JsonReportOptions.Default);
     }

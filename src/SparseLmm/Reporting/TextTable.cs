@@ -80,39 +80,57 @@ internal static class TextTable
         return result;
     }
 
+    /// <summary>One name, abbreviated in O(length): each pass visits the characters from the right once, as R's
+    /// <c>stripchars</c> does, and removing a character never changes those to its left, so the text left of the
+    /// current position is the original and the text right of it is a stack of the characters kept so far.</summary>
     private static string AbbreviateOne(string name, int minLength)
     {
-        var text = new StringBuilder(name.Trim());
-        if (text.Length <= minLength) return text.ToString();
+        string text = name.Trim();
+        if (text.Length <= minLength) return text;
+        // Spaces are never removed by the passes; they count as word boundaries, not towards the length.
+        int spaces = 0;
+        foreach (char c in text)
+            if (char.IsWhiteSpace(c)) spaces++;
 
-        bool IsFirstOfWord(int i) => i == 0 || char.IsWhiteSpace(text[i - 1]);
-        bool IsLastOfWord(int i) => !char.IsWhiteSpace(text[i - 1]) && (i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1]));
-        int Spaces() => text.ToString().Count(char.IsWhiteSpace);
-        bool Short() => text.Length - Spaces() <= minLength;
+        // Pass 1: lower-case vowels that do not start a word.
+        var (result, done) = Pass(text, (c, left, _) => "aeiou".Contains(c) && !char.IsWhiteSpace(left));
+        // Pass 2: lower-case letters that neither start nor end a word.
+        if (!done)
+            (result, done) = Pass(result, (c, left, right) =>
+                char.IsLower(c) && !char.IsWhiteSpace(left) && !(right is null || char.IsWhiteSpace(right.Value)));
+        // Pass 3: any character that does not start a word.
+        if (!done) (result, _) = Pass(result, (c, left, _) => !char.IsWhiteSpace(left) && !char.IsWhiteSpace(c));
+        return Finish(result);
 
-        for (int i = text.Length - 1; i > 0; i--)
+        (string Text, bool Done) Pass(string current, Func<char, char, char?, bool> remove)
         {
-            if (i < text.Length && "aeiou".Contains(text[i]) && !IsFirstOfWord(i)) text.Remove(i, 1);
-            if (Short()) return Finish();
+            var kept = new StringBuilder(current.Length);   // the characters kept right of i, in reverse order
+            for (int i = current.Length - 1; i > 0; i--)
+            {
+                char c = current[i];
+                char? right = kept.Length == 0 ? null : kept[^1];
+                if (!remove(c, current[i - 1], right)) kept.Append(c);
+                if (i + kept.Length - spaces <= minLength) return (Assemble(current, i, kept), true);
+            }
+            return (Assemble(current, 1, kept), false);
         }
-        for (int i = text.Length - 1; i > 0; i--)
-        {
-            if (i < text.Length && char.IsLower(text[i]) && !IsFirstOfWord(i) && !IsLastOfWord(i)) text.Remove(i, 1);
-            if (Short()) return Finish();
-        }
-        for (int i = text.Length - 1; i > 0; i--)
-        {
-            if (i < text.Length && !IsFirstOfWord(i) && !char.IsWhiteSpace(text[i])) text.Remove(i, 1);
-            if (Short()) return Finish();
-        }
-        return Finish();
 
-        string Finish()
+        static string Assemble(string current, int prefix, StringBuilder keptReversed)
         {
-            if (text.Length > minLength)
-                for (int i = text.Length - 1; i > 0; i--)
-                    if (char.IsWhiteSpace(text[i])) text.Remove(i, 1);
-            return text.ToString();
+            var sb = new StringBuilder(prefix + keptReversed.Length);
+            sb.Append(current, 0, prefix);
+            for (int k = keptReversed.Length - 1; k >= 0; k--) sb.Append(keptReversed[k]);
+            return sb.ToString();
+        }
+
+        string Finish(string current)
+        {
+            if (current.Length <= minLength) return current;
+            var sb = new StringBuilder(current.Length);
+            sb.Append(current[0]);
+            for (int i = 1; i < current.Length; i++)
+                if (!char.IsWhiteSpace(current[i])) sb.Append(current[i]);
+            return sb.ToString();
         }
     }
 }

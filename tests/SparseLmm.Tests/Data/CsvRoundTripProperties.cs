@@ -68,10 +68,11 @@ public static class RandomTables
     private static readonly string[] Fragments =
         ["a", "b", "x", "A", ",", "\"", "\"\"", "\n", "\r\n", " ", "\t", "1", "2", ".", "-", "é", "NA", "Inf"];
 
+    // A label of white space only is a missing cell (as R reads a blank field), not a label.
     private static Gen<string> Label =>
-        from n in Gen.Choose(1, 5)
-        from parts in Gen.ArrayOf(Gen.Elements(Fragments), n)
-        select string.Concat(parts);
+        (from n in Gen.Choose(1, 5)
+         from parts in Gen.ArrayOf(Gen.Elements(Fragments), n)
+         select string.Concat(parts)).Where(s => !string.IsNullOrWhiteSpace(s));
 
     private static Gen<double> Double =>
         Gen.OneOf(
