@@ -15,7 +15,9 @@ internal static class ModelDesignBuilder
                 $"formula '{formula.Text}' has no random-effects term such as (1 | group); a mixed model needs at least one");
         var uses = FormulaParser.Variables(formula);
         foreach (var use in uses) RequireColumn(table, use);
-        table = GroupingVariablesAsCategorical(formula, table);
+        // Grouping variables are categorical in the grouping factors only: a numeric column used as a grouping factor
+        // and as a covariate stays numeric as a covariate (lme4: Reaction ~ Days + (1|Days) fits one Days slope).
+        var groupingTable = GroupingVariablesAsCategorical(formula, table);
 
         var keptRows = RowsWithoutMissingValues(table, uses.Select(u => u.Name).Distinct());
         int dropped = table.RowCount - keptRows.Length;
@@ -38,7 +40,7 @@ internal static class ModelDesignBuilder
             x = fixedPlan.ToRowMajor(keptFixed);
         }
 
-        var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, table, keptRows, evaluator)).ToList();
+        var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, groupingTable, keptRows, evaluator)).ToList();
         return new ModelDesign(
             formula, n, dropped, keptRows, response, keptFixed.Select(j => fixedPlan.Names[j]).ToList(),
             keptFixed.Count == 0 ? [] : x,
