@@ -26,6 +26,11 @@ internal static class CompareCommand
         if (settings.Reml) stderr.WriteLine("sparselmm: note: refitting models with ML (instead of REML) for the likelihood-ratio test");
         stdout.Write(settings.Json ? Json(test, positional[0], settings) : Text(test));
         stdout.Flush();
+        if (!test.Converged)
+        {
+            stderr.WriteLine($"sparselmm: warning: {string.Join("; ", test.Notes.Where(n => n.Contains("did not converge", StringComparison.Ordinal)))}: the test is not reliable (exit code {CliApplication.NotConverged})");
+            return CliApplication.NotConverged;
+        }
         return CliApplication.Success;
     }
 
@@ -57,6 +62,7 @@ internal static class CompareCommand
             ["p_naive"] = InferenceOutput.Number(test.PNaive),
             ["p_boundary_mixture"] = test.Mixture is null ? null : InferenceOutput.Number(test.PValue),
             ["mixture"] = test.Mixture,
+            ["converged"] = test.Converged,
             ["notes"] = new JsonArray(test.Notes.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
         };
         return InferenceOutput.Serialize(root);

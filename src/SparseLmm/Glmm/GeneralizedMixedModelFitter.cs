@@ -243,6 +243,8 @@ internal static class GeneralizedMixedModelFitter
         int evaluations = stageOne.Evaluations + (stageTwo?.Evaluations ?? 0);
         bool converged = stageTwo?.Converged ?? stageOne.Converged;
         string message = stageTwo?.Message ?? stageOne.Message;
+        if (stageTwo is not null && !stageOne.Converged)
+            notes.Add($"stage one (θ with β in PIRLS, the start of stage two) did not converge: {stageOne.Message}");
         if (objective.FailedEvaluations > 0)
             notes.Add($"PIRLS failed at {objective.FailedEvaluations} of {objective.Evaluations} evaluations (treated as a large deviance)");
 

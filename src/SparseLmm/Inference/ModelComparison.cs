@@ -34,6 +34,9 @@ public sealed record LikelihoodRatioTest(
     /// <summary>The link of both models.</summary>
     public string Link { get; init; } = "identity";
 
+    /// <summary>True when both fits converged.</summary>
+    public bool Converged { get; init; } = true;
+
     /// <summary>GLMMs: the quadrature nodes of both fits (1 = Laplace); null for linear mixed models.</summary>
     public int? QuadratureNodes { get; init; }
 
@@ -144,7 +147,7 @@ public static class ModelComparison
         }
         else if (addedVariances > 1)
             notes.Add($"BIG adds {addedVariances} variances with covariances or other parameters: the naive chi-square p-value is used and is conservative (the null puts them on the boundary)");
-        if (!bigFit.Converged) notes.Add("BIG: the optimiser did not converge");
+        if (!bigFit.Converged) notes.Add($"BIG: the optimiser did not converge ({bigFit.OptimizerMessage})");
         if (!smallSide.Converged) notes.Add("SMALL: the optimiser did not converge");
         return new LikelihoodRatioTest(small, big, rows.Length, smallSide.LogLik, bigFit.LogLikelihood, smallSide.Df, dfBig,
             statistic, df, p, naive, mixture, notes)
@@ -152,6 +155,7 @@ public static class ModelComparison
             Family = family.Name,
             Link = family.Link.Name,
             QuadratureNodes = generalized ? options.QuadratureNodes : null,
+            Converged = bigFit.Converged && smallSide.Converged,
         };
     }
 
