@@ -7,7 +7,8 @@ using SparseLmm.Results;
 namespace SparseLmm.Cli;
 
 /// <summary>The <c>sparselmm</c> command, callable in-process: <see cref="Run"/> takes the arguments and the two
-/// output streams and returns the exit code (0 success, 2 bad input or usage, 1 internal error).</summary>
+/// output streams and returns the exit code (0 success, 2 bad input or usage, 3 a fit that did not converge, 1 internal
+/// error).</summary>
 public static class CliApplication
 {
     /// <summary>Exit code: success.</summary>
@@ -18,6 +19,10 @@ public static class CliApplication
 
     /// <summary>Exit code: bad input (data, formula) or bad usage (options, arguments).</summary>
     public const int BadInput = 2;
+
+    /// <summary>Exit code: the fit was written but the optimiser did not converge (it stopped at the evaluation limit
+    /// or on rounding errors): its numbers are flagged (<c>"converged": false</c>) and are not to be trusted.</summary>
+    public const int NotConverged = 3;
 
     /// <summary>The model <c>sparselmm demo</c> fits.</summary>
     public const string DemoFormula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
@@ -234,6 +239,11 @@ internal static class FitCommand
             if (!output.EndsWith('\n')) stdout.WriteLine();
         }
         stdout.Flush();
+        if (!fit.Converged)
+        {
+            stderr.WriteLine($"sparselmm: warning: the optimiser did not converge ({fit.OptimizerMessage}); the estimates are not reliable (exit code {CliApplication.NotConverged})");
+            return CliApplication.NotConverged;
+        }
         return CliApplication.Success;
     }
 

@@ -190,7 +190,7 @@ internal static class CommandLine
         foreach (var option in Options)
             lines.Add($"  {OptionLabel(option).PadRight(width)}  {option.Help}");
         lines.Add("");
-        lines.Add("Exit codes: 0 success, 2 bad input or usage, 1 internal error (set SPARSELMM_DEBUG=1 for details).");
+        lines.Add("Exit codes: 0 success, 2 bad input or usage, 3 the fit did not converge (output flagged), 1 internal error (set SPARSELMM_DEBUG=1 for details).");
         return string.Join('\n', lines) + "\n";
     }
 

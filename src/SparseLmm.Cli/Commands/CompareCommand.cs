@@ -19,10 +19,9 @@ internal static class CompareCommand
         }
         if (positional.Count != 3)
             throw new UsageException("compare needs DATA SMALL BIG, e.g. sparselmm compare sleepstudy \"Reaction ~ Days + (1 | Subject)\" \"Reaction ~ Days + (Days | Subject)\"");
-        if (settings.Reml && settings.MaximumLikelihood)
-            throw new UsageException("--reml and --ml cannot be used together");
+        // --family, --link, --nagq and --weights as for fit (a GLMM comparison); both models are fitted by ML.
+        var options = FitCommand.Validate(settings) with { Reml = settings.Reml };
         var data = MixedModel.LoadData(positional[0]);
-        var options = new FitOptions(Reml: settings.Reml, FactorColumns: settings.Factors.Count > 0 ? settings.Factors : null);
         var test = ModelComparison.Compare(data, positional[1], positional[2], options);
         int dropped = data.RowCount - test.ObservationCount;
         if (dropped > 0)
@@ -30,6 +29,11 @@ internal static class CompareCommand
         if (settings.Reml) stderr.WriteLine("sparselmm: note: refitting models with ML (instead of REML) for the likelihood-ratio test");
         stdout.Write(settings.Json ? Json(test, positional[0], settings) : Text(test));
         stdout.Flush();
+        if (!test.Converged)
+        {
+            stderr.WriteLine($"sparselmm: warning: {string.Join("; ", test.Notes.Where(n => n.Contains("did not converge", StringComparison.Ordinal)))}: the test is not reliable (exit code {CliApplication.NotConverged})");
+            return CliApplication.NotConverged;
+        }
         return CliApplication.Success;
     }
 
@@ -42,6 +46,9 @@ internal static class CompareCommand
             ["small"] = test.Small,
             ["big"] = test.Big,
             ["method"] = "ML",
+            ["family"] = test.Family,
+            ["link"] = test.Link,
+            ["nagq"] = test.QuadratureNodes,
             ["refitted_ml"] = settings.Reml,
             ["nobs"] = test.ObservationCount,
             ["loglik_small"] = InferenceOutput.Number(test.LogLikSmall),
@@ -58,6 +65,7 @@ internal static class CompareCommand
             ["p_naive"] = InferenceOutput.Number(test.PNaive),
             ["p_boundary_mixture"] = test.Mixture is null ? null : InferenceOutput.Number(test.PValue),
             ["mixture"] = test.Mixture,
+            ["converged"] = test.Converged,
             ["notes"] = new JsonArray(test.Notes.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()),
         };
         return InferenceOutput.Serialize(root);
@@ -68,6 +76,8 @@ internal static class CompareCommand
         static string F(double v, string format = "0.####") => v.ToString(format, CultureInfo.InvariantCulture);
         var output = new StringBuilder();
         output.Append("Likelihood-ratio test (both models fitted by maximum likelihood)\n");
+        if (test.Family != "gaussian")
+            output.Append(CultureInfo.InvariantCulture, $"family: {test.Family} ({test.Link}), nAGQ = {test.QuadratureNodes}\n");
         output.Append(CultureInfo.InvariantCulture, $"small: {test.Small}\nbig:   {test.Big}\n");
         output.Append(CultureInfo.InvariantCulture, $"Number of obs: {test.ObservationCount}\n\n");
         output.Append("      npar        AIC        BIC     logLik   deviance\n");

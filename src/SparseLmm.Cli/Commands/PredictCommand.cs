@@ -30,7 +30,8 @@ internal static class PredictCommand
             _ => throw new UsageException($"option --new-levels: '{settings.NewLevels}' (use population or error)"),
         };
         double level = InferenceOutput.ParseLevel(settings.Level);
-        var options = new FitOptions(Reml: !settings.MaximumLikelihood, FactorColumns: settings.Factors.Count > 0 ? settings.Factors : null);
+        // --family, --link, --nagq and --weights as for fit: a GLMM is refused with the reason (exit 2), not fitted as gaussian.
+        var options = FitCommand.Validate(settings);
         var model = FittedMixedModel.Create(positional[1], MixedModel.LoadData(positional[0]), options);
         var newData = MixedModel.LoadData(settings.NewData);
         var conditional = Predictor.Predict(model, newData, includeRandomEffects: true, policy, level);

@@ -22,7 +22,9 @@ internal static class ModelDesignBuilder
         var uses = FormulaParser.Variables(formula);
         foreach (var use in uses) RequireColumn(table, use);
         DesignChecks.RequireNoStrayText(formula, table);
-        table = GroupingVariablesAsCategorical(formula, table);
+        // Grouping variables are categorical in the grouping factors only: a numeric column used as a grouping factor
+        // and as a covariate stays numeric as a covariate (lme4: Reaction ~ Days + (1|Days) fits one Days slope).
+        var groupingTable = GroupingVariablesAsCategorical(formula, table);
 
         var keptRows = RowsWithoutMissingValues(table, uses.Select(u => u.Name).Distinct());
         int dropped = table.RowCount - keptRows.Length;
@@ -33,7 +35,7 @@ internal static class ModelDesignBuilder
 
         var response = EvaluateResponse(formula.Response, evaluator);
         DesignChecks.RequireVaryingResponse(response, n);
-        var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, table, keptRows, evaluator)).ToList();
+        var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, groupingTable, keptRows, evaluator)).ToList();
         DesignChecks.RequireIdentifiable(formula, randomTerms, n, allowEqual: !gaussian);
 
         // X is written row-major straight from the factors (no array per column); aliased columns, which are rare,

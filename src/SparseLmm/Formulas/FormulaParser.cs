@@ -707,7 +707,7 @@ public static class FormulaParser
                 throw ErrorAt(bar.Lhs.Position,
                     "the random-effects term has no columns: it removes the intercept and adds no variables before '|'");
 
-            List<IReadOnlyList<string>> groups = Groups(bar.Group);
+            List<Group> groups = Groups(bar.Group);
             var result = new List<RandomEffectsTerm>();
             if (bar.IsDouble)
             {
@@ -717,24 +717,34 @@ public static class FormulaParser
                 pieces.AddRange(terms.Select(t => (false, new List<Term> { t })));
                 foreach (var (pieceIntercept, pieceTerms) in pieces)
                     foreach (var g in groups)
-                        result.Add(new RandomEffectsTerm(pieceIntercept, pieceTerms, g));
+                        result.Add(new RandomEffectsTerm(pieceIntercept, pieceTerms, g.Variables, g.Name));
             }
             else
             {
-                foreach (var g in groups) result.Add(new RandomEffectsTerm(intercept, terms, g));
+                foreach (var g in groups) result.Add(new RandomEffectsTerm(intercept, terms, g.Variables, g.Name));
             }
 
             return result;
         }
 
-        /// <summary>Expands a grouping expression: <c>g</c>, <c>a:b</c>, <c>a/b</c> (= <c>a</c>, <c>b:a</c>).</summary>
-        private static List<IReadOnlyList<string>> Groups(Node node)
+        /// <summary>A grouping factor: its variables (first most significant) and its name as lme4 prints it.</summary>
+        private sealed record Group(IReadOnlyList<string> Variables, string Name)
+        {
+            /// <summary>The name as a part of a larger interaction: parenthesised when it is itself one, as R deparses
+            /// <c>c:(b:a)</c>.</summary>
+            public string Operand => Variables.Count > 1 ? $"({Name})" : Name;
+        }
+
+        /// <summary>Expands a grouping expression: <c>g</c>, <c>a:b</c>, <c>a/b</c> (= <c>a</c>, <c>b:a</c>), with lme4's
+        /// names: <c>a/b/c</c> is <c>a</c>, <c>b:a</c> and <c>c:(b:a)</c> (lme4's expandSlash builds <c>c:(b:a)</c>
+        /// as a call, and R deparses the inner interaction in parentheses), <c>(a:b)/c</c> gives <c>c:(a:b)</c>.</summary>
+        private static List<Group> Groups(Node node)
         {
             const string Shape = "use a column name g, an interaction a:b, or nesting a/b";
             switch (node)
             {
                 case LeafNode { Expression: VariableReference v }:
-                    return [new[] { v.Name }];
+                    return [new Group([v.Name], v.Name)];
                 case LeafNode { Expression: NumberLiteral n }:
                     throw ErrorAt(n.Position,
                         $"the grouping factor after '|' must be a column name, not the number {FormulaText.FormatNumber(n.Value)}");
@@ -745,17 +755,21 @@ public static class FormulaParser
                     return Groups(paren.Inner);
                 case BinaryNode { Operator: ":" } interaction:
                 {
-                    var result = new List<IReadOnlyList<string>>();
+                    // A parenthesised operand keeps its parentheses in the name, as R deparses a:(b:c).
+                    static string Part(Node side, Group g) => side is ParenNode ? g.Operand : g.Name;
+                    var result = new List<Group>();
                     foreach (var l in Groups(interaction.Left))
                         foreach (var r in Groups(interaction.Right))
-                            result.Add(l.Concat(r).ToArray());
+                            result.Add(new Group(l.Variables.Concat(r.Variables).ToArray(),
+                                $"{Part(interaction.Left, l)}:{Part(interaction.Right, r)}"));
                     return result;
                 }
                 case BinaryNode { Operator: "/" } nesting:
                 {
-                    List<IReadOnlyList<string>> result = Groups(nesting.Left);
-                    IReadOnlyList<string> outer = result[^1];
-                    foreach (var inner in Groups(nesting.Right)) result.Add(inner.Concat(outer).ToArray());
+                    List<Group> result = Groups(nesting.Left);
+                    Group outer = result[^1];
+                    foreach (var inner in Groups(nesting.Right))
+                        result.Add(new Group(inner.Variables.Concat(outer.Variables).ToArray(), $"{inner.Operand}:{outer.Operand}"));
                     return result;
                 }
                 case BinaryNode bin:

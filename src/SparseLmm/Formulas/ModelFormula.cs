@@ -25,8 +25,12 @@ public sealed record Term(IReadOnlyList<FormulaExpression> Factors)
 /// <param name="HasIntercept">Whether the term has an intercept column (<c>(1 + x | g)</c>, <c>(x | g)</c>) or not (<c>(0 + x | g)</c>).</param>
 /// <param name="Terms">The non-intercept terms of the left-hand side.</param>
 /// <param name="GroupingVariables">The grouping variables: one for <c>g</c>, several for an interaction <c>a:b</c>.</param>
-public sealed record RandomEffectsTerm(bool HasIntercept, IReadOnlyList<Term> Terms, IReadOnlyList<string> GroupingVariables)
+/// <param name="Name">The grouping factor's name as lme4 prints it when it is not the variables joined by ':' (a
+/// three-level nesting <c>a/b/c</c> gives <c>c:(b:a)</c>); null for the joined names.</param>
+public sealed record RandomEffectsTerm(bool HasIntercept, IReadOnlyList<Term> Terms, IReadOnlyList<string> GroupingVariables,
+    string? Name = null)
 {
-    /// <summary>The grouping factor's name as lme4 prints it, e.g. <c>Subject</c> or <c>cask:batch</c>.</summary>
-    public string GroupName => string.Join(":", GroupingVariables);
+    /// <summary>The grouping factor's name as lme4 prints it, e.g. <c>Subject</c>, <c>cask:batch</c> or
+    /// <c>INDEX:(BROOD:LOCATION)</c>.</summary>
+    public string GroupName => Name ?? string.Join(":", GroupingVariables);
 }

@@ -128,9 +128,13 @@ internal static class GeneralizedMixedModelFitter
         }
         var response = GlmmResponse.Build(design.Response, family, priorWeights, dataRow, weightsName);
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        var objective = new GlmmObjective(design, terms, response);
+        int p = design.FixedEffectCount, n = design.RowCount;
+        // Everything below works in centred-and-scaled fixed-effects coordinates; β̂ and Cov(β̂) are mapped back
+        // at the end (see FixedEffectsReparameterization for why).
+        var coordinates = FixedEffectsReparameterization.For(design.X, n, p);
+        var objective = new GlmmObjective(design with { X = coordinates.TransformedX }, terms, response);
         var parameterization = objective.Parameterization;
-        int thetaLength = parameterization.Length, p = design.FixedEffectCount, n = design.RowCount;
+        int thetaLength = parameterization.Length;
         var thetaLower = parameterization.LowerBounds();
         var thetaUpper = Enumerable.Repeat(double.PositiveInfinity, thetaLength).ToArray();
 
@@ -239,11 +243,14 @@ internal static class GeneralizedMixedModelFitter
         int evaluations = stageOne.Evaluations + (stageTwo?.Evaluations ?? 0);
         bool converged = stageTwo?.Converged ?? stageOne.Converged;
         string message = stageTwo?.Message ?? stageOne.Message;
+        if (stageTwo is not null && !stageOne.Converged)
+            notes.Add($"stage one (θ with β in PIRLS, the start of stage two) did not converge: {stageOne.Message}");
         if (objective.FailedEvaluations > 0)
             notes.Add($"PIRLS failed at {objective.FailedEvaluations} of {objective.Evaluations} evaluations (treated as a large deviance)");
 
         return GlmmResultBuilder.Build(new GlmmResultInput(
-            design, family, response, terms, parameterization, theta, beta, covariance, state, deviance, quadratureNodes,
+            design, family, response, terms, parameterization, theta, coordinates.ToOriginal(beta),
+            coordinates.CovarianceToOriginal(covariance), state, deviance, quadratureNodes,
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: Enumerable.Range(0, thetaLength).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance)));
@@ -265,7 +272,10 @@ internal static class GeneralizedMixedModelFitter
     /// <summary>Cov(β̂) as lme4's default <c>vcov</c>: the β block of 2H⁻¹, H the Hessian of the stage-two objective
     /// over (θ, β) by lme4's central differences (<c>deriv12</c>: step 1e-4 in every coordinate, no bounds; a scalar
     /// term's deviance is even in its θ, so steps below 0 are harmless), H inverted with partial pivoting and the block
-    /// symmetrized. Null when the block is not positive definite.</summary>
+    /// symmetrized. Null when the block is not positive definite. Two departures from lme4, both so that the Hessian is
+    /// the objective's: β is in the centred-and-scaled coordinates of <see cref="FixedEffectsReparameterization"/>
+    /// (a step of 1e-4 there is 1e-4 of a covariate's SD, whatever its units), and every point of the stencil runs the
+    /// optimum's number of PIRLS iterations (<see cref="GlmmObjective.FixedPirlsIterations"/>).</summary>
     private static double[]? HessianCovariance(GlmmObjective objective, double[] theta, double[] beta, int nodes, double center)
     {
         const double delta = 1e-4;
@@ -274,6 +284,10 @@ internal static class GeneralizedMixedModelFitter
         int d = thetaLength + p;
         var x = theta.Concat(beta).ToArray();
         var point = new double[d];
+        // Every point of the stencil takes as many PIRLS iterations as the optimum did (see FixedPirlsIterations).
+        objective.StageTwo(theta, beta, nodes);
+        objective.FixedPirlsIterations = objective.LastPirlsIterations;
+        center = objective.StageTwo(theta, beta, nodes);
         double Evaluate(int a, double da, int b, double db)
         {
             x.CopyTo(point, 0);
@@ -303,6 +317,7 @@ internal static class GeneralizedMixedModelFitter
             }
         }
         // Restore the state at the optimum.
+        objective.FixedPirlsIterations = 0;
         objective.StageTwo(theta, beta, nodes);
 
         var inverse = GeneralInverse(hessian, d);

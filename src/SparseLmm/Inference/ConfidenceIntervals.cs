@@ -42,10 +42,14 @@ public static class ConfidenceIntervalMethods
         return names;
     }
 
-    /// <summary>Profile-likelihood intervals for every parameter, as lme4's <c>confint(profile(fit))</c>: the ML
-    /// deviance (a REML fit is refitted by ML first, as lme4 does) is minimised over the other parameters with one held
-    /// fixed, and the limits are where it exceeds its minimum by χ²₁(level). Variance parameters are profiled in the
-    /// (sd, correlation, σ) parameterisation; a fixed effect βⱼ by adding (b − β̂ⱼ(θ))²/[(L_X L_X')⁻¹]ⱼⱼ to r²(θ), the
+    /// <summary>Profile-likelihood intervals for every parameter, as lme4's <c>confint(profile(fit))</c>: the
+    /// criterion is minimised over the other parameters with one held fixed, and the limits are where it exceeds its
+    /// minimum by χ²₁(level), found by root-finding on that exactly optimised profile (no spline: lme4 interpolates
+    /// its profile with a spline, which on Orthodont puts σ's upper limit at 1.5885 where its exact ML profile crosses
+    /// at 1.5884 and the REML one at 1.5978). The criterion is the REML criterion for the variance parameters of a
+    /// REML fit and the ML deviance otherwise (lme4 refits a REML fit by ML for every parameter); fixed effects are
+    /// always profiled on the ML deviance. σ is profiled by minimising over θ at fixed σ, from several starts; the other
+    /// variance parameters in the (sd, correlation, σ) parameterisation; a fixed effect βⱼ by adding (b − β̂ⱼ(θ))²/[(L_X L_X')⁻¹]ⱼⱼ to r²(θ), the
     /// exact β-profiled residual with βⱼ = b. An sd whose profile stays below the cut-off down to 0 gets lower limit 0;
     /// a correlation that reaches ±1 gets ±1.</summary>
     public static ConfidenceIntervals Profile(FittedMixedModel model, double level = 0.95)
@@ -53,15 +57,18 @@ public static class ConfidenceIntervalMethods
         ArgumentNullException.ThrowIfNull(model);
         CheckLevel(level);
         var ml = model.RefitMl();
-        var profiler = new Profiler(ml);
-        var names = VarianceParameterNames(ml.Fit).Concat(ml.Fit.FixedEffects.Select(e => e.Name)).ToList();
+        // The variance parameters of a REML fit are profiled on the REML criterion (the function the fit maximised);
+        // the fixed effects always on the ML deviance, as the REML criterion does not compare values of β.
+        var varianceModel = model.Reml ? model : ml;
+        var names = VarianceParameterNames(varianceModel.Fit).Concat(ml.Fit.FixedEffects.Select(e => e.Name)).ToList();
+        int varianceCount = names.Count - ml.Fit.FixedEffects.Count;
         int count = names.Count;
         var lower = new double[count];
         var upper = new double[count];
         double cut = Distributions.NormalQuantile(0.5 + level / 2);
         Parallel.For(0, count, i =>
         {
-            var worker = new Profiler(ml);
+            var worker = i < varianceCount ? new Profiler(varianceModel, model.Reml) : new Profiler(ml, reml: false);
             (lower[i], upper[i]) = worker.Interval(i, cut);
         });
         return new ConfidenceIntervals(names, lower, upper, level, "profile");
@@ -86,9 +93,11 @@ internal sealed class Profiler
     private readonly double[] scale;
     private readonly double[] lowerBound, upperBound;
     private readonly double baseDeviance;
+    private readonly bool reml;
 
-    public Profiler(FittedMixedModel ml)
+    public Profiler(FittedMixedModel ml, bool reml)
     {
+        this.reml = reml;
         fit = ml.Fit;
         evaluator = ml.Evaluator();
         n = evaluator.RowCount;
@@ -160,7 +169,51 @@ internal sealed class Profiler
                 for (int r = c; r < k; r++) theta[offset++] = factor[r * k + c];
         }
         if (!evaluator.Evaluate(theta, pieces, withCovariance: false)) return double.NaN;
-        return ThetaEvaluator.AtSigma(pieces, n, p, sigma, reml: false);
+        return ThetaEvaluator.AtSigma(pieces, n, p, sigma, reml);
+    }
+
+    /// <summary>The criterion at θ and σ, β profiled; NaN when θ cannot be evaluated.</summary>
+    private double CriterionAt(ReadOnlySpan<double> theta, double sigma) =>
+        evaluator.Evaluate(theta, pieces, withCovariance: false) ? ThetaEvaluator.AtSigma(pieces, n, p, sigma, reml) : double.NaN;
+
+    /// <summary>σ's interval: the profile at σ is the criterion minimised over θ with σ fixed (θ is relative to σ, so
+    /// each minimisation starts from the last one's θ, from θ̂σ̂/σ, which keeps the random effects' covariance at its
+    /// estimate, and from θ̂, and keeps the best).</summary>
+    private (double, double) SigmaInterval(int i, double cut)
+    {
+        var thetaHat = fit.Theta.ToArray();
+        double sigmaHat = estimate[i];
+        var lowerTheta = evaluator.Parameterization.LowerBounds();
+        var upperTheta = Enumerable.Repeat(double.PositiveInfinity, m).ToArray();
+        double[]? warm = null;
+        double Profile(double sigma)
+        {
+            var starts = new List<double[]> { thetaHat.Select(t => t * sigmaHat / sigma).ToArray(), thetaHat };
+            if (warm is not null) starts.Insert(0, warm);
+            double best = double.PositiveInfinity;
+            double[]? bestTheta = null;
+            foreach (var start in starts)
+            {
+                var clamped = start.Select((v, a) => Math.Max(v, lowerTheta[a])).ToArray();
+                var result = Minimize(theta =>
+                {
+                    double value = CriterionAt(theta, sigma);
+                    return double.IsNaN(value) ? baseDeviance + 1e6 : value;
+                }, clamped, lowerTheta, upperTheta);
+                if (result.Minimum < best)
+                {
+                    best = result.Minimum;
+                    bestTheta = result.Minimizer;
+                }
+            }
+            warm = bestTheta;
+            return best;
+        }
+        double Zeta(double v) => Math.Sign(v - sigmaHat) * Math.Sqrt(Math.Max(0, Profile(v) - baseDeviance));
+        double upper = FindLimit(Zeta, sigmaHat, +1, cut, scale[i], lowerBound[i], upperBound[i]);
+        warm = null;
+        double lower = FindLimit(Zeta, sigmaHat, -1, cut, scale[i], lowerBound[i], upperBound[i]);
+        return (lower, upper);
     }
 
     /// <summary>The profiled deviance for fixed effect j at βⱼ = b: min over θ.</summary>
@@ -180,6 +233,7 @@ internal sealed class Profiler
 
     private (double, double) VarianceInterval(int i, double cut)
     {
+        if (termOf[i] < 0) return SigmaInterval(i, cut);
         int count = VarianceCount;
         var others = Enumerable.Range(0, count).Where(j => j != i).ToArray();
         var warm = others.Select(j => estimate[j]).ToArray();

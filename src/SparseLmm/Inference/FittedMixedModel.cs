@@ -96,8 +96,15 @@ public sealed class FittedMixedModel
 
     private static void RequireGaussian(FitOptions options)
     {
-        if (options.Family is { } family && family.Name != "gaussian")
-            throw new InputException("this inference applies to linear mixed models (gaussian family)");
+        var family = options.EffectiveFamily();
+        if (!family.IsLinearMixedModel)
+            throw new InputException(
+                $"predictions, profile and bootstrap intervals, df and simulation apply to linear mixed models (gaussian family) only, not to a {family.Name} model (its fitted values on the link and response scales are in the fit: fit --json)");
+        if (options.WeightsColumn is not null)
+            throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
+        if (options.QuadratureNodes != 1)
+            throw new InputException(
+                $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
     }
 
     private static DataTable ConvertFactors(DataTable data, FitOptions options)

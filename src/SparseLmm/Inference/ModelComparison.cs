@@ -3,6 +3,7 @@ using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
+using SparseLmm.Glmm;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -27,6 +28,18 @@ public sealed record LikelihoodRatioTest(
     double LogLikSmall, double LogLikBig, int DfSmall, int DfBig,
     double Statistic, int Df, double PValue, double PNaive, string? Mixture, IReadOnlyList<string> Notes)
 {
+    /// <summary>The family of both models (lme4's name: gaussian, binomial, poisson, Gamma).</summary>
+    public string Family { get; init; } = "gaussian";
+
+    /// <summary>The link of both models.</summary>
+    public string Link { get; init; } = "identity";
+
+    /// <summary>True when both fits converged.</summary>
+    public bool Converged { get; init; } = true;
+
+    /// <summary>GLMMs: the quadrature nodes of both fits (1 = Laplace); null for linear mixed models.</summary>
+    public int? QuadratureNodes { get; init; }
+
     /// <summary>AIC of the smaller model.</summary>
     public double AicSmall => -2 * LogLikSmall + 2 * DfSmall;
     /// <summary>AIC of the bigger model.</summary>
@@ -52,24 +65,63 @@ public static class ModelComparison
     public static LikelihoodRatioTest Compare(DataTable data, string small, string big, FitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(small);
+        ArgumentNullException.ThrowIfNull(big);
         options ??= FitOptions.Default;
+        var family = options.EffectiveFamily();
+        bool generalized = !family.IsLinearMixedModel;
+        if (!generalized && options.WeightsColumn is not null)
+            throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
+        if (!generalized && options.QuadratureNodes != 1)
+            throw new InputException(
+                $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         foreach (var column in options.FactorColumns ?? []) data = ColumnConversions.ToCategorical(data, column);
         var smallFormula = FormulaParser.Parse(small);
         var bigFormula = FormulaParser.Parse(big);
         if (bigFormula.RandomTerms.Count == 0)
             throw new InputException($"BIG '{big}' has no random-effects term; compare tests a mixed model against a smaller model");
-        var columns = FormulaParser.Variables(smallFormula).Concat(FormulaParser.Variables(bigFormula)).Select(v => v.Name).Distinct().ToList();
+        if (generalized && smallFormula.RandomTerms.Count == 0)
+            throw new InputException(
+                $"SMALL '{small}' has no random-effects term: comparing a {family.Name} mixed model with a model without random effects (a GLM) is not supported; give SMALL a random-effects term");
+        var weightColumns = options.WeightsColumn is null ? Array.Empty<string>() : [options.WeightsColumn];
+        var smallColumns = FormulaParser.Variables(smallFormula).Select(v => v.Name).Concat(weightColumns).Distinct().ToList();
+        var bigColumns = FormulaParser.Variables(bigFormula).Select(v => v.Name).Concat(weightColumns).Distinct().ToList();
+        var columns = smallColumns.Concat(bigColumns).Distinct().ToList();
         foreach (var c in columns)
             if (!data.TryGetColumn(c, out _)) throw new InputException($"unknown column '{c}' in {data.Source}");
+        CheckSameRows(data, smallColumns, bigColumns);
         var rows = Enumerable.Range(0, data.RowCount).Where(r => columns.All(c => !data[c].IsMissing(r))).ToArray();
         var common = rows.Length == data.RowCount ? data : TableRows.Subset(data, rows);
+        CheckSameResponse(smallFormula, bigFormula, common, rows);
 
-        var bigDesign = ModelDesignBuilder.Build(bigFormula, common, gaussian: true);
-        var bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false);
-        var smallSide = FitSmall(smallFormula, common);
-
+        var bigDesign = ModelDesignBuilder.Build(bigFormula, common, gaussian: !generalized);
+        MixedModelFit bigFit;
+        SmallSide smallSide;
         var notes = new List<string>();
-        if (options.Reml) notes.Add("models refitted with ML (instead of REML) for the likelihood-ratio test");
+        if (generalized)
+        {
+            bigFit = GeneralizedMixedModelFitter.Fit(bigFormula, common, family, options.QuadratureNodes, options.WeightsColumn);
+            var smallDesign = ModelDesignBuilder.Build(smallFormula, common);
+            var smallFit = GeneralizedMixedModelFitter.Fit(smallFormula, common, family, options.QuadratureNodes, options.WeightsColumn);
+            smallSide = new SmallSide(smallFit.LogLikelihood, smallFit.DegreesOfFreedom, smallDesign.FixedEffectNames,
+                smallDesign.RandomTerms, smallFit.Converged, smallFit.ObservationCount);
+            string method = options.QuadratureNodes switch
+            {
+                0 => "nAGQ = 0 (lme4's fast fit; its likelihood is the Laplace approximation at the stage-one optimum)",
+                1 => "the Laplace approximation",
+                _ => $"adaptive Gauss-Hermite quadrature with {options.QuadratureNodes} nodes",
+            };
+            notes.Add($"{family.Name} ({family.Link.Name}) models; log-likelihoods by {method}");
+        }
+        else
+        {
+            bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false);
+            smallSide = FitSmall(smallFormula, common);
+            if (options.Reml) notes.Add("models refitted with ML (instead of REML) for the likelihood-ratio test");
+        }
+        if (bigFit.ObservationCount != smallSide.RowCount)
+            throw new InputException(
+                $"SMALL was fitted to {smallSide.RowCount} rows and BIG to {bigFit.ObservationCount}: a likelihood-ratio test needs the same rows");
         CheckNested(smallSide.FixedNames, smallSide.RandomTerms, bigDesign, small, big);
 
         int dfBig = bigFit.DegreesOfFreedom;
@@ -95,9 +147,16 @@ public static class ModelComparison
         }
         else if (addedVariances > 1)
             notes.Add($"BIG adds {addedVariances} variances with covariances or other parameters: the naive chi-square p-value is used and is conservative (the null puts them on the boundary)");
-        if (!bigFit.Converged) notes.Add("BIG: the optimiser did not converge");
+        if (!bigFit.Converged) notes.Add($"BIG: the optimiser did not converge ({bigFit.OptimizerMessage})");
+        if (!smallSide.Converged) notes.Add("SMALL: the optimiser did not converge");
         return new LikelihoodRatioTest(small, big, rows.Length, smallSide.LogLik, bigFit.LogLikelihood, smallSide.Df, dfBig,
-            statistic, df, p, naive, mixture, notes);
+            statistic, df, p, naive, mixture, notes)
+        {
+            Family = family.Name,
+            Link = family.Link.Name,
+            QuadratureNodes = generalized ? options.QuadratureNodes : null,
+            Converged = bigFit.Converged && smallSide.Converged,
+        };
     }
 
     /// <summary>AIC/BIC table for candidate models fitted to the same data, sorted as given, with ΔAIC from the best.</summary>
@@ -140,7 +199,8 @@ public static class ModelComparison
         return value;
     }
 
-    private sealed record SmallSide(double LogLik, int Df, IReadOnlyList<string> FixedNames, IReadOnlyList<RandomEffectsDesign> RandomTerms);
+    private sealed record SmallSide(double LogLik, int Df, IReadOnlyList<string> FixedNames, IReadOnlyList<RandomEffectsDesign> RandomTerms,
+        bool Converged, int RowCount);
 
     private static SmallSide FitSmall(ModelFormula formula, DataTable table)
     {
@@ -148,11 +208,77 @@ public static class ModelComparison
         {
             var design = ModelDesignBuilder.Build(formula, table, gaussian: true);
             var fit = LinearMixedModelFitter.Fit(design, reml: false);
-            return new SmallSide(fit.LogLikelihood, fit.DegreesOfFreedom, design.FixedEffectNames, design.RandomTerms);
+            return new SmallSide(fit.LogLikelihood, fit.DegreesOfFreedom, design.FixedEffectNames, design.RandomTerms,
+                fit.Converged, fit.ObservationCount);
         }
         var ols = LinearModel.Fit(formula, table);
-        return new SmallSide(ols.LogLikelihood, ols.Names.Count + 1, ols.Names, []);
+        return new SmallSide(ols.LogLikelihood, ols.Names.Count + 1, ols.Names, [], true, ols.RowCount);
     }
+
+    /// <summary>Refuses SMALL and BIG when the rows left after dropping missing values differ (a column one model
+    /// uses is missing where the other has data): their likelihoods would be of different data.</summary>
+    private static void CheckSameRows(DataTable data, IReadOnlyList<string> smallColumns, IReadOnlyList<string> bigColumns)
+    {
+        bool Complete(int row, IEnumerable<string> names) => names.All(c => !data[c].IsMissing(row));
+        int smallRows = 0, bigRows = 0;
+        var onlySmall = new List<int>();
+        var onlyBig = new List<int>();
+        for (int row = 0; row < data.RowCount; row++)
+        {
+            bool inSmall = Complete(row, smallColumns), inBig = Complete(row, bigColumns);
+            if (inSmall) smallRows++;
+            if (inBig) bigRows++;
+            if (inSmall && !inBig) onlySmall.Add(row);
+            if (inBig && !inSmall) onlyBig.Add(row);
+        }
+        if (onlySmall.Count == 0 && onlyBig.Count == 0) return;
+        string Reason(List<int> rows, IReadOnlyList<string> otherColumns, string other)
+        {
+            var culprits = otherColumns.Where(c => rows.Any(r => data[c].IsMissing(r))).ToList();
+            return $"{rows.Count} row{(rows.Count == 1 ? "" : "s")} (first: data row {rows[0] + 1}, line {rows[0] + 2}) where {other}'s column{(culprits.Count == 1 ? "" : "s")} {string.Join(", ", culprits.Select(c => $"'{c}'"))} {(culprits.Count == 1 ? "is" : "are")} missing";
+        }
+        var reasons = new List<string>();
+        if (onlySmall.Count > 0) reasons.Add($"SMALL uses {Reason(onlySmall, bigColumns, "BIG")}");
+        if (onlyBig.Count > 0) reasons.Add($"BIG uses {Reason(onlyBig, smallColumns, "SMALL")}");
+        throw new InputException(
+            $"SMALL and BIG would be fitted to different rows ({smallRows} and {bigRows} after dropping missing values): {string.Join("; ", reasons)}; a likelihood-ratio test needs the same rows (drop those rows from the data first)");
+    }
+
+    /// <summary>Refuses SMALL and BIG when their responses differ on the rows both use (e.g. Reaction and
+    /// log(Reaction)): a likelihood-ratio test compares two models of the same data.</summary>
+    private static void CheckSameResponse(ModelFormula small, ModelFormula big, DataTable table, int[] dataRows)
+    {
+        var rows = Enumerable.Range(0, table.RowCount).ToArray();
+        var evaluator = new ExpressionEvaluator(table, rows);
+        static IEnumerable<FormulaExpression> Parts(FormulaExpression response) =>
+            response is FunctionCall { Name: "cbind" } cbind ? cbind.Arguments : [response];
+        string smallLabel = FormulaText.Format(small.Response), bigLabel = FormulaText.Format(big.Response);
+        var smallParts = Parts(small.Response).ToList();
+        var bigParts = Parts(big.Response).ToList();
+        string Differ(string detail) =>
+            $"SMALL and BIG have different responses ('{smallLabel}' and '{bigLabel}'{detail}): a likelihood-ratio test compares two models of the same response";
+        if (smallParts.Count != bigParts.Count) throw new InputException(Differ(""));
+        for (int k = 0; k < smallParts.Count; k++)
+        {
+            var a = evaluator.Evaluate(smallParts[k]);
+            var b = evaluator.Evaluate(bigParts[k]);
+            var aValues = Values(a);
+            var bValues = Values(b);
+            for (int i = 0; i < aValues.Length; i++)
+            {
+                if (aValues[i] == bValues[i]) continue;
+                throw new InputException(Differ(
+                    $"; at data row {dataRows[i] + 1} they are {aValues[i]} and {bValues[i]}"));
+            }
+        }
+    }
+
+    private static string[] Values(EvaluatedFactor factor) => factor switch
+    {
+        NumericFactor numeric => numeric.Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)).ToArray(),
+        CategoricalFactor categorical => categorical.Codes.Select(c => c < 0 ? "NA" : categorical.Levels[c]).ToArray(),
+        _ => throw new InvalidOperationException("unknown factor kind"),
+    };
 
     private static void CheckNested(IReadOnlyList<string> smallFixed, IReadOnlyList<RandomEffectsDesign> smallRandom,
         ModelDesign big, string small, string bigText)

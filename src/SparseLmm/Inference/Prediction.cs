@@ -60,15 +60,20 @@ public static class Predictor
         int trainingRows = model.Design.RowCount;
         var kept = model.Design.KeptRows;
         var newComplete = Enumerable.Range(0, newData.RowCount).Where(r => used.All(c => !newData[c].IsMissing(r))).ToArray();
+        // A numeric grouping column is categorical in its grouping factor only; as a covariate it stays numeric.
         var columns = new List<DataColumn>();
+        var groupingColumns = new List<DataColumn>();
         foreach (var name in used)
         {
             var trainingColumn = training[name];
-            if (groupingNames.Contains(name) && trainingColumn is NumericColumn numericGrouping)
-                trainingColumn = ColumnConversions.ToCategorical(numericGrouping);
-            columns.Add(Stack(name, trainingColumn, newData[name], kept, newComplete, newData.Source));
+            var stackedColumn = Stack(name, trainingColumn, newData[name], kept, newComplete, newData.Source);
+            columns.Add(stackedColumn);
+            groupingColumns.Add(groupingNames.Contains(name) && trainingColumn is NumericColumn numericGrouping
+                ? Stack(name, ColumnConversions.ToCategorical(numericGrouping), newData[name], kept, newComplete, newData.Source)
+                : stackedColumn);
         }
         var stacked = new DataTable(columns, newData.Source);
+        var stackedGrouping = new DataTable(groupingColumns, newData.Source);
         var allRows = Enumerable.Range(0, trainingRows + newComplete.Length).ToArray();
         var evaluator = new ExpressionEvaluator(stacked, allRows);
         int total = allRows.Length;
@@ -110,7 +115,7 @@ public static class Predictor
         {
             var spec = formula.RandomTerms[IndexOfReference(model.Design.RandomTerms, term)];
             var z = ModelMatrixColumns.Build(spec.HasIntercept, spec.Terms, evaluator, total);
-            var grouping = GroupingFactorBuilder.Build(spec.GroupingVariables, stacked, allRows);
+            var grouping = GroupingFactorBuilder.Build(spec.GroupingVariables, stackedGrouping, allRows);
             var levelIndex = term.Levels.Select((label, index) => (label, index)).ToDictionary(e => e.label, e => e.index, StringComparer.Ordinal);
             int k = term.ColumnCount;
             var effects = fit.RandomEffects[term.GroupName];

@@ -121,7 +121,7 @@ public class SparseRestTests
         Assert.Contains("a in c", description.Nesting);
         // No fill: every middle level's column holds itself, its outer level and the tail (p + 1 = 3 rows).
         int middle = layout.Terms[1].LevelCount, outer = layout.Terms[2].LevelCount;
-        Assert.Equal(middle * (2 + 3) + outer * (1 + 3) + 3 * 3, layout.Supernodal!.Structure.ValueCount);
+        Assert.Equal(middle * (2 + 3) + outer * (1 + 3) + 3 * 4 / 2, layout.Supernodal!.Structure.FactorNonzeros);
     }
 
     [Fact]

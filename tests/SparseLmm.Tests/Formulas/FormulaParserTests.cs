@@ -57,7 +57,9 @@ public class FormulaParserTests
     public void ThreeLevelNesting()
     {
         var f = FormulaParser.Parse("y ~ (1 | a/b/c)");
-        Assert.Equal(["(1 | a)", "(1 | b:a)", "(1 | c:b:a)"], f.RandomTexts());
+        Assert.Equal(["(1 | a)", "(1 | b:a)", "(1 | c:(b:a))"], f.RandomTexts());
+        // lme4 names the innermost factor c:(b:a) (issue 10, item 21); its variables are still c, b, a.
+        Assert.Equal(["c", "b", "a"], f.RandomTerms[2].GroupingVariables);
     }
 
     [Fact]

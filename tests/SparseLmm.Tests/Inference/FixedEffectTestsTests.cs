@@ -1,3 +1,4 @@
+using SparseLmm.Data;
 using SparseLmm.Inference;
 using static SparseLmm.Tests.Inference.InferenceReference;
 
@@ -73,11 +74,35 @@ public class ConfidenceIntervalTests
         Assert.Equal(Strings(expected.GetProperty("names")), ci.Names);
         var lower = Doubles(expected.GetProperty("lower"));
         var upper = Doubles(expected.GetProperty("upper"));
+        // Fixed effects: lme4's profile (ML deviance). Variance parameters of this REML fit: the exact profile of the
+        // REML criterion (lme4 profiles the ML deviance even for a REML fit), from R: the REML criterion of lme4's
+        // deviance function minimised over the other parameters at each fixed value, and uniroot at χ²₁(0.95).
+        double[] exactLower = [15.03200603, -0.4983214780, 3.926813024, 22.89825651];
+        double[] exactUpper = [39.51614395, 0.6657224093, 9.151904297, 28.85799921];
         for (int i = 0; i < lower.Length; i++)
         {
-            Close(lower[i], ci.Lower[i], 1e-3, $"lower {ci.Names[i]}");
-            Close(upper[i], ci.Upper[i], 1e-3, $"upper {ci.Names[i]}");
+            bool variance = i < exactLower.Length;
+            Close(variance ? exactLower[i] : lower[i], ci.Lower[i], variance ? 1e-6 : 1e-3, $"lower {ci.Names[i]}");
+            Close(variance ? exactUpper[i] : upper[i], ci.Upper[i], variance ? 1e-6 : 1e-3, $"upper {ci.Names[i]}");
         }
+    }
+
+    /// <summary>Orthodont (nlme), REML: the exact profile of σ is the REML criterion minimised over θ at fixed σ; R
+    /// (lme4's deviance function, L-BFGS-B from three starts, uniroot) puts its limits at 1.097030664 and 1.597826693.
+    /// lme4's spline gives 1.5885 (its ML profile, whose exact crossing is 1.588388023; checked with --ml below).</summary>
+    [Fact]
+    public void Profile_interval_for_sigma_is_the_exact_root_of_the_profile()
+    {
+        var data = CsvReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "data", "csv", "Orthodont.csv"));
+        const string formula = "distance ~ 1 + age * Sex + (1 + age | Subject)";
+        var reml = ConfidenceIntervalMethods.Profile(FittedMixedModel.Create(formula, data), 0.95);
+        int sigma = reml.Names.ToList().IndexOf("sigma");
+        Close(1.097030664, reml.Lower[sigma], 1e-6, "REML sigma lower");
+        Close(1.597826693, reml.Upper[sigma], 1e-6, "REML sigma upper");
+        var ml = ConfidenceIntervalMethods.Profile(FittedMixedModel.Create(formula, data, new FitOptions(Reml: false)), 0.95);
+        Close(1.588388023, ml.Upper[sigma], 1e-6, "ML sigma upper");
+        // Fixed effects are profiled on the ML deviance for both fits.
+        Close(ml.Upper[sigma + 1], reml.Upper[sigma + 1], 1e-9, "(Intercept) upper");
     }
 
     [Fact]

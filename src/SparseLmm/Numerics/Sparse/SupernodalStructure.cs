@@ -65,6 +65,21 @@ internal sealed class SupernodalStructure
     /// <summary>Number of stored values of L (including the unused upper triangles of diagonal blocks).</summary>
     public long ValueCount => ValueStart[^1];
 
+    /// <summary>Nonzeros of L (lower triangle, diagonal included), counted from the supernodes.</summary>
+    public long FactorNonzeros
+    {
+        get
+        {
+            long count = 0;
+            for (int s = 0; s < SupernodeCount; s++)
+            {
+                long width = Width(s), height = Height(s);
+                count += width * (width + 1) / 2 + (height - width) * width;
+            }
+            return count;
+        }
+    }
+
     /// <summary>Floating-point operations of one numeric factorization: Σ over columns of (rows below)², roughly.</summary>
     public double FactorFlops { get; private init; }
 
