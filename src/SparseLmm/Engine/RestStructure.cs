@@ -19,6 +19,8 @@ internal sealed class RestStructure
     // More raw co-occurring pairs than this (before removing repeats) means a graph too dense to be worth building
     // when the dense block fits.
     private const long RawPairLimit = 16_000_000;
+    // Up to this many level nodes, distinct edges are counted in a bit matrix (at most 50 MB) with an early exit.
+    private const int BitsetNodeLimit = 20_000;
     // The dense kernels' advantage per flop over small supernodes (measured order of magnitude on AVX2).
     private const double DenseSpeedAdvantage = 8;
     // A dense block larger than this is not stored, however the sparse factor compares.
@@ -48,13 +50,15 @@ internal sealed class RestStructure
         bool forced = storage == RestStorage.Supernodal && randomSize > 0;
         if (storage == RestStorage.Dense || (!forced && randomSize <= DenseWithoutAnalysis)) return Dense();
         bool denseFits = !forced && denseValues * sizeof(double) <= DenseByteLimit;
-        if (denseFits && RawPairs(layout) > RawPairLimit) return Dense();
-
-        var (nodeTerm, nodeStart, adjacencyStart, adjacency) = LevelGraph(layout);
+        var (nodeTerm, nodeStart, nodeOfRow) = Nodes(layout);
         int nodes = nodeTerm.Length;
-        long distinctEdges = adjacency.Length / 2;
         // A graph a tenth full before any fill will fill in: not worth analysing.
-        if (denseFits && distinctEdges > 0.1 * nodes * (nodes - 1.0) / 2) return Dense();
+        long denseEdges = (long)(0.1 * nodes * (nodes - 1.0) / 2);
+        if (denseFits && (nodes <= BitsetNodeLimit ? EdgesExceed(layout, nodeOfRow, nodes, denseEdges) : RawPairs(layout) > RawPairLimit))
+            return Dense();
+
+        var (adjacencyStart, adjacency) = LevelGraph(layout, nodeOfRow, nodes);
+        if (denseFits && adjacency.Length / 2 > denseEdges) return Dense();
 
         var nodeOrder = FillReducingOrder(nodes, adjacencyStart, adjacency);
         var (columnStart, columnAdjacency, columnOrder) = ExpandToColumns(layout, nodeTerm, nodeStart, adjacencyStart, adjacency, nodeOrder);
@@ -83,42 +87,73 @@ internal sealed class RestStructure
         return pairs;
     }
 
-    /// <summary>The graph of the rest's levels (one node per level of each term after the first): two levels are
-    /// adjacent when they share a first-term level, directly or through a row. Adjacency lists are distinct.</summary>
-    private static (int[] NodeTerm, int[] NodeStart, int[] AdjacencyStart, int[] Adjacency) LevelGraph(CrossProductLayout layout)
+    /// <summary>The rest's level nodes: one per level of each term after the first (a level's k columns are one node),
+    /// the term of each node, where each term's nodes start, and the node of each rest row.</summary>
+    private static (int[] NodeTerm, int[] NodeStart, int[] NodeOfRow) Nodes(CrossProductLayout layout)
     {
         var terms = layout.Terms;
         var nodeStart = new int[terms.Count + 1];
         for (int t = 1; t < terms.Count; t++) nodeStart[t + 1] = nodeStart[t] + terms[t].LevelCount;
-        nodeStart[0] = 0;
         int nodes = nodeStart[terms.Count];
         var nodeTerm = new int[nodes];
         for (int t = 1; t < terms.Count; t++) nodeTerm.AsSpan(nodeStart[t], terms[t].LevelCount).Fill(t);
-        // The rest row → node map: a level's k columns are one node.
         var nodeOfRow = new int[layout.RestRandomSize];
         for (int t = 1; t < terms.Count; t++)
         {
             int k = terms[t].ColumnCount;
             for (int r = 0; r < terms[t].Size; r++) nodeOfRow[layout.RestTermOffset[t] + r] = nodeStart[t] + r / k;
         }
+        return (nodeTerm, nodeStart, nodeOfRow);
+    }
 
+    /// <summary>Level l's distinct rest nodes, in order, into <paramref name="clique"/>.</summary>
+    private static void Clique(CrossProductLayout layout, int[] nodeOfRow, int level, List<int> clique)
+    {
+        clique.Clear();
+        for (int e = layout.PatternStart[level]; e < layout.PatternStart[level + 1]; e++)
+        {
+            int row = layout.PatternRow[e];
+            if (row >= layout.RestRandomSize) break;
+            int node = nodeOfRow[row];
+            if (clique.Count == 0 || clique[^1] != node) clique.Add(node);
+        }
+    }
+
+    /// <summary>Whether the level graph has more than <paramref name="limit"/> distinct edges, counted in a bit matrix
+    /// and stopped as soon as it does: for crossed factors (InstEval, a panel's sites) that is after a small part of
+    /// the levels, so the check costs little beside the fit it chooses for.</summary>
+    private static bool EdgesExceed(CrossProductLayout layout, int[] nodeOfRow, int nodes, long limit)
+    {
+        var seen = new ulong[((long)nodes * nodes + 63) / 64];
+        var clique = new List<int>();
+        long edges = 0;
+        for (int level = 0; level < layout.First.LevelCount; level++)
+        {
+            Clique(layout, nodeOfRow, level, clique);
+            for (int a = 1; a < clique.Count; a++)
+                for (int b = 0; b < a; b++)
+                {
+                    long bit = (long)clique[a] * nodes + clique[b];
+                    ref ulong word = ref seen[bit >> 6];
+                    ulong mask = 1UL << (int)(bit & 63);
+                    if ((word & mask) != 0) continue;
+                    word |= mask;
+                    if (++edges > limit) return true;
+                }
+        }
+        return false;
+    }
+
+    /// <summary>The graph of the rest's level nodes: two levels are adjacent when they share a first-term level,
+    /// directly or through a row. Adjacency lists are distinct.</summary>
+    private static (int[] AdjacencyStart, int[] Adjacency) LevelGraph(CrossProductLayout layout, int[] nodeOfRow, int nodes)
+    {
         // Count, then fill, both directions of every clique pair; repeats are removed per node afterwards.
         var degree = new int[nodes + 1];
         var clique = new List<int>();
-        void Clique(int level)
-        {
-            clique.Clear();
-            for (int e = layout.PatternStart[level]; e < layout.PatternStart[level + 1]; e++)
-            {
-                int row = layout.PatternRow[e];
-                if (row >= layout.RestRandomSize) break;
-                int node = nodeOfRow[row];
-                if (clique.Count == 0 || clique[^1] != node) clique.Add(node);
-            }
-        }
         for (int level = 0; level < layout.First.LevelCount; level++)
         {
-            Clique(level);
+            Clique(layout, nodeOfRow, level, clique);
             foreach (int node in clique) degree[node + 1] += clique.Count - 1;
         }
         for (int v = 0; v < nodes; v++) degree[v + 1] += degree[v];
@@ -126,7 +161,7 @@ internal sealed class RestStructure
         var next = degree[..nodes];
         for (int level = 0; level < layout.First.LevelCount; level++)
         {
-            Clique(level);
+            Clique(layout, nodeOfRow, level, clique);
             foreach (int a in clique)
                 foreach (int b in clique)
                     if (a != b) raw[next[a]++] = b;
@@ -142,7 +177,7 @@ internal sealed class RestStructure
                 if (count == begin || list[e] != raw[count - 1]) raw[count++] = list[e];
             start[v + 1] = count;
         }
-        return (nodeTerm, nodeStart, start, raw[..count]);
+        return (start, raw[..count]);
     }
 
     /// <summary>The column graph and column order from the level graph and level order: a level's k columns are
