@@ -41,6 +41,23 @@ public class ApproximateMinimumDegreeTests(ITestOutputHelper output)
         return IsPermutation(Order(graph), n);
     }
 
+    [Property(MaxTest = 100)]
+    public bool Duplicate_entries_do_not_change_the_order(byte shape, byte size, int seed)
+    {
+        var graph = Shape(shape, size % 120, seed);
+        // Every list followed by a second copy of itself.
+        var start = new int[graph.N + 1];
+        var doubled = new List<int>();
+        for (int i = 0; i < graph.N; i++)
+        {
+            var list = graph.Adjacency[graph.Start[i]..graph.Start[i + 1]];
+            doubled.AddRange(list);
+            doubled.AddRange(list);
+            start[i + 1] = doubled.Count;
+        }
+        return Order(graph).SequenceEqual(ApproximateMinimumDegree.Order(graph.N, start, doubled.ToArray()));
+    }
+
     [Fact]
     public void Order_handles_the_smallest_graphs()
     {
