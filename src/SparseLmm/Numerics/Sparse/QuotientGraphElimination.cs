@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace SparseLmm.Numerics.Sparse;
 
 /// <summary>
@@ -399,6 +401,7 @@ internal sealed class QuotientGraphElimination
             }
             // p joins the elements: it takes the slot of the first variable, which moves to the end (a slot was freed
             // because p ∈ A_i or some element of E_p was in E_i).
+            Debug.Assert(write < end, "a variable of L_p must have lost an entry to p or to an absorbed element");
             int variablesStart = first + keptElements;
             if (write > variablesStart) lists[write] = lists[variablesStart];
             lists[variablesStart] = p;
