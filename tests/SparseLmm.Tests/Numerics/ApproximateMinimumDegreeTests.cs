@@ -41,6 +41,23 @@ public class ApproximateMinimumDegreeTests(ITestOutputHelper output)
         return IsPermutation(Order(graph), n);
     }
 
+    [Property(MaxTest = 100)]
+    public bool Duplicate_entries_do_not_change_the_order(byte shape, byte size, int seed)
+    {
+        var graph = Shape(shape, size % 120, seed);
+        // Every list followed by a second copy of itself.
+        var start = new int[graph.N + 1];
+        var doubled = new List<int>();
+        for (int i = 0; i < graph.N; i++)
+        {
+            var list = graph.Adjacency[graph.Start[i]..graph.Start[i + 1]];
+            doubled.AddRange(list);
+            doubled.AddRange(list);
+            start[i + 1] = doubled.Count;
+        }
+        return Order(graph).SequenceEqual(ApproximateMinimumDegree.Order(graph.N, start, doubled.ToArray()));
+    }
+
     [Fact]
     public void Order_handles_the_smallest_graphs()
     {
@@ -87,14 +104,18 @@ public class ApproximateMinimumDegreeTests(ITestOutputHelper output)
         Assert.True(amd < 1.5 * dissection, $"AMD {amd} vs nested dissection {dissection}");
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void Nested_hierarchy_has_no_fill(int seed)
+    [Fact]
+    public void Students_in_classes_in_schools_have_no_fill()
     {
-        var hierarchy = TestGraph.NestedHierarchy(schools: 40, seed);
+        var hierarchy = TestGraph.NestedHierarchy(roots: 40, depth: 3, maxChildren: 12, seed: 1);
         Assert.Equal(NoFill(hierarchy), Fill(hierarchy, Order(hierarchy)));
+    }
+
+    [Property(MaxTest = 200)]
+    public bool Nested_hierarchies_have_no_fill(byte roots, byte depth, byte children, int seed)
+    {
+        var hierarchy = TestGraph.NestedHierarchy(1 + roots % 8, 2 + depth % 5, 1 + children % 5, seed);
+        return Fill(hierarchy, Order(hierarchy)) == NoFill(hierarchy);
     }
 
     [Fact]

@@ -72,30 +72,27 @@ internal sealed record TestGraph(int N, int[] Start, int[] Adjacency)
         return FromEdges(n, edges);
     }
 
-    /// <summary>Levels of three nested grouping factors (students in classes in schools) with random group sizes,
-    /// numbered in a shuffled order: each student co-occurs with its class and its school, each class with its school.
-    /// A forest of cliques (every root-to-leaf path is a clique), chordal, so some ordering has no fill.</summary>
-    public static TestGraph NestedHierarchy(int schools, int seed)
+    /// <summary>Levels of nested grouping factors (students in classes in schools, and deeper), numbered in a shuffled
+    /// order: a level co-occurs with all its ancestors, so every root-to-leaf path is a clique and the graph is a
+    /// forest of cliques with a no-fill ordering (chordal). <paramref name="roots"/> top levels, each level below with
+    /// 1 to <paramref name="maxChildren"/> children, <paramref name="depth"/> levels in all.</summary>
+    public static TestGraph NestedHierarchy(int roots, int depth, int maxChildren, int seed)
     {
         var random = new Random(seed);
         var edges = new List<(int, int)>();
         int n = 0;
-        for (int s = 0; s < schools; s++)
+        // Depth-first without recursion: each entry is a level still to create, with the parent it hangs from.
+        var pending = new Stack<(int Parent, int Depth)>();
+        var parentOf = new List<int>();
+        for (int r = 0; r < roots; r++) pending.Push((-1, 0));
+        while (pending.Count > 0)
         {
-            int school = n++;
-            int classes = random.Next(1, 7);
-            for (int c = 0; c < classes; c++)
-            {
-                int schoolClass = n++;
-                edges.Add((school, schoolClass));
-                int students = random.Next(1, 16);
-                for (int p = 0; p < students; p++)
-                {
-                    int student = n++;
-                    edges.Add((student, schoolClass));
-                    edges.Add((student, school));
-                }
-            }
+            var (parent, level) = pending.Pop();
+            int node = n++;
+            parentOf.Add(parent);
+            for (int a = parent; a >= 0; a = parentOf[a]) edges.Add((node, a));
+            if (level + 1 < depth)
+                for (int c = random.Next(1, maxChildren + 1); c > 0; c--) pending.Push((node, level + 1));
         }
         return Relabel(n, edges, random);
     }

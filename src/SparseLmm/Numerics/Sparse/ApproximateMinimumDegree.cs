@@ -15,13 +15,18 @@ namespace SparseLmm.Numerics.Sparse;
 /// replaces it by d_i = min(n − k − |i|, d_i^old + |L_p \ i|, |A_i| + |L_p \ i| + Σ_{e ∈ E_i \ p} |L_e \ L_p|),
 /// where all sizes count supervariable weights, k is the weight eliminated so far and |L_e \ L_p| is computed for every
 /// element touching L_p in one pass over the E_i of i in L_p. The degree is external: it does not count i's own
-/// supervariable. An element with |L_e \ L_p| = 0 lies inside L_p and is absorbed at once (aggressive absorption).</para>
+/// supervariable. An element with |L_e \ L_p| = 0 lies inside L_p and is absorbed at once (aggressive absorption).
+/// One departure from AMD: the pivot is the variable of least approximate <i>true</i> degree (external degree plus the
+/// rest of its supervariable), which keeps nested hierarchies of grouping factors free of fill (see
+/// <see cref="QuotientGraphElimination"/>).</para>
 /// <para><b>Supervariables and mass elimination.</b> Variables of L_p with the same E_i and A_i after the update are
 /// indistinguishable; a hash of the list finds candidates, a comparison confirms, and one representative of weight
 /// |i| stands for all of them from then on. A variable adjacent to nothing but p is eliminated together with p.</para>
 /// <para><b>Cost.</b> Variables sit in doubly linked lists by approximate degree, so picking a pivot is O(1) apart from
-/// moving the minimum-degree pointer; each elimination costs about the size of the lists it touches, which is near
-/// O(nnz) in practice. No recursion anywhere, so chains and trees of millions of nodes are fine.</para>
+/// moving the minimum-degree pointer; each elimination costs about the size of the lists of the variables it touches,
+/// which is near O(nnz) in practice. A node of degree h whose neighbours are eliminated one by one is rescanned each
+/// time, about h² in all, as in AMD: below the dense threshold such hubs dominate the time. No recursion anywhere, so
+/// chains and trees of millions of nodes are fine.</para>
 /// <para><b>Dense nodes</b> (degree above max(16, 10 √n), as AMD) are taken out of the graph before it starts and
 /// ordered last: they would make every degree update touch them and they end up last anyway.</para>
 /// </remarks>

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace SparseLmm.Numerics.Sparse;
 
 /// <summary>
@@ -20,19 +22,28 @@ namespace SparseLmm.Numerics.Sparse;
 /// </remarks>
 internal sealed class QuotientGraphElimination
 {
-    private const byte Variable = 0;  // principal (representative) uneliminated variable
-    private const byte Element = 1;   // eliminated pivot whose element is still live
-    private const byte Absorbed = 2;  // element absorbed by another, or variable merged into a supervariable or pivot
-    private const byte Dense = 3;     // taken out of the graph and ordered last
+    private const int Variable = 0;  // principal (representative) uneliminated variable
+    private const int Element = 1;   // eliminated pivot whose element is still live
+    private const int Absorbed = 2;  // element absorbed by another, or variable merged into a supervariable or pivot
+    private const int Dense = 3;     // taken out of the graph and ordered last
+
+    /// <summary>What the list scans read for every entry they meet, in one 16-byte record, so that an entry costs one
+    /// cache miss rather than one per array (the scans jump all over the graph) and the records of a 200,000-node
+    /// graph fit in a few megabytes of cache.</summary>
+    private struct NodeState
+    {
+        public int Kind;
+        public int Weight;        // variables: original nodes the supervariable stands for; elements: weighted |L_e|
+        public int Mark;          // == the current stamp: marked (in L_p ∪ {p}, element seen, entry of a compared list)
+        public int OutsidePivot;  // elements touching L_p: weighted |L_e \ L_p|
+    }
 
     private readonly int n;
-    private readonly byte[] kind;
+    private readonly NodeState[] nodes;
     private readonly int[] start;         // first position of the node's list in storage
     private readonly int[] length;        // length of the node's list
     private readonly int[] elementCount;  // variables: |E_i|, at the head of the list
-    private readonly int[] weight;        // variables: number of original nodes the supervariable stands for
     private readonly int[] degree;        // variables: approximate external degree
-    private readonly int[] elementSize;   // elements: weighted |L_e| over uneliminated variables
     private readonly int[] storage;
     private int used;
 
@@ -41,13 +52,8 @@ internal sealed class QuotientGraphElimination
     private readonly int[] degreePrevious;
     private int minimumDegree;
 
-    // Marks are stamps, so clearing is a counter increment: variableMark[j] == variableStamp means j ∈ L_p ∪ {p};
-    // elementMark serves the |L_e \ L_p| pass and the list comparisons of supervariable detection.
-    private readonly int[] variableMark;
-    private readonly int[] elementMark;
-    private int variableStamp;
-    private int elementStamp;
-    private readonly int[] outsidePivot;  // elements touching L_p: weighted |L_e \ L_p|
+    // Marks are stamps, so clearing is a counter increment. One elimination step draws at most n + 2 of them.
+    private int stamp;
 
     private readonly int[] hashHead;      // supervariable candidates by hash bucket (−1: empty)
     private readonly int[] hashNext;
@@ -64,19 +70,14 @@ internal sealed class QuotientGraphElimination
     public QuotientGraphElimination(int n, ReadOnlySpan<int> adjacencyStart, ReadOnlySpan<int> adjacency)
     {
         this.n = n;
-        kind = new byte[n];
+        nodes = new NodeState[n];
         start = new int[n];
         length = new int[n];
         elementCount = new int[n];
-        weight = new int[n];
         degree = new int[n];
-        elementSize = new int[n];
         degreeHead = new int[n];
         degreeNext = new int[n];
         degreePrevious = new int[n];
-        variableMark = new int[n];
-        elementMark = new int[n];
-        outsidePivot = new int[n];
         hashHead = new int[n];
         hashNext = new int[n];
         hash = new uint[n];
@@ -92,8 +93,8 @@ internal sealed class QuotientGraphElimination
         for (int i = 0; i < n; i++)
         {
             memberTail[i] = i;
-            if (kind[i] == Dense) continue;
-            weight[i] = 1;
+            if (nodes[i].Kind == Dense) continue;
+            nodes[i].Weight = 1;
             degree[i] = length[i];
             InsertIntoDegreeList(i);
             remainingWeight++;
@@ -116,7 +117,7 @@ internal sealed class QuotientGraphElimination
             for (int node = pivots[k]; node >= 0; node = memberNext[node])
                 permutation[position++] = node;
         for (int i = 0; i < n; i++)
-            if (kind[i] == Dense) permutation[position++] = i;
+            if (nodes[i].Kind == Dense) permutation[position++] = i;
         return permutation;
     }
 
@@ -158,7 +159,8 @@ internal sealed class QuotientGraphElimination
             }
         }
         // Drop duplicates, sliding every list down over the gaps (writes never overtake reads).
-        variableMark.AsSpan().Fill(-1);
+        var lastListedBy = new int[n];
+        lastListedBy.AsSpan().Fill(-1);
         int write = 0;
         for (int i = 0; i < n; i++)
         {
@@ -166,14 +168,13 @@ internal sealed class QuotientGraphElimination
             for (int position = offsets[i]; position < offsets[i + 1]; position++)
             {
                 int j = lists[position];
-                if (variableMark[j] == i) continue;
-                variableMark[j] = i;
+                if (lastListedBy[j] == i) continue;
+                lastListedBy[j] = i;
                 lists[write++] = j;
             }
             length[i] = write - start[i];
         }
         used = write;
-        Array.Clear(variableMark);
         return lists;
     }
 
@@ -185,7 +186,7 @@ internal sealed class QuotientGraphElimination
         for (int i = 0; i < n; i++)
         {
             if (length[i] <= threshold) continue;
-            kind[i] = Dense;
+            nodes[i].Kind = Dense;
             any = true;
         }
         if (!any) return;
@@ -194,11 +195,11 @@ internal sealed class QuotientGraphElimination
         {
             int first = start[i], end = first + length[i];
             start[i] = write;
-            if (kind[i] == Dense) { length[i] = 0; continue; }
+            if (nodes[i].Kind == Dense) { length[i] = 0; continue; }
             for (int position = first; position < end; position++)
             {
                 int j = storage[position];
-                if (kind[j] != Dense) storage[write++] = j;
+                if (nodes[j].Kind != Dense) storage[write++] = j;
             }
             length[i] = write - start[i];
         }
@@ -210,10 +211,12 @@ internal sealed class QuotientGraphElimination
     private void Eliminate(int p)
     {
         pivots[pivotCount++] = p;
-        remainingWeight -= weight[p];
-        int pivotStart = FormPivotElement(p);
+        remainingWeight -= nodes[p].Weight;
+        if (stamp > int.MaxValue - n - 3) ClearMarks();
+        int pivotMark = NextStamp();
+        int pivotStart = FormPivotElement(p, pivotMark);
         ComputeSizesOutsidePivot(pivotStart, length[p]);
-        UpdatePivotVariables(p, pivotStart, length[p]);
+        UpdatePivotVariables(p, pivotStart, length[p], pivotMark);
         DetectSupervariables(pivotStart, length[p]);
         ReinsertPivotVariables(p, pivotStart);
     }
@@ -221,10 +224,9 @@ internal sealed class QuotientGraphElimination
     /// <summary>Writes L_p = (A_p ∪ ⋃_{e ∈ E_p} L_e) \ {p} (principal variables only), absorbs the elements of E_p,
     /// marks L_p ∪ {p} and takes the variables of L_p out of the degree lists (their degrees are about to change).
     /// Returns where L_p starts; p becomes an element.</summary>
-    private int FormPivotElement(int p)
+    private int FormPivotElement(int p, int mark)
     {
-        int mark = NextVariableStamp();
-        variableMark[p] = mark;
+        nodes[p].Mark = mark;
         int pivotElements = elementCount[p];
         int write;
         int pivotStart;
@@ -233,7 +235,7 @@ internal sealed class QuotientGraphElimination
             // L_p = A_p: written over A_p itself.
             pivotStart = start[p];
             write = AppendNewVariables(start[p], start[p] + length[p], pivotStart, mark, out int size);
-            elementSize[p] = size;
+            nodes[p].Weight = size;
         }
         else
         {
@@ -245,18 +247,18 @@ internal sealed class QuotientGraphElimination
             for (int position = listStart; position < listStart + pivotElements; position++)
             {
                 int e = storage[position];
-                if (kind[e] != Element) continue;
+                if (nodes[e].Kind != Element) continue;
                 write = AppendNewVariables(start[e], start[e] + length[e], write, mark, out int added);
                 size += added;
-                kind[e] = Absorbed;
+                nodes[e].Kind = Absorbed;
                 length[e] = 0;
             }
             write = AppendNewVariables(listStart + pivotElements, listEnd, write, mark, out int fromVariables);
             size += fromVariables;
-            elementSize[p] = size;
+            nodes[p].Weight = size;
             used = write;
         }
-        kind[p] = Element;
+        nodes[p].Kind = Element;
         start[p] = pivotStart;
         length[p] = write - pivotStart;
         return pivotStart;
@@ -272,10 +274,11 @@ internal sealed class QuotientGraphElimination
         for (int position = first; position < end; position++)
         {
             int j = lists[position];
-            if (kind[j] != Variable || variableMark[j] == mark) continue;
-            variableMark[j] = mark;
+            ref NodeState variable = ref nodes[j];
+            if (variable.Kind != Variable || variable.Mark == mark) continue;
+            variable.Mark = mark;
             lists[write++] = j;
-            addedWeight += weight[j];
+            addedWeight += variable.Weight;
             RemoveFromDegreeList(j);
         }
         return write;
@@ -289,7 +292,7 @@ internal sealed class QuotientGraphElimination
         for (int position = start[p]; position < start[p] + elementCount[p]; position++)
         {
             int e = storage[position];
-            if (kind[e] == Element) bound += length[e];
+            if (nodes[e].Kind == Element) bound += length[e];
         }
         bound = Math.Min(bound, n);
         if (storage.Length - used < bound) Compact();
@@ -303,7 +306,7 @@ internal sealed class QuotientGraphElimination
         int[] lists = storage;
         for (int i = 0; i < n; i++)
         {
-            if ((kind[i] != Variable && kind[i] != Element) || length[i] == 0) continue;
+            if ((nodes[i].Kind != Variable && nodes[i].Kind != Element) || length[i] == 0) continue;
             int first = start[i];
             start[i] = lists[first];
             lists[first] = ~i;
@@ -324,30 +327,25 @@ internal sealed class QuotientGraphElimination
         used = write;
     }
 
-    /// <summary>For every element e sharing a variable with L_p: outsidePivot[e] = weighted |L_e \ L_p|, by starting
+    /// <summary>For every element e sharing a variable with L_p: nodes[e].OutsidePivot = weighted |L_e \ L_p|, by starting
     /// from |L_e| and subtracting each variable of L_p found in it.</summary>
     private void ComputeSizesOutsidePivot(int pivotStart, int pivotLength)
     {
-        int stamp = NextElementStamp();
+        int seen = NextStamp();
         int[] lists = storage;
         for (int position = pivotStart; position < pivotStart + pivotLength; position++)
         {
             int i = lists[position];
-            int variableWeight = weight[i];
-            int first = start[i];
-            for (int entry = first; entry < first + elementCount[i]; entry++)
+            int variableWeight = nodes[i].Weight;
+            int first = start[i], end = first + elementCount[i];
+            // Branch-free: absorbed elements in E_i get a harmless value too (nothing reads it), which keeps this
+            // loop, the most executed one, free of unpredictable branches.
+            for (int entry = first; entry < end; entry++)
             {
-                int e = lists[entry];
-                if (kind[e] != Element) continue;
-                if (elementMark[e] != stamp)
-                {
-                    elementMark[e] = stamp;
-                    outsidePivot[e] = elementSize[e] - variableWeight;
-                }
-                else
-                {
-                    outsidePivot[e] -= variableWeight;
-                }
+                ref NodeState element = ref nodes[lists[entry]];
+                int before = element.Mark == seen ? element.OutsidePivot : element.Weight;
+                element.OutsidePivot = before - variableWeight;
+                element.Mark = seen;
             }
         }
     }
@@ -356,9 +354,8 @@ internal sealed class QuotientGraphElimination
     /// (aggressive absorption), drops variables of L_p ∪ {p} from A_i (element p now covers them), adds p. Computes
     /// the part of AMD's degree bound outside L_p and the list's hash; a variable left adjacent to p alone is
     /// eliminated with p (mass elimination).</summary>
-    private void UpdatePivotVariables(int p, int pivotStart, int pivotLength)
+    private void UpdatePivotVariables(int p, int pivotStart, int pivotLength, int mark)
     {
-        int mark = variableStamp;
         int[] lists = storage;
         for (int position = pivotStart; position < pivotStart + pivotLength; position++)
         {
@@ -371,11 +368,12 @@ internal sealed class QuotientGraphElimination
             for (int entry = first; entry < elementsEnd; entry++)
             {
                 int e = lists[entry];
-                if (kind[e] != Element) continue;
-                int outside = outsidePivot[e];
+                ref NodeState element = ref nodes[e];
+                if (element.Kind != Element) continue;
+                int outside = element.OutsidePivot;
                 if (outside == 0)
                 {
-                    kind[e] = Absorbed;  // L_e ⊆ L_p: p covers it
+                    element.Kind = Absorbed;  // L_e ⊆ L_p: p covers it
                     length[e] = 0;
                     continue;
                 }
@@ -387,21 +385,23 @@ internal sealed class QuotientGraphElimination
             for (int entry = elementsEnd; entry < end; entry++)
             {
                 int j = lists[entry];
-                if (kind[j] != Variable || variableMark[j] == mark) continue;
+                ref NodeState variable = ref nodes[j];
+                if (variable.Kind != Variable || variable.Mark == mark) continue;
                 lists[write++] = j;
-                degreeOutside += weight[j];
+                degreeOutside += variable.Weight;
                 listHash += Mix(j);
             }
             if (write == first)
             {
                 MergeInto(p, i);
-                remainingWeight -= weight[i];
-                elementSize[p] -= weight[i];
-                weight[i] = 0;
+                remainingWeight -= nodes[i].Weight;
+                nodes[p].Weight -= nodes[i].Weight;
+                nodes[i].Weight = 0;
                 continue;
             }
             // p joins the elements: it takes the slot of the first variable, which moves to the end (a slot was freed
             // because p ∈ A_i or some element of E_p was in E_i).
+            Debug.Assert(write < end, "a variable of L_p must have lost an entry to p or to an absorbed element");
             int variablesStart = first + keptElements;
             if (write > variablesStart) lists[write] = lists[variablesStart];
             lists[variablesStart] = p;
@@ -424,23 +424,23 @@ internal sealed class QuotientGraphElimination
         for (int position = pivotStart; position < pivotStart + pivotLength; position++)
         {
             int variable = lists[position];
-            if (kind[variable] != Variable) continue;
+            if (nodes[variable].Kind != Variable) continue;
             int bucket = (int)(hash[variable] % (uint)n);
             if (hashHead[bucket] < 0) continue;
             for (int i = hashHead[bucket]; i >= 0; i = hashNext[i])
             {
                 if (hashNext[i] < 0) break;
-                int stamp = -1;
+                int listed = -1;
                 int previous = i;
                 for (int j = hashNext[i]; j >= 0; j = hashNext[j])
                 {
                     bool candidate = hash[j] == hash[i] && length[j] == length[i] && elementCount[j] == elementCount[i];
-                    if (candidate && stamp < 0) stamp = MarkList(i);
-                    if (candidate && ListIsMarked(j, stamp))
+                    if (candidate && listed < 0) listed = MarkList(i);
+                    if (candidate && ListIsMarked(j, listed))
                     {
                         MergeInto(i, j);
-                        weight[i] += weight[j];
-                        weight[j] = 0;
+                        nodes[i].Weight += nodes[j].Weight;
+                        nodes[j].Weight = 0;
                         length[j] = 0;
                         degree[i] = Math.Min(degree[i], degree[j]);
                         hashNext[previous] = hashNext[j];
@@ -457,17 +457,17 @@ internal sealed class QuotientGraphElimination
 
     private int MarkList(int i)
     {
-        int stamp = NextElementStamp();
+        int listed = NextStamp();
         int first = start[i];
-        for (int entry = first; entry < first + length[i]; entry++) elementMark[storage[entry]] = stamp;
-        return stamp;
+        for (int entry = first; entry < first + length[i]; entry++) nodes[storage[entry]].Mark = listed;
+        return listed;
     }
 
-    private bool ListIsMarked(int j, int stamp)
+    private bool ListIsMarked(int j, int listed)
     {
         int first = start[j];
         for (int entry = first; entry < first + length[j]; entry++)
-            if (elementMark[storage[entry]] != stamp) return false;
+            if (nodes[storage[entry]].Mark != listed) return false;
         return true;
     }
 
@@ -476,14 +476,14 @@ internal sealed class QuotientGraphElimination
     private void ReinsertPivotVariables(int p, int pivotStart)
     {
         int[] lists = storage;
-        int pivotSize = elementSize[p];
+        int pivotSize = nodes[p].Weight;
         int write = pivotStart;
         for (int position = pivotStart; position < pivotStart + length[p]; position++)
         {
             int i = lists[position];
-            if (kind[i] != Variable) continue;
+            if (nodes[i].Kind != Variable) continue;
             lists[write++] = i;
-            int bound = Math.Min(degree[i] + pivotSize - weight[i], remainingWeight - weight[i]);
+            int bound = Math.Min(degree[i] + pivotSize - nodes[i].Weight, remainingWeight - nodes[i].Weight);
             degree[i] = bound;
             InsertIntoDegreeList(i);
         }
@@ -494,7 +494,7 @@ internal sealed class QuotientGraphElimination
     /// <paramref name="representative"/>: its original nodes join the representative's member list.</summary>
     private void MergeInto(int representative, int absorbed)
     {
-        kind[absorbed] = Absorbed;
+        nodes[absorbed].Kind = Absorbed;
         memberNext[memberTail[representative]] = absorbed;
         memberTail[representative] = memberTail[absorbed];
     }
@@ -510,7 +510,7 @@ internal sealed class QuotientGraphElimination
     /// <summary>The degree list a variable sits in: its approximate true degree, the external degree plus the other
     /// members of its supervariable (see the class remarks). Degree and weight change only while the variable is out
     /// of the lists, so the key it was inserted with is recomputed on removal.</summary>
-    private int ListKey(int i) => degree[i] + weight[i] - 1;
+    private int ListKey(int i) => degree[i] + nodes[i].Weight - 1;
 
     private void InsertIntoDegreeList(int i)
     {
@@ -534,15 +534,12 @@ internal sealed class QuotientGraphElimination
     /// <summary>Spreads node numbers over the 32 bits so sums of different lists rarely collide.</summary>
     private static uint Mix(int node) => (uint)node * 0x9E3779B1u + 0x7F4A7C15u;
 
-    private int NextVariableStamp()
-    {
-        if (variableStamp == int.MaxValue) { Array.Clear(variableMark); variableStamp = 0; }
-        return ++variableStamp;
-    }
+    private int NextStamp() => ++stamp;
 
-    private int NextElementStamp()
+    /// <summary>Resets every mark, before the stamps could overflow (once per 2³¹ / (n + 3) steps at most).</summary>
+    private void ClearMarks()
     {
-        if (elementStamp == int.MaxValue) { Array.Clear(elementMark); elementStamp = 0; }
-        return ++elementStamp;
+        for (int i = 0; i < n; i++) nodes[i].Mark = 0;
+        stamp = 0;
     }
 }
