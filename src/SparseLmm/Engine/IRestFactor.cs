@@ -9,7 +9,8 @@ internal interface IRestFactor
 {
     /// <summary>Forms Λ₂' A₂₂ Λ₂ + I (on the random-effects diagonal) − L₂₁ L₂₁' and factors it.
     /// <paramref name="products"/> are the rest's cross-products in this storage's layout, <paramref name="factors"/>
-    /// every term's T, <paramref name="firstTermRows"/> the rows of L₂₁ (k₁ values per pattern entry). False when the
+    /// every term's T, <paramref name="firstTermRows"/> the rows of L₂₁ (k₁ values per pattern entry; empty for the
+    /// supernodal factor, which received each level's product during the first term's elimination). False when the
     /// matrix is not positive definite.</summary>
     bool Factor(double[] products, double[][] factors, double[] firstTermRows);
 

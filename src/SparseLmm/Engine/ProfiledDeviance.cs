@@ -33,11 +33,13 @@ internal sealed class ProfiledDeviance
         parameterization = new CovarianceParameterization(layout.Terms.Select(t => t.ColumnCount).ToList());
         factors = layout.Terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
         int k1 = layout.First.ColumnCount;
-        lowerRows = new double[layout.PatternRow.Length * k1];
-        restRowScale = new double[layout.RestSize];
-        firstTermLevels = new FirstTermLevels(this, lowerRows);
-        anyVectorRestTerm = layout.Terms.Skip(1).Any(t => t.ColumnCount > 1);
         rest = layout.CreateRestFactor();
+        // The supernodal rest takes the first term's rows level by level; only the dense rest reads them all at once.
+        var supernodal = rest as SupernodalRestFactor;
+        lowerRows = supernodal is null ? new double[layout.PatternRow.Length * k1] : [];
+        restRowScale = new double[layout.RestSize];
+        firstTermLevels = new FirstTermLevels(this, lowerRows, supernodal);
+        anyVectorRestTerm = layout.Terms.Skip(1).Any(t => t.ColumnCount > 1);
     }
 
     /// <summary>True for the REML criterion, false for the ML deviance.</summary>

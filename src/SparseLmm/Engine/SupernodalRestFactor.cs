@@ -15,6 +15,7 @@ internal sealed class SupernodalRestFactor : IRestFactor
     private readonly double[] columnScale;
     private readonly double[] permutedSolution;
     private readonly bool allScalar;
+    private readonly double[][] schurSums;
     private double[] inverse = [];
 
     /// <summary>Allocates the factor for <paramref name="layout"/>'s sparse structure.</summary>
@@ -28,7 +29,49 @@ internal sealed class SupernodalRestFactor : IRestFactor
         columnScale = new double[structure.Order];
         permutedSolution = new double[structure.Order - 1];
         allScalar = layout.Terms.Skip(1).All(t => t.ColumnCount == 1);
+        // The first term's contributions are summed per partition of its levels (see FirstTermLevels), each into its
+        // own buffer, and the buffers subtracted in order: deterministic for any number of threads. One buffer when
+        // the factor is too large to hold several copies.
+        int partitions = values.Length <= PartitionedValueLimit ? LevelPartitionCount : 1;
+        schurSums = new double[partitions][];
+        for (int p = 0; p < partitions; p++) schurSums[p] = new double[values.Length];
+        PartitionLevelStart = BalancedLevelRanges(layout, positions, partitions);
     }
+
+    /// <summary>Fixed number of partitions of the first term's levels (independent of the machine).</summary>
+    internal const int LevelPartitionCount = 4;
+
+    // Above this many stored values, one buffer only (four copies would cost more memory than they save time).
+    private const int PartitionedValueLimit = 4 << 20;
+
+    /// <summary>Partition p holds the first term's levels PartitionLevelStart[p] .. PartitionLevelStart[p+1]−1.</summary>
+    public int[] PartitionLevelStart { get; }
+
+    /// <summary>Number of partitions of the first term's levels.</summary>
+    public int PartitionCount => schurSums.Length;
+
+    /// <summary>Contiguous level ranges with about equal numbers of pattern pairs (the work of a level).</summary>
+    private static int[] BalancedLevelRanges(CrossProductLayout layout, SupernodalRestLayout positions, int partitions)
+    {
+        int levels = layout.First.LevelCount, tail = positions.TailSize;
+        var work = new long[levels + 1];
+        for (int level = 0; level < levels; level++)
+        {
+            long entries = layout.PatternStart[level + 1] - layout.PatternStart[level];
+            work[level + 1] = work[level] + entries * (entries + 1) / 2 + tail;
+        }
+        var start = new int[partitions + 1];
+        start[partitions] = levels;
+        for (int p = 1, level = 0; p < partitions; p++)
+        {
+            while (level < levels && work[level] * partitions < work[levels] * p) level++;
+            start[p] = level;
+        }
+        return start;
+    }
+
+    /// <summary>Clears partition <paramref name="partition"/>'s sum before its levels are added.</summary>
+    public void ClearPartition(int partition) => Array.Clear(schurSums[partition]);
 
     /// <inheritdoc/>
     public double RandomLogDeterminant { get; private set; }
@@ -42,7 +85,7 @@ internal sealed class SupernodalRestFactor : IRestFactor
         if (allScalar) ScaleScalar(products, factors);
         else ScaleGeneral(products, factors);
         foreach (int position in positions.DiagonalPosition) values[position] += 1.0;
-        SubtractFirstTerm(firstTermRows);
+        SubtractFirstTerm();
         if (!cholesky.Factor(values)) return false;
         RandomLogDeterminant = cholesky.SparseLogDeterminant(values);
         return double.IsFinite(RandomLogDeterminant);
@@ -119,56 +162,71 @@ internal sealed class SupernodalRestFactor : IRestFactor
         }
     }
 
-    /// <summary>values ← values − L₂₁ L₂₁', level by level of the first term, through the precomputed positions.</summary>
-    private void SubtractFirstTerm(double[] rows)
+    /// <summary>values ← values − L₂₁ L₂₁': the partitions' sums, in partition order.</summary>
+    private void SubtractFirstTerm()
+    {
+        foreach (var sum in schurSums)
+        {
+            var target = values.AsSpan();
+            var source = sum.AsSpan();
+            int e = 0;
+            if (System.Numerics.Vector.IsHardwareAccelerated)
+            {
+                var to = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(target);
+                var from = System.Runtime.InteropServices.MemoryMarshal.Cast<double, System.Numerics.Vector<double>>(source);
+                for (int v = 0; v < to.Length; v++) to[v] -= from[v];
+                e = to.Length * System.Numerics.Vector<double>.Count;
+            }
+            for (; e < target.Length; e++) target[e] -= source[e];
+        }
+    }
+
+    /// <summary>Adds level <paramref name="level"/>'s outer product L₂₁ L₂₁' (its <paramref name="rows"/>: k₁ values
+    /// per pattern entry) to partition <paramref name="partition"/>'s sum, through the precomputed positions. Called by
+    /// the first term's elimination right after it forms the rows, while they are in cache.</summary>
+    public void AddLevel(int level, ReadOnlySpan<double> rows, int partition)
     {
         int k1 = layout.First.ColumnCount, tail = positions.TailSize, tailStart = positions.TailStart;
+        var sum = schurSums[partition];
         var patternRow = layout.PatternRow;
         var pairPosition = positions.PairPosition;
         var tailPosition = positions.TailPosition;
         var stride = positions.ColumnStride;
-        for (int level = 0; level < layout.First.LevelCount; level++)
+        int start = layout.PatternStart[level], random = SupernodalRestLayout.RandomEntries(layout, level);
+        int pair = positions.LevelPairStart[level];
+        if (k1 == 1)
         {
-            int start = layout.PatternStart[level], random = SupernodalRestLayout.RandomEntries(layout, level);
-            int pair = positions.LevelPairStart[level];
-            if (k1 == 1)
+            for (int e = 0; e < random; e++)
             {
-                var entries = rows.AsSpan(start, random + tail);
-                for (int e = 0; e < random; e++)
-                {
-                    double value = entries[e];
-                    for (int f = 0; f <= e; f++) values[pairPosition[pair++]] -= value * entries[f];
-                }
-                for (int a = 0; a < tail; a++)
-                {
-                    double value = entries[random + a];
-                    for (int f = 0; f < random; f++)
-                    {
-                        int row = patternRow[start + f];
-                        values[tailPosition[row] + a * stride[row]] -= value * entries[f];
-                    }
-                    for (int b = 0; b <= a; b++) values[tailStart + a * tail + b] -= value * entries[random + b];
-                }
+                double value = rows[e];
+                for (int f = 0; f <= e; f++) sum[pairPosition[pair++]] += value * rows[f];
             }
-            else
+            for (int a = 0; a < tail; a++)
             {
-                double Dot(int e, int f) => RowDot(rows, (start + e) * k1, (start + f) * k1, k1);
-                for (int e = 0; e < random; e++)
-                    for (int f = 0; f <= e; f++) values[pairPosition[pair++]] -= Dot(e, f);
-                for (int a = 0; a < tail; a++)
+                double value = rows[random + a];
+                for (int f = 0; f < random; f++)
                 {
-                    for (int f = 0; f < random; f++)
-                    {
-                        int row = patternRow[start + f];
-                        values[tailPosition[row] + a * stride[row]] -= Dot(random + a, f);
-                    }
-                    for (int b = 0; b <= a; b++) values[tailStart + a * tail + b] -= Dot(random + a, random + b);
+                    int row = patternRow[start + f];
+                    sum[tailPosition[row] + a * stride[row]] += value * rows[f];
                 }
+                for (int b = 0; b <= a; b++) sum[tailStart + a * tail + b] += value * rows[random + b];
             }
+            return;
+        }
+        for (int e = 0; e < random; e++)
+            for (int f = 0; f <= e; f++) sum[pairPosition[pair++]] += RowDot(rows, e * k1, f * k1, k1);
+        for (int a = 0; a < tail; a++)
+        {
+            for (int f = 0; f < random; f++)
+            {
+                int row = patternRow[start + f];
+                sum[tailPosition[row] + a * stride[row]] += RowDot(rows, (random + a) * k1, f * k1, k1);
+            }
+            for (int b = 0; b <= a; b++) sum[tailStart + a * tail + b] += RowDot(rows, (random + a) * k1, (random + b) * k1, k1);
         }
     }
 
-    private static double RowDot(double[] rows, int a, int b, int length)
+    private static double RowDot(ReadOnlySpan<double> rows, int a, int b, int length)
     {
         double sum = 0;
         for (int c = 0; c < length; c++) sum += rows[a + c] * rows[b + c];
