@@ -115,7 +115,7 @@ if [ "${#TOOLS[@]}" = 2 ]; then
         ratio(a[3], b[3]), ratio(a[6], b[6]), ratio(a[9], b[9]),
         (a[7] + 0 > 0 ? sprintf("%.2fx", b[7] / a[7]) : "NA"),
         ((a[11] == "NA" || b[11] == "NA") ? "NA" : sprintf("%.6g", b[11] - a[11]))
-      # A stopped run's wall and CPU are where it was stopped: the ratio is a bound, not a measurement.
+      # A stopped run has its wall and CPU from where it was stopped, so the ratio is a bound, not a measurement.
       if (a[12] == "timed out") printf "%s lme4 timed out: lme4/ours ratios are lower bounds\n", a[1]
       if (b[12] == "timed out") printf "%s sparselmm timed out: lme4/ours ratios are upper bounds\n", a[1]
     }' "$WORK/lines.tsv"
