@@ -4,8 +4,9 @@
 #    "evaluations":...,"loglik":...,"converged":...,"singular":...,"nobs":...,"ngroups":{...},"messages":[...]}
 # fit_ms is the median of `--repeat N` fits in this process (after one warm-up fit when N > 1); read_ms is the time
 # to read the CSV with data.table::fread (read.csv when data.table is not installed; 0 for the data sets that ship
-# with lme4). Text columns become factors; `--factor COL` makes a numeric column one (grouping variables are made
-# factors by lmer itself).
+# with lme4). Empty cells are missing, as SparseLmm reads them (a text column would otherwise get a level ""), and
+# rows missing a used column are dropped. Text columns become factors; `--factor COL` makes a numeric column one
+# (grouping variables are made factors by lmer itself).
 #
 # usage: Rscript bench/run-lme4.R sleepstudy [--repeat 200]
 #        Rscript bench/run-lme4.R InstEval   [--repeat 1]
@@ -49,9 +50,10 @@ if (workload == "sleepstudy") {
   # fread reads a 1M-row file in well under a second where read.csv takes several, so lme4's whole-process time is
   # mostly its fit, as ours is.
   data <- if (requireNamespace("data.table", quietly = TRUE)) {
-    data.table::fread(positional[1], stringsAsFactors = TRUE, data.table = FALSE, showProgress = FALSE)
+    data.table::fread(positional[1], stringsAsFactors = TRUE, data.table = FALSE, showProgress = FALSE,
+                      na.strings = c("", "NA"))
   } else {
-    read.csv(positional[1], stringsAsFactors = TRUE)
+    read.csv(positional[1], stringsAsFactors = TRUE, na.strings = c("", "NA"))
   }
   read_ms <- (now() - t0) * 1000
   if (workload == "simulated") {
