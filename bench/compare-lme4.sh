@@ -3,6 +3,7 @@
 # the same machine in the same run, and prints times, evaluations, log-likelihoods, peak memory and the ratios.
 #
 # usage: bench/compare-lme4.sh [--only LIST] [--sleepstudy-repeat N] [--record] [--no-build]
+#    or: bench/compare-lme4.sh FILE.csv FORMULA [options]   one file, one formula, ML: see bench/compare-lme4-csv.sh
 #   --only LIST   comma-separated subset of: sleepstudy,InstEval,sim1m,sim10m (default: sleepstudy,InstEval,sim1m;
 #                 sim10m runs SparseLmm only: lme4 is not attempted at 10M rows)
 #   --sleepstudy-repeat N   in-process fits for the sleepstudy median (default 200, both tools)
@@ -11,6 +12,9 @@
 # Needs R with lme4 (Debian: apt-get install -y r-cran-lme4 libopenblas0-pthread), jq and GNU time (/usr/bin/time).
 # Simulated CSV files go to $SPARSELMM_BENCH_DATA (default /tmp/sparselmm-bench) and are reused when present.
 set -euo pipefail
+
+# A file and a formula: the one-workload comparison of issue 9 (any CSV, e.g. the nested and crossed generators').
+if [ $# -ge 2 ] && [ "${1#-}" = "$1" ]; then exec "$(dirname "$0")/compare-lme4-csv.sh" "$@"; fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA_DIR=${SPARSELMM_BENCH_DATA:-/tmp/sparselmm-bench}
@@ -29,7 +33,7 @@ while [ $# -gt 0 ]; do
     --sleepstudy-repeat) SLEEP_REPEAT=$2; shift 2 ;;
     --record) RECORD=1; shift ;;
     --no-build) BUILD=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "compare-lme4.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
