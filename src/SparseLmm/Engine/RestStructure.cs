@@ -26,11 +26,15 @@ internal sealed class RestStructure
     // A dense block larger than this is not stored, however the sparse factor compares.
     private const long DenseByteLimit = 2L << 30;
 
-    private RestStructure(SupernodalStructure? supernodal, FactorStructure description)
+    private RestStructure(SupernodalStructure? supernodal, FactorStructure description, IReadOnlyList<(int Inner, int Outer)> nested)
     {
         Supernodal = supernodal;
         Description = description;
+        NestedTerms = nested;
     }
+
+    /// <summary>Pairs of terms (inner, outer) whose grouping factors are nested, in the layout's term order.</summary>
+    public IReadOnlyList<(int Inner, int Outer)> NestedTerms { get; }
 
     /// <summary>The sparse factor's structure, or null for the dense block.</summary>
     public SupernodalStructure? Supernodal { get; }
@@ -42,11 +46,13 @@ internal sealed class RestStructure
     /// for, which tests use to hold the two against each other).</summary>
     public static RestStructure Choose(CrossProductLayout layout, RestStorage storage = RestStorage.Automatic)
     {
-        var nesting = Nesting(layout.Terms);
+        var nested = FindNestedTerms(layout.Terms);
+        var nesting = nested.Select(pair => $"{layout.Terms[pair.Inner].GroupName} in {layout.Terms[pair.Outer].GroupName}")
+            .Distinct().ToList();
         int randomSize = layout.RestRandomSize, tail = layout.FixedEffectCount + 1;
         double denseFlops = Math.Pow(layout.RestSize, 3) / 3;
         long denseValues = (long)layout.RestSize * layout.RestSize;
-        RestStructure Dense() => new(null, new FactorStructure(randomSize == 0 ? "none" : "dense", randomSize, denseValues, 0, denseFlops, nesting));
+        RestStructure Dense() => new(null, new FactorStructure(randomSize == 0 ? "none" : "dense", randomSize, denseValues, 0, denseFlops, nesting), nested);
         bool forced = storage == RestStorage.Supernodal && randomSize > 0;
         if (storage == RestStorage.Dense || (!forced && randomSize <= DenseWithoutAnalysis)) return Dense();
         bool denseFits = !forced && denseValues * sizeof(double) <= DenseByteLimit;
@@ -66,7 +72,7 @@ internal sealed class RestStructure
         bool sparseWins = structure.FactorFlops * DenseSpeedAdvantage < denseFlops && structure.ValueCount * 2 < denseValues;
         if (denseFits && !sparseWins) return Dense();
         return new RestStructure(structure, new FactorStructure("supernodal", randomSize, structure.ValueCount,
-            structure.SupernodeCount - 1, structure.FactorFlops, nesting));
+            structure.SupernodeCount - 1, structure.FactorFlops, nesting), nested);
     }
 
     /// <summary>The elimination order of the rest's levels: approximate minimum degree on the level graph (one node per
@@ -222,19 +228,24 @@ internal sealed class RestStructure
         return (start, result, order);
     }
 
-    /// <summary>For each pair of distinct grouping factors, whether the one with more levels is nested in the other
-    /// (each of its levels occurs with one level of the other only): one pass over the level codes per pair.</summary>
-    private static IReadOnlyList<string> Nesting(IReadOnlyList<RandomEffectsDesign> terms)
+    /// <summary>For each pair of terms with distinct grouping factors, whether the one with more levels is nested in
+    /// the other (each of its levels occurs with one level of the other only): one pass over the level codes per pair
+    /// of factors. Pairs are (inner term, outer term), in the layout's term order.</summary>
+    private static IReadOnlyList<(int Inner, int Outer)> FindNestedTerms(IReadOnlyList<RandomEffectsDesign> terms)
     {
-        var found = new List<string>();
-        var factors = terms.GroupBy(t => t.GroupName).Select(g => g.First()).ToList();
-        for (int a = 0; a < factors.Count; a++)
-            for (int b = 0; b < factors.Count; b++)
+        var found = new List<(int, int)>();
+        var cache = new Dictionary<(string, string), bool>();
+        for (int a = 0; a < terms.Count; a++)
+            for (int b = 0; b < terms.Count; b++)
             {
-                var inner = factors[a];
-                var outer = factors[b];
-                if (a == b || inner.LevelCount < outer.LevelCount || (inner.LevelCount == outer.LevelCount && a > b)) continue;
-                if (IsNested(inner.LevelOfRow, inner.LevelCount, outer.LevelOfRow)) found.Add($"{inner.GroupName} in {outer.GroupName}");
+                var inner = terms[a];
+                var outer = terms[b];
+                if (inner.GroupName == outer.GroupName || inner.LevelCount < outer.LevelCount
+                    || (inner.LevelCount == outer.LevelCount && a > b)) continue;
+                var key = (inner.GroupName, outer.GroupName);
+                if (!cache.TryGetValue(key, out bool nested))
+                    cache[key] = nested = IsNested(inner.LevelOfRow, inner.LevelCount, outer.LevelOfRow);
+                if (nested) found.Add((a, b));
             }
         return found;
     }

@@ -1,3 +1,5 @@
+using SparseLmm.Design;
+
 namespace SparseLmm.Engine;
 
 /// <summary>A moment estimate of θ to start the optimiser near the optimum instead of at T = I. On InstEval this cuts
@@ -34,7 +36,71 @@ internal static class StartingValues
         double crossed = present.Min(e => e.Within - (totalBetween - e.BetweenVariance));
         if (crossed > 0.01 * smallestWithin && crossed < smallestWithin)
             candidates.Add(Theta(estimates, crossed, parameterization));
+        if (NestedCorrection(layout, estimates) is { } nested)
+            candidates.Add(Theta(nested, smallestWithin, parameterization));
         return candidates;
+    }
+
+    /// <summary>When terms are nested (students in classes in schools), the spread of an inner term's per-level
+    /// intercepts also holds the variances of the terms it lies in, which the one-way estimate leaves in: a start that
+    /// far off (the student variance twice the truth on a three-level design) costs dozens of evaluations. The
+    /// correction takes from each inner term's intercept variance its closest outer term's estimate (which holds the
+    /// terms further out in turn). Null when nothing is nested or no term has an intercept.</summary>
+    private static (double[] Factor, double Within, double BetweenVariance)?[]? NestedCorrection(CrossProductLayout layout,
+        (double[] Factor, double Within, double BetweenVariance)?[] estimates)
+    {
+        var terms = layout.Terms;
+        var corrected = ((double[] Factor, double Within, double BetweenVariance)?[])estimates.Clone();
+        bool changed = false;
+        for (int t = 0; t < terms.Count; t++)
+        {
+            int closest = -1;
+            foreach (var (inner, outer) in layout.Structure.NestedTerms)
+                if (inner == t && (closest < 0 || terms[outer].LevelCount > terms[closest].LevelCount)) closest = outer;
+            if (closest < 0 || estimates[t] is not { } own || estimates[closest] is not { } parent) continue;
+            int a = Intercept(terms[t]), b = Intercept(terms[closest]);
+            if (a < 0 || b < 0) continue;
+            int k = terms[t].ColumnCount, kParent = terms[closest].ColumnCount;
+            // Back from Cholesky factors to absolute covariances, correct the intercept variance, and factor again.
+            var covariance = Gram(own.Factor, k, own.Within);
+            double parentVariance = Gram(parent.Factor, kParent, parent.Within)[b * kParent + b];
+            double reduced = Math.Max(covariance[a * k + a] - parentVariance, Smallest * Smallest * own.Within);
+            for (int c = 0; c < k; c++)
+                if (c != a)
+                {
+                    // Keep the correlation where it was, at the smaller variance.
+                    double shrink = Math.Sqrt(reduced / covariance[a * k + a]);
+                    covariance[a * k + c] *= shrink;
+                    covariance[c * k + a] *= shrink;
+                }
+            covariance[a * k + a] = reduced;
+            for (int c = 0; c < k * k; c++) covariance[c] /= own.Within;
+            if (!SmallDense.Factor(covariance, k)) continue;
+            corrected[t] = (covariance, own.Within, own.BetweenVariance);
+            changed = true;
+        }
+        return changed ? corrected : null;
+    }
+
+    private static int Intercept(RandomEffectsDesign term)
+    {
+        for (int c = 0; c < term.ColumnCount; c++)
+            if (term.TermNames[c] == "(Intercept)") return c;
+        return -1;
+    }
+
+    /// <summary>L L' × scale for a row-major lower k×k factor L.</summary>
+    private static double[] Gram(double[] factor, int k, double scale)
+    {
+        var result = new double[k * k];
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++)
+            {
+                double value = 0;
+                for (int c = 0; c <= Math.Min(a, b); c++) value += factor[a * k + c] * factor[b * k + c];
+                result[a * k + b] = value * scale;
+            }
+        return result;
     }
 
     /// <summary>An initial trust-region radius from the precision of θ's start: roughly twice the standard error of

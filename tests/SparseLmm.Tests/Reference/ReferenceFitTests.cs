@@ -15,6 +15,10 @@ public sealed class ReferenceFitTests
         // Further lme4 fits made for this project (see extra/make_references.R).
         foreach (var file in Directory.GetFiles(Path.Combine(TestData.Directory, "reference", "extra"), "*.json").Order())
             data.Add("extra/" + Path.GetFileNameWithoutExtension(file));
+        // mlmRev's nested and cross-classified data (star, ScotsSec, Chem97, egsingle; see mlmrev/make_mlmrev.R),
+        // which the sparse engine factors.
+        foreach (var file in Directory.GetFiles(Path.Combine(TestData.Directory, "mlmrev"), "*.json").Order())
+            data.Add("mlmrev/" + Path.GetFileNameWithoutExtension(file));
         return data;
     }
 
