@@ -30,12 +30,39 @@ internal sealed record Workload(string Name, string Formula, FitOptions Options,
     public static Workload Simulated { get; } = new("simulated1M", SimulatedPanelData.Formula,
         new FitOptions(Reml: false), () => new SimulatedPanelData(SimulatedRows, SimulatedSeed).ToDataTable());
 
+    /// <summary>The three-level nested design of issue 9 (1M rows, seed 42), random slopes per student, ML: the
+    /// supernodal rest with no fill.</summary>
+    public static Workload Nested { get; } = new("nested1M", NestedSchoolData.Formula, new FitOptions(Reml: false),
+        () => ThroughCsv("nested", path => new NestedSchoolData(SimulatedRows, SimulatedSeed).WriteCsv(path)));
+
+    /// <summary>The cross-classified design of issue 9 (1M rows: 20,000 primaries × 4,000 secondaries, seed 42), ML.</summary>
+    public static Workload Crossed { get; } = new("crossed1M", CrossedSchoolData.Formula, new FitOptions(Reml: false),
+        () => ThroughCsv("crossed", path => new CrossedSchoolData(SimulatedRows, SimulatedSeed).WriteCsv(path)));
+
+    /// <summary>Writes a generated file to a temporary path and reads it back as the CLI would (the generators stream
+    /// CSV; reading it keeps the labels and their order exactly as a user's file would have them).</summary>
+    private static DataTable ThroughCsv(string name, Action<string> write)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"sparselmm-bench-{name}-{Environment.ProcessId}.csv");
+        try
+        {
+            write(path);
+            return CsvReader.ReadFile(path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>The workload called <paramref name="name"/>.</summary>
     public static Workload Named(string name) => name switch
     {
         "sleepstudy" => Sleepstudy,
         "InstEval" => InstEval,
         "simulated1M" => Simulated,
+        "nested1M" => Nested,
+        "crossed1M" => Crossed,
         _ => throw new ArgumentException($"unknown workload '{name}'", nameof(name)),
     };
 
@@ -58,7 +85,7 @@ internal sealed record Workload(string Name, string Formula, FitOptions Options,
     public ProfiledDeviance Objective(ModelDesign design)
     {
         var products = new CrossProducts(Layout(design));
-        products.Accumulate(design.X, Response(design), ReadOnlySpan<double>.Empty);
+        products.AccumulateCentred(design, Response(design));
         return new ProfiledDeviance(products, Options.Reml);
     }
 }
