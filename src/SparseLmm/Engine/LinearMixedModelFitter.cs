@@ -34,10 +34,10 @@ internal static class LinearMixedModelFitter
         var deviance = new ProfiledDeviance(products, reml);
         var parameterization = deviance.Parameterization;
         var upper = Enumerable.Repeat(double.PositiveInfinity, parameterization.Length).ToArray();
-        var (start, startEvaluations) = ChooseStart(deviance, StartingValues.Candidates(products, parameterization));
+        var (start, startEvaluations, startValue) = ChooseStart(deviance, StartingValues.Candidates(products, parameterization));
         var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
             InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: 1e-5,
-            FunctionTolerance: 1e-6, InterpolationPoints: InterpolationPoints(parameterization.Length)));
+            FunctionTolerance: FunctionTolerance(startValue), InterpolationPoints: InterpolationPoints(parameterization.Length)));
         var theta = optimum.Minimizer;
         int snapEvaluations = SnapToBoundary(deviance, theta, optimum.Minimum);
         var solution = ModeSolution.Compute(deviance, theta);
@@ -55,13 +55,23 @@ internal static class LinearMixedModelFitter
                 layout.Structure.Description)));
     }
 
-    /// <summary>The candidate with the lowest objective (one evaluation each, counted).</summary>
-    private static (double[] Start, int Evaluations) ChooseStart(ProfiledDeviance deviance, IReadOnlyList<double[]> candidates)
+    /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there
+    /// was one candidate, not evaluated).</summary>
+    private static (double[] Start, int Evaluations, double Value) ChooseStart(ProfiledDeviance deviance, IReadOnlyList<double[]> candidates)
     {
-        if (candidates.Count == 1) return (candidates[0], 0);
-        var best = candidates.MinBy(theta => deviance.Evaluate(theta))!;
-        return (best, candidates.Count);
+        if (candidates.Count == 1) return (candidates[0], 0, double.NaN);
+        var values = candidates.Select(theta => deviance.Evaluate(theta)).ToList();
+        int best = values.IndexOf(values.Min());
+        return (candidates[best], candidates.Count, values[best]);
     }
+
+    /// <summary>The improvement below which a last stage of the search stops: 10⁻⁶, or a relative 3·10⁻¹¹ of the objective
+    /// when that is larger. The objective of n rows carries rounding error that grows with n (its sums run over the
+    /// rows), so at millions of rows an absolute 10⁻⁶ lies below what an evaluation can resolve and the last stages
+    /// would only chase rounding (at 10M rows, a fifth of the evaluations); 3·10⁻¹¹ of a deviance of 3·10⁷ is 10⁻³, a
+    /// log-likelihood to 5·10⁻⁴. Small models keep 10⁻⁶.</summary>
+    private static double FunctionTolerance(double startValue) =>
+        double.IsFinite(startValue) ? Math.Max(1e-6, 3e-11 * Math.Abs(startValue)) : 1e-6;
 
     /// <summary>Puts diagonal entries of T that ended within 1e-4 of the bound 0 exactly on it when that costs less
     /// than 1e-6 in the objective: the optimiser stops within its resolution of the bound, and a variance that is zero
