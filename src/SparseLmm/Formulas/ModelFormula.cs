@@ -11,7 +11,13 @@ public sealed record ModelFormula(
     FormulaExpression Response,
     bool HasIntercept,
     IReadOnlyList<Term> FixedTerms,
-    IReadOnlyList<RandomEffectsTerm> RandomTerms);
+    IReadOnlyList<RandomEffectsTerm> RandomTerms)
+{
+    /// <summary>The columns <see cref="Text"/> names, with where each first appears (set by <see cref="FormulaParser.Parse"/>;
+    /// it keeps columns of terms removed with <c>-</c>, which the expanded terms no longer show). Part of the record,
+    /// so that a <c>with</c> copy keeps it.</summary>
+    internal IReadOnlyList<VariableUse>? TextVariables { get; init; }
+}
 
 /// <summary>A model term: one expression, or the interaction (<c>a:b</c>) of several.</summary>
 /// <param name="Factors">The expressions whose product (or interaction) forms the term.</param>

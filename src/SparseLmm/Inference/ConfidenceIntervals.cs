@@ -52,9 +52,10 @@ public static class ConfidenceIntervalMethods
     /// variance parameters in the (sd, correlation, σ) parameterisation; a fixed effect βⱼ by adding (b − β̂ⱼ(θ))²/[(L_X L_X')⁻¹]ⱼⱼ to r²(θ), the
     /// exact β-profiled residual with βⱼ = b. An sd whose profile stays below the cut-off down to 0 gets lower limit 0;
     /// a correlation that reaches ±1 gets ±1.</summary>
-    public static ConfidenceIntervals Profile(FittedMixedModel model, double level = 0.95)
+    /// <exception cref="InputException">The fit is not a linear mixed model.</exception>
+    public static ConfidenceIntervals Profile(MixedModelFit fit, double level = 0.95)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        var model = FittedMixedModel.Of(fit);
         CheckLevel(level);
         var ml = model.RefitMl();
         // The variance parameters of a REML fit are profiled on the REML criterion (the function the fit maximised);

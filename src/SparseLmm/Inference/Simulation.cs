@@ -18,9 +18,10 @@ public static class Simulation
 
     /// <summary><paramref name="count"/> responses drawn from the fitted model: y* = Xβ̂ + Zb* + ε*, b* ~ N(0, σ̂²ΛΛ'),
     /// ε* ~ N(0, σ̂² I) (as lme4's <c>simulate</c>). Replicate i uses <see cref="ReplicateSeed"/>(seed, i).</summary>
-    public static IReadOnlyList<double[]> Simulate(FittedMixedModel model, int count, int seed)
+    /// <exception cref="InputException">The fit is not a linear mixed model, or <paramref name="count"/> is below 1.</exception>
+    public static IReadOnlyList<double[]> Simulate(this MixedModelFit fit, int count, int seed)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        var model = FittedMixedModel.Of(fit);
         if (count < 1) throw new InputException("the number of simulations must be at least 1");
         var result = new double[count][];
         var sampler = new Sampler(model);
@@ -31,9 +32,10 @@ public static class Simulation
     /// <summary>Parametric bootstrap: <paramref name="count"/> responses simulated from the fit, each refitted by the
     /// fit's method (on all cores); the estimates of every parameter (names as <see cref="ConfidenceIntervalMethods.Profile"/>)
     /// per replicate. Reproducible by <paramref name="seed"/>.</summary>
-    public static BootstrapResult Bootstrap(FittedMixedModel model, int count, int seed)
+    /// <exception cref="InputException">The fit is not a linear mixed model, or <paramref name="count"/> is below 2.</exception>
+    public static BootstrapResult Bootstrap(MixedModelFit fit, int count, int seed)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        var model = FittedMixedModel.Of(fit);
         if (count < 2) throw new InputException("the bootstrap needs at least 2 simulations (--nsim)");
         var sampler = new Sampler(model);
         var names = ConfidenceIntervalMethods.VarianceParameterNames(model.Fit).Concat(model.Fit.FixedEffects.Select(e => e.Name)).ToList();
@@ -99,15 +101,14 @@ public static class Simulation
             mean = new double[n];
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < p; j++) mean[i] += design.X[i * p + j] * fit.FixedEffects[j].Estimate;
-            var evaluator = model.Evaluator();
-            Terms = evaluator.Terms;
+            Terms = model.Source.Terms;
             factors = new double[Terms.Count][];
             var theta = fit.Theta.ToArray();
             for (int t = 0; t < Terms.Count; t++)
             {
                 int k = Terms[t].ColumnCount;
                 factors[t] = new double[k * k];
-                evaluator.Parameterization.FillFactor(theta, t, factors[t]);
+                model.Source.Parameterization.FillFactor(theta, t, factors[t]);
             }
             sigma = fit.Sigma ?? 1;
         }
@@ -197,10 +198,10 @@ public static class VarianceDecomposition
     /// function of the ratio ρ = σ_b/σ, so the interval is the image of ρ's profile-likelihood interval (the ML deviance
     /// profiled over σ with θ = ρ fixed: for a single scalar term θ is exactly that ratio), or a bootstrap percentile
     /// interval when <paramref name="bootstrap"/> is given.</summary>
-    public static IntraclassCorrelation Icc(FittedMixedModel model, double level = 0.95, BootstrapResult? bootstrap = null)
+    /// <exception cref="InputException">The fit is not a linear mixed model with a single random intercept.</exception>
+    public static IntraclassCorrelation Icc(MixedModelFit fit, double level = 0.95, BootstrapResult? bootstrap = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        var fit = model.Fit;
+        ArgumentNullException.ThrowIfNull(fit);
         if (fit.VarianceComponents.Count != 1 || fit.VarianceComponents[0].Terms.Count != 1 || fit.VarianceComponents[0].Terms[0] != "(Intercept)")
             throw new InputException("the ICC is defined here for a model with a single random intercept, e.g. y ~ x + (1 | g)");
         static double Icc(double sd, double sigma) => sd * sd / (sd * sd + sigma * sigma);
@@ -210,7 +211,7 @@ public static class VarianceDecomposition
             var values = bootstrap.Replicates.Select(r => Icc(r[0], r[1])).Where(double.IsFinite).Order().ToArray();
             return new IntraclassCorrelation(estimate, SortedSample.Quantile(values, (1 - level) / 2), SortedSample.Quantile(values, (1 + level) / 2), level, "boot");
         }
-        var ml = model.RefitMl();
+        var ml = FittedMixedModel.Of(fit).RefitMl();
         var evaluator = ml.Evaluator();
         var pieces = new ThetaPieces();
         int n = evaluator.RowCount;

@@ -14,20 +14,17 @@ internal sealed class ThetaPieces
     public double[] UnscaledCovariance = [];
 }
 
-/// <summary>Evaluates the pieces of the linear mixed model's likelihood at any θ, over the cross-products of one
-/// design (built once). Not thread-safe: one per thread.</summary>
+/// <summary>Evaluates the pieces of the linear mixed model's likelihood at any θ, over the cross-products a fit carries
+/// (<see cref="FitSource"/>). Not thread-safe: one per thread.</summary>
 internal sealed class ThetaEvaluator
 {
     private readonly ProfiledDeviance deviance;
 
-    public ThetaEvaluator(ModelDesign design, double[] response)
+    public ThetaEvaluator(FitSource source)
     {
-        Design = design;
-        Terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        var layout = new CrossProductLayout(Terms, design.FixedEffectCount, design.RowCount);
-        var products = new CrossProducts(layout);
-        products.AccumulateCentred(design, response);
-        deviance = new ProfiledDeviance(products, reml: false);
+        Design = source.Design;
+        Terms = source.Terms;
+        deviance = new ProfiledDeviance(source.Products, reml: false);
     }
 
     public ModelDesign Design { get; }

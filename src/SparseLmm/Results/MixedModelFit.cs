@@ -114,6 +114,11 @@ public sealed record MixedModelFit
     /// <summary>GLMM: Pearson residuals (y − μ)√(w/V(μ)); null for a linear mixed model.</summary>
     public IReadOnlyList<double>? PearsonResiduals { get; init; }
 
+    /// <summary>What a linear mixed model was fitted from (design, training table, options, cross-products), for the
+    /// inference, prediction and simulation that follow; null for a GLMM. An init property, so that <c>fit with { … }</c>
+    /// keeps it.</summary>
+    internal Inference.FitSource? Source { get; init; }
+
     /// <summary>GLMM: the prior weights per row (for binomial, the number of trials times any user weights); null for a
     /// linear mixed model.</summary>
     public IReadOnlyList<double>? PriorWeights { get; init; }
