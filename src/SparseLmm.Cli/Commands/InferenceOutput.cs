@@ -17,7 +17,7 @@ internal static class InferenceOutput
     /// <summary>The inference asked for (or defaulted) for a linear fit; null for a GLMM (which refuses the options).</summary>
     public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit)
     {
-        bool linear = fit.Family == "gaussian" && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
+        bool linear = fit.Family.IsLinearMixedModel && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
         if (!linear)
         {
             if (settings.Ddf is not null || settings.Ci is not null and not "wald")

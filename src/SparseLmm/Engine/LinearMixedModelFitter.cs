@@ -54,7 +54,8 @@ internal static class LinearMixedModelFitter
         var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
             InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: 1e-5,
             FunctionTolerance: 1e-6, InterpolationPoints: InterpolationPoints(parameterization.Length)));
-        var theta = optimum.Minimizer;
+        // A copy: the snap below writes to it, and the result must not alias the optimiser's own array.
+        var theta = optimum.Minimizer.ToArray();
         int snapEvaluations = SnapToBoundary(deviance, theta, optimum.Minimum);
         var solution = ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();

@@ -38,9 +38,9 @@ internal sealed class FittedMixedModel
     {
         ArgumentNullException.ThrowIfNull(fit);
         if (fit.Source is { } source) return new FittedMixedModel(fit, source);
-        throw new InputException(fit.Family == "gaussian"
+        throw new InputException(fit.Family.IsLinearMixedModel
             ? "this fit carries no design: make it with MixedModel.Fit(...)"
-            : $"predictions, profile and bootstrap intervals, df and simulation apply to linear mixed models (gaussian family) only, not to a {fit.Family} model (its fitted values on the link and response scales are in the fit: fit --json)");
+            : $"predictions, profile and bootstrap intervals, df and simulation apply to linear mixed models (gaussian family) only, not to a {fit.Family.Name} model (its fitted values on the link and response scales are in the fit: fit --json)");
     }
 
     /// <summary>The same model refitted by ML over the same cross-products (this object when the fit is already ML).</summary>

@@ -79,16 +79,15 @@ public static class FixedEffectTests
         int n = evaluator.RowCount, p = evaluator.FixedCount, m = fit.Theta.Count;
         bool reml = model.Reml;
         var x0 = fit.Theta.Append(fit.Sigma ?? double.NaN).ToArray();
-        var pieces = new ThetaPieces();
         double Criterion(double[] x)
         {
-            if (!evaluator.Evaluate(x.AsSpan(0, m), pieces, withCovariance: false)) return double.NaN;
-            return ThetaEvaluator.AtSigma(pieces, n, p, x[m], reml);
+            return evaluator.Evaluate(x.AsSpan(0, m), withCovariance: false) is { } pieces
+                ? ThetaEvaluator.AtSigma(pieces, n, p, x[m], reml)
+                : double.NaN;
         }
         double[] Covariance(double[] theta)
         {
-            if (!evaluator.Evaluate(theta, pieces)) return Enumerable.Repeat(double.NaN, p * p).ToArray();
-            return (double[])pieces.UnscaledCovariance.Clone();
+            return evaluator.Evaluate(theta)?.UnscaledCovariance ?? Enumerable.Repeat(double.NaN, p * p).ToArray();
         }
 
         var hessian = NumericalDerivatives.Hessian(Criterion, x0, Steps(x0));

@@ -24,7 +24,11 @@ public enum NewLevelPolicy
 /// <param name="Lower">Lower limit of the prediction interval for a new observation (adds σ̂²).</param>
 /// <param name="Upper">Upper limit.</param>
 /// <param name="NewLevels">Grouping factors whose level in this row was not in the fit.</param>
-public sealed record Prediction(int Row, double Fitted, double StandardError, double Lower, double Upper, IReadOnlyList<string> NewLevels);
+public sealed record Prediction(int Row, double Fitted, double StandardError, double Lower, double Upper, IReadOnlyList<string> NewLevels)
+{
+    /// <summary>Grouping factors whose level in this row was not in the fit (frozen: see <see cref="MixedModelFit"/>).</summary>
+    public IReadOnlyList<string> NewLevels { get; init => field = Frozen.List(value); } = Frozen.List(NewLevels);
+}
 
 /// <summary>Predictions from a fitted linear mixed model for new data, coded as the training data were.</summary>
 public static class Predictor

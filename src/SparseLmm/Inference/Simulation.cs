@@ -159,7 +159,17 @@ public static class Simulation
 /// <param name="Estimates">The estimates of the original fit.</param>
 /// <param name="Replicates">Replicates[i][j]: parameter j in replicate i.</param>
 /// <param name="NotConverged">Replicates whose optimiser did not converge.</param>
-public sealed record BootstrapResult(IReadOnlyList<string> Names, IReadOnlyList<double> Estimates, IReadOnlyList<double[]> Replicates, int NotConverged);
+public sealed record BootstrapResult(IReadOnlyList<string> Names, IReadOnlyList<double> Estimates, IReadOnlyList<IReadOnlyList<double>> Replicates, int NotConverged)
+{
+    /// <summary>Parameter names (frozen: see <see cref="MixedModelFit"/>).</summary>
+    public IReadOnlyList<string> Names { get; init => field = Frozen.List(value); } = Frozen.List(Names);
+
+    /// <summary>The estimates of the original fit.</summary>
+    public IReadOnlyList<double> Estimates { get; init => field = Frozen.List(value); } = Frozen.List(Estimates);
+
+    /// <summary>Replicates[i][j]: parameter j in replicate i.</summary>
+    public IReadOnlyList<IReadOnlyList<double>> Replicates { get; init => field = Frozen.Rows(value); } = Frozen.Rows(Replicates);
+}
 
 /// <summary>The share of variance at each level of a random-intercept model.</summary>
 /// <param name="Group">Grouping factor, or <c>Residual</c>.</param>
@@ -213,13 +223,12 @@ public static class VarianceDecomposition
         }
         var ml = FittedMixedModel.Of(fit).RefitMl();
         var evaluator = ml.Evaluator();
-        var pieces = new ThetaPieces();
         int n = evaluator.RowCount;
         double baseDeviance = -2 * ml.Fit.LogLikelihood;
         double thetaHat = ml.Fit.Theta[0];
         double Zeta(double theta)
         {
-            if (!evaluator.Evaluate([theta], pieces, withCovariance: false)) return double.NaN;
+            if (evaluator.Evaluate([theta], withCovariance: false) is not { } pieces) return double.NaN;
             double d = ThetaEvaluator.ProfiledMl(pieces, n) - baseDeviance;
             return Math.Sign(theta - thetaHat) * Math.Sqrt(Math.Max(0, d));
         }
