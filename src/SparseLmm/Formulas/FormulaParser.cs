@@ -18,7 +18,7 @@ namespace SparseLmm.Formulas;
 /// <para>Errors are <see cref="InputException"/>s whose one-line message starts with
 /// <c>formula error at column N:</c> (one-based).</para>
 /// </remarks>
-public static class FormulaParser
+internal static class FormulaParser
 {
     /// <summary>The functions a formula may call. <c>cbind</c> is allowed only as the response.</summary>
     public static IReadOnlyList<string> SupportedFunctions { get; } = ["log", "exp", "sqrt", "I", "cbind"];
