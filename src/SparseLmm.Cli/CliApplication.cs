@@ -209,7 +209,7 @@ internal static class FitCommand
         }
         progress.Dispose();
 
-        var inference = InferenceOutput.Compute(settings, fit, data, options);
+        var inference = InferenceOutput.Compute(settings, fit);
         if (fit.DroppedRowCount > 0)
             stderr.WriteLine($"sparselmm: note: {DroppedRowsNote(fit)}");
         if (settings.Json)

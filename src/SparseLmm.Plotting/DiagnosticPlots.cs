@@ -19,9 +19,9 @@ internal static class ResidualsPlot
         }
         else
         {
-            (xLabel, yLabel) = fit.Family == "binomial"
+            (xLabel, yLabel) = fit.Family.Kind == FamilyKind.Binomial
                 ? ("fitted probability (response scale)", "residual: observed proportion − fitted probability")
-                : ($"fitted mean (response scale, {fit.Family} family)", "residual: observed − fitted mean");
+                : ($"fitted mean (response scale, {fit.Family.Name} family)", "residual: observed − fitted mean");
             title = "Response-scale residuals against fitted values";
         }
 

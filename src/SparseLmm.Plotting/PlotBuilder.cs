@@ -52,11 +52,11 @@ public static class PlotBuilder
         ArgumentNullException.ThrowIfNull(fit);
         options ??= PlotOptions.Default;
         string name = kind.Name();
-        bool linear = fit.Family == "gaussian" && fit.Link == "identity";
+        bool linear = fit.Family.IsLinearMixedModel;
         bool needsData = kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes;
 
         if (!linear && kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes or PlotKind.Variance)
-            return $"kind '{name}' applies to linear mixed models; for this {fit.Family} GLMM use caterpillar, residuals or qq";
+            return $"kind '{name}' applies to linear mixed models; for this {fit.Family.Name} GLMM use caterpillar, residuals or qq";
         if (fit.RandomEffects.Count == 0 && kind is not PlotKind.Residuals)
             return $"kind '{name}' needs random effects, and the model has none";
         if (options.Group is { } group && !fit.RandomEffects.ContainsKey(group) &&
@@ -118,7 +118,7 @@ public static class PlotBuilder
 /// <summary>What a figure builder gets: the fit, the aligned data (or null) and the options.</summary>
 internal sealed record PlotContext(MixedModelFit Fit, ModelRows? Rows, PlotOptions Options)
 {
-    public bool IsLinear => Fit.Family == "gaussian" && Fit.Link == "identity";
+    public bool IsLinear => Fit.Family.IsLinearMixedModel;
 
     /// <summary>The fixed-effect estimate named <paramref name="name"/>, or 0 when the model has none.</summary>
     public double FixedEffect(string name) => Fit.FixedEffects.FirstOrDefault(f => f.Name == name)?.Estimate ?? 0;
@@ -128,7 +128,7 @@ internal sealed record PlotContext(MixedModelFit Fit, ModelRows? Rows, PlotOptio
     /// <summary>The formula, for subtitles.</summary>
     public string FormulaLine =>
         IsLinear ? $"{Fit.Formula}   ({(Fit.Method == EstimationMethod.Reml ? "REML" : "ML")}, n = {Fit.ObservationCount})"
-                 : $"{Fit.Formula}   ({Fit.Family}, {Fit.Link} link, n = {Fit.ObservationCount})";
+                 : $"{Fit.Formula}   ({Fit.Family.Name}, {Fit.Link.Name} link, n = {Fit.ObservationCount})";
 
     public int Width(int fallback = 1000) => Options.Width ?? fallback;
 

@@ -46,8 +46,8 @@ internal static class CompareCommand
             ["small"] = test.Small,
             ["big"] = test.Big,
             ["method"] = "ML",
-            ["family"] = test.Family,
-            ["link"] = test.Link,
+            ["family"] = test.Family.Name,
+            ["link"] = test.Link.Name,
             ["nagq"] = test.QuadratureNodes,
             ["refitted_ml"] = settings.Reml,
             ["nobs"] = test.ObservationCount,
@@ -76,8 +76,8 @@ internal static class CompareCommand
         static string F(double v, string format = "0.####") => v.ToString(format, CultureInfo.InvariantCulture);
         var output = new StringBuilder();
         output.Append("Likelihood-ratio test (both models fitted by maximum likelihood)\n");
-        if (test.Family != "gaussian")
-            output.Append(CultureInfo.InvariantCulture, $"family: {test.Family} ({test.Link}), nAGQ = {test.QuadratureNodes}\n");
+        if (!test.Family.IsLinearMixedModel)
+            output.Append(CultureInfo.InvariantCulture, $"family: {test.Family.Name} ({test.Link.Name}), nAGQ = {test.QuadratureNodes}\n");
         output.Append(CultureInfo.InvariantCulture, $"small: {test.Small}\nbig:   {test.Big}\n");
         output.Append(CultureInfo.InvariantCulture, $"Number of obs: {test.ObservationCount}\n\n");
         output.Append("      npar        AIC        BIC     logLik   deviance\n");

@@ -15,9 +15,9 @@ internal static class InferenceOutput
     private const int SatterthwaiteDefaultMaximumRows = 50_000;
 
     /// <summary>The inference asked for (or defaulted) for a linear fit; null for a GLMM (which refuses the options).</summary>
-    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit, DataTable data, FitOptions options)
+    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit)
     {
-        bool linear = fit.Family == "gaussian" && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
+        bool linear = fit.Family.IsLinearMixedModel && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
         if (!linear)
         {
             if (settings.Ddf is not null || settings.Ci is not null and not "wald")
@@ -29,9 +29,7 @@ internal static class InferenceOutput
         bool large = fit.ObservationCount > SatterthwaiteDefaultMaximumRows;
         var method = FixedEffectTests.ParseMethod(settings.Ddf ?? (large ? "none" : "satterthwaite"));
         double level = ParseLevel(settings.Level);
-        FittedMixedModel? fitted = null;
-        FittedMixedModel Model() => fitted ??= FittedMixedModel.For(fit, data, options);
-        var tests = method == DdfMethod.None ? FixedEffectTests.Asymptotic(fit) : FixedEffectTests.Compute(Model(), method);
+        var tests = FixedEffectTests.Compute(fit, method);
         var reported = fit;
         if (settings.Ddf is null && large)
             reported = reported with { Notes = [.. fit.Notes, $"fixed-effect p-values use the normal distribution ({fit.ObservationCount} observations); --ddf satterthwaite computes Satterthwaite df"] };
@@ -45,10 +43,10 @@ internal static class InferenceOutput
             case null or "wald" or "none":
                 break;
             case "profile":
-                extra = ConfidenceIntervalMethods.Profile(Model(), level);
+                extra = ConfidenceIntervalMethods.Profile(fit, level);
                 break;
             case "boot" or "bootstrap":
-                bootstrap = Simulation.Bootstrap(Model(), settings.Nsim ?? 1000, settings.Seed ?? 1);
+                bootstrap = Simulation.Bootstrap(fit, settings.Nsim ?? 1000, settings.Seed ?? 1);
                 extra = Simulation.PercentileIntervals(bootstrap, level);
                 break;
             default:
@@ -56,7 +54,7 @@ internal static class InferenceOutput
         }
         IntraclassCorrelation? icc = null;
         if (extra is not null && fit.IntraclassCorrelation is not null)
-            icc = VarianceDecomposition.Icc(Model(), level, bootstrap);
+            icc = VarianceDecomposition.Icc(fit, level, bootstrap);
         return new InferenceOutcome(fit, reported, tests, method, wald, extra, bootstrap, icc, settings.Seed ?? 1);
     }
 

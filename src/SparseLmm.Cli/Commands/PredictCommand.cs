@@ -32,12 +32,12 @@ internal static class PredictCommand
         double level = InferenceOutput.ParseLevel(settings.Level);
         // --family, --link, --nagq and --weights as for fit: a GLMM is refused with the reason (exit 2), not fitted as gaussian.
         var options = FitCommand.Validate(settings);
-        var model = FittedMixedModel.Create(positional[1], MixedModel.LoadData(positional[0]), options);
+        var fit = MixedModel.Fit(positional[1], MixedModel.LoadData(positional[0]), options);
         var newData = MixedModel.LoadData(settings.NewData);
-        var conditional = Predictor.Predict(model, newData, includeRandomEffects: true, policy, level);
-        var population = Predictor.Predict(model, newData, includeRandomEffects: false, policy, level);
-        if (model.Fit.DroppedRowCount > 0)
-            stderr.WriteLine($"sparselmm: note: {Rows(model.Fit.DroppedRowCount)} of {positional[0]} dropped for missing values; {model.Fit.ObservationCount} used in the fit");
+        var conditional = fit.Predict(newData, includeRandomEffects: true, policy, level);
+        var population = fit.Predict(newData, includeRandomEffects: false, policy, level);
+        if (fit.DroppedRowCount > 0)
+            stderr.WriteLine($"sparselmm: note: {Rows(fit.DroppedRowCount)} of {positional[0]} dropped for missing values; {fit.ObservationCount} used in the fit");
         int incomplete = conditional.Count(p => double.IsNaN(p.Fitted));
         if (incomplete > 0)
             stderr.WriteLine($"sparselmm: note: {Rows(incomplete)} of {settings.NewData} with missing values predicted as NA");

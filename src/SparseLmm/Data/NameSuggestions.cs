@@ -2,7 +2,7 @@ namespace SparseLmm.Data;
 
 /// <summary>Suggests the name the user probably meant, for messages such as
 /// "unknown column 'Reactoin' (did you mean 'Reaction'?)".</summary>
-public static class NameSuggestions
+internal static class NameSuggestions
 {
     /// <summary>The candidate closest to <paramref name="wanted"/> by edit distance (Levenshtein with adjacent
     /// transpositions counted as one edit), ignoring case; null when no candidate is close enough to be a plausible

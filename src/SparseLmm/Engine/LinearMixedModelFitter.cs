@@ -12,7 +12,11 @@ internal static class LinearMixedModelFitter
     private const double SingularTolerance = 1e-4;
 
     /// <summary>Fits by REML (<paramref name="reml"/> true) or ML.</summary>
-    public static MixedModelFit Fit(ModelDesign design, bool reml)
+    public static MixedModelFit Fit(ModelDesign design, bool reml) => Fit(design, reml, out _);
+
+    /// <summary>Fits by REML or ML and gives out the cross-products of the one pass over the rows, so that what comes
+    /// after the fit (inference, prediction, a refit by the other method) reuses them.</summary>
+    public static MixedModelFit Fit(ModelDesign design, bool reml, out CrossProducts products)
     {
         var clock = Stopwatch.StartNew();
         if (design.Response is not NumericResponse response)
@@ -28,9 +32,21 @@ internal static class LinearMixedModelFitter
             throw new InputException($"{design.RowCount} observations are too few for {design.FixedEffectCount} fixed effects under REML");
 
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount);
-        var products = new CrossProducts(layout);
+        products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount));
         products.AccumulateCentred(design, response.Values);
+        return Optimize(design, products, reml, clock);
+    }
+
+    /// <summary>Fits by REML or ML over cross-products already accumulated from <paramref name="design"/> (read only
+    /// here, so fits by either method may share them).</summary>
+    public static MixedModelFit Fit(ModelDesign design, CrossProducts products, bool reml) =>
+        Optimize(design, products, reml, Stopwatch.StartNew());
+
+    private static MixedModelFit Optimize(ModelDesign design, CrossProducts products, bool reml, Stopwatch clock)
+    {
+        var response = (NumericResponse)design.Response;
+        var layout = products.Layout;
+        var terms = layout.Terms;
         var deviance = new ProfiledDeviance(products, reml);
         var parameterization = deviance.Parameterization;
         var upper = Enumerable.Repeat(double.PositiveInfinity, parameterization.Length).ToArray();
@@ -38,7 +54,8 @@ internal static class LinearMixedModelFitter
         var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
             InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: 1e-5,
             FunctionTolerance: FunctionTolerance(startValue), InterpolationPoints: InterpolationPoints(parameterization.Length)));
-        var theta = optimum.Minimizer;
+        // A copy: the snap below writes to it, and the result must not alias the optimiser's own array.
+        var theta = optimum.Minimizer.ToArray();
         int snapEvaluations = SnapToBoundary(deviance, theta, optimum.Minimum);
         var solution = ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();

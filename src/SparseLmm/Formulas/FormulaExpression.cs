@@ -2,23 +2,23 @@ namespace SparseLmm.Formulas;
 
 /// <summary>An arithmetic expression inside a formula: a variable, a number, a function call or an operation.</summary>
 /// <param name="Position">Zero-based character offset in the formula text where the expression starts.</param>
-public abstract record FormulaExpression(int Position);
+internal abstract record FormulaExpression(int Position);
 
 /// <summary>A reference to a data column.</summary>
-public sealed record VariableReference(string Name, int Position) : FormulaExpression(Position)
+internal sealed record VariableReference(string Name, int Position) : FormulaExpression(Position)
 {
     /// <inheritdoc />
     public override string ToString() => Name;
 }
 
 /// <summary>A numeric literal.</summary>
-public sealed record NumberLiteral(double Value, int Position) : FormulaExpression(Position);
+internal sealed record NumberLiteral(double Value, int Position) : FormulaExpression(Position);
 
 /// <summary>A call such as <c>log(x)</c>, <c>I(x^2)</c> or <c>cbind(a, b - a)</c>.</summary>
-public sealed record FunctionCall(string Name, IReadOnlyList<FormulaExpression> Arguments, int Position) : FormulaExpression(Position);
+internal sealed record FunctionCall(string Name, IReadOnlyList<FormulaExpression> Arguments, int Position) : FormulaExpression(Position);
 
 /// <summary>Arithmetic <c>+ - * / ^</c>, as used inside <c>I()</c>, <c>cbind()</c> and function arguments.</summary>
-public sealed record BinaryOperation(char Operator, FormulaExpression Left, FormulaExpression Right, int Position) : FormulaExpression(Position);
+internal sealed record BinaryOperation(char Operator, FormulaExpression Left, FormulaExpression Right, int Position) : FormulaExpression(Position);
 
 /// <summary>Unary minus.</summary>
-public sealed record Negation(FormulaExpression Operand, int Position) : FormulaExpression(Position);
+internal sealed record Negation(FormulaExpression Operand, int Position) : FormulaExpression(Position);

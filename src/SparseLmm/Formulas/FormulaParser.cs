@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 
 namespace SparseLmm.Formulas;
 
@@ -19,14 +18,12 @@ namespace SparseLmm.Formulas;
 /// <para>Errors are <see cref="InputException"/>s whose one-line message starts with
 /// <c>formula error at column N:</c> (one-based).</para>
 /// </remarks>
-public static class FormulaParser
+internal static class FormulaParser
 {
     /// <summary>The functions a formula may call. <c>cbind</c> is allowed only as the response.</summary>
     public static IReadOnlyList<string> SupportedFunctions { get; } = ["log", "exp", "sqrt", "I", "cbind"];
 
     private const string SupportedFunctionsText = "log, exp, sqrt, I, and cbind (response only)";
-
-    private static readonly ConditionalWeakTable<ModelFormula, IReadOnlyList<VariableUse>> UsesByFormula = new();
 
     /// <summary>Parses and expands a formula.</summary>
     /// <exception cref="InputException">The text is not a valid formula; the message gives the column.</exception>
@@ -34,9 +31,7 @@ public static class FormulaParser
     {
         ArgumentNullException.ThrowIfNull(text);
         var parser = new Parser(text);
-        ModelFormula formula = parser.Run();
-        UsesByFormula.AddOrUpdate(formula, parser.Uses());
-        return formula;
+        return parser.Run();
     }
 
     /// <summary>Every data column the formula uses (response, fixed part, random-effects left-hand sides, grouping
@@ -48,7 +43,7 @@ public static class FormulaParser
     public static IReadOnlyList<VariableUse> Variables(ModelFormula formula)
     {
         ArgumentNullException.ThrowIfNull(formula);
-        if (UsesByFormula.TryGetValue(formula, out var uses)) return uses;
+        if (formula.TextVariables is { } uses) return uses;
 
         var found = new List<VariableUse>();
         CollectVariables(formula.Response, found);
@@ -204,8 +199,6 @@ public static class FormulaParser
 
         private FormulaToken Next() => _tokens[_next++];
 
-        public IReadOnlyList<VariableUse> Uses() => Distinct(_uses);
-
         public ModelFormula Run()
         {
             FormulaToken first = Peek;
@@ -246,7 +239,10 @@ public static class FormulaParser
                     throw ErrorAt(term.Factors[0].Position, $"the response '{responseText}' also appears on the right-hand side");
             }
 
-            return new ModelFormula(text, response, fixedPart.Intercept ?? true, fixedTerms, _random.ToList());
+            return new ModelFormula(text, response, fixedPart.Intercept ?? true, fixedTerms, _random.ToList())
+            {
+                TextVariables = Distinct(_uses),
+            };
         }
 
         private static InputException Unexpected(FormulaToken t)

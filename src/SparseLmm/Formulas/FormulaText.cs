@@ -9,7 +9,7 @@ namespace SparseLmm.Formulas;
 /// where precedence requires them (the parsed tree does not remember redundant ones). Numbers use up to 15 significant
 /// digits and R's choice between fixed and scientific notation (<c>2</c>, <c>0.5</c>, <c>1e-04</c>, <c>1e+05</c>).
 /// Names that are not syntactic in R are backquoted (<c>`my col`</c>).</remarks>
-public static class FormulaText
+internal static class FormulaText
 {
     private const int PrecedenceAdditive = 2;
     private const int PrecedenceMultiplicative = 3;

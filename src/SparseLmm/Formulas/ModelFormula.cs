@@ -6,16 +6,22 @@ namespace SparseLmm.Formulas;
 /// <param name="HasIntercept">False when the fixed part has <c>0 +</c> or <c>- 1</c>.</param>
 /// <param name="FixedTerms">Fixed-effect terms after expansion, in R's order: by interaction order, then as written.</param>
 /// <param name="RandomTerms">Random-effects terms after expanding <c>||</c> and <c>a/b</c>, in the order written.</param>
-public sealed record ModelFormula(
+internal sealed record ModelFormula(
     string Text,
     FormulaExpression Response,
     bool HasIntercept,
     IReadOnlyList<Term> FixedTerms,
-    IReadOnlyList<RandomEffectsTerm> RandomTerms);
+    IReadOnlyList<RandomEffectsTerm> RandomTerms)
+{
+    /// <summary>The columns <see cref="Text"/> names, with where each first appears (set by <see cref="FormulaParser.Parse"/>;
+    /// it keeps columns of terms removed with <c>-</c>, which the expanded terms no longer show). Part of the record,
+    /// so that a <c>with</c> copy keeps it.</summary>
+    internal IReadOnlyList<VariableUse>? TextVariables { get; init; }
+}
 
 /// <summary>A model term: one expression, or the interaction (<c>a:b</c>) of several.</summary>
 /// <param name="Factors">The expressions whose product (or interaction) forms the term.</param>
-public sealed record Term(IReadOnlyList<FormulaExpression> Factors)
+internal sealed record Term(IReadOnlyList<FormulaExpression> Factors)
 {
     /// <summary>The term as lme4 prints it, e.g. <c>a:b</c> or <c>log(x)</c>.</summary>
     public string Label => string.Join(":", Factors.Select(FormulaText.Format));
@@ -27,7 +33,7 @@ public sealed record Term(IReadOnlyList<FormulaExpression> Factors)
 /// <param name="GroupingVariables">The grouping variables: one for <c>g</c>, several for an interaction <c>a:b</c>.</param>
 /// <param name="Name">The grouping factor's name as lme4 prints it when it is not the variables joined by ':' (a
 /// three-level nesting <c>a/b/c</c> gives <c>c:(b:a)</c>); null for the joined names.</param>
-public sealed record RandomEffectsTerm(bool HasIntercept, IReadOnlyList<Term> Terms, IReadOnlyList<string> GroupingVariables,
+internal sealed record RandomEffectsTerm(bool HasIntercept, IReadOnlyList<Term> Terms, IReadOnlyList<string> GroupingVariables,
     string? Name = null)
 {
     /// <summary>The grouping factor's name as lme4 prints it, e.g. <c>Subject</c>, <c>cask:batch</c> or

@@ -40,10 +40,11 @@ public sealed class Family
     /// reports σ; binomial and Poisson fits report none.</summary>
     public bool HasDispersion => Kind is FamilyKind.Gaussian or FamilyKind.Gamma;
 
-    internal FamilyKind Kind { get; }
+    /// <summary>Which family this is.</summary>
+    public FamilyKind Kind { get; }
 
     /// <summary>True for the gaussian family with the identity link: a linear mixed model.</summary>
-    internal bool IsLinearMixedModel => Kind == FamilyKind.Gaussian;
+    public bool IsLinearMixedModel => Kind == FamilyKind.Gaussian;
 
     /// <summary>Gaussian (the default): a linear mixed model. Only the identity link is supported.</summary>
     public static Family Gaussian(Link? link = null) => Create(FamilyKind.Gaussian, "gaussian", link);
@@ -139,11 +140,15 @@ public sealed class Family
     };
 }
 
-/// <summary>The families, for switches in inner loops.</summary>
-internal enum FamilyKind
+/// <summary>The families: what a result's <see cref="Family.Kind"/> is compared with (and what inner loops switch on).</summary>
+public enum FamilyKind
 {
+    /// <summary>Gaussian: a linear mixed model.</summary>
     Gaussian,
+    /// <summary>Binomial (successes out of trials, or 0/1).</summary>
     Binomial,
+    /// <summary>Poisson counts.</summary>
     Poisson,
+    /// <summary>Gamma (positive, with a dispersion).</summary>
     Gamma,
 }

@@ -106,8 +106,7 @@ internal static class GlmmResultBuilder
         {
             Formula = design.Formula.Text,
             ResponseName = design.Response.Label,
-            Family = family.Name,
-            Link = family.Link.Name,
+            Family = family,
             Method = input.QuadratureNodes > 1 ? EstimationMethod.AdaptiveGaussHermite : EstimationMethod.Laplace,
             QuadratureNodes = input.QuadratureNodes,
             ObservationCount = n,

@@ -10,7 +10,17 @@ namespace SparseLmm.Inference;
 /// <param name="Upper">Upper limits (NaN when not found).</param>
 /// <param name="Level">Confidence level, e.g. 0.95.</param>
 /// <param name="Method">profile, Wald or boot.</param>
-public sealed record ConfidenceIntervals(IReadOnlyList<string> Names, IReadOnlyList<double> Lower, IReadOnlyList<double> Upper, double Level, string Method);
+public sealed record ConfidenceIntervals(IReadOnlyList<string> Names, IReadOnlyList<double> Lower, IReadOnlyList<double> Upper, double Level, string Method)
+{
+    /// <summary>Parameter names (frozen: see <see cref="MixedModelFit"/>).</summary>
+    public IReadOnlyList<string> Names { get; init => field = Frozen.List(value); } = Frozen.List(Names);
+
+    /// <summary>Lower limits.</summary>
+    public IReadOnlyList<double> Lower { get; init => field = Frozen.List(value); } = Frozen.List(Lower);
+
+    /// <summary>Upper limits.</summary>
+    public IReadOnlyList<double> Upper { get; init => field = Frozen.List(value); } = Frozen.List(Upper);
+}
 
 /// <summary>Wald and profile-likelihood confidence intervals for a linear mixed model.</summary>
 public static class ConfidenceIntervalMethods
@@ -52,9 +62,10 @@ public static class ConfidenceIntervalMethods
     /// variance parameters in the (sd, correlation, σ) parameterisation; a fixed effect βⱼ by adding (b − β̂ⱼ(θ))²/[(L_X L_X')⁻¹]ⱼⱼ to r²(θ), the
     /// exact β-profiled residual with βⱼ = b. An sd whose profile stays below the cut-off down to 0 gets lower limit 0;
     /// a correlation that reaches ±1 gets ±1.</summary>
-    public static ConfidenceIntervals Profile(FittedMixedModel model, double level = 0.95)
+    /// <exception cref="InputException">The fit is not a linear mixed model.</exception>
+    public static ConfidenceIntervals Profile(MixedModelFit fit, double level = 0.95)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        var model = FittedMixedModel.Of(fit);
         CheckLevel(level);
         var ml = model.RefitMl();
         // The variance parameters of a REML fit are profiled on the REML criterion (the function the fit maximised);
@@ -84,7 +95,6 @@ public static class ConfidenceIntervalMethods
 internal sealed class Profiler
 {
     private readonly ThetaEvaluator evaluator;
-    private readonly ThetaPieces pieces = new();
     private readonly MixedModelFit fit;
     private readonly int n, p, m;
     private readonly int[] termOf; // φ index → term (−1 for σ)
@@ -168,13 +178,12 @@ internal sealed class Profiler
             for (int c = 0; c < k; c++)
                 for (int r = c; r < k; r++) theta[offset++] = factor[r * k + c];
         }
-        if (!evaluator.Evaluate(theta, pieces, withCovariance: false)) return double.NaN;
-        return ThetaEvaluator.AtSigma(pieces, n, p, sigma, reml);
+        return evaluator.Evaluate(theta, withCovariance: false) is { } pieces ? ThetaEvaluator.AtSigma(pieces, n, p, sigma, reml) : double.NaN;
     }
 
     /// <summary>The criterion at θ and σ, β profiled; NaN when θ cannot be evaluated.</summary>
     private double CriterionAt(ReadOnlySpan<double> theta, double sigma) =>
-        evaluator.Evaluate(theta, pieces, withCovariance: false) ? ThetaEvaluator.AtSigma(pieces, n, p, sigma, reml) : double.NaN;
+        evaluator.Evaluate(theta, withCovariance: false) is { } pieces ? ThetaEvaluator.AtSigma(pieces, n, p, sigma, reml) : double.NaN;
 
     /// <summary>σ's interval: the profile at σ is the criterion minimised over θ with σ fixed (θ is relative to σ, so
     /// each minimisation starts from the last one's θ, from θ̂σ̂/σ, which keeps the random effects' covariance at its
@@ -219,9 +228,9 @@ internal sealed class Profiler
     /// <summary>The profiled deviance for fixed effect j at βⱼ = b: min over θ.</summary>
     private double FixedDevianceAt(ReadOnlySpan<double> theta, int j, double b)
     {
-        if (!evaluator.Evaluate(theta, pieces)) return double.NaN;
+        if (evaluator.Evaluate(theta) is not { UnscaledCovariance: { } covariance } pieces) return double.NaN;
         double d = b - pieces.Beta[j];
-        double r2 = pieces.PenalizedResidualSquares + d * d / pieces.UnscaledCovariance[j * p + j];
+        double r2 = pieces.PenalizedResidualSquares + d * d / covariance[j * p + j];
         return pieces.LogDetRandom + n * (1 + Math.Log(2 * Math.PI * r2 / n));
     }
 

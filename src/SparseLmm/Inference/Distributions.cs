@@ -2,7 +2,7 @@ namespace SparseLmm.Inference;
 
 /// <summary>The distribution functions inference needs: normal, Student t, chi-square and F tails, computed so that
 /// tiny tail probabilities keep their relative accuracy (continued fractions for the incomplete gamma and beta).</summary>
-public static class Distributions
+internal static class Distributions
 {
     /// <summary>P(Z ≤ z) for a standard normal Z.</summary>
     public static double NormalCdf(double z) => 0.5 * Erfc(-z / Math.Sqrt(2));

@@ -35,10 +35,10 @@ public static class FixedEffectTests
     };
 
     /// <summary>The t tests of every fixed effect by <paramref name="method"/>.</summary>
-    public static IReadOnlyList<FixedEffectTest> Compute(FittedMixedModel model, DdfMethod method = DdfMethod.Satterthwaite)
+    /// <exception cref="InputException">The fit is not a linear mixed model (df need its design).</exception>
+    public static IReadOnlyList<FixedEffectTest> Compute(MixedModelFit fit, DdfMethod method = DdfMethod.Satterthwaite)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        var fit = model.Fit;
+        ArgumentNullException.ThrowIfNull(fit);
         double[] se = fit.FixedEffects.Select(e => e.StandardError).ToArray();
         double[] df;
         switch (method)
@@ -46,10 +46,10 @@ public static class FixedEffectTests
             case DdfMethod.None:
                 return Asymptotic(fit);
             case DdfMethod.KenwardRoger:
-                (se, df) = KenwardRoger.Compute(model);
+                (se, df) = KenwardRoger.Compute(FittedMixedModel.Of(fit));
                 break;
             default:
-                df = Satterthwaite(model);
+                df = Satterthwaite(fit);
                 break;
         }
         return Tests(fit, se, df);
@@ -72,23 +72,22 @@ public static class FixedEffectTests
     /// df = 2 Var(β̂ⱼ)² / (∇ⱼ' A ∇ⱼ), ∇ⱼ the gradient of Var(β̂ⱼ) = σ² [(L_X L_X')⁻¹]ⱼⱼ in varpar and A = 2 H⁻¹ the
     /// asymptotic covariance of varpar (H the Hessian of the deviance or REML criterion in varpar). The derivatives
     /// in θ are central differences with one Richardson extrapolation; the σ derivatives are exact.</summary>
-    public static double[] Satterthwaite(FittedMixedModel model)
+    public static double[] Satterthwaite(MixedModelFit fit)
     {
-        var fit = model.Fit;
+        var model = FittedMixedModel.Of(fit);
         var evaluator = model.Evaluator();
         int n = evaluator.RowCount, p = evaluator.FixedCount, m = fit.Theta.Count;
         bool reml = model.Reml;
         var x0 = fit.Theta.Append(fit.Sigma ?? double.NaN).ToArray();
-        var pieces = new ThetaPieces();
         double Criterion(double[] x)
         {
-            if (!evaluator.Evaluate(x.AsSpan(0, m), pieces, withCovariance: false)) return double.NaN;
-            return ThetaEvaluator.AtSigma(pieces, n, p, x[m], reml);
+            return evaluator.Evaluate(x.AsSpan(0, m), withCovariance: false) is { } pieces
+                ? ThetaEvaluator.AtSigma(pieces, n, p, x[m], reml)
+                : double.NaN;
         }
         double[] Covariance(double[] theta)
         {
-            if (!evaluator.Evaluate(theta, pieces)) return Enumerable.Repeat(double.NaN, p * p).ToArray();
-            return (double[])pieces.UnscaledCovariance.Clone();
+            return evaluator.Evaluate(theta)?.UnscaledCovariance ?? Enumerable.Repeat(double.NaN, p * p).ToArray();
         }
 
         var hessian = NumericalDerivatives.Hessian(Criterion, x0, Steps(x0));

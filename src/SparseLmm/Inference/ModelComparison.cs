@@ -28,11 +28,14 @@ public sealed record LikelihoodRatioTest(
     double LogLikSmall, double LogLikBig, int DfSmall, int DfBig,
     double Statistic, int Df, double PValue, double PNaive, string? Mixture, IReadOnlyList<string> Notes)
 {
-    /// <summary>The family of both models (lme4's name: gaussian, binomial, poisson, Gamma).</summary>
-    public string Family { get; init; } = "gaussian";
+    /// <summary>The family of both models.</summary>
+    public Family Family { get; init; } = Family.Gaussian();
 
     /// <summary>The link of both models.</summary>
-    public string Link { get; init; } = "identity";
+    public Link Link => Family.Link;
+
+    /// <summary>What the reader should know (frozen: see <see cref="MixedModelFit"/>).</summary>
+    public IReadOnlyList<string> Notes { get; init => field = Frozen.List(value); } = Frozen.List(Notes);
 
     /// <summary>True when both fits converged.</summary>
     public bool Converged { get; init; } = true;
@@ -152,8 +155,7 @@ public static class ModelComparison
         return new LikelihoodRatioTest(small, big, rows.Length, smallSide.LogLik, bigFit.LogLikelihood, smallSide.Df, dfBig,
             statistic, df, p, naive, mixture, notes)
         {
-            Family = family.Name,
-            Link = family.Link.Name,
+            Family = family,
             QuadratureNodes = generalized ? options.QuadratureNodes : null,
             Converged = bigFit.Converged && smallSide.Converged,
         };

@@ -24,25 +24,30 @@ public enum NewLevelPolicy
 /// <param name="Lower">Lower limit of the prediction interval for a new observation (adds σ̂²).</param>
 /// <param name="Upper">Upper limit.</param>
 /// <param name="NewLevels">Grouping factors whose level in this row was not in the fit.</param>
-public sealed record Prediction(int Row, double Fitted, double StandardError, double Lower, double Upper, IReadOnlyList<string> NewLevels);
+public sealed record Prediction(int Row, double Fitted, double StandardError, double Lower, double Upper, IReadOnlyList<string> NewLevels)
+{
+    /// <summary>Grouping factors whose level in this row was not in the fit (frozen: see <see cref="MixedModelFit"/>).</summary>
+    public IReadOnlyList<string> NewLevels { get; init => field = Frozen.List(value); } = Frozen.List(NewLevels);
+}
 
 /// <summary>Predictions from a fitted linear mixed model for new data, coded as the training data were.</summary>
 public static class Predictor
 {
     /// <summary>Predicts for every row of <paramref name="newData"/> (rows with a missing predictor give NaN).</summary>
-    /// <param name="model">The fitted model with its training data.</param>
+    /// <param name="fit">A linear mixed model fitted by <see cref="MixedModel.Fit(string, DataTable, FitOptions?)"/> (it
+    /// carries its design and training data).</param>
     /// <param name="newData">The new rows; needs the predictor and grouping columns, not the response.</param>
     /// <param name="includeRandomEffects">Add the conditional modes of known levels (true) or predict the population
     /// mean x'β̂ (false).</param>
     /// <param name="newLevels">What to do with levels not seen in the fit.</param>
     /// <param name="level">Level of the prediction intervals.</param>
-    public static IReadOnlyList<Prediction> Predict(FittedMixedModel model, DataTable newData, bool includeRandomEffects = true,
+    /// <exception cref="InputException">The fit is not a linear mixed model, or the new data lack a column or a level.</exception>
+    public static IReadOnlyList<Prediction> Predict(this MixedModelFit fit, DataTable newData, bool includeRandomEffects = true,
         NewLevelPolicy newLevels = NewLevelPolicy.Population, double level = 0.95)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        var model = FittedMixedModel.Of(fit);
         ArgumentNullException.ThrowIfNull(newData);
         ConfidenceIntervalMethods.CheckLevel(level);
-        var fit = model.Fit;
         var formula = model.Design.Formula;
         var training = model.Data;
         foreach (var column in model.Options.FactorColumns ?? [])
@@ -96,8 +101,7 @@ public static class Predictor
         }
 
         // Conditional covariances of b per term and level, at the fit's θ.
-        var evaluatorAtFit = model.Evaluator();
-        var terms = evaluatorAtFit.Terms;
+        var terms = model.Source.Terms;
         var theta = fit.Theta.ToArray();
         var conditional = ConditionalCovariances(model, terms, theta, out var factors);
         double sigma = fit.Sigma ?? 0, s2 = sigma * sigma;
@@ -172,11 +176,7 @@ public static class Predictor
     /// <summary>σ² T C T' per level of each term (C the unscaled conditional covariance of û).</summary>
     private static double[][] ConditionalCovariances(FittedMixedModel model, IReadOnlyList<RandomEffectsDesign> terms, double[] theta, out double[][] factors)
     {
-        var design = model.Design;
-        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount);
-        var products = new CrossProducts(layout);
-        products.AccumulateCentred(design, model.Response);
-        var deviance = new ProfiledDeviance(products, model.Reml);
+        var deviance = new ProfiledDeviance(model.Source.Products, model.Reml);
         var solution = ModeSolution.Compute(deviance, theta);
         double s2 = (model.Fit.Sigma ?? 0) * (model.Fit.Sigma ?? 0);
         factors = new double[terms.Count][];
@@ -232,18 +232,4 @@ public static class Predictor
         }
         return new CategoricalColumn(name, codes.ToArray(), levels.ToArray());
     }
-}
-
-/// <summary><see cref="MixedModelFit"/> extensions for fits made by <see cref="FittedMixedModel"/>.</summary>
-public static class MixedModelFitInferenceExtensions
-{
-    /// <summary>Predicts for <paramref name="newData"/>; the fit must come from <see cref="FittedMixedModel.Create(string, DataTable, FitOptions?)"/>
-    /// or have its data attached with <see cref="FittedMixedModel.For"/>.</summary>
-    public static IReadOnlyList<Prediction> Predict(this MixedModelFit fit, DataTable newData, bool includeRandomEffects = true,
-        NewLevelPolicy newLevels = NewLevelPolicy.Population, double level = 0.95) =>
-        Predictor.Predict(FittedMixedModel.Lookup(fit), newData, includeRandomEffects, newLevels, level);
-
-    /// <summary>Responses simulated from the fit (see <see cref="Simulation.Simulate"/>).</summary>
-    public static IReadOnlyList<double[]> Simulate(this MixedModelFit fit, int count, int seed) =>
-        Simulation.Simulate(FittedMixedModel.Lookup(fit), count, seed);
 }

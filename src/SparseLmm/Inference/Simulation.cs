@@ -18,9 +18,10 @@ public static class Simulation
 
     /// <summary><paramref name="count"/> responses drawn from the fitted model: y* = Xβ̂ + Zb* + ε*, b* ~ N(0, σ̂²ΛΛ'),
     /// ε* ~ N(0, σ̂² I) (as lme4's <c>simulate</c>). Replicate i uses <see cref="ReplicateSeed"/>(seed, i).</summary>
-    public static IReadOnlyList<double[]> Simulate(FittedMixedModel model, int count, int seed)
+    /// <exception cref="InputException">The fit is not a linear mixed model, or <paramref name="count"/> is below 1.</exception>
+    public static IReadOnlyList<double[]> Simulate(this MixedModelFit fit, int count, int seed)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        var model = FittedMixedModel.Of(fit);
         if (count < 1) throw new InputException("the number of simulations must be at least 1");
         var result = new double[count][];
         var sampler = new Sampler(model);
@@ -31,9 +32,10 @@ public static class Simulation
     /// <summary>Parametric bootstrap: <paramref name="count"/> responses simulated from the fit, each refitted by the
     /// fit's method (on all cores); the estimates of every parameter (names as <see cref="ConfidenceIntervalMethods.Profile"/>)
     /// per replicate. Reproducible by <paramref name="seed"/>.</summary>
-    public static BootstrapResult Bootstrap(FittedMixedModel model, int count, int seed)
+    /// <exception cref="InputException">The fit is not a linear mixed model, or <paramref name="count"/> is below 2.</exception>
+    public static BootstrapResult Bootstrap(MixedModelFit fit, int count, int seed)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        var model = FittedMixedModel.Of(fit);
         if (count < 2) throw new InputException("the bootstrap needs at least 2 simulations (--nsim)");
         var sampler = new Sampler(model);
         var names = ConfidenceIntervalMethods.VarianceParameterNames(model.Fit).Concat(model.Fit.FixedEffects.Select(e => e.Name)).ToList();
@@ -99,15 +101,14 @@ public static class Simulation
             mean = new double[n];
             for (int i = 0; i < n; i++)
                 for (int j = 0; j < p; j++) mean[i] += design.X[i * p + j] * fit.FixedEffects[j].Estimate;
-            var evaluator = model.Evaluator();
-            Terms = evaluator.Terms;
+            Terms = model.Source.Terms;
             factors = new double[Terms.Count][];
             var theta = fit.Theta.ToArray();
             for (int t = 0; t < Terms.Count; t++)
             {
                 int k = Terms[t].ColumnCount;
                 factors[t] = new double[k * k];
-                evaluator.Parameterization.FillFactor(theta, t, factors[t]);
+                model.Source.Parameterization.FillFactor(theta, t, factors[t]);
             }
             sigma = fit.Sigma ?? 1;
         }
@@ -158,7 +159,17 @@ public static class Simulation
 /// <param name="Estimates">The estimates of the original fit.</param>
 /// <param name="Replicates">Replicates[i][j]: parameter j in replicate i.</param>
 /// <param name="NotConverged">Replicates whose optimiser did not converge.</param>
-public sealed record BootstrapResult(IReadOnlyList<string> Names, IReadOnlyList<double> Estimates, IReadOnlyList<double[]> Replicates, int NotConverged);
+public sealed record BootstrapResult(IReadOnlyList<string> Names, IReadOnlyList<double> Estimates, IReadOnlyList<IReadOnlyList<double>> Replicates, int NotConverged)
+{
+    /// <summary>Parameter names (frozen: see <see cref="MixedModelFit"/>).</summary>
+    public IReadOnlyList<string> Names { get; init => field = Frozen.List(value); } = Frozen.List(Names);
+
+    /// <summary>The estimates of the original fit.</summary>
+    public IReadOnlyList<double> Estimates { get; init => field = Frozen.List(value); } = Frozen.List(Estimates);
+
+    /// <summary>Replicates[i][j]: parameter j in replicate i.</summary>
+    public IReadOnlyList<IReadOnlyList<double>> Replicates { get; init => field = Frozen.Rows(value); } = Frozen.Rows(Replicates);
+}
 
 /// <summary>The share of variance at each level of a random-intercept model.</summary>
 /// <param name="Group">Grouping factor, or <c>Residual</c>.</param>
@@ -197,10 +208,10 @@ public static class VarianceDecomposition
     /// function of the ratio ρ = σ_b/σ, so the interval is the image of ρ's profile-likelihood interval (the ML deviance
     /// profiled over σ with θ = ρ fixed: for a single scalar term θ is exactly that ratio), or a bootstrap percentile
     /// interval when <paramref name="bootstrap"/> is given.</summary>
-    public static IntraclassCorrelation Icc(FittedMixedModel model, double level = 0.95, BootstrapResult? bootstrap = null)
+    /// <exception cref="InputException">The fit is not a linear mixed model with a single random intercept.</exception>
+    public static IntraclassCorrelation Icc(MixedModelFit fit, double level = 0.95, BootstrapResult? bootstrap = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        var fit = model.Fit;
+        ArgumentNullException.ThrowIfNull(fit);
         if (fit.VarianceComponents.Count != 1 || fit.VarianceComponents[0].Terms.Count != 1 || fit.VarianceComponents[0].Terms[0] != "(Intercept)")
             throw new InputException("the ICC is defined here for a model with a single random intercept, e.g. y ~ x + (1 | g)");
         static double Icc(double sd, double sigma) => sd * sd / (sd * sd + sigma * sigma);
@@ -210,15 +221,14 @@ public static class VarianceDecomposition
             var values = bootstrap.Replicates.Select(r => Icc(r[0], r[1])).Where(double.IsFinite).Order().ToArray();
             return new IntraclassCorrelation(estimate, SortedSample.Quantile(values, (1 - level) / 2), SortedSample.Quantile(values, (1 + level) / 2), level, "boot");
         }
-        var ml = model.RefitMl();
+        var ml = FittedMixedModel.Of(fit).RefitMl();
         var evaluator = ml.Evaluator();
-        var pieces = new ThetaPieces();
         int n = evaluator.RowCount;
         double baseDeviance = -2 * ml.Fit.LogLikelihood;
         double thetaHat = ml.Fit.Theta[0];
         double Zeta(double theta)
         {
-            if (!evaluator.Evaluate([theta], pieces, withCovariance: false)) return double.NaN;
+            if (evaluator.Evaluate([theta], withCovariance: false) is not { } pieces) return double.NaN;
             double d = ThetaEvaluator.ProfiledMl(pieces, n) - baseDeviance;
             return Math.Sign(theta - thetaHat) * Math.Sqrt(Math.Max(0, d));
         }

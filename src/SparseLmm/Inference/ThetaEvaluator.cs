@@ -3,31 +3,22 @@ using SparseLmm.Engine;
 
 namespace SparseLmm.Inference;
 
-/// <summary>What one factorization at θ gives: log-determinants, r²(θ), β̂(θ) and (L_X L_X')⁻¹.</summary>
-internal sealed class ThetaPieces
-{
-    public double LogDetRandom;
-    public double LogDetFixed;
-    public double PenalizedResidualSquares;
-    public double[] Beta = [];
-    /// <summary>(L_X L_X')⁻¹ row-major p×p: Cov(β̂)/σ² at θ.</summary>
-    public double[] UnscaledCovariance = [];
-}
+/// <summary>What one factorization at θ gives: log-determinants, r²(θ), β̂(θ) and (L_X L_X')⁻¹ (row-major p×p:
+/// Cov(β̂)/σ² at θ; null when not asked for).</summary>
+internal sealed record ThetaPieces(
+    double LogDetRandom, double LogDetFixed, double PenalizedResidualSquares, double[] Beta, double[]? UnscaledCovariance);
 
-/// <summary>Evaluates the pieces of the linear mixed model's likelihood at any θ, over the cross-products of one
-/// design (built once). Not thread-safe: one per thread.</summary>
+/// <summary>Evaluates the pieces of the linear mixed model's likelihood at any θ, over the cross-products a fit carries
+/// (<see cref="FitSource"/>). Not thread-safe: one per thread.</summary>
 internal sealed class ThetaEvaluator
 {
     private readonly ProfiledDeviance deviance;
 
-    public ThetaEvaluator(ModelDesign design, double[] response)
+    public ThetaEvaluator(FitSource source)
     {
-        Design = design;
-        Terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        var layout = new CrossProductLayout(Terms, design.FixedEffectCount, design.RowCount);
-        var products = new CrossProducts(layout);
-        products.AccumulateCentred(design, response);
-        deviance = new ProfiledDeviance(products, reml: false);
+        Design = source.Design;
+        Terms = source.Terms;
+        deviance = new ProfiledDeviance(source.Products, reml: false);
     }
 
     public ModelDesign Design { get; }
@@ -41,19 +32,16 @@ internal sealed class ThetaEvaluator
 
     public int FixedCount => Design.FixedEffectCount;
 
-    /// <summary>Factors at θ and fills <paramref name="pieces"/>; false when the system is not positive definite.</summary>
-    public bool Evaluate(ReadOnlySpan<double> theta, ThetaPieces pieces, bool withCovariance = true)
+    /// <summary>Factors at θ; null when the system is not positive definite.</summary>
+    public ThetaPieces? Evaluate(ReadOnlySpan<double> theta, bool withCovariance = true)
     {
-        if (!deviance.FactorAt(theta)) return false;
-        int p = deviance.Layout.FixedEffectCount;
-        pieces.LogDetRandom = deviance.LogDeterminantRandom;
-        pieces.LogDetFixed = deviance.LogDeterminantFixed;
-        pieces.PenalizedResidualSquares = deviance.PenalizedResidualSquares;
-        if (!double.IsFinite(pieces.LogDetRandom) || !double.IsFinite(pieces.PenalizedResidualSquares)) return false;
-        if (pieces.Beta.Length != p) pieces.Beta = new double[p];
-        deviance.FixedEffects(pieces.Beta);
-        if (withCovariance) pieces.UnscaledCovariance = deviance.UnscaledFixedCovariance();
-        return true;
+        if (!deviance.FactorAt(theta)) return null;
+        double logDetRandom = deviance.LogDeterminantRandom, residualSquares = deviance.PenalizedResidualSquares;
+        if (!double.IsFinite(logDetRandom) || !double.IsFinite(residualSquares)) return null;
+        var beta = new double[deviance.Layout.FixedEffectCount];
+        deviance.FixedEffects(beta);
+        return new ThetaPieces(logDetRandom, deviance.LogDeterminantFixed, residualSquares, beta,
+            withCovariance ? deviance.UnscaledFixedCovariance() : null);
     }
 
     /// <summary>The ML deviance at θ with β and σ profiled out.</summary>

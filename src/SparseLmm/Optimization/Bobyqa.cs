@@ -7,7 +7,7 @@ namespace SparseLmm.Optimization;
 /// one point; the model's Hessian changes as little as possible at each update, so m can be as small as 2n + 1.
 /// Designed for objectives whose evaluations dominate the cost, such as a profiled deviance.
 /// </summary>
-public static class Bobyqa
+internal static class Bobyqa
 {
     private const double RadiusLimit = 1e60;
 

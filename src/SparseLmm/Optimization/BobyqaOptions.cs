@@ -13,7 +13,7 @@ namespace SparseLmm.Optimization;
 /// <paramref name="FunctionToleranceRadius"/> improved the best value by less than this: the remaining stages would
 /// refine the variables where the objective no longer changes. 0 (the default) keeps Powell's rule alone.</param>
 /// <param name="FunctionToleranceRadius">The resolution below which <paramref name="FunctionTolerance"/> applies.</param>
-public sealed record BobyqaOptions(
+internal sealed record BobyqaOptions(
     double InitialTrustRadius = 0.2,
     double FinalTrustRadius = 1e-7,
     int MaxEvaluations = 10_000,

@@ -5,4 +5,4 @@ namespace SparseLmm.Optimization;
 /// <param name="x">The point at which to evaluate the function.</param>
 /// <returns>The function value. A failed evaluation may return NaN or +∞: the optimiser reads those, like any value
 /// beyond ±1e100, as ±1e100, so that a penalty can never overflow its arithmetic.</returns>
-public delegate double ObjectiveFunction(ReadOnlySpan<double> x);
+internal delegate double ObjectiveFunction(ReadOnlySpan<double> x);

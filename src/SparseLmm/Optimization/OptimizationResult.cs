@@ -7,4 +7,4 @@ namespace SparseLmm.Optimization;
 /// <param name="Converged">True when the trust region radius reached its final value; false when the evaluation budget
 /// ran out first or rounding errors stopped progress.</param>
 /// <param name="Message">One line saying why the minimisation stopped.</param>
-public sealed record OptimizationResult(double[] Minimizer, double Minimum, int Evaluations, bool Converged, string Message);
+internal sealed record OptimizationResult(double[] Minimizer, double Minimum, int Evaluations, bool Converged, string Message);

@@ -35,8 +35,8 @@ internal static class FitJsonWriter
         if (options.DataName is not null) writer.WriteString("data", options.DataName);
         writer.WriteString("formula", fit.Formula);
         if (options.FactorColumns is not null) StringArray(writer, "factors", options.FactorColumns);
-        writer.WriteString("family", fit.Family);
-        writer.WriteString("link", fit.Link);
+        writer.WriteString("family", fit.Family.Name);
+        writer.WriteString("link", fit.Link.Name);
         writer.WriteString("method", MethodName(fit.Method));
         writer.WriteNumber("nAGQ", fit.QuadratureNodes);
         writer.WriteNumber("nobs", fit.ObservationCount);

@@ -29,7 +29,7 @@ internal static class SummaryWriter
     }
 
     internal static bool IsGeneralized(MixedModelFit fit) =>
-        fit.Method is EstimationMethod.Laplace or EstimationMethod.AdaptiveGaussHermite || fit.Family != "gaussian";
+        fit.Method is EstimationMethod.Laplace or EstimationMethod.AdaptiveGaussHermite || !fit.Family.IsLinearMixedModel;
 
     private static void AppendHeader(StringBuilder output, MixedModelFit fit, string? dataName)
     {
@@ -45,8 +45,8 @@ internal static class SummaryWriter
         else
             output.Append("Linear mixed model fit by maximum likelihood  ['lmerMod']\n");
 
-        if (!(fit.Family == "gaussian" && fit.Link == "identity"))
-            output.Append($" Family: {fit.Family}  ( {fit.Link} )\n");
+        if (!fit.Family.IsLinearMixedModel)
+            output.Append($" Family: {fit.Family.Name}  ( {fit.Link.Name} )\n");
         output.Append($"Formula: {fit.Formula}\n");
         if (!string.IsNullOrEmpty(dataName)) output.Append($"   Data: {dataName}\n");
         output.Append('\n');

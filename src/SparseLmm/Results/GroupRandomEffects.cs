@@ -13,6 +13,19 @@ public sealed record GroupRandomEffects(
     IReadOnlyList<IReadOnlyList<double>> Values,
     IReadOnlyList<IReadOnlyList<double>> ConditionalStandardDeviations)
 {
+    /// <summary>Its levels (frozen: see <see cref="MixedModelFit"/>).</summary>
+    public IReadOnlyList<string> Levels { get; init => field = Frozen.List(value); } = Frozen.List(Levels);
+
+    /// <summary>The random-effect columns on this factor.</summary>
+    public IReadOnlyList<string> Terms { get; init => field = Frozen.List(value); } = Frozen.List(Terms);
+
+    /// <summary>Values[level][term]: the conditional mode.</summary>
+    public IReadOnlyList<IReadOnlyList<double>> Values { get; init => field = Frozen.Rows(value); } = Frozen.Rows(Values);
+
+    /// <summary>Same shape: the conditional standard deviation.</summary>
+    public IReadOnlyList<IReadOnlyList<double>> ConditionalStandardDeviations { get; init => field = Frozen.Rows(value); } =
+        Frozen.Rows(ConditionalStandardDeviations);
+
     /// <summary>The conditional mode of <paramref name="term"/> for <paramref name="level"/>.</summary>
     public double this[string level, string term] =>
         Values[IndexOf(Levels, level, "level")][IndexOf(Terms, term, "term")];

@@ -1,6 +1,7 @@
 namespace SparseLmm.Results;
 
-/// <summary>An immutable fitted mixed model: estimates, variance components, likelihood, random effects and residuals.</summary>
+/// <summary>An immutable fitted mixed model: estimates, variance components, likelihood, random effects and residuals.
+/// Every list is copied into an immutable one when set (unless it already is one).</summary>
 public sealed record MixedModelFit
 {
     /// <summary>The formula as given.</summary>
@@ -9,11 +10,11 @@ public sealed record MixedModelFit
     /// <summary>The response's label (left-hand side of the formula).</summary>
     public required string ResponseName { get; init; }
 
-    /// <summary>Family name: <c>gaussian</c>, <c>binomial</c>, <c>poisson</c>, <c>Gamma</c>.</summary>
-    public string Family { get; init; } = "gaussian";
+    /// <summary>The response distribution and its link (gaussian with the identity link for a linear mixed model).</summary>
+    public Family Family { get; init; } = Family.Gaussian();
 
-    /// <summary>Link name: <c>identity</c>, <c>logit</c>, ...</summary>
-    public string Link { get; init; } = "identity";
+    /// <summary>The link function (the family's).</summary>
+    public Link Link => Family.Link;
 
     /// <summary>REML, ML, Laplace or adaptive Gauss–Hermite.</summary>
     public required EstimationMethod Method { get; init; }
@@ -28,28 +29,28 @@ public sealed record MixedModelFit
     public required int DroppedRowCount { get; init; }
 
     /// <summary>Levels of each grouping factor, in the order of <see cref="VarianceComponents"/>.</summary>
-    public required IReadOnlyList<GroupCount> GroupCounts { get; init; }
+    public required IReadOnlyList<GroupCount> GroupCounts { get; init => field = Frozen.List(value); }
 
     /// <summary>Fixed effects with standard errors.</summary>
-    public required IReadOnlyList<FixedEffect> FixedEffects { get; init; }
+    public required IReadOnlyList<FixedEffect> FixedEffects { get; init => field = Frozen.List(value); }
 
     /// <summary>Cov(β̂), p×p.</summary>
-    public required IReadOnlyList<IReadOnlyList<double>> FixedEffectsCovariance { get; init; }
+    public required IReadOnlyList<IReadOnlyList<double>> FixedEffectsCovariance { get; init => field = Frozen.Rows(value); }
 
     /// <summary>Fixed-effect columns dropped because X is rank deficient.</summary>
-    public IReadOnlyList<string> AliasedFixedEffects { get; init; } = [];
+    public IReadOnlyList<string> AliasedFixedEffects { get; init => field = Frozen.List(value); } = [];
 
     /// <summary>θ: the relative covariance factors' lower triangles, terms ordered by number of levels (as lme4).</summary>
-    public required IReadOnlyList<double> Theta { get; init; }
+    public required IReadOnlyList<double> Theta { get; init => field = Frozen.List(value); }
 
     /// <summary>Residual standard deviation σ (or the dispersion's square root for Gamma); null for binomial and Poisson.</summary>
     public double? Sigma { get; init; }
 
     /// <summary>Random-effects covariance per term: SDs and correlations, terms ordered by number of levels.</summary>
-    public required IReadOnlyList<VarianceComponent> VarianceComponents { get; init; }
+    public required IReadOnlyList<VarianceComponent> VarianceComponents { get; init => field = Frozen.List(value); }
 
     /// <summary>Conditional modes (BLUPs) per grouping factor, with conditional SDs.</summary>
-    public required IReadOnlyDictionary<string, GroupRandomEffects> RandomEffects { get; init; }
+    public required IReadOnlyDictionary<string, GroupRandomEffects> RandomEffects { get; init => field = Frozen.Dictionary(value); }
 
     /// <summary>Log-likelihood (the REML log-likelihood for a REML fit).</summary>
     public required double LogLikelihood { get; init; }
@@ -79,42 +80,47 @@ public sealed record MixedModelFit
     public string OptimizerMessage { get; init; } = "";
 
     /// <summary>Notes for the user (rows dropped, columns aliased, singular fit, ...).</summary>
-    public IReadOnlyList<string> Notes { get; init; } = [];
+    public IReadOnlyList<string> Notes { get; init => field = Frozen.List(value); } = [];
 
     /// <summary>Fit time and objective evaluations.</summary>
     public required FitTiming Timing { get; init; }
 
     /// <summary>The response per row used.</summary>
-    public required IReadOnlyList<double> Response { get; init; }
+    public required IReadOnlyList<double> Response { get; init => field = Frozen.List(value); }
 
     /// <summary>Fitted values Xβ̂ + Zb̂ (on the response scale for a GLMM).</summary>
-    public required IReadOnlyList<double> Fitted { get; init; }
+    public required IReadOnlyList<double> Fitted { get; init => field = Frozen.List(value); }
 
     /// <summary>Conditional residuals y − (Xβ̂ + Zb̂).</summary>
-    public required IReadOnlyList<double> Residuals { get; init; }
+    public required IReadOnlyList<double> Residuals { get; init => field = Frozen.List(value); }
 
     /// <summary>Marginal residuals y − Xβ̂.</summary>
-    public required IReadOnlyList<double> MarginalResiduals { get; init; }
+    public required IReadOnlyList<double> MarginalResiduals { get; init => field = Frozen.List(value); }
 
     /// <summary>Intraclass correlation σ_b² / (σ_b² + σ²) for a model with a single random intercept; null otherwise.</summary>
     public double? IntraclassCorrelation { get; init; }
 
     /// <summary>Two-sided p-values of the fixed effects' z statistics (Wald tests against the normal distribution, as
     /// lme4's summary of a GLMM); null for a linear mixed model.</summary>
-    public IReadOnlyList<double>? FixedEffectPValues { get; init; }
+    public IReadOnlyList<double>? FixedEffectPValues { get; init => field = Frozen.OptionalList(value); }
 
     /// <summary>GLMM: fitted values on the link scale, η = Xβ̂ + Zb̂ (<see cref="Fitted"/> holds μ); null for a linear
     /// mixed model.</summary>
-    public IReadOnlyList<double>? FittedLinkScale { get; init; }
+    public IReadOnlyList<double>? FittedLinkScale { get; init => field = Frozen.OptionalList(value); }
 
     /// <summary>GLMM: deviance residuals sign(y − μ)√dᵢ, dᵢ the prior-weighted unit deviance (lme4's default
     /// <c>residuals()</c> of a GLMM); null for a linear mixed model.</summary>
-    public IReadOnlyList<double>? DevianceResiduals { get; init; }
+    public IReadOnlyList<double>? DevianceResiduals { get; init => field = Frozen.OptionalList(value); }
 
     /// <summary>GLMM: Pearson residuals (y − μ)√(w/V(μ)); null for a linear mixed model.</summary>
-    public IReadOnlyList<double>? PearsonResiduals { get; init; }
+    public IReadOnlyList<double>? PearsonResiduals { get; init => field = Frozen.OptionalList(value); }
+
+    /// <summary>What a linear mixed model was fitted from (design, training table, options, cross-products), for the
+    /// inference, prediction and simulation that follow; null for a GLMM. An init property, so that <c>fit with { … }</c>
+    /// keeps it.</summary>
+    internal Inference.FitSource? Source { get; init; }
 
     /// <summary>GLMM: the prior weights per row (for binomial, the number of trials times any user weights); null for a
     /// linear mixed model.</summary>
-    public IReadOnlyList<double>? PriorWeights { get; init; }
+    public IReadOnlyList<double>? PriorWeights { get; init => field = Frozen.OptionalList(value); }
 }

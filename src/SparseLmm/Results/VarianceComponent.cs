@@ -8,6 +8,15 @@ namespace SparseLmm.Results;
 public sealed record VarianceComponent(
     string Group, IReadOnlyList<string> Terms, IReadOnlyList<double> StandardDeviations, IReadOnlyList<IReadOnlyList<double>> Correlations)
 {
+    /// <summary>The term's columns (frozen: see <see cref="MixedModelFit"/>).</summary>
+    public IReadOnlyList<string> Terms { get; init => field = Frozen.List(value); } = Frozen.List(Terms);
+
+    /// <summary>Standard deviation of each column's random effect.</summary>
+    public IReadOnlyList<double> StandardDeviations { get; init => field = Frozen.List(value); } = Frozen.List(StandardDeviations);
+
+    /// <summary>Correlation matrix of the term's random effects.</summary>
+    public IReadOnlyList<IReadOnlyList<double>> Correlations { get; init => field = Frozen.Rows(value); } = Frozen.Rows(Correlations);
+
     /// <summary>Variances (squared standard deviations).</summary>
     public IReadOnlyList<double> Variances => StandardDeviations.Select(s => s * s).ToList();
 }

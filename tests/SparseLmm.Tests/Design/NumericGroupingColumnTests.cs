@@ -24,8 +24,8 @@ public class NumericGroupingColumnTests
     public void PredictionsKeepTheNumericColumnNumericInTheFixedPart()
     {
         var data = MixedModel.LoadData("sleepstudy");
-        var model = FittedMixedModel.Create("Reaction ~ Days + (1|Days) + (1|Subject)", data);
-        var predictions = model.Fit.Predict(data);
-        for (int i = 0; i < 180; i += 13) Assert.Equal(model.Fit.Fitted[i], predictions[i].Fitted, 8);
+        var fit = MixedModel.Fit("Reaction ~ Days + (1|Days) + (1|Subject)", data);
+        var predictions = fit.Predict(data);
+        for (int i = 0; i < 180; i += 13) Assert.Equal(fit.Fitted[i], predictions[i].Fitted, 8);
     }
 }

@@ -6,9 +6,14 @@ using static SparseLmm.Tests.Formulas.FormulaTestHelpers;
 
 namespace SparseLmm.Tests.Formulas;
 
-/// <summary>A random arithmetic expression, shown formatted when a property fails.</summary>
-public sealed record ArithmeticCase(FormulaExpression Expression)
+/// <summary>A random arithmetic expression, shown formatted when a property fails (public for the property methods;
+/// the expression tree it holds is internal to the library).</summary>
+public sealed record ArithmeticCase
 {
+    internal ArithmeticCase(FormulaExpression expression) => Expression = expression;
+
+    internal FormulaExpression Expression { get; }
+
     public override string ToString() => FormulaText.Format(Expression);
 }
 

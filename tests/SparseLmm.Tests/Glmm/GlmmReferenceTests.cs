@@ -19,8 +19,8 @@ public class GlmmReferenceTests
         Assert.Empty(GlmmReference.Compare(GlmmReference.Load("cbpp_laplace.json"), fit));
         Assert.Equal(EstimationMethod.Laplace, fit.Method);
         Assert.Equal(1, fit.QuadratureNodes);
-        Assert.Equal("binomial", fit.Family);
-        Assert.Equal("logit", fit.Link);
+        Assert.Equal(FamilyKind.Binomial, fit.Family.Kind);
+        Assert.Same(Link.Logit, fit.Link);
         Assert.Null(fit.Sigma);
         Assert.Equal(5, fit.DegreesOfFreedom);
         Assert.True(fit.Converged);
@@ -48,8 +48,8 @@ public class GlmmReferenceTests
         var fit = MixedModel.Fit(GrouseFormula, GlmmReference.DataPath("grouseticks.csv"),
             new FitOptions(FactorColumns: ["YEAR"], Family: Family.Poisson()));
         Assert.Empty(GlmmReference.Compare(GlmmReference.Load("grouseticks_poisson.json"), fit));
-        Assert.Equal("poisson", fit.Family);
-        Assert.Equal("log", fit.Link);
+        Assert.Equal(FamilyKind.Poisson, fit.Family.Kind);
+        Assert.Same(Link.Log, fit.Link);
         Assert.Equal(7, fit.DegreesOfFreedom);
         Assert.Equal(new[] { "INDEX", "BROOD", "LOCATION" }, fit.VarianceComponents.Select(c => c.Group));
     }

@@ -24,7 +24,7 @@ public class ComparisonRulesTests
         Assert.Equal(20.46092, test.Statistic, 4e-3);
         Assert.Equal(1, test.Df);
         Assert.Equal(6.0861e-06, test.PNaive, 1e-8);
-        Assert.Equal("poisson", test.Family);
+        Assert.Equal(FamilyKind.Poisson, test.Family.Kind);
         // A gaussian fit of the counts would give a very different statistic: the family was used.
         var gaussian = ModelComparison.Compare(MixedModel.LoadData("grouseticks"), "TICKS ~ YEAR + (1|BROOD)",
             "TICKS ~ YEAR + (1|BROOD) + (1|LOCATION)", new FitOptions(Reml: false, FactorColumns: ["YEAR"]));

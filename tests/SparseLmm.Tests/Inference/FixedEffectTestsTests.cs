@@ -6,10 +6,10 @@ namespace SparseLmm.Tests.Inference;
 
 public class FixedEffectTestsTests
 {
-    private static readonly Lazy<FittedMixedModel> Sleepstudy = new(() =>
+    private static readonly Lazy<SparseLmm.Results.MixedModelFit> Sleepstudy = new(() =>
     {
         var reference = Load("sleepstudy_fixef");
-        return FittedMixedModel.Create(reference.GetProperty("formula").GetString()!, LoadData(reference));
+        return MixedModel.Fit(reference.GetProperty("formula").GetString()!, LoadData(reference));
     });
 
     [Fact]
@@ -68,7 +68,7 @@ public class ConfidenceIntervalTests
     public void Profile_intervals_match_lme4()
     {
         var reference = Load("sleepstudy_fixef");
-        var model = FittedMixedModel.Create(reference.GetProperty("formula").GetString()!, LoadData(reference));
+        var model = MixedModel.Fit(reference.GetProperty("formula").GetString()!, LoadData(reference));
         var ci = ConfidenceIntervalMethods.Profile(model, 0.95);
         var expected = reference.GetProperty("profile_ci");
         Assert.Equal(Strings(expected.GetProperty("names")), ci.Names);
@@ -95,11 +95,11 @@ public class ConfidenceIntervalTests
     {
         var data = CsvReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "data", "csv", "Orthodont.csv"));
         const string formula = "distance ~ 1 + age * Sex + (1 + age | Subject)";
-        var reml = ConfidenceIntervalMethods.Profile(FittedMixedModel.Create(formula, data), 0.95);
+        var reml = ConfidenceIntervalMethods.Profile(MixedModel.Fit(formula, data), 0.95);
         int sigma = reml.Names.ToList().IndexOf("sigma");
         Close(1.097030664, reml.Lower[sigma], 1e-6, "REML sigma lower");
         Close(1.597826693, reml.Upper[sigma], 1e-6, "REML sigma upper");
-        var ml = ConfidenceIntervalMethods.Profile(FittedMixedModel.Create(formula, data, new FitOptions(Reml: false)), 0.95);
+        var ml = ConfidenceIntervalMethods.Profile(MixedModel.Fit(formula, data, new FitOptions(Reml: false)), 0.95);
         Close(1.588388023, ml.Upper[sigma], 1e-6, "ML sigma upper");
         // Fixed effects are profiled on the ML deviance for both fits.
         Close(ml.Upper[sigma + 1], reml.Upper[sigma + 1], 1e-9, "(Intercept) upper");

@@ -5,13 +5,13 @@ namespace SparseLmm.Tests.Inference;
 
 public class SimulationAndPredictionTests
 {
-    private static readonly Lazy<FittedMixedModel> Sleepstudy = new(() =>
-        FittedMixedModel.Create("Reaction ~ 1 + Days + (1 + Days | Subject)", MixedModel.LoadData("sleepstudy")));
+    private static readonly Lazy<SparseLmm.Results.MixedModelFit> Sleepstudy = new(() =>
+        MixedModel.Fit("Reaction ~ 1 + Days + (1 + Days | Subject)", MixedModel.LoadData("sleepstudy")));
 
     [Fact]
     public void Simulation_is_reproducible_by_seed()
     {
-        var fit = Sleepstudy.Value.Fit;
+        var fit = Sleepstudy.Value;
         var a = fit.Simulate(3, 42);
         var b = fit.Simulate(3, 42);
         var c = fit.Simulate(3, 43);
@@ -28,7 +28,7 @@ public class SimulationAndPredictionTests
         var second = Simulation.PercentileIntervals(Simulation.Bootstrap(model, 40, 7));
         Assert.Equal(first.Lower, second.Lower);
         Assert.Equal(6, first.Names.Count);
-        var estimates = Simulation.Parameters(model.Fit);
+        var estimates = Simulation.Parameters(model);
         for (int j = 0; j < estimates.Length; j++)
             Assert.True(first.Lower[j] < estimates[j] && estimates[j] < first.Upper[j], first.Names[j]);
     }
@@ -36,11 +36,11 @@ public class SimulationAndPredictionTests
     [Fact]
     public void Icc_with_profile_interval()
     {
-        var model = FittedMixedModel.Create("Yield ~ 1 + (1 | Batch)", MixedModel.LoadData("Dyestuff"));
+        var model = MixedModel.Fit("Yield ~ 1 + (1 | Batch)", MixedModel.LoadData("Dyestuff"));
         var icc = VarianceDecomposition.Icc(model);
-        Assert.Equal(model.Fit.IntraclassCorrelation!.Value, icc.Estimate, 10);
+        Assert.Equal(model.IntraclassCorrelation!.Value, icc.Estimate, 10);
         Assert.True(icc.Lower < icc.Estimate && icc.Estimate < icc.Upper && icc.Lower >= 0 && icc.Upper < 1);
-        var shares = VarianceDecomposition.ByLevel(model.Fit);
+        var shares = VarianceDecomposition.ByLevel(model);
         Assert.Equal(1.0, shares.Sum(s => s.Proportion), 12);
     }
 
@@ -58,12 +58,12 @@ public class SimulationAndPredictionTests
     {
         var model = Sleepstudy.Value;
         var data = MixedModel.LoadData("sleepstudy");
-        var conditional = model.Fit.Predict(data);
-        var marginal = model.Fit.Predict(data, includeRandomEffects: false);
+        var conditional = model.Predict(data);
+        var marginal = model.Predict(data, includeRandomEffects: false);
         for (int i = 0; i < 180; i += 17)
         {
-            Assert.Equal(model.Fit.Fitted[i], conditional[i].Fitted, 8);
-            Assert.Equal(model.Fit.Response[i] - model.Fit.MarginalResiduals[i], marginal[i].Fitted, 8);
+            Assert.Equal(model.Fitted[i], conditional[i].Fitted, 8);
+            Assert.Equal(model.Response[i] - model.MarginalResiduals[i], marginal[i].Fitted, 8);
             Assert.True(conditional[i].Lower < conditional[i].Fitted && conditional[i].Fitted < conditional[i].Upper);
         }
     }
@@ -79,7 +79,7 @@ public class SimulationAndPredictionTests
         var predictions = Predictor.Predict(model, fresh);
         Assert.Empty(predictions[0].NewLevels);
         Assert.Equal(["Subject"], predictions[1].NewLevels);
-        double population = model.Fit.FixedEffects[0].Estimate + 5 * model.Fit.FixedEffects[1].Estimate;
+        double population = model.FixedEffects[0].Estimate + 5 * model.FixedEffects[1].Estimate;
         Assert.Equal(population, predictions[1].Fitted, 8);
         Assert.True(predictions[1].Upper - predictions[1].Lower > predictions[0].Upper - predictions[0].Lower);
         Assert.Throws<InputException>(() => Predictor.Predict(model, fresh, newLevels: NewLevelPolicy.Error));

@@ -155,8 +155,7 @@ public class SummaryTests
         var fit = ReportingFixtures.SleepstudyReml(f => f with
         {
             Formula = "cbind(incidence, size - incidence) ~ 1 + period + (1 | herd)",
-            Family = "binomial",
-            Link = "logit",
+            Family = Family.Binomial(Link.Logit),
             Method = EstimationMethod.Laplace,
             Sigma = null,
             FixedEffects =
