@@ -42,6 +42,24 @@ internal static class AliasedColumns
         return FromGram(gram, p);
     }
 
+    /// <summary>Of the <paramref name="aliased"/> columns of row-major n×p <paramref name="x"/>, those that are
+    /// aliased only through their location: with the other columns centred (X has the intercept column
+    /// <paramref name="intercept"/>), they are not. A column like <c>Days + 10⁹</c> differs from the intercept by 10⁻⁹
+    /// of its size, below R's tolerance, so lme4 drops it; the user can keep it by shifting it, which is the hint.</summary>
+    public static IReadOnlyList<int> AliasedOnlyByLocation(ReadOnlySpan<double> x, int p, int intercept, IReadOnlyList<int> aliased)
+    {
+        if (aliased.Count == 0 || intercept < 0) return [];
+        int n = x.Length / p;
+        var means = new double[p];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < p; c++) means[c] += x[i * p + c];
+        var centred = new double[x.Length];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < p; c++) centred[i * p + c] = c == intercept ? 1.0 : x[i * p + c] - means[c] / n;
+        var stillAliased = FindRowMajor(centred, p);
+        return aliased.Where(c => !stillAliased.Contains(c)).ToList();
+    }
+
     private static IReadOnlyList<int> FromGram(double[,] gram, int p)
     {
         // Left-looking Cholesky of X'X in column order, skipping columns whose pivot vanishes.

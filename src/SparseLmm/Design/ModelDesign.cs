@@ -23,6 +23,10 @@ internal sealed record ModelDesign(
     IReadOnlyList<string> AliasedFixedEffects,
     IReadOnlyList<RandomEffectsDesign> RandomTerms)
 {
+    /// <summary>Of <see cref="AliasedFixedEffects"/>, the columns dropped only because their values are large beside
+    /// their spread (they would be kept if shifted).</summary>
+    public IReadOnlyList<string> AliasedByLocation { get; init; } = [];
+
     /// <summary>Number of fixed effects (p), after aliased columns are dropped.</summary>
     public int FixedEffectCount => FixedEffectNames.Count;
 }

@@ -44,6 +44,7 @@ internal static class ModelDesignBuilder
         int p = fixedPlan.Columns.Count;
         var x = fixedPlan.ToRowMajor();
         var aliased = AliasedColumns.FindRowMajor(x, p);
+        var byLocation = AliasedColumns.AliasedOnlyByLocation(x, p, fixedPlan.Names.ToList().IndexOf("(Intercept)"), aliased);
         var keptFixed = Enumerable.Range(0, p).Except(aliased).ToList();
         if (aliased.Count > 0)
         {
@@ -54,7 +55,10 @@ internal static class ModelDesignBuilder
         return new ModelDesign(
             formula, n, dropped, keptRows, response, keptFixed.Select(j => fixedPlan.Names[j]).ToList(),
             keptFixed.Count == 0 ? [] : x,
-            aliased.Select(j => fixedPlan.Names[j]).ToList(), randomTerms);
+            aliased.Select(j => fixedPlan.Names[j]).ToList(), randomTerms)
+        {
+            AliasedByLocation = byLocation.Select(j => fixedPlan.Names[j]).ToList(),
+        };
     }
 
     private static void RequireColumn(DataTable table, VariableUse use)

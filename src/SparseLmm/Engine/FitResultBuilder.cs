@@ -174,6 +174,8 @@ internal static class FitResultBuilder
             notes.Add($"{droppedRows} row{(droppedRows == 1 ? "" : "s")} dropped for missing values; {design.RowCount} used");
         if (design.AliasedFixedEffects.Count > 0)
             notes.Add($"fixed-effect model matrix is rank deficient so dropping {design.AliasedFixedEffects.Count} column{(design.AliasedFixedEffects.Count == 1 ? "" : "s")} / coefficient{(design.AliasedFixedEffects.Count == 1 ? "" : "s")}: {string.Join(", ", design.AliasedFixedEffects)}");
+        if (design.AliasedByLocation.Count > 0)
+            notes.Add($"{string.Join(", ", design.AliasedByLocation.Select(name => $"'{name}'"))}: dropped only because the values are large beside their spread; subtract a constant near their mean (for example I(x - 1e9)) to keep {(design.AliasedByLocation.Count == 1 ? "it" : "them")}");
         if (singular) notes.Add("boundary (singular) fit: see help('isSingular')");
         if (!converged) notes.Add($"the optimiser did not converge: {optimizerMessage}");
         return notes;

@@ -61,4 +61,17 @@ public class CentringTests
         Assert.Contains(named, error.Message);
         Assert.Contains("rescale", error.Message);
     }
+
+    [Fact]
+    public void ColumnAliasedOnlyByItsLocationGetsAHint()
+    {
+        // As lme4, the column is dropped (its spread is 10⁻⁹ of its size, below R's QR tolerance); unlike lme4, the note
+        // says why and how to keep it. A truly aliased column gets no such hint.
+        var shifted = MixedModel.Fit("Reaction ~ 1 + I(Days + 1e9) + (1 | Subject)", Sleepstudy);
+        Assert.Contains("I(Days + 1e+09)", shifted.AliasedFixedEffects);
+        Assert.Contains(shifted.Notes, note => note.Contains("dropped only because the values are large beside their spread"));
+        var doubled = MixedModel.Fit("Reaction ~ 1 + Days + I(2 * Days) + (1 | Subject)", Sleepstudy);
+        Assert.Single(doubled.AliasedFixedEffects);
+        Assert.DoesNotContain(doubled.Notes, note => note.Contains("dropped only because"));
+    }
 }
