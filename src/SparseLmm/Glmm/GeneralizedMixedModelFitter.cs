@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Formulas;
+using SparseLmm.Numerics;
 using SparseLmm.Optimization;
 using SparseLmm.Results;
 
@@ -320,7 +321,7 @@ internal static class GeneralizedMixedModelFitter
         objective.FixedPirlsIterations = 0;
         objective.StageTwo(theta, beta, nodes);
 
-        var inverse = GeneralInverse(hessian, d);
+        var inverse = SmallMatrix.Inverse(hessian, d);
         if (inverse is null) return null;
         var covariance = new double[p * p];
         for (int a = 0; a < p; a++)
@@ -328,89 +329,6 @@ internal static class GeneralizedMixedModelFitter
                 covariance[a * p + b] = inverse[(thetaLength + a) * d + thetaLength + b] + inverse[(thetaLength + b) * d + thetaLength + a];
         for (int a = 0; a < p * p; a++)
             if (!double.IsFinite(covariance[a])) return null;
-        return SymmetricInverse(covariance, p) is null ? null : covariance;
-    }
-
-    /// <summary>The inverse of a square matrix by Gauss–Jordan elimination with partial pivoting (as R's
-    /// <c>solve</c>), or null when it is singular.</summary>
-    private static double[]? GeneralInverse(double[] matrix, int order)
-    {
-        var a = (double[])matrix.Clone();
-        var inverse = new double[order * order];
-        for (int i = 0; i < order; i++) inverse[i * order + i] = 1;
-        for (int column = 0; column < order; column++)
-        {
-            int pivot = column;
-            for (int row = column + 1; row < order; row++)
-                if (Math.Abs(a[row * order + column]) > Math.Abs(a[pivot * order + column])) pivot = row;
-            double pivotValue = a[pivot * order + column];
-            if (pivotValue == 0 || !double.IsFinite(pivotValue)) return null;
-            if (pivot != column)
-            {
-                for (int k = 0; k < order; k++)
-                {
-                    (a[pivot * order + k], a[column * order + k]) = (a[column * order + k], a[pivot * order + k]);
-                    (inverse[pivot * order + k], inverse[column * order + k]) = (inverse[column * order + k], inverse[pivot * order + k]);
-                }
-            }
-            for (int k = 0; k < order; k++)
-            {
-                a[column * order + k] /= pivotValue;
-                inverse[column * order + k] /= pivotValue;
-            }
-            for (int row = 0; row < order; row++)
-            {
-                if (row == column) continue;
-                double factor = a[row * order + column];
-                if (factor == 0) continue;
-                for (int k = 0; k < order; k++)
-                {
-                    a[row * order + k] -= factor * a[column * order + k];
-                    inverse[row * order + k] -= factor * inverse[column * order + k];
-                }
-            }
-        }
-        return inverse;
-    }
-
-    /// <summary>The inverse of a symmetric positive-definite matrix (row-major), or null when it is not positive
-    /// definite.</summary>
-    internal static double[]? SymmetricInverse(double[] matrix, int order)
-    {
-        var l = (double[])matrix.Clone();
-        for (int j = 0; j < order; j++)
-        {
-            double pivot = l[j * order + j];
-            for (int k = 0; k < j; k++) pivot -= l[j * order + k] * l[j * order + k];
-            if (!(pivot > 0) || !double.IsFinite(pivot)) return null;
-            double diagonal = Math.Sqrt(pivot);
-            l[j * order + j] = diagonal;
-            for (int i = j + 1; i < order; i++)
-            {
-                double value = l[i * order + j];
-                for (int k = 0; k < j; k++) value -= l[i * order + k] * l[j * order + k];
-                l[i * order + j] = value / diagonal;
-            }
-        }
-        // L⁻¹ column by column, then (L L')⁻¹ = L⁻ᵀ L⁻¹.
-        var inverseL = new double[order * order];
-        for (int c = 0; c < order; c++)
-        {
-            for (int i = c; i < order; i++)
-            {
-                double value = i == c ? 1.0 : 0.0;
-                for (int k = c; k < i; k++) value -= l[i * order + k] * inverseL[k * order + c];
-                inverseL[i * order + c] = value / l[i * order + i];
-            }
-        }
-        var inverse = new double[order * order];
-        for (int a = 0; a < order; a++)
-            for (int b = 0; b <= a; b++)
-            {
-                double value = 0;
-                for (int k = a; k < order; k++) value += inverseL[k * order + a] * inverseL[k * order + b];
-                inverse[a * order + b] = inverse[b * order + a] = value;
-            }
-        return inverse;
+        return SmallMatrix.IsPositiveDefinite(covariance, p) ? covariance : null;
     }
 }

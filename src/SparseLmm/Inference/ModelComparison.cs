@@ -4,6 +4,7 @@ using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
 using SparseLmm.Glmm;
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
