@@ -2,7 +2,7 @@ using SparseLmm.Results;
 
 namespace SparseLmm.Tests.Glmm;
 
-/// <summary>The public lme4 GLMM references match at compare_fit.py's tolerances.</summary>
+/// <summary>The public lme4 GLMM references match at the reference tolerances of <see cref="GlmmReference"/>.</summary>
 public class GlmmReferenceTests
 {
     private const string CbppFormula = "cbind(incidence, size - incidence) ~ 1 + period + (1 | herd)";

@@ -2,8 +2,8 @@ using System.Text.Json;
 
 namespace SparseLmm.Tests.Reference;
 
-/// <summary>The tolerance check of ../shared/tools/compare_fit.py, in C#, over two JSON documents with the reference
-/// field names (the CLI's --json output is the candidate), made strict: no early exit for a better log-likelihood,
+/// <summary>The reference tolerance check over two JSON documents with the reference field names (the CLI's --json
+/// output is the candidate), strict: no early exit for a better log-likelihood,
 /// and a missing group, level or term of the conditional modes is a mismatch.</summary>
 public static class FitComparison
 {
@@ -13,7 +13,7 @@ public static class FitComparison
         var bad = new List<string>();
         double loglikReference = reference.GetProperty("loglik").GetDouble();
         double loglik = candidate.GetProperty("loglik").GetDouble();
-        // Unlike compare_fit.py, a better log-likelihood is no excuse: every field is compared, so a fit that found
+        // A better log-likelihood is no excuse: every field is compared, so a fit that found
         // a different optimum (or a wrong one that happens to score higher) is reported.
         if (Math.Abs(loglik - loglikReference) > 2e-3) bad.Add($"loglik {loglik} vs {loglikReference}");
         if (candidate.GetProperty("nobs").GetInt32() != reference.GetProperty("nobs").GetInt32()) bad.Add("nobs");
