@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace SparseLmm.Numerics;
 
 /// <summary>Factorizations, solves and inverses of small dense matrices: a random-effects term's k×k block, the p×p
@@ -16,17 +18,9 @@ internal static partial class SmallMatrix
         for (int j = 0; j < n; j++)
         {
             double diagonalEntry = a[j * n + j];
-            double pivot = diagonalEntry;
-            for (int c = 0; c < j; c++) pivot -= a[j * n + c] * a[j * n + c];
+            double pivot = Pivot(a, n, j);
             if (!(pivot > 0) || !double.IsFinite(pivot) || pivot <= relativePivotTolerance * diagonalEntry) return false;
-            double diagonal = Math.Sqrt(pivot);
-            a[j * n + j] = diagonal;
-            for (int i = j + 1; i < n; i++)
-            {
-                double value = a[i * n + j];
-                for (int c = 0; c < j; c++) value -= a[i * n + c] * a[j * n + c];
-                a[i * n + j] = value / diagonal;
-            }
+            EliminateColumn(a, n, j, Math.Sqrt(pivot));
             for (int c = j + 1; c < n; c++) a[j * n + c] = 0;
         }
         return true;
@@ -45,8 +39,7 @@ internal static partial class SmallMatrix
         for (int j = 0; j < n; j++)
         {
             double diagonalEntry = gram[j * n + j];
-            double pivot = diagonalEntry;
-            for (int c = 0; c < j; c++) pivot -= gram[j * n + c] * gram[j * n + c];
+            double pivot = Pivot(gram, n, j);
             for (int c = j + 1; c < n; c++) gram[j * n + c] = 0;
             if (diagonalEntry == 0 || pivot <= relativeTolerance * relativeTolerance * diagonalEntry)
             {
@@ -54,16 +47,32 @@ internal static partial class SmallMatrix
                 for (int i = j; i < n; i++) gram[i * n + j] = 0;
                 continue;
             }
-            double diagonal = Math.Sqrt(pivot);
-            gram[j * n + j] = diagonal;
-            for (int i = j + 1; i < n; i++)
-            {
-                double value = gram[i * n + j];
-                for (int c = 0; c < j; c++) value -= gram[i * n + c] * gram[j * n + c];
-                gram[i * n + j] = value / diagonal;
-            }
+            EliminateColumn(gram, n, j, Math.Sqrt(pivot));
         }
         return skipped;
+    }
+
+    /// <summary>Column j's pivot of the in-place factorization: A[j, j] − Σ_{c &lt; j} L[j, c]².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Pivot(Span<double> a, int n, int j)
+    {
+        double pivot = a[j * n + j];
+        for (int c = 0; c < j; c++) pivot -= a[j * n + c] * a[j * n + c];
+        return pivot;
+    }
+
+    /// <summary>Column j of L below (and at) the diagonal, given its diagonal entry: L[i, j] = (A[i, j] − Σ_{c &lt; j}
+    /// L[i, c] L[j, c]) / L[j, j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EliminateColumn(Span<double> a, int n, int j, double diagonal)
+    {
+        a[j * n + j] = diagonal;
+        for (int i = j + 1; i < n; i++)
+        {
+            double value = a[i * n + j];
+            for (int c = 0; c < j; c++) value -= a[i * n + c] * a[j * n + c];
+            a[i * n + j] = value / diagonal;
+        }
     }
 
     /// <summary>The lower Cholesky factor of a positive semi-definite n×n matrix (zero pivots allowed, with the rest of
