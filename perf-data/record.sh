@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the BenchmarkDotNet suite (or the benchmarks you choose) and records the results as
-# perf-data/<date>-<shortcommit>.json (see perf-data/README.md for the format), then compares them with the
+# perf-data/<date>-<shortcommit>.json, then compares them with the
 # previous record (perf-data/compare.py).
 #
 # usage: perf-data/record.sh                       # the whole suite (a few minutes)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Encodings.Web;
 using System.Diagnostics;
 using System.Reflection;
+using SparseLmm.Cli.Commands;
 using SparseLmm.Results;
 
 namespace SparseLmm.Cli;

@@ -2,6 +2,8 @@ using SparseLmm.Data;
 using SparseLmm.Plotting;
 using SparseLmm.Results;
 
+// Namespace SparseLmm rather than the folder's: these extension methods sit with the entry point (MixedModel), so
+// the `using SparseLmm;` a caller already has for fitting is all it needs to find them.
 namespace SparseLmm;
 
 /// <summary>Figures and the HTML report of a fitted mixed model, as extension methods on <see cref="MixedModelFit"/>.</summary>

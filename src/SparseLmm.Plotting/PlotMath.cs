@@ -1,4 +1,5 @@
 using MathNet.Numerics.Distributions;
+using SparseLmm.Numerics;
 
 namespace SparseLmm.Plotting;
 
@@ -109,47 +110,21 @@ internal static class PlotMath
     {
         int k = columns.Count;
         if (rows.Count < k) return null;
-        var a = new double[k, k];
-        var b = new double[k];
+        var normal = new double[k * k];
+        var solution = new double[k];
         foreach (int row in rows)
         {
             for (int i = 0; i < k; i++)
             {
-                b[i] += columns[i][row] * y[row];
-                for (int j = 0; j < k; j++) a[i, j] += columns[i][row] * columns[j][row];
+                solution[i] += columns[i][row] * y[row];
+                for (int j = 0; j < k; j++) normal[i * k + j] += columns[i][row] * columns[j][row];
             }
         }
-
-        // Cholesky of the normal equations; a pivot that vanishes relative to its diagonal means rank deficiency.
-        var l = new double[k, k];
-        for (int j = 0; j < k; j++)
-        {
-            double d = a[j, j];
-            for (int p = 0; p < j; p++) d -= l[j, p] * l[j, p];
-            if (!(d > 1e-10 * Math.Max(a[j, j], 1e-300))) return null;
-            l[j, j] = Math.Sqrt(d);
-            for (int i = j + 1; i < k; i++)
-            {
-                double s = a[i, j];
-                for (int p = 0; p < j; p++) s -= l[i, p] * l[j, p];
-                l[i, j] = s / l[j, j];
-            }
-        }
-        var z = new double[k];
-        for (int i = 0; i < k; i++)
-        {
-            double s = b[i];
-            for (int p = 0; p < i; p++) s -= l[i, p] * z[p];
-            z[i] = s / l[i, i];
-        }
-        var x = new double[k];
-        for (int i = k - 1; i >= 0; i--)
-        {
-            double s = z[i];
-            for (int p = i + 1; p < k; p++) s -= l[p, i] * x[p];
-            x[i] = s / l[i, i];
-        }
-        return x;
+        // A pivot that vanishes relative to its diagonal entry means the columns are (numerically) rank deficient.
+        if (!SmallMatrix.Cholesky(normal, k, relativePivotTolerance: 1e-10)) return null;
+        SmallMatrix.SolveLower(normal, k, solution);
+        SmallMatrix.SolveLowerTransposed(normal, k, solution);
+        return solution;
     }
 
     /// <summary>A number with about <paramref name="digits"/> significant digits, invariant culture.</summary>

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SparseLmm.Inference;
 
-namespace SparseLmm.Cli;
+namespace SparseLmm.Cli.Commands;
 
 /// <summary><c>sparselmm compare DATA SMALL BIG [--json] [--factor COL]...</c>: the likelihood-ratio test of nested
 /// models, both fitted by ML.</summary>

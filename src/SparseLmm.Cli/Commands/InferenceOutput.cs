@@ -6,7 +6,7 @@ using SparseLmm.Data;
 using SparseLmm.Inference;
 using SparseLmm.Results;
 
-namespace SparseLmm.Cli;
+namespace SparseLmm.Cli.Commands;
 
 /// <summary>Adds inference to the output of <c>fit</c>: df and p-values of the fixed effects (<c>--ddf</c>), Wald
 /// intervals, and profile or bootstrap intervals (<c>--ci</c>, <c>--level</c>, <c>--nsim</c>, <c>--seed</c>).</summary>

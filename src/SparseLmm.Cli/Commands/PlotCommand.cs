@@ -2,7 +2,7 @@ using SparseLmm.Data;
 using SparseLmm.Plotting;
 using SparseLmm.Results;
 
-namespace SparseLmm.Cli;
+namespace SparseLmm.Cli.Commands;
 
 /// <summary><c>sparselmm plot DATA FORMULA --kind KIND --out FILE.png|FILE.svg [fit options]</c>: fits the model and
 /// draws one figure.</summary>

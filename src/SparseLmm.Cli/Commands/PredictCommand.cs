@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using SparseLmm.Inference;
 
-namespace SparseLmm.Cli;
+namespace SparseLmm.Cli.Commands;
 
 /// <summary><c>sparselmm predict DATA FORMULA --newdata FILE [--json] [--level L] [--new-levels population|error]</c>:
 /// fits the model and predicts for the rows of FILE, with and without the random effects, with prediction intervals.</summary>

@@ -1,7 +1,7 @@
 using System.Text;
 using SparseLmm.Plotting;
 
-namespace SparseLmm.Cli;
+namespace SparseLmm.Cli.Commands;
 
 /// <summary><c>sparselmm report DATA FORMULA --out report.html [fit options]</c>: fits the model and writes one
 /// self-contained HTML page with the summary and every figure that applies.</summary>

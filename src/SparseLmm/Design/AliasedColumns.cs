@@ -1,3 +1,5 @@
+using SparseLmm.Numerics;
+
 namespace SparseLmm.Design;
 
 /// <summary>Finds columns of a model matrix that are (numerically) linear combinations of earlier columns,
@@ -12,19 +14,19 @@ internal static class AliasedColumns
     public static IReadOnlyList<int> Find(IReadOnlyList<double[]> columns)
     {
         int p = columns.Count;
-        var gram = new double[p, p];
+        var gram = new double[p * p];
         for (int a = 0; a < p; a++)
             for (int b = 0; b <= a; b++)
-                gram[a, b] = Dot(columns[a], columns[b]);
-        return FromGram(gram, p);
+                gram[a * p + b] = Dot(columns[a], columns[b]);
+        return SmallMatrix.CholeskySkippingDependentColumns(gram, p, RelativeTolerance);
     }
 
     /// <summary><see cref="Find(IReadOnlyList{double[]})"/> for the columns of a row-major n×p matrix (the same sums,
     /// in the same order).</summary>
     public static IReadOnlyList<int> FindRowMajor(ReadOnlySpan<double> x, int p)
     {
-        var gram = new double[p, p];
         if (p == 0) return [];
+        var gram = new double[p * p];
         int n = x.Length / p;
         var sums = new double[p * (p + 1) / 2];
         for (int i = 0; i < n; i++)
@@ -38,8 +40,8 @@ internal static class AliasedColumns
             }
         }
         for (int a = 0, at = 0; a < p; a++)
-            for (int b = 0; b <= a; b++) gram[a, b] = sums[at++];
-        return FromGram(gram, p);
+            for (int b = 0; b <= a; b++) gram[a * p + b] = sums[at++];
+        return SmallMatrix.CholeskySkippingDependentColumns(gram, p, RelativeTolerance);
     }
 
     /// <summary>Of the <paramref name="aliased"/> columns of row-major n×p <paramref name="x"/>, those that are
@@ -58,34 +60,6 @@ internal static class AliasedColumns
             for (int c = 0; c < p; c++) centred[i * p + c] = c == intercept ? 1.0 : x[i * p + c] - means[c] / n;
         var stillAliased = FindRowMajor(centred, p);
         return aliased.Where(c => !stillAliased.Contains(c)).ToList();
-    }
-
-    private static IReadOnlyList<int> FromGram(double[,] gram, int p)
-    {
-        // Left-looking Cholesky of X'X in column order, skipping columns whose pivot vanishes.
-        var factor = new double[p, p];
-        var kept = new List<int>();
-        var aliased = new List<int>();
-        for (int j = 0; j < p; j++)
-        {
-            double pivot = gram[j, j];
-            foreach (var k in kept) pivot -= factor[j, k] * factor[j, k];
-            if (gram[j, j] == 0 || pivot <= RelativeTolerance * RelativeTolerance * gram[j, j])
-            {
-                aliased.Add(j);
-                continue;
-            }
-            double diagonal = Math.Sqrt(pivot);
-            factor[j, j] = diagonal;
-            for (int i = j + 1; i < p; i++)
-            {
-                double value = gram[i, j];
-                foreach (var k in kept) value -= factor[i, k] * factor[j, k];
-                factor[i, j] = value / diagonal;
-            }
-            kept.Add(j);
-        }
-        return aliased;
     }
 
     private static double Dot(double[] left, double[] right)

@@ -1,3 +1,5 @@
+using SparseLmm.Numerics;
+
 namespace SparseLmm.Engine;
 
 /// <summary>The internal coordinates of a linear mixed model's fixed effects and response: each column of X but the
@@ -130,22 +132,6 @@ internal sealed class FixedEffectScaling
         if (InterceptColumn >= 0)
             for (int c = 0; c < p; c++)
                 if (c != InterceptColumn) jacobian[InterceptColumn * p + c] = -ColumnShift[c] * ColumnScale[c];
-        var left = new double[p * p];
-        for (int a = 0; a < p; a++)
-            for (int b = 0; b < p; b++)
-            {
-                double value = 0;
-                for (int k = 0; k < p; k++) value += jacobian[a * p + k] * covariance[k * p + b];
-                left[a * p + b] = value;
-            }
-        var result = new double[p * p];
-        for (int a = 0; a < p; a++)
-            for (int b = 0; b <= a; b++)
-            {
-                double value = 0;
-                for (int k = 0; k < p; k++) value += left[a * p + k] * jacobian[b * p + k];
-                result[a * p + b] = result[b * p + a] = value;
-            }
-        return result;
+        return SmallMatrix.Congruence(jacobian, covariance, p);
     }
 }

@@ -1,3 +1,5 @@
+using SparseLmm.Numerics;
+
 namespace SparseLmm.Engine;
 
 /// <summary>Back-substitution through the factor left by <see cref="ProfiledDeviance.FactorAt"/>: the response row of
@@ -57,7 +59,7 @@ internal sealed class PenalizedSolver
                 if (value == 0) continue;
                 for (int c = 0; c < k1; c++) mode[c] -= rows[e * k1 + c] * value;
             }
-            SmallDense.SolveLowerTransposed(block, k1, mode);
+            SmallMatrix.SolveLowerTransposed(block, k1, mode);
         }
         // û scales with y: back to the original response's units.
         double responseScale = deviance.Scaling.ResponseScale;

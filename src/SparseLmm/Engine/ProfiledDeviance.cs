@@ -160,8 +160,8 @@ internal sealed class ProfiledDeviance
         var layout = Layout;
         int k1 = layout.First.ColumnCount;
         var t1 = factors[0];
-        SmallDense.ScaledPlusIdentity(products.FirstBlocks.AsSpan(level * k1 * k1, k1 * k1), t1, k1, blockFactor);
-        if (!SmallDense.Factor(blockFactor, k1)) return false;
+        SmallMatrix.ScaledPlusIdentity(products.FirstBlocks.AsSpan(level * k1 * k1, k1 * k1), t1, k1, blockFactor);
+        if (!SmallMatrix.Cholesky(blockFactor, k1)) return false;
         int start = layout.PatternStart[level], end = layout.PatternStart[level + 1];
         var source = products.FirstRest.AsSpan(start * k1, (end - start) * k1);
         var patternRows = layout.PatternRow.AsSpan(start, end - start);
@@ -178,7 +178,7 @@ internal sealed class ProfiledDeviance
             for (int c = 0; c < k1; c++)
             {
                 for (int d = 0; d < k1; d++) column[d] = t1[c * k1 + d];
-                SmallDense.SolveLower(blockFactor, k1, column);
+                SmallMatrix.SolveLower(blockFactor, k1, column);
                 for (int d = 0; d < k1; d++) transform[d * k1 + c] = column[d];
             }
             for (int e = 0; e < patternRows.Length; e++)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using SparseLmm.Numerics;
 
 namespace SparseLmm.Engine;
 
@@ -89,7 +90,7 @@ internal sealed class RestScaling
                 {
                     var row = target.AsSpan(r * size + layout.RestTermOffset[term] + level * k, k);
                     row.CopyTo(scratch);
-                    SmallDense.MultiplyRowByLower(scratch, factors[term], k);
+                    SmallMatrix.MultiplyRowByLower(scratch, factors[term], k);
                     scratch.CopyTo(row);
                 }
             }

@@ -1,4 +1,5 @@
 using SparseLmm.Design;
+using SparseLmm.Numerics;
 
 namespace SparseLmm.Engine;
 
@@ -75,7 +76,7 @@ internal static class StartingValues
                 }
             covariance[a * k + a] = reduced;
             for (int c = 0; c < k * k; c++) covariance[c] /= own.Within;
-            if (!SmallDense.Factor(covariance, k)) continue;
+            if (!SmallMatrix.Cholesky(covariance, k)) continue;
             corrected[t] = (covariance, own.Within, own.BetweenVariance);
             changed = true;
         }
@@ -156,19 +157,19 @@ internal static class StartingValues
         for (int level = 0; level < term.LevelCount; level++)
         {
             LevelCrossProducts(products, t, level, beta, zz, zr);
-            if (!SmallDense.Factor(zz, k)) continue;
+            if (!SmallMatrix.Cholesky(zz, k)) continue;
             zr.CopyTo(coefficients, 0);
-            SmallDense.SolveLower(zz, k, coefficients);
+            SmallMatrix.SolveLower(zz, k, coefficients);
             for (int a = 0; a < k; a++) explained += coefficients[a] * coefficients[a];
-            SmallDense.SolveLowerTransposed(zz, k, coefficients);
+            SmallMatrix.SolveLowerTransposed(zz, k, coefficients);
             for (int a = 0; a < k; a++)
             {
                 for (int b = 0; b < k; b++) spread[a * k + b] += coefficients[a] * coefficients[b];
                 // Column a of (Z'Z)⁻¹, for the sampling variance of the per-level coefficients.
                 var unit = new double[k];
                 unit[a] = 1;
-                SmallDense.SolveLower(zz, k, unit);
-                SmallDense.SolveLowerTransposed(zz, k, unit);
+                SmallMatrix.SolveLower(zz, k, unit);
+                SmallMatrix.SolveLowerTransposed(zz, k, unit);
                 for (int b = 0; b < k; b++) samplingVariance[b * k + a] += unit[b];
             }
             levels++;
@@ -181,7 +182,7 @@ internal static class StartingValues
         for (int c = 0; c < k * k; c++) relative[c] = (spread[c] / within - samplingVariance[c]) / levels;
         double betweenVariance = 0;
         for (int a = 0; a < k; a++) betweenVariance += Math.Max(0, relative[a * k + a]) * within * ColumnMeanSquare(products, t, a);
-        if (SmallDense.Factor(relative, k)) return (relative, within, betweenVariance);
+        if (SmallMatrix.Cholesky(relative, k)) return (relative, within, betweenVariance);
         // Not positive definite: keep only the variances.
         var diagonal = new double[k * k];
         for (int a = 0; a < k; a++) diagonal[a * k + a] = Math.Sqrt(Math.Max(0, (spread[a * k + a] / within - samplingVariance[a * k + a]) / levels));
@@ -244,10 +245,10 @@ internal static class StartingValues
             for (int b = 0; b < p; b++) gram[a * p + b] = products.RestEntry(x + a, x + b);
         }
         residualSquares = products.RestEntry(y, y);
-        if (!SmallDense.Factor(gram, p)) return null;
+        if (!SmallMatrix.Cholesky(gram, p)) return null;
         var rhs = (double[])beta.Clone();
-        SmallDense.SolveLower(gram, p, beta);
-        SmallDense.SolveLowerTransposed(gram, p, beta);
+        SmallMatrix.SolveLower(gram, p, beta);
+        SmallMatrix.SolveLowerTransposed(gram, p, beta);
         for (int a = 0; a < p; a++) residualSquares -= beta[a] * rhs[a];
         return beta;
     }

@@ -1,3 +1,4 @@
+using SparseLmm.Numerics;
 using SparseLmm.Numerics.Sparse;
 
 namespace SparseLmm.Engine;
@@ -138,7 +139,7 @@ internal sealed class SupernodalRestFactor : IRestFactor
             {
                 var t = factors[positions.TermOfColumn[first + c]];
                 int k = layout.Terms[positions.TermOfColumn[first + c]].ColumnCount;
-                for (int i = 0; i < height; i++) SmallDense.MultiplyRowByLower(block.Slice(i * width + c, k), t, k);
+                for (int i = 0; i < height; i++) SmallMatrix.MultiplyRowByLower(block.Slice(i * width + c, k), t, k);
                 c += k;
             }
             for (int i = 0; i < height && rows[rowStart + i] < random;)

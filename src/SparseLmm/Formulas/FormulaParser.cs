@@ -18,7 +18,7 @@ namespace SparseLmm.Formulas;
 /// <para>Errors are <see cref="InputException"/>s whose one-line message starts with
 /// <c>formula error at column N:</c> (one-based).</para>
 /// </remarks>
-internal static class FormulaParser
+internal static partial class FormulaParser
 {
     /// <summary>The functions a formula may call. <c>cbind</c> is allowed only as the response.</summary>
     public static IReadOnlyList<string> SupportedFunctions { get; } = ["log", "exp", "sqrt", "I", "cbind"];
@@ -109,95 +109,19 @@ internal static class FormulaParser
 
     private sealed record BarNode(Node Lhs, Node Group, bool IsDouble, int BarPosition) : Node(Lhs.Position);
 
-    /// <summary>Terms as sorted arrays of variable indices, without duplicates, in insertion order.</summary>
-    private sealed class TermList
+    /// <summary>The Pratt parser of the formula language: tokens to the syntax tree (<see cref="Node"/>), which the
+    /// expansion (FormulaTermsExpansion.cs, R's <c>terms()</c>) turns into terms.</summary>
+    private sealed partial class Parser(string text)
     {
-        private readonly List<int[]> _items = [];
-        private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
+        private readonly List<FormulaToken> tokens = FormulaTokenizer.Tokenize(text);
+        private readonly List<VariableUse> uses = [];
+        private readonly List<RandomEffectsTerm> random = [];
+        private int next;
+        private bool inResponse;
 
-        public IReadOnlyList<int[]> Items => _items;
+        private FormulaToken Peek => tokens[next];
 
-        public static TermList Of(params int[][] terms)
-        {
-            var list = new TermList();
-            foreach (var t in terms) list.Add(t);
-            return list;
-        }
-
-        public void Add(int[] term)
-        {
-            if (_keys.Add(Key(term))) _items.Add(term);
-        }
-
-        public void AddRange(TermList other)
-        {
-            foreach (var t in other._items) Add(t);
-        }
-
-        public void RemoveAll(TermList other)
-        {
-            foreach (var t in other._items)
-            {
-                string key = Key(t);
-                if (_keys.Remove(key)) _items.RemoveAll(x => Key(x) == key);
-            }
-        }
-
-        /// <summary>The union of all variables of all terms, as one term.</summary>
-        public int[] AllVariables() => _items.SelectMany(t => t).Distinct().Order().ToArray();
-
-        public static TermList Interact(TermList left, TermList right)
-        {
-            var result = new TermList();
-            foreach (var l in left._items)
-                foreach (var r in right._items)
-                    result.Add(l.Union(r).Order().ToArray());
-            return result;
-        }
-
-        private static string Key(int[] term) => string.Join(",", term);
-    }
-
-    /// <summary>The variables (expressions) of one formula part, indexed in order of first appearance.</summary>
-    private sealed class VariableTable
-    {
-        private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
-
-        public List<FormulaExpression> Expressions { get; } = [];
-
-        public int Register(FormulaExpression e)
-        {
-            string key = FormulaText.Format(e);
-            if (!_index.TryGetValue(key, out int i))
-            {
-                i = Expressions.Count;
-                _index[key] = i;
-                Expressions.Add(e);
-            }
-
-            return i;
-        }
-
-        public List<Term> ToTerms(TermList terms) =>
-            terms.Items
-                .OrderBy(t => t.Length) // stable: R's order is by interaction order, then as written
-                .Select(t => new Term(t.Select(i => Expressions[i]).ToList()))
-                .ToList();
-    }
-
-    private sealed record Part(TermList Terms, bool? Intercept);
-
-    private sealed class Parser(string text)
-    {
-        private readonly List<FormulaToken> _tokens = FormulaTokenizer.Tokenize(text);
-        private readonly List<VariableUse> _uses = [];
-        private readonly List<RandomEffectsTerm> _random = [];
-        private int _next;
-        private bool _inResponse;
-
-        private FormulaToken Peek => _tokens[_next];
-
-        private FormulaToken Next() => _tokens[_next++];
+        private FormulaToken Next() => tokens[next++];
 
         public ModelFormula Run()
         {
@@ -207,9 +131,9 @@ internal static class FormulaParser
             if (first.Is("~"))
                 throw ErrorAt(first.Position, "expected a response before '~'");
 
-            _inResponse = true;
+            inResponse = true;
             FormulaExpression response = ParseArithmetic(0, null);
-            _inResponse = false;
+            inResponse = false;
             CheckCbindIsWholeResponse(response, true);
 
             FormulaToken tilde = Peek;
@@ -239,9 +163,9 @@ internal static class FormulaParser
                     throw ErrorAt(term.Factors[0].Position, $"the response '{responseText}' also appears on the right-hand side");
             }
 
-            return new ModelFormula(text, response, fixedPart.Intercept ?? true, fixedTerms, _random.ToList())
+            return new ModelFormula(text, response, fixedPart.Intercept ?? true, fixedTerms, random.ToList())
             {
-                TextVariables = Distinct(_uses),
+                TextVariables = Distinct(uses),
             };
         }
 
@@ -279,11 +203,11 @@ internal static class FormulaParser
         /// within the stack of the recursive parser and of the code that walks the tree.</summary>
         internal const int MaxNesting = 200;
 
-        private int _depth;
+        private int depth;
 
         private void Enter()
         {
-            if (++_depth > MaxNesting)
+            if (++depth > MaxNesting)
                 throw ErrorAt(Peek.Position,
                     $"the formula nests deeper than {MaxNesting} levels here (parentheses, function calls, signs or powers)");
         }
@@ -297,7 +221,7 @@ internal static class FormulaParser
             }
             finally
             {
-                _depth--;
+                depth--;
             }
         }
 
@@ -310,7 +234,7 @@ internal static class FormulaParser
             }
             finally
             {
-                _depth--;
+                depth--;
             }
         }
 
@@ -488,7 +412,7 @@ internal static class FormulaParser
             string f = name.Text;
             if (!SupportedFunctions.Contains(f))
                 throw ErrorAt(name.Position, $"unknown function '{f}': supported functions are {SupportedFunctionsText}");
-            if (f == "cbind" && !_inResponse)
+            if (f == "cbind" && !inResponse)
                 throw ErrorAt(name.Position, "cbind() is only allowed in the response, as in cbind(successes, failures) ~ x");
 
             FormulaToken open = Next(); // '('
@@ -537,7 +461,7 @@ internal static class FormulaParser
         private VariableReference Variable(FormulaToken t)
         {
             var v = new VariableReference(t.Text, t.Position);
-            _uses.Add(new VariableUse(v.Name, v.Position));
+            uses.Add(new VariableUse(v.Name, v.Position));
             return v;
         }
 
@@ -559,220 +483,6 @@ internal static class FormulaParser
                     CheckCbindIsWholeResponse(neg.Operand, false);
                     break;
             }
-        }
-
-        // ----- expansion (R's terms() algebra) -----
-
-        /// <summary>Evaluates a sum of terms: <c>+</c>, <c>-</c>, intercept markers, parentheses and, when
-        /// <paramref name="barError"/> is null, random-effects terms (which go to <see cref="_random"/>).</summary>
-        private Part EvalSum(Node node, VariableTable table, string? barError, bool inInteraction)
-        {
-            switch (node)
-            {
-                case BinaryNode { Operator: "+" } plus:
-                {
-                    Part left = EvalSum(plus.Left, table, barError, inInteraction);
-                    Part right = EvalSum(plus.Right, table, barError, inInteraction);
-                    left.Terms.AddRange(right.Terms);
-                    return new Part(left.Terms, right.Intercept ?? left.Intercept);
-                }
-                case BinaryNode { Operator: "-" } minus:
-                {
-                    Part left = EvalSum(minus.Left, table, barError, inInteraction);
-                    Part removed = EvalSum(minus.Right, table, "random-effects terms cannot be removed with '-'", inInteraction);
-                    left.Terms.RemoveAll(removed.Terms);
-                    return new Part(left.Terms, removed.Intercept is bool r ? !r : left.Intercept);
-                }
-                case UnaryNode { Operator: '-' } negative:
-                {
-                    Part removed = EvalSum(negative.Operand, table, "random-effects terms cannot be removed with '-'", inInteraction);
-                    return new Part(new TermList(), removed.Intercept is bool r ? !r : null);
-                }
-                case UnaryNode plus:
-                    return EvalSum(plus.Operand, table, barError, inInteraction);
-                case ParenNode { Inner: BarNode bar } paren:
-                    if (barError is not null) throw ErrorAt(paren.Position, barError);
-                    _random.AddRange(EvalRandom(bar));
-                    return new Part(new TermList(), null);
-                case ParenNode paren:
-                    return EvalSum(paren.Inner, table, barError, inInteraction);
-                case LeafNode { Expression: NumberLiteral n }:
-                    if (n.Value is not (0 or 1)) throw NumberNotATerm(n);
-                    if (inInteraction)
-                        throw ErrorAt(n.Position,
-                            $"'{FormulaText.FormatNumber(n.Value)}' cannot be used inside an interaction; use 0 or 1 on its own to remove or keep the intercept");
-                    return new Part(new TermList(), n.Value == 1);
-                default:
-                    return new Part(EvalProduct(node, table), null);
-            }
-        }
-
-        /// <summary>Evaluates interaction operators <c>: * / %in% ^</c> to a list of terms.</summary>
-        private TermList EvalProduct(Node node, VariableTable table)
-        {
-            switch (node)
-            {
-                case LeafNode { Expression: NumberLiteral n }:
-                    if (n.Value is 0 or 1)
-                        throw ErrorAt(n.Position,
-                            $"'{FormulaText.FormatNumber(n.Value)}' cannot be used inside an interaction; use 0 or 1 on its own to remove or keep the intercept");
-                    throw NumberNotATerm(n);
-                case LeafNode leaf:
-                    return TermList.Of([table.Register(leaf.Expression)]);
-                case ParenNode { Inner: BarNode } paren:
-                    throw ErrorAt(paren.Position,
-                        "a random-effects term cannot be part of an interaction; add it to the formula with '+'");
-                case ParenNode paren:
-                    return EvalSum(paren.Inner, table, "a random-effects term cannot be part of an interaction", inInteraction: true).Terms;
-                case BarNode bar:
-                    throw ErrorAt(bar.BarPosition, "a random-effects term can have only one '|' or '||'");
-                case UnaryNode { Operator: '-' } negative:
-                    throw ErrorAt(negative.Position, "'-' inside an interaction: '-' can only remove terms from a sum");
-                case UnaryNode plus:
-                    return EvalProduct(plus.Operand, table);
-                case BinaryNode { Operator: "+" or "-" }:
-                    return EvalSum(node, table, "a random-effects term cannot be part of an interaction", inInteraction: true).Terms;
-                case BinaryNode { Operator: "^" } power:
-                {
-                    TermList baseTerms = EvalProduct(power.Left, table);
-                    int n = PowerExponent(power.Right);
-                    var result = new TermList();
-                    result.AddRange(baseTerms);
-                    for (int k = 2; k <= n; k++)
-                    {
-                        TermList next = TermList.Interact(result, baseTerms);
-                        result.AddRange(next);
-                    }
-
-                    return result;
-                }
-                case BinaryNode bin:
-                {
-                    TermList left = EvalProduct(bin.Left, table);
-                    TermList right = EvalProduct(bin.Right, table);
-                    var result = new TermList();
-                    switch (bin.Operator)
-                    {
-                        case ":":
-                            result.AddRange(TermList.Interact(left, right));
-                            break;
-                        case "*":
-                            result.AddRange(left);
-                            result.AddRange(right);
-                            result.AddRange(TermList.Interact(left, right));
-                            break;
-                        case "/":
-                            result.AddRange(left);
-                            result.AddRange(TermList.Interact(TermList.Of(left.AllVariables()), right));
-                            break;
-                        case "%in%":
-                            result.AddRange(TermList.Interact(left, TermList.Of(right.AllVariables())));
-                            break;
-                        default:
-                            throw ErrorAt(bin.OperatorPosition, $"unsupported operator '{bin.Operator}'");
-                    }
-
-                    return result;
-                }
-                default:
-                    throw ErrorAt(node.Position, "unsupported term");
-            }
-        }
-
-        private static int PowerExponent(Node node)
-        {
-            while (node is ParenNode p) node = p.Inner;
-            if (node is LeafNode { Expression: NumberLiteral n } && n.Value >= 1 && n.Value == Math.Floor(n.Value) && n.Value <= 64)
-                return (int)n.Value;
-            throw ErrorAt(node.Position, "the power in a formula such as (a + b)^2 must be a whole number of at least 1");
-        }
-
-        private static InputException NumberNotATerm(NumberLiteral n) =>
-            ErrorAt(n.Position,
-                $"unexpected number {FormulaText.FormatNumber(n.Value)} where a term is expected: only 0 or 1 may appear on their own (to remove or keep the intercept); use I() for arithmetic");
-
-        private List<RandomEffectsTerm> EvalRandom(BarNode bar)
-        {
-            if (bar.Lhs is BarNode)
-                throw ErrorAt(bar.BarPosition, "a random-effects term can have only one '|' or '||'");
-            var table = new VariableTable();
-            Part lhs = EvalSum(bar.Lhs, table, "random-effects terms cannot be nested inside another random-effects term", inInteraction: false);
-            bool intercept = lhs.Intercept ?? true;
-            List<Term> terms = table.ToTerms(lhs.Terms);
-            if (!intercept && terms.Count == 0)
-                throw ErrorAt(bar.Lhs.Position,
-                    "the random-effects term has no columns: it removes the intercept and adds no variables before '|'");
-
-            List<Group> groups = Groups(bar.Group);
-            var result = new List<RandomEffectsTerm>();
-            if (bar.IsDouble)
-            {
-                // lme4's expandDoubleVerts: one uncorrelated term per column, each then expanded over the groups.
-                var pieces = new List<(bool Intercept, List<Term> Terms)>();
-                if (intercept) pieces.Add((true, []));
-                pieces.AddRange(terms.Select(t => (false, new List<Term> { t })));
-                foreach (var (pieceIntercept, pieceTerms) in pieces)
-                    foreach (var g in groups)
-                        result.Add(new RandomEffectsTerm(pieceIntercept, pieceTerms, g.Variables, g.Name));
-            }
-            else
-            {
-                foreach (var g in groups) result.Add(new RandomEffectsTerm(intercept, terms, g.Variables, g.Name));
-            }
-
-            return result;
-        }
-
-        /// <summary>A grouping factor: its variables (first most significant) and its name as lme4 prints it.</summary>
-        private sealed record Group(IReadOnlyList<string> Variables, string Name)
-        {
-            /// <summary>The name as a part of a larger interaction: parenthesised when it is itself one, as R deparses
-            /// <c>c:(b:a)</c>.</summary>
-            public string Operand => Variables.Count > 1 ? $"({Name})" : Name;
-        }
-
-        /// <summary>Expands a grouping expression: <c>g</c>, <c>a:b</c>, <c>a/b</c> (= <c>a</c>, <c>b:a</c>), with lme4's
-        /// names: <c>a/b/c</c> is <c>a</c>, <c>b:a</c> and <c>c:(b:a)</c> (lme4's expandSlash builds <c>c:(b:a)</c>
-        /// as a call, and R deparses the inner interaction in parentheses), <c>(a:b)/c</c> gives <c>c:(a:b)</c>.</summary>
-        private static List<Group> Groups(Node node)
-        {
-            const string Shape = "use a column name g, an interaction a:b, or nesting a/b";
-            switch (node)
-            {
-                case LeafNode { Expression: VariableReference v }:
-                    return [new Group([v.Name], v.Name)];
-                case LeafNode { Expression: NumberLiteral n }:
-                    throw ErrorAt(n.Position,
-                        $"the grouping factor after '|' must be a column name, not the number {FormulaText.FormatNumber(n.Value)}");
-                case LeafNode { Expression: FunctionCall call }:
-                    throw ErrorAt(call.Position, $"the grouping factor after '|' must be a column name, not {call.Name}(): {Shape}");
-                case ParenNode paren:
-                    if (paren.Inner is BarNode) break;
-                    return Groups(paren.Inner);
-                case BinaryNode { Operator: ":" } interaction:
-                {
-                    // A parenthesised operand keeps its parentheses in the name, as R deparses a:(b:c).
-                    static string Part(Node side, Group g) => side is ParenNode ? g.Operand : g.Name;
-                    var result = new List<Group>();
-                    foreach (var l in Groups(interaction.Left))
-                        foreach (var r in Groups(interaction.Right))
-                            result.Add(new Group(l.Variables.Concat(r.Variables).ToArray(),
-                                $"{Part(interaction.Left, l)}:{Part(interaction.Right, r)}"));
-                    return result;
-                }
-                case BinaryNode { Operator: "/" } nesting:
-                {
-                    List<Group> result = Groups(nesting.Left);
-                    Group outer = result[^1];
-                    foreach (var inner in Groups(nesting.Right))
-                        result.Add(new Group(inner.Variables.Concat(outer.Variables).ToArray(), $"{inner.Operand}:{outer.Operand}"));
-                    return result;
-                }
-                case BinaryNode bin:
-                    throw ErrorAt(bin.OperatorPosition, $"'{bin.Operator}' cannot be used in the grouping factor after '|': {Shape}");
-            }
-
-            throw ErrorAt(node.Position, $"unsupported grouping factor after '|': {Shape}");
         }
     }
 }

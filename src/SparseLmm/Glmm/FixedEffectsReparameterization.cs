@@ -1,3 +1,5 @@
+using SparseLmm.Numerics;
+
 namespace SparseLmm.Glmm;
 
 /// <summary>The centred-and-scaled fixed-effects coordinates a GLMM is fitted in: X_t = X A with X_t's columns
@@ -75,37 +77,9 @@ internal sealed class FixedEffectsReparameterization
     }
 
     /// <summary>β = A β_t.</summary>
-    public double[] ToOriginal(ReadOnlySpan<double> transformedBeta)
-    {
-        var beta = new double[p];
-        for (int r = 0; r < p; r++)
-        {
-            double value = 0;
-            for (int c = 0; c < p; c++) value += a[r * p + c] * transformedBeta[c];
-            beta[r] = value;
-        }
-        return beta;
-    }
+    public double[] ToOriginal(ReadOnlySpan<double> transformedBeta) => SmallMatrix.Multiply(a, transformedBeta, p, p, 1);
 
     /// <summary>A C A' for a row-major p × p covariance C of β_t.</summary>
-    public double[] CovarianceToOriginal(ReadOnlySpan<double> transformedCovariance)
-    {
-        var temp = new double[p * p];
-        for (int r = 0; r < p; r++)
-            for (int c = 0; c < p; c++)
-            {
-                double value = 0;
-                for (int k = 0; k < p; k++) value += a[r * p + k] * transformedCovariance[k * p + c];
-                temp[r * p + c] = value;
-            }
-        var result = new double[p * p];
-        for (int r = 0; r < p; r++)
-            for (int c = 0; c <= r; c++)
-            {
-                double value = 0;
-                for (int k = 0; k < p; k++) value += temp[r * p + k] * a[c * p + k];
-                result[r * p + c] = result[c * p + r] = value;
-            }
-        return result;
-    }
+    public double[] CovarianceToOriginal(ReadOnlySpan<double> transformedCovariance) =>
+        SmallMatrix.Congruence(a, transformedCovariance, p);
 }

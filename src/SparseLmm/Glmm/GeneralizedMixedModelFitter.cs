@@ -49,61 +49,11 @@ internal static class GeneralizedMixedModelFitter
     {
         if (quadratureNodes < 0 || quadratureNodes > MaxQuadratureNodes)
             throw new InputException($"nAGQ must be between 0 and {MaxQuadratureNodes} (got {quadratureNodes})");
-        int[]? originalRow = null;
-        NumericColumn? weights = null;
-        int droppedForWeights = 0;
-        if (weightsColumn is not null)
-        {
-            if (!data.TryGetColumn(weightsColumn, out var column))
-            {
-                var suggestion = NameSuggestions.ClosestName(weightsColumn, data.Columns.Select(c => c.Name));
-                throw new InputException(
-                    $"unknown weights column '{weightsColumn}' in {data.Source}{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
-            }
-            if (column is not NumericColumn numeric)
-                throw new InputException($"weights column '{weightsColumn}' is text; prior weights must be numbers");
-            for (int row = 0; row < numeric.Length; row++)
-            {
-                if (numeric.IsMissing(row)) continue;
-                double value = numeric.Values[row];
-                if (!double.IsFinite(value) || value < 0)
-                    throw new InputException(
-                        $"{data.Source}: weights column '{weightsColumn}' is {value} at data row {row + 1} (line {row + 2}); prior weights must be finite and non-negative");
-            }
-            var keep = Enumerable.Range(0, numeric.Length).Where(row => !numeric.IsMissing(row)).ToArray();
-            droppedForWeights = numeric.Length - keep.Length;
-            if (droppedForWeights > 0)
-            {
-                data = SelectRows(data, keep);
-                originalRow = keep;
-            }
-            weights = (NumericColumn)data[weightsColumn];
-        }
-        var design = ModelDesignBuilder.Build(formula, data);
-        var priorWeights = weights is null ? null : design.KeptRows.Select(row => weights.Values[row]).ToArray();
-        int DataRow(int keptRow)
-        {
-            int row = design.KeptRows[keptRow];
-            return (originalRow is null ? row : originalRow[row]) + 1;
-        }
-        return Fit(design, family, quadratureNodes, priorWeights, weightsColumn, DataRow, droppedForWeights);
-    }
-
-    private static DataTable SelectRows(DataTable table, int[] rows)
-    {
-        var columns = new List<DataColumn>(table.Columns.Count);
-        foreach (var column in table.Columns)
-        {
-            columns.Add(column switch
-            {
-                NumericColumn numeric => new NumericColumn(numeric.Name, rows.Select(r => numeric.Values[r]).ToArray(),
-                    numeric.Missing is null ? null : rows.Select(r => numeric.Missing[r]).ToArray()),
-                CategoricalColumn categorical => new CategoricalColumn(categorical.Name,
-                    rows.Select(r => categorical.Codes[r]).ToArray(), categorical.Levels),
-                _ => throw new InvalidOperationException($"unknown column kind {column.GetType().Name}"),
-            });
-        }
-        return new DataTable(columns, table.Source);
+        var weights = weightsColumn is null ? null : PriorWeights.Select(data, weightsColumn);
+        var design = ModelDesignBuilder.Build(formula, weights?.Data ?? data);
+        var priorWeights = weights is null ? null : design.KeptRows.Select(row => weights.Column.Values[row]).ToArray();
+        int DataRow(int keptRow) => weights?.DataRow(design.KeptRows[keptRow]) ?? design.KeptRows[keptRow] + 1;
+        return Fit(design, family, quadratureNodes, priorWeights, weightsColumn, DataRow, weights?.DroppedRows ?? 0);
     }
 
     /// <summary>Fits <paramref name="design"/> with <paramref name="family"/>.</summary>
@@ -228,7 +178,7 @@ internal static class GeneralizedMixedModelFitter
         }
         else
         {
-            var hessianCovariance = HessianCovariance(objective, theta, beta, nodes, objectiveValue);
+            var hessianCovariance = HessianCovariance.Compute(objective, theta, beta, nodes);
             if (hessianCovariance is null)
             {
                 covariance = rx.Select(value => value * sigmaSquared).ToArray();
@@ -267,150 +217,5 @@ internal static class GeneralizedMixedModelFitter
         }
         foreach (var value in objective.U) sum += value * value;
         return sum / n;
-    }
-
-    /// <summary>Cov(β̂) as lme4's default <c>vcov</c>: the β block of 2H⁻¹, H the Hessian of the stage-two objective
-    /// over (θ, β) by lme4's central differences (<c>deriv12</c>: step 1e-4 in every coordinate, no bounds; a scalar
-    /// term's deviance is even in its θ, so steps below 0 are harmless), H inverted with partial pivoting and the block
-    /// symmetrized. Null when the block is not positive definite. Two departures from lme4, both so that the Hessian is
-    /// the objective's: β is in the centred-and-scaled coordinates of <see cref="FixedEffectsReparameterization"/>
-    /// (a step of 1e-4 there is 1e-4 of a covariate's SD, whatever its units), and every point of the stencil runs the
-    /// optimum's number of PIRLS iterations (<see cref="GlmmObjective.FixedPirlsIterations"/>).</summary>
-    private static double[]? HessianCovariance(GlmmObjective objective, double[] theta, double[] beta, int nodes, double center)
-    {
-        const double delta = 1e-4;
-        int thetaLength = theta.Length, p = beta.Length;
-        if (p == 0) return [];
-        int d = thetaLength + p;
-        var x = theta.Concat(beta).ToArray();
-        var point = new double[d];
-        // Every point of the stencil takes as many PIRLS iterations as the optimum did (see FixedPirlsIterations).
-        objective.StageTwo(theta, beta, nodes);
-        objective.FixedPirlsIterations = objective.LastPirlsIterations;
-        center = objective.StageTwo(theta, beta, nodes);
-        double Evaluate(int a, double da, int b, double db)
-        {
-            x.CopyTo(point, 0);
-            if (a >= 0) point[a] += da;
-            if (b >= 0) point[b] += db;
-            return objective.StageTwo(point.AsSpan(0, thetaLength), point.AsSpan(thetaLength), nodes);
-        }
-        // Second differences along each axis (2 evaluations each) and along each pair of axes (2 more each):
-        // H_ij = [f(+i+j) + f(−i−j) − f(+i) − f(−i) − f(+j) − f(−j) + 2f] / (2δ²), as accurate as deriv12's four-point
-        // formula (both O(δ²)) for half its evaluations.
-        var hessian = new double[d * d];
-        var plus = new double[d];
-        var minus = new double[d];
-        for (int j = 0; j < d; j++)
-        {
-            plus[j] = Evaluate(j, delta, -1, 0);
-            minus[j] = Evaluate(j, -delta, -1, 0);
-            hessian[j * d + j] = (plus[j] - 2 * center + minus[j]) / (delta * delta);
-        }
-        for (int j = 0; j < d; j++)
-        {
-            for (int i = 0; i < j; i++)
-            {
-                double value = (Evaluate(i, delta, j, delta) + Evaluate(i, -delta, j, -delta)
-                    - plus[i] - minus[i] - plus[j] - minus[j] + 2 * center) / (2 * delta * delta);
-                hessian[i * d + j] = hessian[j * d + i] = value;
-            }
-        }
-        // Restore the state at the optimum.
-        objective.FixedPirlsIterations = 0;
-        objective.StageTwo(theta, beta, nodes);
-
-        var inverse = GeneralInverse(hessian, d);
-        if (inverse is null) return null;
-        var covariance = new double[p * p];
-        for (int a = 0; a < p; a++)
-            for (int b = 0; b < p; b++)
-                covariance[a * p + b] = inverse[(thetaLength + a) * d + thetaLength + b] + inverse[(thetaLength + b) * d + thetaLength + a];
-        for (int a = 0; a < p * p; a++)
-            if (!double.IsFinite(covariance[a])) return null;
-        return SymmetricInverse(covariance, p) is null ? null : covariance;
-    }
-
-    /// <summary>The inverse of a square matrix by Gauss–Jordan elimination with partial pivoting (as R's
-    /// <c>solve</c>), or null when it is singular.</summary>
-    private static double[]? GeneralInverse(double[] matrix, int order)
-    {
-        var a = (double[])matrix.Clone();
-        var inverse = new double[order * order];
-        for (int i = 0; i < order; i++) inverse[i * order + i] = 1;
-        for (int column = 0; column < order; column++)
-        {
-            int pivot = column;
-            for (int row = column + 1; row < order; row++)
-                if (Math.Abs(a[row * order + column]) > Math.Abs(a[pivot * order + column])) pivot = row;
-            double pivotValue = a[pivot * order + column];
-            if (pivotValue == 0 || !double.IsFinite(pivotValue)) return null;
-            if (pivot != column)
-            {
-                for (int k = 0; k < order; k++)
-                {
-                    (a[pivot * order + k], a[column * order + k]) = (a[column * order + k], a[pivot * order + k]);
-                    (inverse[pivot * order + k], inverse[column * order + k]) = (inverse[column * order + k], inverse[pivot * order + k]);
-                }
-            }
-            for (int k = 0; k < order; k++)
-            {
-                a[column * order + k] /= pivotValue;
-                inverse[column * order + k] /= pivotValue;
-            }
-            for (int row = 0; row < order; row++)
-            {
-                if (row == column) continue;
-                double factor = a[row * order + column];
-                if (factor == 0) continue;
-                for (int k = 0; k < order; k++)
-                {
-                    a[row * order + k] -= factor * a[column * order + k];
-                    inverse[row * order + k] -= factor * inverse[column * order + k];
-                }
-            }
-        }
-        return inverse;
-    }
-
-    /// <summary>The inverse of a symmetric positive-definite matrix (row-major), or null when it is not positive
-    /// definite.</summary>
-    internal static double[]? SymmetricInverse(double[] matrix, int order)
-    {
-        var l = (double[])matrix.Clone();
-        for (int j = 0; j < order; j++)
-        {
-            double pivot = l[j * order + j];
-            for (int k = 0; k < j; k++) pivot -= l[j * order + k] * l[j * order + k];
-            if (!(pivot > 0) || !double.IsFinite(pivot)) return null;
-            double diagonal = Math.Sqrt(pivot);
-            l[j * order + j] = diagonal;
-            for (int i = j + 1; i < order; i++)
-            {
-                double value = l[i * order + j];
-                for (int k = 0; k < j; k++) value -= l[i * order + k] * l[j * order + k];
-                l[i * order + j] = value / diagonal;
-            }
-        }
-        // L⁻¹ column by column, then (L L')⁻¹ = L⁻ᵀ L⁻¹.
-        var inverseL = new double[order * order];
-        for (int c = 0; c < order; c++)
-        {
-            for (int i = c; i < order; i++)
-            {
-                double value = i == c ? 1.0 : 0.0;
-                for (int k = c; k < i; k++) value -= l[i * order + k] * inverseL[k * order + c];
-                inverseL[i * order + c] = value / l[i * order + i];
-            }
-        }
-        var inverse = new double[order * order];
-        for (int a = 0; a < order; a++)
-            for (int b = 0; b <= a; b++)
-            {
-                double value = 0;
-                for (int k = a; k < order; k++) value += inverseL[k * order + a] * inverseL[k * order + b];
-                inverse[a * order + b] = inverse[b * order + a] = value;
-            }
-        return inverse;
     }
 }

@@ -1,3 +1,4 @@
+using SparseLmm.Numerics;
 using SparseLmm.Optimization;
 using SparseLmm.Results;
 
@@ -173,7 +174,7 @@ internal sealed class Profiler
             for (int a = 0; a < k; a++)
                 for (int b = 0; b < k; b++)
                     covariance[a * k + b] = sd[a] * sd[b] * (a == b ? 1 : cor[a * k + b]) / (sigma * sigma);
-            var factor = PsdCholesky(covariance, k);
+            var factor = SmallMatrix.SemidefiniteCholesky(covariance, k);
             if (factor is null) return double.NaN;
             for (int c = 0; c < k; c++)
                 for (int r = c; r < k; r++) theta[offset++] = factor[r * k + c];
@@ -363,33 +364,5 @@ internal sealed class Profiler
             }
         }
         return (a + b) / 2;
-    }
-
-    /// <summary>Lower Cholesky factor of a positive semi-definite k×k matrix (zero pivots allowed); null when it is
-    /// not positive semi-definite.</summary>
-    private static double[]? PsdCholesky(double[] a, int k)
-    {
-        var l = new double[k * k];
-        double tolerance = 1e-12 * Enumerable.Range(0, k).Max(i => Math.Abs(a[i * k + i]) + 1e-300);
-        for (int j = 0; j < k; j++)
-        {
-            double d = a[j * k + j];
-            for (int c = 0; c < j; c++) d -= l[j * k + c] * l[j * k + c];
-            if (d < -tolerance) return null;
-            double pivot = Math.Sqrt(Math.Max(d, 0));
-            l[j * k + j] = pivot;
-            for (int i = j + 1; i < k; i++)
-            {
-                double v = a[i * k + j];
-                for (int c = 0; c < j; c++) v -= l[i * k + c] * l[j * k + c];
-                if (pivot == 0)
-                {
-                    if (Math.Abs(v) > 1e-8 * Math.Sqrt(Math.Abs(a[i * k + i]) * Math.Abs(a[j * k + j]) + 1e-300)) return null;
-                    l[i * k + j] = 0;
-                }
-                else l[i * k + j] = v / pivot;
-            }
-        }
-        return l;
     }
 }

@@ -1,3 +1,4 @@
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -175,52 +176,5 @@ internal static class NumericalDerivatives
         var fp = f(plus);
         var fm = f(minus);
         return fp.Select((v, e) => (v - fm[e]) / (2 * h)).ToArray();
-    }
-}
-
-/// <summary>Small dense helpers (row-major).</summary>
-internal static class SmallMatrix
-{
-    /// <summary>The inverse of a symmetric (or general) n×n matrix by Gauss–Jordan with partial pivoting; null when singular.</summary>
-    public static double[]? Inverse(double[] a, int n)
-    {
-        var m = (double[])a.Clone();
-        var inv = new double[n * n];
-        for (int i = 0; i < n; i++) inv[i * n + i] = 1;
-        for (int c = 0; c < n; c++)
-        {
-            int pivot = c;
-            for (int r = c + 1; r < n; r++) if (Math.Abs(m[r * n + c]) > Math.Abs(m[pivot * n + c])) pivot = r;
-            if (!(Math.Abs(m[pivot * n + c]) > 0)) return null;
-            if (pivot != c)
-                for (int k = 0; k < n; k++)
-                {
-                    (m[c * n + k], m[pivot * n + k]) = (m[pivot * n + k], m[c * n + k]);
-                    (inv[c * n + k], inv[pivot * n + k]) = (inv[pivot * n + k], inv[c * n + k]);
-                }
-            double d = m[c * n + c];
-            for (int k = 0; k < n; k++) { m[c * n + k] /= d; inv[c * n + k] /= d; }
-            for (int r = 0; r < n; r++)
-            {
-                if (r == c) continue;
-                double factor = m[r * n + c];
-                if (factor == 0) continue;
-                for (int k = 0; k < n; k++) { m[r * n + k] -= factor * m[c * n + k]; inv[r * n + k] -= factor * inv[c * n + k]; }
-            }
-        }
-        return inv;
-    }
-
-    public static double[] Multiply(double[] a, double[] b, int rows, int inner, int cols)
-    {
-        var c = new double[rows * cols];
-        for (int i = 0; i < rows; i++)
-            for (int k = 0; k < inner; k++)
-            {
-                double v = a[i * inner + k];
-                if (v == 0) continue;
-                for (int j = 0; j < cols; j++) c[i * cols + j] += v * b[k * cols + j];
-            }
-        return c;
     }
 }

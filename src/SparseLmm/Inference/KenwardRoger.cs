@@ -170,7 +170,7 @@ internal static class KenwardRoger
         }
 
         var kMats = Enumerable.Range(0, r).Select(i => GTimes(i, mx)).ToArray();
-        var pMats = kMats.Select(k => TransposeTimes(mx, k, n, p)).ToArray();
+        var pMats = kMats.Select(k => SmallMatrix.TransposeMultiply(mx, k, n, p, p)).ToArray();
         var mk = kMats.Select(k =>
         {
             var result = new double[n * p];
@@ -187,7 +187,7 @@ internal static class KenwardRoger
         }).ToArray();
         var qMats = new double[r, r][];
         for (int i = 0; i < r; i++)
-            for (int j = 0; j < r; j++) qMats[i, j] = TransposeTimes(kMats[i], mk[j], n, p);
+            for (int j = 0; j < r; j++) qMats[i, j] = SmallMatrix.TransposeMultiply(kMats[i], mk[j], n, p, p);
 
         var ie2 = new double[r * r];
         for (int i = 0; i < r; i++)
@@ -202,8 +202,8 @@ internal static class KenwardRoger
                     partial[row] = v;
                 });
                 double trace = partial.Sum();
-                double trPhiQ = Trace(SmallMatrix.Multiply(phi, qMats[i, j], p, p, p), p);
-                double trPhiPPhiP = Trace(SmallMatrix.Multiply(SmallMatrix.Multiply(phi, pMats[i], p, p, p),
+                double trPhiQ = SmallMatrix.Trace(SmallMatrix.Multiply(phi, qMats[i, j], p, p, p), p);
+                double trPhiPPhiP = SmallMatrix.Trace(SmallMatrix.Multiply(SmallMatrix.Multiply(phi, pMats[i], p, p, p),
                     SmallMatrix.Multiply(phi, pMats[j], p, p, p), p, p, p), p);
                 ie2[i * r + j] = ie2[j * r + i] = trace - 2 * trPhiQ + trPhiPPhiP;
             }
@@ -253,25 +253,5 @@ internal static class KenwardRoger
         double ratio = v1 == 0 ? 0 : (1 - a2 / q) / v1;
         double rho = ratio * ratio * v0 / v2 / q;
         return 4 + (q + 2) / (q * rho - 1);
-    }
-
-    private static double[] TransposeTimes(double[] a, double[] b, int n, int p)
-    {
-        var result = new double[p * p];
-        for (int i = 0; i < n; i++)
-            for (int x = 0; x < p; x++)
-            {
-                double v = a[i * p + x];
-                if (v == 0) continue;
-                for (int y = 0; y < p; y++) result[x * p + y] += v * b[i * p + y];
-            }
-        return result;
-    }
-
-    private static double Trace(double[] a, int p)
-    {
-        double v = 0;
-        for (int i = 0; i < p; i++) v += a[i * p + i];
-        return v;
     }
 }

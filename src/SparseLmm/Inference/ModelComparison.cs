@@ -4,6 +4,7 @@ using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
 using SparseLmm.Glmm;
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -354,17 +355,4 @@ internal sealed record LinearModel(IReadOnlyList<string> Names, double[] Beta, d
         }
         return new LinearModel(kept.Select(j => columns.Names[j]).ToList(), beta, rss, n);
     }
-}
-
-/// <summary>Row subsets of tables.</summary>
-internal static class TableRows
-{
-    public static DataTable Subset(DataTable table, int[] rows) =>
-        new(table.Columns.Select(column => column switch
-        {
-            NumericColumn numeric => (DataColumn)new NumericColumn(numeric.Name, rows.Select(r => numeric.Values[r]).ToArray(),
-                numeric.Missing is null ? null : rows.Select(r => numeric.Missing[r]).ToArray()),
-            CategoricalColumn categorical => new CategoricalColumn(categorical.Name, rows.Select(r => categorical.Codes[r]).ToArray(), categorical.Levels),
-            _ => throw new InvalidOperationException($"unsupported column type {column.GetType().Name}"),
-        }).ToList(), table.Source);
 }

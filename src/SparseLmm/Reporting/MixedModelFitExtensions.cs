@@ -2,6 +2,8 @@ using System.Text.Json;
 using SparseLmm.Reporting;
 using SparseLmm.Results;
 
+// Namespace SparseLmm rather than the folder's: these extension methods sit with the entry point (MixedModel), so
+// the `using SparseLmm;` a caller already has for fitting is all it needs to find them.
 namespace SparseLmm;
 
 /// <summary>What to add to a fit's JSON report beyond the fit itself.</summary>

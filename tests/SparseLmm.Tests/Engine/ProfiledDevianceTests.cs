@@ -5,7 +5,8 @@ using SparseLmm.Formulas;
 
 namespace SparseLmm.Tests.Engine;
 
-/// <summary>The blocked factorization's objective against a dense reference built straight from DESIGN.md's formulas.</summary>
+/// <summary>The blocked factorization's objective against a dense reference built straight from the formulas of lme4's
+/// penalized least squares (the ML deviance and REML criterion in terms of log|L|² and r²).</summary>
 public sealed class ProfiledDevianceTests
 {
     [Theory]

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace SparseLmm.Tests.Reference;
 
-/// <summary>An lme4 reference fit from tests/data/reference (copied from ../shared/reference).</summary>
+/// <summary>An lme4 reference fit from tests/SparseLmm.Tests/data/reference.</summary>
 public sealed class ReferenceCase
 {
     private ReferenceCase(string name, JsonElement root, string dataDirectory)

@@ -4,7 +4,7 @@ using SparseLmm.Cli;
 namespace SparseLmm.Tests.Reference;
 
 /// <summary>Every lme4 reference case (the shared ones and this project's extra ones), fitted through the CLI's --json
-/// output and held to compare_fit.py's tolerances.</summary>
+/// output and held to the tolerances of <see cref="FitComparison"/>.</summary>
 public sealed class ReferenceFitTests
 {
     public static TheoryData<string> Cases()

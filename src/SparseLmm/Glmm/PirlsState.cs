@@ -1,0 +1,231 @@
+using SparseLmm.Design;
+using SparseLmm.Engine;
+
+namespace SparseLmm.Glmm;
+
+/// <summary>What PIRLS works on: the current modes u (and β), the linear predictor, means, IRLS weights and working
+/// response of every row, and the two penalized systems (u alone with Xβ as an offset; u and β jointly), with the
+/// operations both PIRLS schedules (<see cref="Lme4Pirls"/>, <see cref="ExactPirls"/>) are made of.
+/// <para>Every buffer is allocated here, once: no PIRLS iteration allocates.</para></summary>
+internal sealed class PirlsState
+{
+    /// <summary>The most iterations either schedule takes before it gives up.</summary>
+    public const int MaxIterations = 100;
+
+    private readonly Link link;
+    private readonly double[] working, irlsWeights, fixedPart, b;
+    private readonly double[][] relativeFactors;
+    private PenalizedSystem? joint;
+
+    // The products the last row pass accumulated into (fused with it), or null: Factor then needs no pass of its own.
+    private CrossProducts? fusedFor;
+
+    /// <summary>Allocates the state for <paramref name="design"/> with <paramref name="terms"/> ordered largest first.</summary>
+    public PirlsState(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response)
+    {
+        Response = response;
+        link = response.Family.Link;
+        Terms = terms;
+        X = design.X;
+        RowCount = design.RowCount;
+        FixedEffectCount = design.FixedEffectCount;
+        int n = RowCount, p = FixedEffectCount;
+        Parameterization = new CovarianceParameterization(terms.Select(t => t.ColumnCount).ToList());
+        relativeFactors = terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
+        Modes = new PenalizedSystem(terms, 0, n);
+        int q = terms.Sum(t => t.Size);
+        Eta = new double[n];
+        Mu = new double[n];
+        working = new double[n];
+        irlsWeights = new double[n];
+        fixedPart = new double[n];
+        U = new double[q];
+        b = new double[q];
+        Beta = new double[p];
+        bool scalarSingle = terms.Count == 1 && terms[0].ColumnCount == 1;
+        Rows = new RowState
+        {
+            RowCount = n, FixedEffectCount = p, X = X, Y = response.Y, Weights = response.Weights, Terms = terms,
+            TermOffsets = Modes.TermOffsets, B = b, FixedPart = fixedPart, Eta = Eta, Mu = Mu, IrlsWeights = irlsWeights,
+            Working = working, Shift = scalarSingle ? new double[n] : [],
+        };
+        RowPass = RowPass.For(response.Family);
+        SingleScalarTerm = scalarSingle;
+        FactorBlocks = new double[scalarSingle ? terms[0].LevelCount : 0];
+    }
+
+    public GlmmResponse Response { get; }
+    public IReadOnlyList<RandomEffectsDesign> Terms { get; }
+    public double[] X { get; }
+    public int RowCount { get; }
+    public int FixedEffectCount { get; }
+
+    /// <summary>The θ ↔ T mapping.</summary>
+    public CovarianceParameterization Parameterization { get; }
+
+    /// <summary>The system for u alone, Xβ an offset (stage two).</summary>
+    public PenalizedSystem Modes { get; }
+
+    /// <summary>The system for u and β jointly (stage one and the RX covariance), created when first needed.</summary>
+    public PenalizedSystem Joint => joint ??= new PenalizedSystem(Terms, FixedEffectCount, RowCount);
+
+    /// <summary>One scalar random-effects term: the row passes accumulate the cross-products as they go, and
+    /// quadrature applies.</summary>
+    public bool SingleScalarTerm { get; }
+
+    public RowState Rows { get; }
+    public RowPass RowPass { get; }
+
+    /// <summary>The current spherical conditional modes u (terms largest first, concatenated).</summary>
+    public double[] U { get; }
+
+    /// <summary>The current β: PIRLS's own in joint mode, the offset's otherwise.</summary>
+    public double[] Beta { get; }
+
+    /// <summary>η at the current modes.</summary>
+    public double[] Eta { get; }
+
+    /// <summary>μ at the current modes.</summary>
+    public double[] Mu { get; }
+
+    /// <summary>For one scalar term: the first term's diagonal blocks (Σ W z² per level) as last factored in the modes
+    /// system. Quadrature needs the conditional SDs of that factor, as lme4 uses them; empty otherwise.</summary>
+    public double[] FactorBlocks { get; }
+
+    /// <summary>Σ deviance residuals at the modes of the last evaluation.</summary>
+    public double DevianceResidualSum { get; private set; }
+
+    /// <summary>Number of PIRLS iterations so far (each: one pass over the rows to accumulate the weighted
+    /// cross-products, one factorization, one pass to evaluate the new modes; a step-halving adds a pass).</summary>
+    public int PirlsIterations { get; private set; }
+
+    /// <summary>T of every term at θ, for Λu in <see cref="EvaluateAt"/>.</summary>
+    public void FillRelativeFactors(ReadOnlySpan<double> theta)
+    {
+        for (int t = 0; t < Terms.Count; t++) Parameterization.FillFactor(theta, t, relativeFactors[t]);
+    }
+
+    /// <summary>η from R's starting means (the family's <c>mustart</c>), u = 0 and, in joint mode, β = 0.</summary>
+    public void StartFromMeanStart(bool jointMode)
+    {
+        var start = Response.MuStart;
+        for (int i = 0; i < RowCount; i++) Eta[i] = link.Evaluate(start[i]);
+        Array.Clear(U);
+        if (jointMode) Array.Clear(Beta);
+    }
+
+    /// <summary>Xβ, stage two's offset, from the current β.</summary>
+    public void ComputeFixedPart()
+    {
+        int p = FixedEffectCount;
+        if (p == 0)
+        {
+            Array.Clear(fixedPart);
+            return;
+        }
+        for (int i = 0; i < RowCount; i++)
+        {
+            double value = 0;
+            var row = X.AsSpan(i * p, p);
+            for (int j = 0; j < p; j++) value += row[j] * Beta[j];
+            fixedPart[i] = value;
+        }
+    }
+
+    /// <summary>μ, weights and working response from the η in the state, with the fused accumulation when it applies.</summary>
+    public bool FromLinearPredictor(PenalizedSystem system, bool jointMode)
+    {
+        var target = SingleScalarTerm ? system.Products : null;
+        fusedFor = null;
+        if (!RowPass.FromLinearPredictor(Rows, jointMode, target)) return false;
+        fusedFor = target;
+        return true;
+    }
+
+    /// <summary>Records that <paramref name="system"/>'s cross-products were filled from a kept start (they are those
+    /// of the state the next iteration starts from).</summary>
+    public void ProductsFilledFor(PenalizedSystem system) => fusedFor = system.Products;
+
+    /// <summary>One PIRLS iteration's factorization: the weighted cross-products of the current state (unless the last
+    /// row pass accumulated them already), then the factor at θ.</summary>
+    public bool Factor(PenalizedSystem system, bool jointMode, ReadOnlySpan<double> theta)
+    {
+        PirlsIterations++;
+        if (!ReferenceEquals(fusedFor, system.Products))
+            system.Products.Accumulate(jointMode ? X : ReadOnlySpan<double>.Empty, working, irlsWeights);
+        if (!jointMode && FactorBlocks.Length > 0) system.Products.FirstBlocks.AsSpan(0, FactorBlocks.Length).CopyTo(FactorBlocks);
+        return system.Factor(theta);
+    }
+
+    /// <summary>Cov(β̂)/φ from the joint system factored at θ with the weights at the current modes (lme4's RX-based
+    /// covariance).</summary>
+    public double[] JointFixedCovariance(ReadOnlySpan<double> theta)
+    {
+        if (FixedEffectCount == 0) return [];
+        // Only the weights matter for L_X; they are the ones at the current modes.
+        Joint.Products.Accumulate(X, working, irlsWeights);
+        fusedFor = null;
+        if (!Joint.Factor(theta)) throw new InvalidOperationException("the GLMM system is not positive definite at the optimum");
+        return Joint.UnscaledFixedCovariance();
+    }
+
+    /// <summary>Sets η and μ at the given modes and returns the penalized deviance Σ deviance residuals + ‖u‖²
+    /// (+∞ when η or μ leaves the family's range).</summary>
+    public double EvaluateAt(ReadOnlySpan<double> modesU, ReadOnlySpan<double> fixedEffects, bool jointMode)
+    {
+        // b = Λ u, term by term.
+        for (int t = 0; t < Terms.Count; t++)
+        {
+            var term = Terms[t];
+            int k = term.ColumnCount, offset = Modes.TermOffsets[t];
+            var factor = relativeFactors[t];
+            if (k == 1)
+            {
+                double scale = factor[0];
+                for (int level = 0; level < term.LevelCount; level++) b[offset + level] = scale * modesU[offset + level];
+                continue;
+            }
+            for (int level = 0; level < term.LevelCount; level++)
+            {
+                int baseIndex = offset + level * k;
+                for (int a = 0; a < k; a++)
+                {
+                    double value = 0;
+                    for (int c = 0; c <= a; c++) value += factor[a * k + c] * modesU[baseIndex + c];
+                    b[baseIndex + a] = value;
+                }
+            }
+        }
+
+        var target = SingleScalarTerm ? (jointMode ? joint!.Products : Modes.Products) : null;
+        fusedFor = null;
+        double deviance = RowPass.Evaluate(Rows, fixedEffects, jointMode, target);
+        if (!double.IsFinite(deviance)) return double.PositiveInfinity;
+        fusedFor = target;
+        DevianceResidualSum = deviance;
+        return deviance + SquaredLength(modesU);
+    }
+
+    /// <summary>The Laplace deviance at the current modes: −2 log p(y | û) with every constant + ‖û‖² + log|L|².</summary>
+    public double LaplaceDeviance(PenalizedSystem system) =>
+        Response.ConditionalDeviance(Mu, DevianceResidualSum) + SquaredLength(U) + system.LogDeterminantRandom;
+
+    /// <summary>‖v‖².</summary>
+    public static double SquaredLength(ReadOnlySpan<double> v)
+    {
+        double sum = 0;
+        foreach (var value in v) sum += value * value;
+        return sum;
+    }
+
+    /// <summary>result = from + step (to − from); exactly <paramref name="to"/> for a full step.</summary>
+    public static void Interpolate(ReadOnlySpan<double> from, ReadOnlySpan<double> to, double step, Span<double> result)
+    {
+        if (step == 1)
+        {
+            to.CopyTo(result);
+            return;
+        }
+        for (int j = 0; j < from.Length; j++) result[j] = from[j] + step * (to[j] - from[j]);
+    }
+}
