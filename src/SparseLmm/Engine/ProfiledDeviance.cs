@@ -160,6 +160,7 @@ internal sealed class ProfiledDeviance
         var layout = Layout;
         int k1 = layout.First.ColumnCount;
         var t1 = factors[0];
+        if (k1 == 2) return FirstLevelRowsOfTwo(level, blockFactor, rows);
         SmallMatrix.ScaledPlusIdentity(products.FirstBlocks.AsSpan(level * k1 * k1, k1 * k1), t1, k1, blockFactor);
         if (!SmallMatrix.Cholesky(blockFactor, k1)) return false;
         int start = layout.PatternStart[level], end = layout.PatternStart[level + 1];
@@ -195,6 +196,48 @@ internal sealed class ProfiledDeviance
             }
         }
         if (anyVectorRestTerm) ScalePatternRowsByRestFactors(start, end, rows, k1);
+        return true;
+    }
+
+    /// <summary><see cref="FirstLevelRows"/> for a first term of two columns (a random intercept and slope, the
+    /// commonest vector term) in closed form: T'BT + I, its 2×2 Cholesky factor and L⁻¹T' written out, without the
+    /// general loops (this runs for every first-term level in every evaluation).</summary>
+    private bool FirstLevelRowsOfTwo(int level, Span<double> blockFactor, Span<double> rows)
+    {
+        var layout = Layout;
+        var t = factors[0];
+        double t00 = t[0], t10 = t[2], t11 = t[3];
+        var b = products.FirstBlocks.AsSpan(level * 4, 4);
+        double b00 = b[0], b01 = b[1], b11 = b[3];
+        // T'BT with T lower: (T'BT)_ij = Σ_cd T[c,i] B[c,d] T[d,j].
+        double m00 = t00 * (t00 * b00 + t10 * b01) + t10 * (t00 * b01 + t10 * b11);
+        double m10 = t11 * (t00 * b01 + t10 * b11);
+        double m11 = t11 * t11 * b11;
+        double pivot0 = m00 + 1;
+        if (!(pivot0 > 0) || !double.IsFinite(pivot0)) return false;
+        double l00 = Math.Sqrt(pivot0), l10 = m10 / l00;
+        double pivot1 = m11 + 1 - l10 * l10;
+        if (!(pivot1 > 0) || !double.IsFinite(pivot1)) return false;
+        double l11 = Math.Sqrt(pivot1);
+        blockFactor[0] = l00;
+        blockFactor[1] = 0;
+        blockFactor[2] = l10;
+        blockFactor[3] = l11;
+        // M = L⁻¹ T'.
+        double a00 = t00 / l00, a01 = t10 / l00;
+        double a10 = -l10 * a00 / l11, a11 = (t11 - l10 * a01) / l11;
+        int start = layout.PatternStart[level], end = layout.PatternStart[level + 1];
+        var source = products.FirstRest.AsSpan(start * 2, (end - start) * 2);
+        var patternRows = layout.PatternRow.AsSpan(start, end - start);
+        var target = rows[..((end - start) * 2)];
+        for (int e = 0; e < patternRows.Length; e++)
+        {
+            double scale = restRowScale[patternRows[e]];
+            double from0 = source[2 * e], from1 = source[2 * e + 1];
+            target[2 * e] = (a00 * from0 + a01 * from1) * scale;
+            target[2 * e + 1] = (a10 * from0 + a11 * from1) * scale;
+        }
+        if (anyVectorRestTerm) ScalePatternRowsByRestFactors(start, end, rows, 2);
         return true;
     }
 

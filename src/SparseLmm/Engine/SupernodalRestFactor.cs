@@ -185,53 +185,81 @@ internal sealed class SupernodalRestFactor : IRestFactor
     /// <summary>Adds level <paramref name="level"/>'s outer product L₂₁ L₂₁' (its <paramref name="rows"/>: k₁ values
     /// per pattern entry) to partition <paramref name="partition"/>'s sum, through the precomputed positions. Called by
     /// the first term's elimination right after it forms the rows, while they are in cache.</summary>
-    public void AddLevel(int level, ReadOnlySpan<double> rows, int partition)
+    public unsafe void AddLevel(int level, ReadOnlySpan<double> rows, int partition)
     {
-        int k1 = layout.First.ColumnCount, tail = positions.TailSize, tailStart = positions.TailStart;
-        var sum = schurSums[partition];
-        var patternRow = layout.PatternRow;
-        var pairPosition = positions.PairPosition;
-        var tailPosition = positions.TailPosition;
-        var stride = positions.ColumnStride;
+        int k1 = layout.First.ColumnCount, tail = positions.TailSize;
         int start = layout.PatternStart[level], random = SupernodalRestLayout.RandomEntries(layout, level);
-        int pair = positions.LevelPairStart[level];
-        if (k1 == 1)
+        // Pointers: this runs once per first-term level per evaluation (a million times at ten million rows), where
+        // bounds checks on four arrays cost as much as the arithmetic.
+        fixed (double* sumStart = schurSums[partition], entries = rows)
+        fixed (int* pairStart = positions.PairPosition, patternRows = layout.PatternRow)
+        fixed (int* tailPosition = positions.TailPosition, stride = positions.ColumnStride)
         {
-            for (int e = 0; e < random; e++)
+            double* sum = sumStart;
+            double* tailBlock = sumStart + positions.TailStart;
+            int* pair = pairStart + positions.LevelPairStart[level];
+            int* levelRows = patternRows + start;
+            if (k1 == 1)
             {
-                double value = rows[e];
-                for (int f = 0; f <= e; f++) sum[pairPosition[pair++]] += value * rows[f];
-            }
-            for (int a = 0; a < tail; a++)
-            {
-                double value = rows[random + a];
+                for (int e = 0; e < random; e++)
+                {
+                    double value = entries[e];
+                    for (int f = 0; f <= e; f++) sum[*pair++] += value * entries[f];
+                }
                 for (int f = 0; f < random; f++)
                 {
-                    int row = patternRow[start + f];
-                    sum[tailPosition[row] + a * stride[row]] += value * rows[f];
+                    int row = levelRows[f];
+                    double* column = sum + tailPosition[row];
+                    int step = stride[row];
+                    double value = entries[f];
+                    for (int a = 0; a < tail; a++) column[a * step] += value * entries[random + a];
                 }
-                for (int b = 0; b <= a; b++) sum[tailStart + a * tail + b] += value * rows[random + b];
+                for (int a = 0; a < tail; a++)
+                {
+                    double value = entries[random + a];
+                    for (int b = 0; b <= a; b++) tailBlock[a * tail + b] += value * entries[random + b];
+                }
             }
-            return;
-        }
-        for (int e = 0; e < random; e++)
-            for (int f = 0; f <= e; f++) sum[pairPosition[pair++]] += RowDot(rows, e * k1, f * k1, k1);
-        for (int a = 0; a < tail; a++)
-        {
-            for (int f = 0; f < random; f++)
+            else if (k1 == 2)
             {
-                int row = patternRow[start + f];
-                sum[tailPosition[row] + a * stride[row]] += RowDot(rows, (random + a) * k1, f * k1, k1);
+                for (int e = 0; e < random; e++)
+                {
+                    double first = entries[2 * e], second = entries[2 * e + 1];
+                    for (int f = 0; f <= e; f++) sum[*pair++] += first * entries[2 * f] + second * entries[2 * f + 1];
+                }
+                for (int f = 0; f < random; f++)
+                {
+                    int row = levelRows[f];
+                    double* column = sum + tailPosition[row];
+                    int step = stride[row];
+                    double first = entries[2 * f], second = entries[2 * f + 1];
+                    for (int a = 0; a < tail; a++)
+                        column[a * step] += first * entries[2 * (random + a)] + second * entries[2 * (random + a) + 1];
+                }
+                for (int a = 0; a < tail; a++)
+                {
+                    double first = entries[2 * (random + a)], second = entries[2 * (random + a) + 1];
+                    for (int b = 0; b <= a; b++)
+                        tailBlock[a * tail + b] += first * entries[2 * (random + b)] + second * entries[2 * (random + b) + 1];
+                }
             }
-            for (int b = 0; b <= a; b++) sum[tailStart + a * tail + b] += RowDot(rows, (random + a) * k1, (random + b) * k1, k1);
+            else
+            {
+                for (int e = 0; e < random; e++)
+                    for (int f = 0; f <= e; f++) sum[*pair++] += DenseKernels.Dot(entries + e * k1, entries + f * k1, k1);
+                for (int f = 0; f < random; f++)
+                {
+                    int row = levelRows[f];
+                    double* column = sum + tailPosition[row];
+                    int step = stride[row];
+                    for (int a = 0; a < tail; a++)
+                        column[a * step] += DenseKernels.Dot(entries + (random + a) * k1, entries + f * k1, k1);
+                }
+                for (int a = 0; a < tail; a++)
+                    for (int b = 0; b <= a; b++)
+                        tailBlock[a * tail + b] += DenseKernels.Dot(entries + (random + a) * k1, entries + (random + b) * k1, k1);
+            }
         }
-    }
-
-    private static double RowDot(ReadOnlySpan<double> rows, int a, int b, int length)
-    {
-        double sum = 0;
-        for (int c = 0; c < length; c++) sum += rows[a + c] * rows[b + c];
-        return sum;
     }
 
     /// <inheritdoc/>
