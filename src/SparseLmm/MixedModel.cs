@@ -3,6 +3,7 @@ using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
 using SparseLmm.Glmm;
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm;
@@ -33,7 +34,7 @@ public static class MixedModel
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
-        return LinearMixedModelFitter.Fit(design, options.Reml);
+        return LinearMixedModelFitter.Fit(design, options.Reml, new ThreadBudget(options.Threads));
     }
 
     /// <summary>Fits <paramref name="formula"/> to a CSV/TSV file or an embedded data set named <paramref name="dataPathOrName"/>.</summary>

@@ -25,8 +25,8 @@ internal sealed class FirstTermLevels : IDenseParallelJob
         int chunks = (levels + LevelsPerChunk - 1) / LevelsPerChunk;
         chunkLogDeterminant = new double[chunks];
         chunkFailed = new bool[chunks];
-        if (levels >= ParallelMinimumLevels && Environment.ProcessorCount > 1)
-            runner = new DenseParallelRunner(Environment.ProcessorCount - 1);
+        if (levels >= ParallelMinimumLevels && deviance.Layout.Threads.Degree > 1)
+            runner = new DenseParallelRunner(deviance.Layout.Threads.Degree - 1);
     }
 
     /// <summary>Processes every level; false when some block is not positive definite.</summary>

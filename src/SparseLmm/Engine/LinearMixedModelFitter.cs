@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SparseLmm.Design;
+using SparseLmm.Numerics;
 using SparseLmm.Optimization;
 using SparseLmm.Results;
 
@@ -11,8 +12,9 @@ internal static class LinearMixedModelFitter
     // lme4's isSingular tolerance on the diagonal of T.
     private const double SingularTolerance = 1e-4;
 
-    /// <summary>Fits by REML (<paramref name="reml"/> true) or ML.</summary>
-    public static MixedModelFit Fit(ModelDesign design, bool reml)
+    /// <summary>Fits by REML (<paramref name="reml"/> true) or ML, on at most <paramref name="threads"/> threads
+    /// (default: the cores free).</summary>
+    public static MixedModelFit Fit(ModelDesign design, bool reml, ThreadBudget? threads = null)
     {
         var clock = Stopwatch.StartNew();
         if (design.Response is not NumericResponse response)
@@ -28,7 +30,7 @@ internal static class LinearMixedModelFitter
             throw new InputException($"{design.RowCount} observations are too few for {design.FixedEffectCount} fixed effects under REML");
 
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount);
+        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, threads: threads);
         var products = new CrossProducts(layout);
         products.AccumulateCentred(design, response.Values);
         var deviance = new ProfiledDeviance(products, reml);

@@ -3,6 +3,7 @@ using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -49,7 +50,7 @@ public sealed class FittedMixedModel
         var parsed = FormulaParser.Parse(formula);
         data = ConvertFactors(data, options);
         var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
-        var fit = LinearMixedModelFitter.Fit(design, options.Reml);
+        var fit = LinearMixedModelFitter.Fit(design, options.Reml, new ThreadBudget(options.Threads));
         return new FittedMixedModel(fit, design, NumericResponse(design), data, options);
     }
 
@@ -81,7 +82,7 @@ public sealed class FittedMixedModel
     public FittedMixedModel RefitMl()
     {
         if (!Reml) return this;
-        var fit = LinearMixedModelFitter.Fit(Design, reml: false);
+        var fit = LinearMixedModelFitter.Fit(Design, reml: false, new ThreadBudget(Options.Threads));
         return new FittedMixedModel(fit, Design, Response, Data, Options with { Reml = false });
     }
 

@@ -4,6 +4,7 @@ using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
 using SparseLmm.Glmm;
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -115,7 +116,7 @@ public static class ModelComparison
         }
         else
         {
-            bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false);
+            bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false, new ThreadBudget(options.Threads));
             smallSide = FitSmall(smallFormula, common);
             if (options.Reml) notes.Add("models refitted with ML (instead of REML) for the likelihood-ratio test");
         }

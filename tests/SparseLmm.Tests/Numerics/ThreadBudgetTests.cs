@@ -1,0 +1,25 @@
+using SparseLmm.Numerics;
+
+namespace SparseLmm.Tests.Numerics;
+
+public class ThreadBudgetTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(64)]
+    public void A_requested_count_is_kept_up_to_the_processors(int requested) =>
+        Assert.Equal(Math.Min(requested, Environment.ProcessorCount), new ThreadBudget(requested).Degree);
+
+    [Fact]
+    public void The_automatic_count_is_between_one_and_the_processors()
+    {
+        foreach (var budget in new[] { new ThreadBudget(), new ThreadBudget(0) })
+            Assert.InRange(budget.Degree, 1, Environment.ProcessorCount);
+        Assert.InRange(ThreadBudget.FreeCores(), 1, Environment.ProcessorCount);
+    }
+
+    [Fact]
+    public void A_negative_count_is_refused() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ThreadBudget(-1));
+}
