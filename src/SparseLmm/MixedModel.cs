@@ -27,7 +27,8 @@ public static class MixedModel
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
         if (!family.IsLinearMixedModel)
-            return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn);
+            return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
+                new ThreadBudget(options.Threads));
         if (options.WeightsColumn is not null)
             throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
         if (options.QuadratureNodes != 1)

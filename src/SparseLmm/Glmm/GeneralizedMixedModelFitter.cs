@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Formulas;
+using SparseLmm.Numerics;
 using SparseLmm.Optimization;
 using SparseLmm.Results;
 
@@ -45,7 +46,8 @@ internal static class GeneralizedMixedModelFitter
 
     /// <summary>Builds the design (dropping rows whose prior weight is missing) and fits.</summary>
     /// <exception cref="InputException">The data, the weights or the options do not suit the family.</exception>
-    public static MixedModelFit Fit(ModelFormula formula, DataTable data, Family family, int quadratureNodes, string? weightsColumn)
+    public static MixedModelFit Fit(ModelFormula formula, DataTable data, Family family, int quadratureNodes, string? weightsColumn,
+        ThreadBudget? threads = null)
     {
         if (quadratureNodes < 0 || quadratureNodes > MaxQuadratureNodes)
             throw new InputException($"nAGQ must be between 0 and {MaxQuadratureNodes} (got {quadratureNodes})");
@@ -86,7 +88,7 @@ internal static class GeneralizedMixedModelFitter
             int row = design.KeptRows[keptRow];
             return (originalRow is null ? row : originalRow[row]) + 1;
         }
-        return Fit(design, family, quadratureNodes, priorWeights, weightsColumn, DataRow, droppedForWeights);
+        return Fit(design, family, quadratureNodes, priorWeights, weightsColumn, DataRow, droppedForWeights, threads);
     }
 
     private static DataTable SelectRows(DataTable table, int[] rows)
@@ -114,8 +116,9 @@ internal static class GeneralizedMixedModelFitter
     /// <param name="weightsName">The weights column's name, for messages.</param>
     /// <param name="dataRow">Maps a kept row to its 1-based data row, for messages.</param>
     /// <param name="extraDroppedRows">Rows dropped before the design was built (missing weights).</param>
+    /// <param name="threads">Most threads the fit may use (default: the cores free).</param>
     public static MixedModelFit Fit(ModelDesign design, Family family, int quadratureNodes, double[]? priorWeights,
-        string? weightsName, Func<int, int> dataRow, int extraDroppedRows)
+        string? weightsName, Func<int, int> dataRow, int extraDroppedRows, ThreadBudget? threads = null)
     {
         var clock = Stopwatch.StartNew();
         if (quadratureNodes < 0 || quadratureNodes > MaxQuadratureNodes)
@@ -132,7 +135,7 @@ internal static class GeneralizedMixedModelFitter
         // Everything below works in centred-and-scaled fixed-effects coordinates; β̂ and Cov(β̂) are mapped back
         // at the end (see FixedEffectsReparameterization for why).
         var coordinates = FixedEffectsReparameterization.For(design.X, n, p);
-        var objective = new GlmmObjective(design with { X = coordinates.TransformedX }, terms, response);
+        var objective = new GlmmObjective(design with { X = coordinates.TransformedX }, terms, response, threads);
         var parameterization = objective.Parameterization;
         int thetaLength = parameterization.Length;
         var thetaLower = parameterization.LowerBounds();

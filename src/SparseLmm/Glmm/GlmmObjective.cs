@@ -1,6 +1,7 @@
 using SparseLmm.Results;
 using SparseLmm.Design;
 using SparseLmm.Engine;
+using SparseLmm.Numerics;
 
 namespace SparseLmm.Glmm;
 
@@ -63,13 +64,18 @@ internal sealed class GlmmObjective
     private bool hasWarmJoint, hasWarmModes, hasStageOne, hasStartPredictor;
     private double deviationSum;
 
+    private readonly ThreadBudget threads;
+
     // Quadrature workspaces (one scalar term only).
     private readonly double[] groupBase, groupShifted, groupMultiplier, groupScale;
     private double[]? ruleNodes, ruleWeights;
 
-    /// <summary>Creates the objective for <paramref name="design"/> with <paramref name="terms"/> ordered largest first.</summary>
-    public GlmmObjective(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response)
+    /// <summary>Creates the objective for <paramref name="design"/> with <paramref name="terms"/> ordered largest first;
+    /// its penalized systems share <paramref name="threads"/> (default: the cores free).</summary>
+    public GlmmObjective(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response,
+        ThreadBudget? threads = null)
     {
+        this.threads = threads ?? new ThreadBudget();
         family = response.Family;
         link = family.Link;
         this.response = response;
@@ -79,7 +85,7 @@ internal sealed class GlmmObjective
         p = design.FixedEffectCount;
         parameterization = new CovarianceParameterization(terms.Select(t => t.ColumnCount).ToList());
         relativeFactors = terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
-        modes = new PenalizedSystem(terms, 0, n);
+        modes = new PenalizedSystem(terms, 0, n, this.threads);
         int q = terms.Sum(t => t.Size);
         eta = new double[n];
         mu = new double[n];
@@ -161,7 +167,7 @@ internal sealed class GlmmObjective
     /// its linear predictor is where every stage-one evaluation starts.</summary>
     public void InitializeStageOne()
     {
-        joint ??= new PenalizedSystem(terms, p, n);
+        joint ??= new PenalizedSystem(terms, p, n, threads);
         var theta = parameterization.Start();
         bool ok = PirlsLme4(joint, true, theta, fromMuStart: true) || Pirls(joint, true, theta, fromStart: true);
         if (ok)
@@ -197,7 +203,7 @@ internal sealed class GlmmObjective
     public double StageOne(ReadOnlySpan<double> theta)
     {
         Evaluations++;
-        joint ??= new PenalizedSystem(terms, p, n);
+        joint ??= new PenalizedSystem(terms, p, n, threads);
         bool ok = StageOneFollowsLme4 && hasStartPredictor && PirlsLme4(joint, true, theta, fromMuStart: false);
         if (!ok && hasWarmJoint)
         {
@@ -294,7 +300,7 @@ internal sealed class GlmmObjective
     public double[] RxCovariance(ReadOnlySpan<double> theta)
     {
         if (p == 0) return [];
-        joint ??= new PenalizedSystem(terms, p, n);
+        joint ??= new PenalizedSystem(terms, p, n, threads);
         // Only the weights matter for L_X; they are the ones at the current modes.
         joint.Products.Accumulate(x, working, irlsWeights);
         fusedFor = null;
