@@ -64,7 +64,7 @@ internal static class CommandLine
         new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"]),
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
         new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v, Commands: ["plot", "report"]),
-        new("--threads", "N", "use at most N threads for a fit (default: the cores not busy with other work)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
+        new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
         new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
     ];
 

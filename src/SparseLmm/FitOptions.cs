@@ -12,9 +12,8 @@ namespace SparseLmm;
 /// nAGQ = 0 fit (β estimated inside PIRLS). Must be 1 for a gaussian model.</param>
 /// <param name="WeightsColumn">A numeric column of prior weights (for binomial proportions, the number of trials);
 /// rows where it is missing are dropped. GLMMs only.</param>
-/// <param name="Threads">Most threads a fit may use (the caller's included); null or 0: as many as cores are free when
-/// the fit starts its parallel work (one on a machine whose cores are all busy, since a second thread then slows the
-/// kernels down).</param>
+/// <param name="Threads">Most threads a fit may use (the caller's included); null or 0: every processor. Small fits use
+/// one whatever is allowed.</param>
 public sealed record FitOptions(
     bool Reml = true,
     IReadOnlyList<string>? FactorColumns = null,

@@ -21,9 +21,7 @@ internal sealed class DenseRestFactor : IRestFactor
         this.layout = layout;
         scaling = new RestScaling(layout);
         schurUpdate = new SchurComplementUpdate(layout);
-        // Below the parallel order the budget is not asked for, so small fits never read the machine's load.
-        workspace = new DenseCholeskyWorkspace(layout.RestSize,
-            layout.RestSize > DenseCholesky.ParallelMinTrailing ? layout.Threads.Degree : 1);
+        workspace = new DenseCholeskyWorkspace(layout.RestSize, layout.Threads.Degree);
         factor = new double[layout.RestSize * layout.RestSize];
         int t = layout.RestSize - layout.RestRandomSize;
         tail = new double[t * t];
