@@ -267,7 +267,8 @@ internal static class FitCommand
             Family: family,
             Link: link,
             QuadratureNodes: settings.QuadratureNodes ?? 1,
-            WeightsColumn: settings.Weights);
+            WeightsColumn: settings.Weights,
+            Threads: settings.Threads);
     }
 
     /// <summary>The engine's note about rows dropped for missing values, or our own wording.</summary>

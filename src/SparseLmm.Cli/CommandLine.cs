@@ -19,6 +19,7 @@ internal sealed class FitSettings
     public string? Link { get; set; }
     public int? QuadratureNodes { get; set; }
     public string? Weights { get; set; }
+    public int? Threads { get; set; }
     public string? Ddf { get; set; }
     public string? Ci { get; set; }
     public int? Nsim { get; set; }
@@ -63,6 +64,7 @@ internal static class CommandLine
         new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"]),
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
         new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v, Commands: ["plot", "report"]),
+        new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
         new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
     ];
 
@@ -147,6 +149,9 @@ internal static class CommandLine
 
     /// <summary>The most fits <c>--repeat</c> runs: a benchmark needs far fewer, and each fit's time is kept.</summary>
     public const int MaxRepeat = 100_000;
+
+    /// <summary>Most threads <c>--threads</c> accepts (the helper crew's limit of 63 plus the caller).</summary>
+    public const int MaxThreads = 64;
 
     private static int PositiveInteger(string option, string value, int max = int.MaxValue)
     {

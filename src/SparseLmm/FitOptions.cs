@@ -12,13 +12,16 @@ namespace SparseLmm;
 /// nAGQ = 0 fit (β estimated inside PIRLS). Must be 1 for a gaussian model.</param>
 /// <param name="WeightsColumn">A numeric column of prior weights (for binomial proportions, the number of trials);
 /// rows where it is missing are dropped. GLMMs only.</param>
+/// <param name="Threads">Most threads a fit may use (the caller's included); null or 0: every processor. Small fits use
+/// one whatever is allowed.</param>
 public sealed record FitOptions(
     bool Reml = true,
     IReadOnlyList<string>? FactorColumns = null,
     Family? Family = null,
     Link? Link = null,
     int QuadratureNodes = 1,
-    string? WeightsColumn = null)
+    string? WeightsColumn = null,
+    int? Threads = null)
 {
     /// <summary>The defaults.</summary>
     public static FitOptions Default { get; } = new();

@@ -4,6 +4,7 @@ using SparseLmm.Engine;
 using SparseLmm.Formulas;
 using SparseLmm.Glmm;
 using SparseLmm.Inference;
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm;
@@ -27,14 +28,15 @@ public static class MixedModel
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
         if (!family.IsLinearMixedModel)
-            return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn);
+            return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
+                new ThreadBudget(options.Threads));
         if (options.WeightsColumn is not null)
             throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
         if (options.QuadratureNodes != 1)
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
-        var fit = LinearMixedModelFitter.Fit(design, options.Reml, out var products);
+        var fit = LinearMixedModelFitter.Fit(design, options.Reml, new ThreadBudget(options.Threads), out var products);
         return fit with { Source = new FitSource(design, data, options, products) };
     }
 

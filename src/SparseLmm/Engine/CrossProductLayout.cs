@@ -1,4 +1,5 @@
 using SparseLmm.Design;
+using SparseLmm.Numerics;
 
 namespace SparseLmm.Engine;
 
@@ -13,8 +14,9 @@ internal sealed class CrossProductLayout
 {
     /// <summary>Builds the layout for <paramref name="terms"/> (already ordered largest first) and p fixed effects.</summary>
     public CrossProductLayout(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount,
-        RestStorage storage = RestStorage.Automatic)
+        RestStorage storage = RestStorage.Automatic, ThreadBudget? threads = null)
     {
+        Threads = threads ?? new ThreadBudget();
         Terms = terms;
         First = terms[0];
         FixedEffectCount = fixedEffectCount;
@@ -54,6 +56,9 @@ internal sealed class CrossProductLayout
     /// <summary>A new factor of the rest in the chosen storage.</summary>
     public IRestFactor CreateRestFactor() =>
         Supernodal is { } sparse ? new SupernodalRestFactor(this, sparse) : new DenseRestFactor(this);
+
+    /// <summary>How many threads the fit's parallel kernels may use.</summary>
+    public ThreadBudget Threads { get; }
 
     /// <summary>Random-effects terms, largest first.</summary>
     public IReadOnlyList<RandomEffectsDesign> Terms { get; }

@@ -105,7 +105,7 @@ internal sealed class CrossProducts
                 {
                     for (int k = 1; k < parts.Length; k++)
                         partials[k] = (nint)NativeMemory.AllocZeroed((nuint)packedLength, sizeof(double));
-                    Parallel.For(0, parts.Length, k =>
+                    Parallel.For(0, parts.Length, new ParallelOptions { MaxDegreeOfParallelism = Layout.Threads.Degree }, k =>
                     {
                         var part = parts[k];
                         var target = k == 0 ? Rest.AsSpan() : new Span<double>((void*)partials[k], (int)packedLength);
@@ -286,7 +286,7 @@ internal sealed class CrossProducts
         // the rows.
         long partialLength = (PartitionCount - 1L) * (layout.Supernodal is null ? (long)size * (size + 1) / 2 : Rest.Length);
         if (n < ParallelRowThreshold || q1 < PartitionCount || partialLength > n
-            || partialLength * sizeof(double) > MaxPartialBytes)
+            || partialLength * sizeof(double) > MaxPartialBytes || layout.Threads.Degree == 1)
         {
             partitions = [];
             return null;

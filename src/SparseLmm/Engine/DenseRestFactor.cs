@@ -21,7 +21,7 @@ internal sealed class DenseRestFactor : IRestFactor
         this.layout = layout;
         scaling = new RestScaling(layout);
         schurUpdate = new SchurComplementUpdate(layout);
-        workspace = new DenseCholeskyWorkspace(layout.RestSize);
+        workspace = new DenseCholeskyWorkspace(layout.RestSize, layout.Threads.Degree);
         factor = new double[layout.RestSize * layout.RestSize];
         int t = layout.RestSize - layout.RestRandomSize;
         tail = new double[t * t];

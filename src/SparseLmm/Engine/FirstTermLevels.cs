@@ -37,8 +37,8 @@ internal sealed class FirstTermLevels : IDenseParallelJob
         }
         chunkLogDeterminant = new double[chunks];
         chunkFailed = new bool[chunks];
-        if (levels >= ParallelMinimumLevels && Environment.ProcessorCount > 1)
-            runner = new DenseParallelRunner(Environment.ProcessorCount - 1);
+        if (levels >= ParallelMinimumLevels && deviance.Layout.Threads.Degree > 1)
+            runner = new DenseParallelRunner(deviance.Layout.Threads.Degree - 1);
     }
 
     /// <summary>Processes every level; false when some block is not positive definite.</summary>

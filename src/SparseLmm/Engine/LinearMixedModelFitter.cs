@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SparseLmm.Design;
+using SparseLmm.Numerics;
 using SparseLmm.Optimization;
 using SparseLmm.Results;
 
@@ -11,12 +12,14 @@ internal static class LinearMixedModelFitter
     // lme4's isSingular tolerance on the diagonal of T.
     private const double SingularTolerance = 1e-4;
 
-    /// <summary>Fits by REML (<paramref name="reml"/> true) or ML.</summary>
-    public static MixedModelFit Fit(ModelDesign design, bool reml) => Fit(design, reml, out _);
+    /// <summary>Fits by REML (<paramref name="reml"/> true) or ML, on at most <paramref name="threads"/> threads
+    /// (default: every processor).</summary>
+    public static MixedModelFit Fit(ModelDesign design, bool reml, ThreadBudget? threads = null) =>
+        Fit(design, reml, threads, out _);
 
     /// <summary>Fits by REML or ML and gives out the cross-products of the one pass over the rows, so that what comes
     /// after the fit (inference, prediction, a refit by the other method) reuses them.</summary>
-    public static MixedModelFit Fit(ModelDesign design, bool reml, out CrossProducts products)
+    public static MixedModelFit Fit(ModelDesign design, bool reml, ThreadBudget? threads, out CrossProducts products)
     {
         var clock = Stopwatch.StartNew();
         if (design.Response is not NumericResponse response)
@@ -32,7 +35,7 @@ internal static class LinearMixedModelFitter
             throw new InputException($"{design.RowCount} observations are too few for {design.FixedEffectCount} fixed effects under REML");
 
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount));
+        products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, threads: threads));
         products.AccumulateCentred(design, response.Values);
         return Optimize(design, products, reml, clock);
     }

@@ -51,8 +51,8 @@ internal sealed class SchurComplementUpdate : IDenseParallelJob
         blockEntries = new int[entryCount];
         var next = blockStart[..^1];
         for (int e = 0; e < entryCount; e++) blockEntries[next[blockOfRow[layout.PatternRow[e]]]++] = e;
-        if (entryCount >= ParallelMinimumEntries && Environment.ProcessorCount > 1)
-            runner = new DenseParallelRunner(Environment.ProcessorCount - 1);
+        if (entryCount >= ParallelMinimumEntries && layout.Threads.Degree > 1)
+            runner = new DenseParallelRunner(layout.Threads.Degree - 1);
     }
 
     /// <summary>factor (row-major, lower triangle) ← factor − L₂₁ L₂₁', with L₂₁'s rows in <paramref name="rows"/>

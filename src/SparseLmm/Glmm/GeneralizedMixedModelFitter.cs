@@ -2,6 +2,7 @@ using System.Diagnostics;
 using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Formulas;
+using SparseLmm.Numerics;
 using SparseLmm.Optimization;
 using SparseLmm.Results;
 
@@ -45,7 +46,8 @@ internal static class GeneralizedMixedModelFitter
 
     /// <summary>Builds the design (dropping rows whose prior weight is missing) and fits.</summary>
     /// <exception cref="InputException">The data, the weights or the options do not suit the family.</exception>
-    public static MixedModelFit Fit(ModelFormula formula, DataTable data, Family family, int quadratureNodes, string? weightsColumn)
+    public static MixedModelFit Fit(ModelFormula formula, DataTable data, Family family, int quadratureNodes, string? weightsColumn,
+        ThreadBudget? threads = null)
     {
         if (quadratureNodes < 0 || quadratureNodes > MaxQuadratureNodes)
             throw new InputException($"nAGQ must be between 0 and {MaxQuadratureNodes} (got {quadratureNodes})");
@@ -53,7 +55,7 @@ internal static class GeneralizedMixedModelFitter
         var design = ModelDesignBuilder.Build(formula, weights?.Data ?? data);
         var priorWeights = weights is null ? null : design.KeptRows.Select(row => weights.Column.Values[row]).ToArray();
         int DataRow(int keptRow) => weights?.DataRow(design.KeptRows[keptRow]) ?? design.KeptRows[keptRow] + 1;
-        return Fit(design, family, quadratureNodes, priorWeights, weightsColumn, DataRow, weights?.DroppedRows ?? 0);
+        return Fit(design, family, quadratureNodes, priorWeights, weightsColumn, DataRow, weights?.DroppedRows ?? 0, threads);
     }
 
     /// <summary>Fits <paramref name="design"/> with <paramref name="family"/>.</summary>
@@ -65,7 +67,7 @@ internal static class GeneralizedMixedModelFitter
     /// <param name="dataRow">Maps a kept row to its 1-based data row, for messages.</param>
     /// <param name="extraDroppedRows">Rows dropped before the design was built (missing weights).</param>
     public static MixedModelFit Fit(ModelDesign design, Family family, int quadratureNodes, double[]? priorWeights,
-        string? weightsName, Func<int, int> dataRow, int extraDroppedRows)
+        string? weightsName, Func<int, int> dataRow, int extraDroppedRows, ThreadBudget? threads = null)
     {
         var clock = Stopwatch.StartNew();
         if (quadratureNodes < 0 || quadratureNodes > MaxQuadratureNodes)
@@ -82,7 +84,7 @@ internal static class GeneralizedMixedModelFitter
         // Everything below works in centred-and-scaled fixed-effects coordinates; β̂ and Cov(β̂) are mapped back
         // at the end (see FixedEffectsReparameterization for why).
         var coordinates = FixedEffectsReparameterization.For(design.X, n, p);
-        var objective = new GlmmObjective(design with { X = coordinates.TransformedX }, terms, response);
+        var objective = new GlmmObjective(design with { X = coordinates.TransformedX }, terms, response, threads);
         var parameterization = objective.Parameterization;
         int thetaLength = parameterization.Length;
         var thetaLower = parameterization.LowerBounds();

@@ -1,3 +1,4 @@
+using SparseLmm.Numerics;
 using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Results;
@@ -30,9 +31,10 @@ internal sealed class GlmmObjective
     private readonly AdaptiveQuadrature quadrature;
 
     /// <summary>Creates the objective for <paramref name="design"/> with <paramref name="terms"/> ordered largest first.</summary>
-    public GlmmObjective(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response)
+    public GlmmObjective(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response,
+        ThreadBudget? threads = null)
     {
-        state = new PirlsState(design, terms, response);
+        state = new PirlsState(design, terms, response, threads);
         starts = new PirlsStarts(state);
         lme4 = new Lme4Pirls(state);
         exact = new ExactPirls(state);

@@ -1,5 +1,6 @@
 using SparseLmm.Design;
 using SparseLmm.Engine;
+using SparseLmm.Numerics;
 
 namespace SparseLmm.Glmm;
 
@@ -12,10 +13,10 @@ internal sealed class PenalizedSystem
     private readonly PenalizedSolver solver;
 
     /// <summary>Creates the system for <paramref name="terms"/> (largest first) with <paramref name="fixedEffectCount"/>
-    /// fixed effects over <paramref name="rowCount"/> rows.</summary>
-    public PenalizedSystem(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount)
+    /// fixed effects over <paramref name="rowCount"/> rows, on at most <paramref name="threads"/> threads.</summary>
+    public PenalizedSystem(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount, ThreadBudget? threads = null)
     {
-        Layout = new CrossProductLayout(terms, fixedEffectCount, rowCount);
+        Layout = new CrossProductLayout(terms, fixedEffectCount, rowCount, threads: threads);
         Products = new CrossProducts(Layout);
         Deviance = new ProfiledDeviance(Products, reml: false);
         solver = new PenalizedSolver(Deviance);

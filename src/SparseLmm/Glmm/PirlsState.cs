@@ -1,3 +1,4 @@
+using SparseLmm.Numerics;
 using SparseLmm.Design;
 using SparseLmm.Engine;
 
@@ -20,9 +21,14 @@ internal sealed class PirlsState
     // The products the last row pass accumulated into (fused with it), or null: Factor then needs no pass of its own.
     private CrossProducts? fusedFor;
 
-    /// <summary>Allocates the state for <paramref name="design"/> with <paramref name="terms"/> ordered largest first.</summary>
-    public PirlsState(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response)
+    // The fit's thread budget, shared by its two penalized systems.
+    private readonly ThreadBudget threads;
+
+    /// <summary>Allocates the state for <paramref name="design"/> with <paramref name="terms"/> ordered largest first;
+    /// its penalized systems run on at most <paramref name="threads"/> (default: every processor).</summary>
+    public PirlsState(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response, ThreadBudget? threads = null)
     {
+        this.threads = threads ?? new ThreadBudget();
         Response = response;
         link = response.Family.Link;
         Terms = terms;
@@ -32,7 +38,7 @@ internal sealed class PirlsState
         int n = RowCount, p = FixedEffectCount;
         Parameterization = new CovarianceParameterization(terms.Select(t => t.ColumnCount).ToList());
         relativeFactors = terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
-        Modes = new PenalizedSystem(terms, 0, n);
+        Modes = new PenalizedSystem(terms, 0, n, this.threads);
         int q = terms.Sum(t => t.Size);
         Eta = new double[n];
         Mu = new double[n];
@@ -67,7 +73,7 @@ internal sealed class PirlsState
     public PenalizedSystem Modes { get; }
 
     /// <summary>The system for u and β jointly (stage one and the RX covariance), created when first needed.</summary>
-    public PenalizedSystem Joint => joint ??= new PenalizedSystem(Terms, FixedEffectCount, RowCount);
+    public PenalizedSystem Joint => joint ??= new PenalizedSystem(Terms, FixedEffectCount, RowCount, threads);
 
     /// <summary>One scalar random-effects term: the row passes accumulate the cross-products as they go, and
     /// quadrature applies.</summary>

@@ -104,9 +104,11 @@ public static class ModelComparison
         var notes = new List<string>();
         if (generalized)
         {
-            bigFit = GeneralizedMixedModelFitter.Fit(bigFormula, common, family, options.QuadratureNodes, options.WeightsColumn);
+            bigFit = GeneralizedMixedModelFitter.Fit(bigFormula, common, family, options.QuadratureNodes, options.WeightsColumn,
+                new ThreadBudget(options.Threads));
             var smallDesign = ModelDesignBuilder.Build(smallFormula, common);
-            var smallFit = GeneralizedMixedModelFitter.Fit(smallFormula, common, family, options.QuadratureNodes, options.WeightsColumn);
+            var smallFit = GeneralizedMixedModelFitter.Fit(smallFormula, common, family, options.QuadratureNodes, options.WeightsColumn,
+                new ThreadBudget(options.Threads));
             smallSide = new SmallSide(smallFit.LogLikelihood, smallFit.DegreesOfFreedom, smallDesign.FixedEffectNames,
                 smallDesign.RandomTerms, smallFit.Converged, smallFit.ObservationCount);
             string method = options.QuadratureNodes switch
@@ -119,7 +121,7 @@ public static class ModelComparison
         }
         else
         {
-            bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false);
+            bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false, new ThreadBudget(options.Threads));
             smallSide = FitSmall(smallFormula, common);
             if (options.Reml) notes.Add("models refitted with ML (instead of REML) for the likelihood-ratio test");
         }

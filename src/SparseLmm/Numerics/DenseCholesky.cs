@@ -31,8 +31,9 @@ namespace SparseLmm.Numerics;
 /// the trailing matrix has order ≥ <see cref="ParallelMinTrailing"/> = 64; the degree is set by
 /// <see cref="DenseCholeskyWorkspace.MaxDegreeOfParallelism"/>. If no helper is free (or the machine is overloaded)
 /// the caller does all the work itself; it never waits for a helper to start.</para>
-/// <para><b>Machines without AVX-512.</b> The same algorithm runs with 256-bit vectors (AVX2; FMA if present) or plain
-/// scalar code; the choice is made once from <c>Avx512F.IsSupported</c> / <c>Vector256.IsHardwareAccelerated</c>.</para>
+/// <para><b>Machines without AVX-512.</b> The same algorithm runs with 256-bit vectors (AVX2; FMA if present), 128-bit
+/// vectors (Arm64 NEON) or plain scalar code; the choice is made once from <c>Avx512F.IsSupported</c> and
+/// <c>Vector256</c> / <c>Vector128.IsHardwareAccelerated</c>.</para>
 /// <para><b>Allocation.</b> <see cref="Factor(Span{double}, int, DenseCholeskyWorkspace)"/> allocates nothing once its
 /// workspace has grown to the order; <see cref="Factor(Span{double}, int)"/> uses a per-thread workspace and likewise
 /// allocates only the first time a thread factors a larger order than before.</para>

@@ -9,10 +9,12 @@ internal enum DenseIsa
 {
     /// <summary>Plain scalar loops (no SIMD): correct everywhere, slow.</summary>
     Scalar = 0,
+    /// <summary>128-bit vectors: Arm64 NEON (Apple silicon, Graviton), or SSE on x64 machines without AVX2.</summary>
+    Vector128 = 1,
     /// <summary>256-bit vectors (AVX2; FMA when present).</summary>
-    Vector256 = 1,
+    Vector256 = 2,
     /// <summary>512-bit AVX-512F with FMA: the fast path.</summary>
-    Avx512 = 2,
+    Avx512 = 3,
 }
 
 /// <summary>
@@ -56,7 +58,7 @@ internal unsafe struct DenseStep
 /// row-major, those 24 columns are contiguous in each row of C, so the write-back is 3 vector read-modify-writes per row.
 /// </remarks>
 [SkipLocalsInit]
-internal static unsafe class DenseKernels
+internal static unsafe partial class DenseKernels
 {
     /// <summary>Rows per packed panel (= doubles per 512-bit vector).</summary>
     public const int PanelRows = 8;
@@ -68,13 +70,15 @@ internal static unsafe class DenseKernels
     /// <summary>Best code path on this machine.</summary>
     public static readonly DenseIsa BestIsa =
         Avx512F.IsSupported && Fma.IsSupported ? DenseIsa.Avx512 :
-        Vector256.IsHardwareAccelerated ? DenseIsa.Vector256 : DenseIsa.Scalar;
+        Vector256.IsHardwareAccelerated ? DenseIsa.Vector256 :
+        Vector128.IsHardwareAccelerated ? DenseIsa.Vector128 : DenseIsa.Scalar;
 
     /// <summary>Whether <paramref name="isa"/> can run on this machine.</summary>
     public static bool IsSupported(DenseIsa isa) => isa switch
     {
         DenseIsa.Avx512 => Avx512F.IsSupported && Fma.IsSupported,
         DenseIsa.Vector256 => Vector256.IsHardwareAccelerated,
+        DenseIsa.Vector128 => Vector128.IsHardwareAccelerated,
         _ => true,
     };
 
@@ -402,6 +406,22 @@ internal static unsafe class DenseKernels
                 s0 = Vector256.MultiplyAddEstimate(Vector256.Load(x + i), Vector256.Load(y + i), s0);
             s += Vector256.Sum(s0);
         }
+        // Arm64 has no wider vectors; on x64 this takes the 2 or 3 left after the 256-bit loop.
+        if (Vector128.IsHardwareAccelerated && i <= len - 2)
+        {
+            Vector128<double> s0 = Vector128<double>.Zero, s1 = Vector128<double>.Zero;
+            for (; i <= len - 4; i += 4)
+            {
+                s0 = Vector128.MultiplyAddEstimate(Vector128.Load(x + i), Vector128.Load(y + i), s0);
+                s1 = Vector128.MultiplyAddEstimate(Vector128.Load(x + i + 2), Vector128.Load(y + i + 2), s1);
+            }
+            if (i <= len - 2)
+            {
+                s0 = Vector128.MultiplyAddEstimate(Vector128.Load(x + i), Vector128.Load(y + i), s0);
+                i += 2;
+            }
+            s += Vector128.Sum(s0 + s1);
+        }
         double t0 = 0.0, t1 = 0.0;
         for (; i <= len - 2; i += 2)
         {
@@ -429,6 +449,12 @@ internal static unsafe class DenseKernels
             for (; i <= len - 4; i += 4)
                 Vector256.Store(Vector256.MultiplyAddEstimate(va, Vector256.Load(y + i), Vector256.Load(x + i)), x + i);
         }
+        if (Vector128.IsHardwareAccelerated && i <= len - 2)
+        {
+            Vector128<double> va = Vector128.Create(alpha);
+            for (; i <= len - 2; i += 2)
+                Vector128.Store(Vector128.MultiplyAddEstimate(va, Vector128.Load(y + i), Vector128.Load(x + i)), x + i);
+        }
         for (; i < len; i++) x[i] += alpha * y[i];
     }
 
@@ -454,6 +480,7 @@ internal static unsafe class DenseKernels
             {
                 case DenseIsa.Avx512: SolveGroup512(x0, stride, s.L11, s.Lda, s.InvDiag, b); break;
                 case DenseIsa.Vector256: SolveGroup256(x0, stride, s.L11, s.Lda, s.InvDiag, b); break;
+                case DenseIsa.Vector128: SolveGroup128(x0, stride, s.L11, s.Lda, s.InvDiag, b); break;
                 default: SolveGroupScalar(x0, stride, s.L11, s.Lda, s.InvDiag, b); break;
             }
             Unpack(x0, s.A21, s.Lda, s.M, b, g0, PanelsPerGroup);
@@ -791,6 +818,10 @@ internal static unsafe class DenseKernels
                         Tile256(pa, pb, stride, kc, buf);
                         WriteBack(buf, c, ldc, rowsValid, diagBase);
                         break;
+                    case DenseIsa.Vector128:
+                        Tile128(pa, pb, stride, kc, buf);
+                        WriteBack(buf, c, ldc, rowsValid, diagBase);
+                        break;
                     default:
                         TileScalar(pa, pb, stride, kc, buf);
                         WriteBack(buf, c, ldc, rowsValid, diagBase);
@@ -891,6 +922,12 @@ internal static unsafe class DenseKernels
             {
                 for (int j = 0; j < TileCols; j += 4)
                     Vector256.Store(Vector256.Load(cr + j) - Vector256.Load(br + j), cr + j);
+                continue;
+            }
+            if (count >= TileCols && Vector128.IsHardwareAccelerated)
+            {
+                for (int j = 0; j < TileCols; j += 2)
+                    Vector128.Store(Vector128.Load(cr + j) - Vector128.Load(br + j), cr + j);
                 continue;
             }
             if (count > TileCols) count = TileCols;

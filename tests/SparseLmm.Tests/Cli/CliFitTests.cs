@@ -67,6 +67,14 @@ public class CliFitTests
     }
 
     [Fact]
+    public void Threads_option_gives_the_same_fit()
+    {
+        var single = JsonDocument.Parse(Run("fit", "sleepstudy", Formula, "--json", "--threads", "1").Stdout).RootElement;
+        var automatic = JsonDocument.Parse(Run("fit", "sleepstudy", Formula, "--json").Stdout).RootElement;
+        Assert.Equal(automatic.GetProperty("loglik").GetDouble(), single.GetProperty("loglik").GetDouble());
+    }
+
+    [Fact]
     public void Csv_file_with_factor_option_fits()
     {
         var rows = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "data", "csv", "sleepstudy.csv"));

@@ -63,6 +63,8 @@ public class CliUsageTests
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--nagq", "-1" }, "--nagq")]
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--nagq", "25" }, "nAGQ")]
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--weights", "Days" }, "weights")]
+    [InlineData(new[] { "fit", "sleepstudy", Formula, "--threads", "0" }, "--threads: '0'")]
+    [InlineData(new[] { "fit", "sleepstudy", Formula, "--threads", "65" }, "--threads")]
     [InlineData(new[] { "demo", "extra" }, "demo takes no arguments")]
     public void Usage_errors_exit_two_with_one_line(string[] args, string mentions) =>
         AssertBadInput(Run(args), mentions);

@@ -1,6 +1,7 @@
 using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
+using SparseLmm.Numerics;
 
 namespace SparseLmm.Tests.Engine;
 
@@ -14,7 +15,8 @@ public sealed class ParallelCrossProductTests
         var table = SimulatedDesigns.Crossed(seed: 11, rows: rows, firstLevels: 30_000, secondLevels: 40);
         var design = ModelDesignBuilder.Build(FormulaParser.Parse("y ~ 1 + x + (1 | g) + (1 | h)"), table);
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount);
+        // Two threads asked for, so that the partitioned pass runs whatever the default budget is.
+        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, threads: new ThreadBudget(2));
         var products = new CrossProducts(layout);
         var y = ((NumericResponse)design.Response).Values;
         products.Accumulate(design.X, y, ReadOnlySpan<double>.Empty);
