@@ -61,7 +61,11 @@ internal sealed class RestStructure
         int nodes = nodeTerm.Length;
         // A graph a tenth full before any fill will fill in: not worth analysing.
         long denseEdges = (long)(0.1 * nodes * (nodes - 1.0) / 2);
-        if (denseFits && (nodes <= BitsetNodeLimit ? EdgesExceed(layout, nodeOfRow, nodes, denseEdges) : RawPairs(layout) > RawPairLimit))
+        // The raw pair count bounds the distinct edges: when even it is below the limit (nested designs), the bit
+        // matrix is not needed.
+        long rawPairs = RawPairs(layout);
+        bool mayBeDense = rawPairs > denseEdges;
+        if (denseFits && mayBeDense && (nodes <= BitsetNodeLimit ? EdgesExceed(layout, nodeOfRow, nodes, denseEdges) : rawPairs > RawPairLimit))
             return Dense();
 
         var (adjacencyStart, adjacency) = LevelGraph(layout, nodeOfRow, nodes);
