@@ -16,22 +16,10 @@ internal static class DesignChecks
         var seen = new HashSet<string>(StringComparer.Ordinal);
         void Collect(FormulaExpression e, string role)
         {
-            switch (e)
-            {
-                case VariableReference v:
-                    if (seen.Add(v.Name)) found.Add((v.Name, role));
-                    break;
-                case FunctionCall call:
-                    foreach (var a in call.Arguments) Collect(a, role);
-                    break;
-                case BinaryOperation bin:
-                    Collect(bin.Left, role);
-                    Collect(bin.Right, role);
-                    break;
-                case Negation neg:
-                    Collect(neg.Operand, role);
-                    break;
-            }
+            var uses = new List<VariableUse>();
+            FormulaParser.CollectVariables(e, uses);
+            foreach (var use in uses)
+                if (seen.Add(use.Name)) found.Add((use.Name, role));
         }
         Collect(formula.Response, "response");
         foreach (var term in formula.FixedTerms)

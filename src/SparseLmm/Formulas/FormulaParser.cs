@@ -68,7 +68,8 @@ internal static partial class FormulaParser
     public static InputException ErrorAt(int position, string message) =>
         new($"formula error at column {position + 1}: {message}");
 
-    private static void CollectVariables(FormulaExpression e, List<VariableUse> found)
+    /// <summary>Adds the variables of <paramref name="e"/> to <paramref name="found"/> in order of appearance (repeats kept).</summary>
+    internal static void CollectVariables(FormulaExpression e, List<VariableUse> found)
     {
         switch (e)
         {
