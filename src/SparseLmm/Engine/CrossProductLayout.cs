@@ -53,9 +53,6 @@ internal sealed class CrossProductLayout
     /// <summary>Values of the rest's cross-products (and of its factor) in the chosen storage.</summary>
     public long RestValueCount => Supernodal?.Structure.ValueCount ?? (long)RestSize * RestSize;
 
-    /// <summary>A new factor of the rest in the chosen storage.</summary>
-    public IRestFactor CreateRestFactor() =>
-        Supernodal is { } sparse ? new SupernodalRestFactor(this, sparse) : new DenseRestFactor(this);
 
     /// <summary>How many threads the fit's parallel kernels may use.</summary>
     public ThreadBudget Threads { get; }

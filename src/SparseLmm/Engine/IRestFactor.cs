@@ -9,10 +9,10 @@ internal interface IRestFactor
 {
     /// <summary>Forms Λ₂' A₂₂ Λ₂ + I (on the random-effects diagonal) − L₂₁ L₂₁' and factors it.
     /// <paramref name="products"/> are the rest's cross-products in this storage's layout, <paramref name="factors"/>
-    /// every term's T, <paramref name="firstTermRows"/> the rows of L₂₁ (k₁ values per pattern entry; empty for the
-    /// supernodal factor, which received each level's product during the first term's elimination). False when the
-    /// matrix is not positive definite.</summary>
-    bool Factor(double[] products, double[][] factors, double[] firstTermRows);
+    /// every term's T. The first term's rows L₂₁ reach the factor during the first term's elimination: the dense block
+    /// reads them from the buffer it was given, the supernodal factor takes each level's product as it comes
+    /// (<see cref="SupernodalRestFactor.AddLevel"/>). False when the matrix is not positive definite.</summary>
+    bool Factor(double[] products, double[][] factors);
 
     /// <summary>After <see cref="Factor"/>: 2 Σ log of the diagonal of L over the rest's random effects.</summary>
     double RandomLogDeterminant { get; }

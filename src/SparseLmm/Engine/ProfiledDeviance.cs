@@ -33,10 +33,10 @@ internal sealed class ProfiledDeviance
         parameterization = new CovarianceParameterization(layout.Terms.Select(t => t.ColumnCount).ToList());
         factors = layout.Terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
         int k1 = layout.First.ColumnCount;
-        rest = layout.CreateRestFactor();
         // The supernodal rest takes the first term's rows level by level; only the dense rest reads them all at once.
-        var supernodal = rest as SupernodalRestFactor;
+        var supernodal = layout.Supernodal is { } positions ? new SupernodalRestFactor(layout, positions) : null;
         lowerRows = supernodal is null ? new double[layout.PatternRow.Length * k1] : [];
+        rest = supernodal ?? (IRestFactor)new DenseRestFactor(layout, lowerRows);
         restRowScale = new double[layout.RestSize];
         firstTermLevels = new FirstTermLevels(this, lowerRows, supernodal);
         anyVectorRestTerm = layout.Terms.Skip(1).Any(t => t.ColumnCount > 1);
@@ -149,7 +149,7 @@ internal sealed class ProfiledDeviance
                 : 1.0;
         if (!firstTermLevels.Compute(out double logDet)) return false;
         FirstLogDeterminant = logDet;
-        return rest.Factor(products.Rest, factors, lowerRows);
+        return rest.Factor(products.Rest, factors);
     }
 
     /// <summary>For level l of the first term: its k₁×k₁ factor L₁₁ and the rows of L₂₁ (one k₁-vector per pattern

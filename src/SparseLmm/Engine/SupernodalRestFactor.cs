@@ -81,7 +81,7 @@ internal sealed class SupernodalRestFactor : IRestFactor
     public ReadOnlySpan<double> Tail => values.AsSpan(positions.TailStart, positions.TailSize * positions.TailSize);
 
     /// <inheritdoc/>
-    public bool Factor(double[] products, double[][] factors, double[] firstTermRows)
+    public bool Factor(double[] products, double[][] factors)
     {
         if (allScalar) ScaleScalar(products, factors);
         else ScaleGeneral(products, factors);
