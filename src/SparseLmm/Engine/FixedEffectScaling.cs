@@ -62,45 +62,44 @@ internal sealed class FixedEffectScaling
             for (int i = 0; i < n && ones; i++) ones = x[i * p + c] == 1.0;
             if (ones) intercept = c;
         }
-        var shift = new double[p];
-        var scale = new double[p];
-        for (int c = 0; c < p; c++)
+        // The response is column p of [X y]. Each statistic is one row-major pass over all columns at once (a
+        // column at a time would read X p times over at stride p).
+        int width = p + 1;
+        var shift = new double[width];
+        if (intercept >= 0 && n > 0)
         {
-            if (c == intercept)
-            {
-                scale[c] = 1;
-                continue;
-            }
-            if (intercept >= 0) shift[c] = Mean(x, c, p, n);
-            scale[c] = PowerOfTwoScale(x, c, p, n, shift[c], columnNames[c], "fixed-effect column");
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < width; c++) shift[c] += Value(x, response, p, i, c);
+            for (int c = 0; c < width; c++) shift[c] = c == intercept ? 0 : shift[c] / n;
         }
-        double responseShift = intercept >= 0 ? Mean(response, 0, 1, n) : 0;
-        double responseScale = PowerOfTwoScale(response, 0, 1, n, responseShift, responseName, "response");
-        return new FixedEffectScaling(shift, scale, responseShift, responseScale, intercept);
-    }
-
-    private static double Mean(ReadOnlySpan<double> values, int column, int stride, int n)
-    {
-        double sum = 0;
-        for (int i = 0; i < n; i++) sum += values[i * stride + column];
-        return n == 0 ? 0 : sum / n;
-    }
-
-    /// <summary>2^−e with 2^e near the root mean square of the shifted column (1 for a zero column). The squares are
-    /// formed after dividing by the largest magnitude, so they cannot overflow.</summary>
-    private static double PowerOfTwoScale(ReadOnlySpan<double> values, int column, int stride, int n, double shift,
-        string name, string kind)
-    {
-        double largest = 0;
-        for (int i = 0; i < n; i++) largest = Math.Max(largest, Math.Abs(values[i * stride + column] - shift));
-        if (largest == 0 || !double.IsFinite(largest)) return 1;
-        double sum = 0;
+        // Squares are formed after dividing by the largest magnitude, so they cannot overflow.
+        var largest = new double[width];
         for (int i = 0; i < n; i++)
-        {
-            double value = (values[i * stride + column] - shift) / largest;
-            sum += value * value;
-        }
-        double rootMeanSquare = largest * Math.Sqrt(sum / n);
+            for (int c = 0; c < width; c++) largest[c] = Math.Max(largest[c], Math.Abs(Value(x, response, p, i, c) - shift[c]));
+        var squares = new double[width];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < width; c++)
+            {
+                if (largest[c] == 0 || !double.IsFinite(largest[c])) continue;
+                double value = (Value(x, response, p, i, c) - shift[c]) / largest[c];
+                squares[c] += value * value;
+            }
+        var scale = new double[width];
+        for (int c = 0; c < width; c++)
+            scale[c] = c == intercept ? 1
+                : PowerOfTwoScale(largest[c], squares[c], n, c < p ? columnNames[c] : responseName, c < p ? "fixed-effect column" : "response");
+        return new FixedEffectScaling(shift[..p], scale[..p], shift[p], scale[p], intercept);
+    }
+
+    private static double Value(ReadOnlySpan<double> x, ReadOnlySpan<double> response, int p, int i, int c) =>
+        c < p ? x[i * p + c] : response[i];
+
+    /// <summary>2^−e with 2^e near the root mean square of the shifted column (1 for a zero column), from its largest
+    /// magnitude and the sum of squares of the column divided by it.</summary>
+    private static double PowerOfTwoScale(double largest, double squares, int n, string name, string kind)
+    {
+        if (largest == 0 || !double.IsFinite(largest)) return 1;
+        double rootMeanSquare = largest * Math.Sqrt(squares / n);
         int exponent = Math.ILogB(rootMeanSquare);
         if (Math.Abs(exponent) > LargestBinaryExponent)
             throw new InputException(
