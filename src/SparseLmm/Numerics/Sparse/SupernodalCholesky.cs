@@ -23,9 +23,6 @@ internal sealed unsafe class SupernodalCholesky
         nextRow = new int[structure.SupernodeCount];
     }
 
-    /// <summary>The structure.</summary>
-    public SupernodalStructure Structure => structure;
-
     /// <summary>Factors in place: <paramref name="values"/> holds the lower triangle of the matrix in the structure's
     /// layout and receives L. False when a pivot is not a finite positive number.</summary>
     public bool Factor(double[] values)
