@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Encodings.Web;
 using System.Diagnostics;
 using System.Reflection;
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using SparseLmm.Cli.Commands;
 using SparseLmm.Results;
 
@@ -46,7 +48,7 @@ public static class CliApplication
         }
         catch (UsageException e)
         {
-            Report(stdout, stderr, $"sparselmm: {OneLine(e.Message)} (see 'sparselmm --help')");
+            Report(stdout, stderr, $"sparselmm: {OneLine(e.Message)} (see 'sparselmm {(e.Command is null ? "" : e.Command + " ")}--help')");
             return BadInput;
         }
         catch (InputException e)
@@ -90,62 +92,61 @@ public static class CliApplication
     private static int Dispatch(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
         if (args.Length == 0)
-            throw new UsageException("missing command: use 'sparselmm fit DATA FORMULA' or 'sparselmm demo'");
+            throw new UsageException($"missing command: use 'sparselmm fit DATA FORMULA' or 'sparselmm demo' (commands: {CommandTree.CommandList})");
+        // "sparselmm help [COMMAND]" is "sparselmm [COMMAND] --help".
+        if (args[0] == "help") args = [.. args[1..], "--help"];
 
-        switch (args[0])
+        var parsed = CommandTree.Parse(args);
+        if (parsed.Action is { } and not ParseErrorAction)
         {
-            case "--help" or "-h" or "help":
-                stdout.Write(CommandLine.HelpText(Version));
-                return Success;
-            case "--version":
-                stdout.WriteLine($"sparselmm {Version}");
-                return Success;
-            case "fit":
-            case "demo":
-            {
-                var (settings, positional) = CommandLine.Parse(args[1..], args[0]);
-                if (settings.Help)
-                {
-                    stdout.Write(CommandLine.HelpText(Version));
-                    return Success;
-                }
-                if (args[0] == "demo")
-                {
-                    if (positional.Count > 0)
-                        throw new UsageException($"demo takes no arguments, got '{positional[0]}'");
-                    settings.Data = DemoData;
-                    settings.Formula = DemoFormula;
-                }
-                else
-                {
-                    if (positional.Count < 2)
-                        throw new UsageException(positional.Count == 0
-                            ? "fit needs DATA and FORMULA, e.g. sparselmm fit sleepstudy \"Reaction ~ 1 + Days + (1 + Days | Subject)\""
-                            : "fit needs a FORMULA after DATA, e.g. \"Reaction ~ 1 + Days + (1 + Days | Subject)\"");
-                    if (positional.Count > 2)
-                        throw new UsageException($"unexpected argument '{positional[2]}' (quote the formula as one argument)");
-                    settings.Data = positional[0];
-                    settings.Formula = positional[1];
-                }
-                return FitCommand.Run(settings, stdout, stderr, interactive);
-            }
-            case "compare":
-                return CompareCommand.Run(args[1..], stdout, stderr);
-            case "predict":
-                return PredictCommand.Run(args[1..], stdout, stderr);
-            case "plot":
-                return PlotCommand.Run(args[1..], stdout, stderr, interactive);
-            case "report":
-                return ReportCommand.Run(args[1..], stdout, stderr, interactive);
-            default:
-                if (args[0].StartsWith('-'))
-                    throw new UsageException($"unknown option '{args[0]}' before the command (commands: {CommandList})");
-                throw new UsageException($"unknown command '{args[0]}' (commands: {CommandList})");
+            // Help, --version and the [suggest] directive of shell completion.
+            // The usage lines name the program by its assembly (SparseLmm.Cli), whether run as the tool or not.
+            var output = new StringWriter { NewLine = "\n" };
+            parsed.Invoke(new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false });
+            stdout.Write(output.ToString().Replace($"  {RootCommand.ExecutableName} ", "  sparselmm ", StringComparison.Ordinal));
+            stdout.Flush();
+            return Success;
+        }
+        string command = parsed.CommandResult.Command.Name;
+        try
+        {
+            return Run(command, parsed, stdout, stderr, interactive);
+        }
+        catch (UsageException e) when (e.Command is null && parsed.CommandResult.Command is not RootCommand)
+        {
+            throw new UsageException(e.Message, command);
         }
     }
 
-    /// <summary>Every command, as the unknown-command message lists them.</summary>
-    internal const string CommandList = "fit, demo, compare, predict, plot, report, help";
+    private static int Run(string command, ParseResult parsed, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var (settings, positional) = CommandTree.Settings(parsed);
+        switch (command)
+        {
+            case "fit":
+                settings.Data = positional[0];
+                settings.Formula = positional[1];
+                return FitCommand.Run(settings, stdout, stderr, interactive);
+            case "demo":
+                settings.Data = DemoData;
+                settings.Formula = DemoFormula;
+                return FitCommand.Run(settings, stdout, stderr, interactive);
+            case "compare":
+                return CompareCommand.Run(settings, positional, stdout, stderr, interactive);
+            case "predict":
+                return PredictCommand.Run(settings, positional, stdout, stderr, interactive);
+            case "plot":
+                return PlotCommand.Run(settings, positional, stdout, stderr, interactive);
+            case "report":
+                return ReportCommand.Run(settings, positional, stdout, stderr, interactive);
+            case "completion":
+                stdout.Write(ShellCompletion.Script(positional[0]));
+                stdout.Flush();
+                return Success;
+            default:
+                throw new UsageException($"missing command: use 'sparselmm fit DATA FORMULA' or 'sparselmm demo' (commands: {CommandTree.CommandList})");
+        }
+    }
 
     /// <summary>The first line of a message, so that every error is exactly one line, with control characters (an
     /// escape sequence in a column name, say) written as escapes rather than sent to the terminal.</summary>

@@ -9,16 +9,8 @@ namespace SparseLmm.Cli.Commands;
 /// models, both fitted by ML.</summary>
 internal static class CompareCommand
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var (settings, positional) = CommandLine.Parse(args, "compare");
-        if (settings.Help)
-        {
-            stdout.Write(CommandLine.HelpText(CliApplication.Version));
-            return CliApplication.Success;
-        }
-        if (positional.Count != 3)
-            throw new UsageException("compare needs DATA SMALL BIG, e.g. sparselmm compare sleepstudy \"Reaction ~ Days + (1 | Subject)\" \"Reaction ~ Days + (Days | Subject)\"");
         // --family, --link, --nagq and --weights as for fit (a GLMM comparison); both models are fitted by ML.
         var options = FitCommand.Validate(settings) with { Reml = settings.Reml };
         var data = MixedModel.LoadData(positional[0]);

@@ -9,18 +9,12 @@ namespace SparseLmm.Cli.Commands;
 /// fits the model and predicts for the rows of FILE, with and without the random effects, with prediction intervals.</summary>
 internal static class PredictCommand
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var (settings, positional) = CommandLine.Parse(args, "predict");
-        if (settings.Help)
-        {
-            stdout.Write(CommandLine.HelpText(CliApplication.Version));
-            return CliApplication.Success;
-        }
-        if (positional.Count != 2)
-            throw new UsageException("predict needs DATA and FORMULA, and --newdata FILE");
         if (settings.NewData is null)
             throw new UsageException("predict needs --newdata FILE (a CSV/TSV with the predictor and grouping columns)");
+        if (positional[0] == "-" && settings.NewData == "-")
+            throw new UsageException("DATA and --newdata cannot both be - (standard input is read once)");
         if (settings.Reml && settings.MaximumLikelihood)
             throw new UsageException("--reml and --ml cannot be used together");
         var policy = settings.NewLevels?.ToLowerInvariant() switch

@@ -12,15 +12,55 @@ public class CliUsageTests
     [InlineData("--help")]
     [InlineData("-h")]
     [InlineData("help")]
-    public void Help_exits_zero_and_lists_commands_and_options(string flag)
+    public void Help_exits_zero_and_lists_the_commands(string flag)
     {
         var result = Run(flag);
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Stderr);
-        Assert.Contains("sparselmm fit DATA FORMULA", result.Stdout);
-        Assert.Contains("sparselmm demo", result.Stdout);
+        Assert.Contains("sparselmm [command] [options]", result.Stdout);
+        Assert.Contains("fit <DATA> <FORMULA>", result.Stdout);
+        foreach (var command in CommandTree.Commands)
+            Assert.Matches($@"(?m)^  {command.Name}\b", result.Stdout);
+        Assert.Contains("Exit codes: 0 success, 2 bad input or usage", result.Stdout);
+    }
+
+    public static TheoryData<string> CommandNames => [.. CommandTree.Commands.Select(c => c.Name)];
+
+    [Theory]
+    [MemberData(nameof(CommandNames))]
+    public void Each_command_lists_exactly_the_options_that_apply_to_it(string command)
+    {
+        var result = Run(command, "--help");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"sparselmm {command}", result.Stdout);
         foreach (var option in CommandLine.Options)
-            Assert.Contains(option.Name, result.Stdout);
+        {
+            bool listed = System.Text.RegularExpressions.Regex.IsMatch(result.Stdout,
+                $@"(?m)^  {System.Text.RegularExpressions.Regex.Escape(option.Name)}( <|\s)");
+            Assert.True(option.AppliesTo(command) == listed, $"{option.Name} listed: {listed}, applies to {command}: {option.AppliesTo(command)}");
+        }
+        Assert.Equal(result.Stdout, Run("help", command).Stdout);
+    }
+
+    [Fact]
+    public void Every_option_applies_to_some_command_and_is_refused_by_the_others()
+    {
+        foreach (var option in CommandLine.Options)
+        {
+            Assert.Contains(CommandTree.Commands, c => option.AppliesTo(c.Name));
+            var refusing = CommandTree.Commands.Where(c => !option.AppliesTo(c.Name) && c.Name != "completion");
+            foreach (var command in refusing)
+            {
+                string[] args = command.Name switch
+                {
+                    "demo" => ["demo"],
+                    "compare" => ["compare", "sleepstudy", "Reaction ~ 1 + (1 | Subject)", Formula],
+                    _ => [command.Name, "sleepstudy", Formula],
+                };
+                string[] withOption = option.ValueName is null ? [.. args, option.Name] : [.. args, option.Name, "1"];
+                AssertBadInput(Run(withOption), $"option {option.Name} does not apply to {command.Name}");
+            }
+        }
     }
 
     [Fact]
@@ -28,7 +68,8 @@ public class CliUsageTests
     {
         var result = Run("fit", "--help");
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("--repeat N", result.Stdout);
+        Assert.Contains("--repeat <N>", result.Stdout);
+        Assert.DoesNotContain("--kind", result.Stdout);
     }
 
     [Fact]
@@ -66,6 +107,11 @@ public class CliUsageTests
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--threads", "0" }, "--threads: '0'")]
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--threads", "65" }, "--threads")]
     [InlineData(new[] { "demo", "extra" }, "demo takes no arguments")]
+    [InlineData(new[] { "fit", "sleepstudy", Formula, "--json=yes", "--help" }, "see 'sparselmm fit --help'")]
+    [InlineData(new[] { "compare", "sleepstudy", Formula }, "compare needs DATA SMALL BIG")]
+    [InlineData(new[] { "plot", "sleepstudy" }, "plot needs a FORMULA after DATA")]
+    [InlineData(new[] { "completion" }, "completion needs a shell")]
+    [InlineData(new[] { "completion", "fish" }, "unknown shell 'fish'")]
     public void Usage_errors_exit_two_with_one_line(string[] args, string mentions) =>
         AssertBadInput(Run(args), mentions);
 
