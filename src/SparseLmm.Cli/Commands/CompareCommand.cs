@@ -33,6 +33,7 @@ internal static class CompareCommand
     {
         var root = new JsonObject
         {
+            ["schema_version"] = Reporting.FitJsonWriter.SchemaVersion,
             ["data"] = dataName,
             ["factors"] = new JsonArray(settings.Factors.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
             ["small"] = test.Small,
@@ -40,7 +41,7 @@ internal static class CompareCommand
             ["method"] = "ML",
             ["family"] = test.Family.Name,
             ["link"] = test.Link.Name,
-            ["nagq"] = test.QuadratureNodes,
+            ["nAGQ"] = test.QuadratureNodes ?? 1,
             ["refitted_ml"] = settings.Reml,
             ["nobs"] = test.ObservationCount,
             ["loglik_small"] = InferenceOutput.Number(test.LogLikSmall),

@@ -94,7 +94,7 @@ internal sealed record InferenceOutcome(MixedModelFit Original, MixedModelFit Re
         if (Method == DdfMethod.KenwardRoger) Numbers(writer, "stderr_unadjusted", Original.FixedEffects.Select(e => e.StandardError));
         Numbers(writer, "df", Tests.Select(t => t.Df));
         Numbers(writer, "statistic", Tests.Select(t => t.Statistic));
-        Numbers(writer, "p", Tests.Select(t => t.PValue));
+        Numbers(writer, "p_value", Tests.Select(t => t.PValue));
         writer.WriteString("ddf_method", Method switch
         {
             DdfMethod.Satterthwaite => "satterthwaite",
@@ -140,7 +140,7 @@ internal sealed record InferenceOutcome(MixedModelFit Original, MixedModelFit Re
         Numbers(writer, "lower", intervals.Lower);
         Numbers(writer, "upper", intervals.Upper);
         writer.WriteNumber("level", intervals.Level);
-        writer.WriteString("method", intervals.Method);
+        writer.WriteString("method", intervals.Method.ToLowerInvariant());
         writer.WriteEndObject();
     }
 

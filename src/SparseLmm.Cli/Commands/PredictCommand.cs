@@ -38,26 +38,31 @@ internal static class PredictCommand
         int unseen = conditional.Count(p => p.NewLevels.Count > 0);
         if (unseen > 0)
             stderr.WriteLine($"sparselmm: note: {unseen} row{(unseen == 1 ? "" : "s")} with levels not in the fit predicted at the population level for those factors");
-        stdout.Write(settings.Json ? Json(conditional, population, level, positional[1]) : Csv(conditional, population));
+        stdout.Write(settings.Json ? Json(conditional, population, level, positional, settings.NewData) : Csv(conditional, population));
         stdout.Flush();
         return CliApplication.Success;
     }
 
     private static string Rows(int n) => $"{n} row{(n == 1 ? "" : "s")}";
 
-    private static string Json(IReadOnlyList<Prediction> conditional, IReadOnlyList<Prediction> population, double level, string formula)
+    private static string Json(IReadOnlyList<Prediction> conditional, IReadOnlyList<Prediction> population, double level,
+        IReadOnlyList<string> positional, string newData)
     {
         var root = new JsonObject
         {
-            ["formula"] = formula,
+            ["schema_version"] = Reporting.FitJsonWriter.SchemaVersion,
+            ["data"] = positional[0],
+            ["formula"] = positional[1],
+            ["newdata"] = newData,
+            ["rows"] = conditional.Count,
             ["level"] = level,
             ["fit"] = InferenceOutput.Numbers(conditional.Select(p => p.Fitted)),
             ["fit_population"] = InferenceOutput.Numbers(population.Select(p => p.Fitted)),
             ["se"] = InferenceOutput.Numbers(conditional.Select(p => p.StandardError)),
             ["lower"] = InferenceOutput.Numbers(conditional.Select(p => p.Lower)),
             ["upper"] = InferenceOutput.Numbers(conditional.Select(p => p.Upper)),
-            ["population_lower"] = InferenceOutput.Numbers(population.Select(p => p.Lower)),
-            ["population_upper"] = InferenceOutput.Numbers(population.Select(p => p.Upper)),
+            ["lower_population"] = InferenceOutput.Numbers(population.Select(p => p.Lower)),
+            ["upper_population"] = InferenceOutput.Numbers(population.Select(p => p.Upper)),
             ["new_levels"] = new JsonArray(conditional.Select(p =>
                 (JsonNode)new JsonArray(p.NewLevels.Select(l => (JsonNode)JsonValue.Create(l)!).ToArray())).ToArray()),
         };

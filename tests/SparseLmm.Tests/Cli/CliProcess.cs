@@ -12,7 +12,7 @@ internal static class CliProcess
     /// <summary>Runs <c>dotnet SparseLmm.Cli.dll args</c> (or another program) with <paramref name="stdin"/> as its
     /// standard input, in <paramref name="workingDirectory"/>.</summary>
     public static CliRunner.Result Run(IEnumerable<string> args, string? stdin = null, string? workingDirectory = null,
-        string program = "dotnet", bool prependAssembly = true)
+        string program = "dotnet", bool prependAssembly = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -22,6 +22,7 @@ internal static class CliProcess
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         if (prependAssembly) start.ArgumentList.Add(Assembly);
         foreach (var arg in args) start.ArgumentList.Add(arg);
         using var process = Process.Start(start)!;
