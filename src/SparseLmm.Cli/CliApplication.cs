@@ -209,9 +209,9 @@ internal static class FitCommand
             fit = MixedModel.Fit(settings.Formula!, data, options);
             times[i] = clock.Elapsed.TotalMilliseconds;
         }
+        var inference = InferenceOutput.Compute(settings, fit, progress);
         progress.Dispose();
 
-        var inference = InferenceOutput.Compute(settings, fit);
         if (fit.DroppedRowCount > 0)
             stderr.WriteLine($"sparselmm: note: {DroppedRowsNote(fit)}");
         if (settings.Json)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using SparseLmm.Data;
 using SparseLmm.Inference;
 
 namespace SparseLmm.Cli.Commands;
@@ -13,8 +14,14 @@ internal static class CompareCommand
     {
         // --family, --link, --nagq and --weights as for fit (a GLMM comparison); both models are fitted by ML.
         var options = FitCommand.Validate(settings) with { Reml = settings.Reml };
-        var data = MixedModel.LoadData(positional[0]);
-        var test = ModelComparison.Compare(data, positional[1], positional[2], options);
+        LikelihoodRatioTest test;
+        DataTable data;
+        using (var progress = new ProgressIndicator(stderr, interactive, "reading data"))
+        {
+            data = MixedModel.LoadData(positional[0]);
+            progress.SetPhase("fitting both models by ML");
+            test = ModelComparison.Compare(data, positional[1], positional[2], options);
+        }
         int dropped = data.RowCount - test.ObservationCount;
         if (dropped > 0)
             stderr.WriteLine($"sparselmm: note: {dropped} row{(dropped == 1 ? "" : "s")} dropped for missing values in either model's columns; {test.ObservationCount} used by both");

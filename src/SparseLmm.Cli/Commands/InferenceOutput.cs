@@ -15,7 +15,8 @@ internal static class InferenceOutput
     private const int SatterthwaiteDefaultMaximumRows = 50_000;
 
     /// <summary>The inference asked for (or defaulted) for a linear fit; null for a GLMM (which refuses the options).</summary>
-    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit)
+    /// <param name="progress">Shows which step runs (df, profile) and the bootstrap's count.</param>
+    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit, ProgressIndicator progress)
     {
         bool linear = fit.Family.IsLinearMixedModel && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
         if (!linear)
@@ -29,6 +30,7 @@ internal static class InferenceOutput
         bool large = fit.ObservationCount > SatterthwaiteDefaultMaximumRows;
         var method = FixedEffectTests.ParseMethod(settings.Ddf ?? (large ? "none" : "satterthwaite"));
         double level = ParseLevel(settings.Level);
+        if (method != DdfMethod.None) progress.SetPhase(method == DdfMethod.KenwardRoger ? "Kenward-Roger df" : "Satterthwaite df");
         var tests = FixedEffectTests.Compute(fit, method);
         var reported = fit;
         if (settings.Ddf is null && large)
@@ -43,10 +45,12 @@ internal static class InferenceOutput
             case null or "wald" or "none":
                 break;
             case "profile":
+                progress.SetPhase("profiling");
                 extra = ConfidenceIntervalMethods.Profile(fit, level);
                 break;
             case "boot" or "bootstrap":
-                bootstrap = Simulation.Bootstrap(fit, settings.Nsim ?? 1000, settings.Seed ?? 1);
+                int replicates = settings.Nsim ?? 1000;
+                bootstrap = Simulation.Bootstrap(fit, replicates, settings.Seed ?? 1, progress.Counter("boot", replicates));
                 extra = Simulation.PercentileIntervals(bootstrap, level);
                 break;
             default:

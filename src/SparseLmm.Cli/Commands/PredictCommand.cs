@@ -26,10 +26,18 @@ internal static class PredictCommand
         double level = InferenceOutput.ParseLevel(settings.Level);
         // --family, --link, --nagq and --weights as for fit: a GLMM is refused with the reason (exit 2), not fitted as gaussian.
         var options = FitCommand.Validate(settings);
-        var fit = MixedModel.Fit(positional[1], MixedModel.LoadData(positional[0]), options);
-        var newData = MixedModel.LoadData(settings.NewData);
-        var conditional = fit.Predict(newData, includeRandomEffects: true, policy, level);
-        var population = fit.Predict(newData, includeRandomEffects: false, policy, level);
+        Results.MixedModelFit fit;
+        IReadOnlyList<Prediction> conditional, population;
+        using (var progress = new ProgressIndicator(stderr, interactive, "reading data"))
+        {
+            var data = MixedModel.LoadData(positional[0]);
+            progress.SetPhase("fitting");
+            fit = MixedModel.Fit(positional[1], data, options);
+            progress.SetPhase("predicting");
+            var newData = MixedModel.LoadData(settings.NewData);
+            conditional = fit.Predict(newData, includeRandomEffects: true, policy, level);
+            population = fit.Predict(newData, includeRandomEffects: false, policy, level);
+        }
         if (fit.DroppedRowCount > 0)
             stderr.WriteLine($"sparselmm: note: {Rows(fit.DroppedRowCount)} of {positional[0]} dropped for missing values; {fit.ObservationCount} used in the fit");
         int incomplete = conditional.Count(p => double.IsNaN(p.Fitted));
