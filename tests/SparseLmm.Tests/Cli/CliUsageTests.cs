@@ -73,6 +73,17 @@ public class CliUsageTests
     }
 
     [Fact]
+    public void Version_is_the_commit_count_of_the_source()
+    {
+        // src/Directory.Build.targets: 0.1.N, N = git rev-list --count HEAD of the tree the CLI was built from.
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "src", "Directory.Build.targets"))) root = root.Parent;
+        Assert.NotNull(root);
+        var git = CliProcess.Run(["-C", root.FullName, "rev-list", "--count", "HEAD"], program: "git", prependAssembly: false);
+        Assert.Equal(git.ExitCode == 0 ? $"0.1.{git.Stdout.Trim()}" : "0.1.0", CliApplication.Version);
+    }
+
+    [Fact]
     public void Version_exits_zero()
     {
         var result = Run("--version");
