@@ -82,6 +82,11 @@ public class CliConventionsTests
         AssertBadInput(Run("predict", "-", Formula, "--newdata", "-"), "standard input is read once");
     }
 
+    [Fact]
+    public void An_argument_starting_with_at_is_a_file_name_not_a_response_file() =>
+        // System.CommandLine would read "@FILE" as a file of arguments; here it is the data file's name.
+        AssertBadInput(Run("fit", "@no-such-file.csv", Formula), "cannot read '@no-such-file.csv': no such file");
+
     private static double Loglik(string json) =>
         System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("loglik").GetDouble();
 }
