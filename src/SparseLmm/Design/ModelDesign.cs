@@ -27,6 +27,15 @@ internal sealed record ModelDesign(
     /// their spread (they would be kept if shifted).</summary>
     public IReadOnlyList<string> AliasedByLocation { get; init; } = [];
 
+    /// <summary>The formula's offsets summed per kept row, or null when it has none. A linear mixed model's
+    /// <see cref="Response"/> already has it subtracted (it is fitted to y − offset, so everything downstream of the
+    /// one pass is unchanged); a GLMM adds it to η in every PIRLS row pass.</summary>
+    public double[]? Offset { get; init; }
+
+    /// <summary>A linear mixed model's prior weights per kept row (all positive: zero weights were dropped), or null:
+    /// residual i has variance σ²/wᵢ.</summary>
+    public double[]? Weights { get; init; }
+
     /// <summary>Number of fixed effects (p), after aliased columns are dropped.</summary>
     public int FixedEffectCount => FixedEffectNames.Count;
 }

@@ -35,6 +35,9 @@ internal static class ModelDesignBuilder
 
         var response = EvaluateResponse(formula.Response, evaluator);
         DesignChecks.RequireVaryingResponse(response, n);
+        var offset = Offset(formula, evaluator, n);
+        if (gaussian && offset is not null && response is NumericResponse numericResponse)
+            response = new NumericResponse(numericResponse.Label, numericResponse.Values.Select((y, i) => y - offset[i]).ToArray());
         var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, groupingTable, keptRows, evaluator)).ToList();
         DesignChecks.RequireIdentifiable(formula, randomTerms, n, allowEqual: !gaussian);
 
@@ -58,7 +61,21 @@ internal static class ModelDesignBuilder
             aliased.Select(j => fixedPlan.Names[j]).ToList(), randomTerms)
         {
             AliasedByLocation = byLocation.Select(j => fixedPlan.Names[j]).ToList(),
+            Offset = offset,
         };
+    }
+
+    /// <summary>The sum of the formula's offsets per kept row (R adds several), or null when it has none.</summary>
+    internal static double[]? Offset(ModelFormula formula, ExpressionEvaluator evaluator, int rowCount)
+    {
+        if (formula.Offsets.Count == 0) return null;
+        var total = new double[rowCount];
+        foreach (var expression in formula.Offsets)
+        {
+            var values = evaluator.EvaluateNumeric(expression);
+            for (int i = 0; i < rowCount; i++) total[i] += values[i];
+        }
+        return total;
     }
 
     private static void RequireColumn(DataTable table, VariableUse use)

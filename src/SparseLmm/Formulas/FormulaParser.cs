@@ -21,9 +21,9 @@ namespace SparseLmm.Formulas;
 internal static partial class FormulaParser
 {
     /// <summary>The functions a formula may call. <c>cbind</c> is allowed only as the response.</summary>
-    public static IReadOnlyList<string> SupportedFunctions { get; } = ["log", "exp", "sqrt", "I", "cbind"];
+    public static IReadOnlyList<string> SupportedFunctions { get; } = ["log", "exp", "sqrt", "I", "offset", "cbind"];
 
-    private const string SupportedFunctionsText = "log, exp, sqrt, I, and cbind (response only)";
+    private const string SupportedFunctionsText = "log, exp, sqrt, I, offset, and cbind (response only)";
 
     /// <summary>Parses and expands a formula.</summary>
     /// <exception cref="InputException">The text is not a valid formula; the message gives the column.</exception>
@@ -117,6 +117,7 @@ internal static partial class FormulaParser
         private readonly List<FormulaToken> tokens = FormulaTokenizer.Tokenize(text);
         private readonly List<VariableUse> uses = [];
         private readonly List<RandomEffectsTerm> random = [];
+        private readonly List<FormulaExpression> offsets = [];
         private int next;
         private bool inResponse;
 
@@ -167,6 +168,7 @@ internal static partial class FormulaParser
             return new ModelFormula(text, response, fixedPart.Intercept ?? true, fixedTerms, random.ToList())
             {
                 TextVariables = Distinct(uses),
+                Offsets = offsets.ToList(),
             };
         }
 
@@ -413,6 +415,8 @@ internal static partial class FormulaParser
             string f = name.Text;
             if (!SupportedFunctions.Contains(f))
                 throw ErrorAt(name.Position, $"unknown function '{f}': supported functions are {SupportedFunctionsText}");
+            if (f == "offset" && inResponse)
+                throw ErrorAt(name.Position, "offset() belongs on the right-hand side, as in y ~ x + offset(log(n))");
             if (f == "cbind" && !inResponse)
                 throw ErrorAt(name.Position, "cbind() is only allowed in the response, as in cbind(successes, failures) ~ x");
 

@@ -1,0 +1,73 @@
+## lme4 reference fits for issue 12 (offsets, prior weights, reference levels, formula functions, cAIC).
+## Run from this folder: Rscript make_models.R (lme4 1.1.31, mlmRev, cAIC4). Writes the data files it needs and one
+## <case>.json per fit in the format of ../reference/*.json, plus "weights" (the weights column) and "refs"
+## (COL=LEVEL, R's relevel) when the case uses them, so the test passes the same options to the CLI.
+suppressMessages({library(lme4); library(mlmRev); library(jsonlite)})
+invisible(Sys.setlocale("LC_COLLATE", "C"))
+
+mmmec <- mlmRev::Mmmec
+for (column in names(mmmec)) if (is.factor(mmmec[[column]])) mmmec[[column]] <- as.character(mmmec[[column]])
+write.csv(mmmec, "Mmmec.csv", row.names = FALSE, quote = FALSE)
+
+## sleepstudy with prior weights: a deterministic pattern of 0.5, 1, 2 and 4, and three zero weights (those rows are
+## dropped, as SparseLmm drops them; lme4 would take log 0 into its likelihood).
+sleep <- read.csv("../csv/sleepstudy.csv")
+sleep$w <- c(0.5, 1, 2, 4)[(seq_len(nrow(sleep)) * 7) %% 4 + 1]
+sleep$w[c(5, 77, 150)] <- 0
+write.csv(sleep, "sleepstudy_weights.csv", row.names = FALSE, quote = FALSE)
+
+read_data <- function(file, factors) {
+  d <- read.csv(file, stringsAsFactors = TRUE, na.strings = c("", "NA"))
+  for (f in factors) d[[f]] <- factor(d[[f]])
+  d
+}
+
+ref <- function(case, data_file, formula, factors = character(), reml = TRUE, family = "gaussian", weights = NULL,
+                refs = character(), extra = list()) {
+  d <- read_data(data_file, factors)
+  for (r in refs) { kv <- strsplit(r, "=", fixed = TRUE)[[1]]; d[[kv[1]]] <- relevel(factor(d[[kv[1]]]), ref = kv[2]) }
+  if (!is.null(weights)) d <- d[d[[weights]] > 0, ]
+  w <- if (is.null(weights)) NULL else d[[weights]]
+  fit <- if (family == "gaussian") {
+    if (is.null(w)) lmer(as.formula(formula), data = d, REML = reml) else lmer(as.formula(formula), data = d, REML = reml, weights = w)
+  } else glmer(as.formula(formula), data = d, family = get(family)())
+  glmm <- family != "gaussian"
+  re <- ranef(fit, condVar = TRUE)
+  groups <- lapply(seq_along(VarCorr(fit)), function(i) {
+    g <- names(VarCorr(fit))[i]; v <- VarCorr(fit)[[i]]
+    list(group = sub("\\.[0-9]+$", "", g), terms = I(colnames(v)), sd = I(unname(attr(v, "stddev"))),
+         corr = unname(if (is.null(attr(v, "correlation"))) diag(ncol(v)) else attr(v, "correlation")))
+  })
+  ranefs <- lapply(names(re), function(g) {
+    r <- re[[g]]
+    list(group = g, levels = I(rownames(r)), terms = I(colnames(r)), values = unname(as.matrix(r)))
+  })
+  ll <- as.numeric(logLik(fit)); df <- attr(logLik(fit), "df"); n <- nobs(fit)
+  res <- c(list(case = case, data = data_file, formula = formula, factors = I(factors), family = family,
+              link = family(fit)$link, method = if (glmm) "Laplace" else if (reml) "REML" else "ML", nAGQ = 1, nobs = n,
+              ngroups = as.list(ngrps(fit)),
+              fixef = list(names = I(names(fixef(fit))), estimate = I(unname(fixef(fit))),
+                           stderr = I(unname(sqrt(diag(as.matrix(vcov(fit))))))),
+              theta = I(unname(getME(fit, "theta"))), sigma = if (glmm) NULL else sigma(fit), varcorr = groups,
+              loglik = ll, df = df, aic = AIC(fit), bic = BIC(fit),
+              deviance = if (reml && !glmm) NULL else -2 * ll,
+              reml_criterion = if (reml && !glmm) -2 * ll else NULL, singular = isSingular(fit), ranef = ranefs,
+              fitted_head = I(unname(head(fitted(fit), 5))),
+              weights = weights, refs = I(refs), reference = "lme4 1.1.31"), extra)
+  writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), paste0(case, ".json"))
+  cat(sprintf("%s: nobs %d, loglik %.10g\n", case, n, ll))
+  invisible(fit)
+}
+
+## 1. Offsets. Mmmec: malignant melanoma deaths per county against the expected count; without the offset the sign
+## of uvb flips.
+ref("mmmec_offset", "Mmmec.csv", "deaths ~ uvb + offset(log(expected)) + (1 | region)", family = "poisson")
+ref("mmmec_offset_nation", "Mmmec.csv", "deaths ~ uvb + offset(log(expected)) + (1 | nation) + (1 | region)", family = "poisson")
+ref("mmmec_gaussian_offset", "Mmmec.csv", "log(deaths + 1) ~ uvb + offset(log(expected)) + (1 | region)")
+ref("mmmec_gaussian_offset_ml", "Mmmec.csv", "log(deaths + 1) ~ uvb + offset(0.5 * log(expected)) + offset(uvb) + (1 | region)", reml = FALSE)
+
+## 4. Prior weights (gaussian).
+ref("sleepstudy_weights", "sleepstudy_weights.csv", "Reaction ~ Days + (Days | Subject)", weights = "w")
+ref("sleepstudy_weights_ml", "sleepstudy_weights.csv", "Reaction ~ Days + (Days | Subject)", weights = "w", reml = FALSE)
+ref("mmmec_weights_offset_ml", "Mmmec.csv", "log(deaths + 1) ~ uvb + offset(log(expected)) + (1 | nation) + (1 | region)",
+    weights = "expected", reml = FALSE)
