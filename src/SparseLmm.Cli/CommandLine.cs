@@ -54,7 +54,7 @@ internal static class CommandLine
         new("--family", "NAME", "response distribution: gaussian (default), binomial, poisson or Gamma", (s, v) => s.Family = v),
         new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
-        new("--weights", "COL", "prior weights from numeric column COL (GLMMs; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--weights", "COL", "prior weights from numeric column COL (gaussian: residual variance σ²/w, rows of weight 0 dropped; binomial: number of trials)", (s, v) => s.Weights = v),
         new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v, Commands: ["fit", "demo"]),
         new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v, Commands: ["fit", "demo"]),
         new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v, Commands: ["fit", "demo", "predict"]),

@@ -36,6 +36,9 @@ internal sealed record ModelDesign(
     /// residual i has variance σ²/wᵢ.</summary>
     public double[]? Weights { get; init; }
 
+    /// <summary>Rows dropped before the fit because their prior weight is 0 (linear mixed models).</summary>
+    public int ZeroWeightRowCount { get; init; }
+
     /// <summary>Number of fixed effects (p), after aliased columns are dropped.</summary>
     public int FixedEffectCount => FixedEffectNames.Count;
 }

@@ -14,7 +14,9 @@ internal static class ModelDesignBuilder
     /// <param name="table">The data.</param>
     /// <param name="gaussian">True for a linear mixed model: lme4's stricter identifiability rule (fewer levels and
     /// random effects per term than observations); a GLMM may have as many (lme4's <c>allow.n</c>).</param>
-    public static ModelDesign Build(ModelFormula formula, DataTable table, bool gaussian = false)
+    /// <param name="weights">A linear mixed model's prior weights, selected from <paramref name="table"/> (whose rows
+    /// without a positive weight are already gone), or null.</param>
+    public static ModelDesign Build(ModelFormula formula, DataTable table, bool gaussian = false, PriorWeights? weights = null)
     {
         if (formula.RandomTerms.Count == 0)
             throw new InputException(
@@ -56,12 +58,14 @@ internal static class ModelDesignBuilder
         }
 
         return new ModelDesign(
-            formula, n, dropped, keptRows, response, keptFixed.Select(j => fixedPlan.Names[j]).ToList(),
+            formula, n, dropped + (weights?.DroppedRows ?? 0), keptRows, response, keptFixed.Select(j => fixedPlan.Names[j]).ToList(),
             keptFixed.Count == 0 ? [] : x,
             aliased.Select(j => fixedPlan.Names[j]).ToList(), randomTerms)
         {
             AliasedByLocation = byLocation.Select(j => fixedPlan.Names[j]).ToList(),
             Offset = offset,
+            Weights = weights is null ? null : keptRows.Select(row => weights.Column.Values[row]).ToArray(),
+            ZeroWeightRowCount = weights?.ZeroWeightRows ?? 0,
         };
     }
 

@@ -183,6 +183,8 @@ internal static class FitResultBuilder
         var notes = new List<string>();
         if (droppedRows > 0)
             notes.Add($"{droppedRows} row{(droppedRows == 1 ? "" : "s")} dropped for missing values; {design.RowCount} used");
+        if (design.ZeroWeightRowCount > 0)
+            notes.Add($"{design.ZeroWeightRowCount} row{(design.ZeroWeightRowCount == 1 ? "" : "s")} with prior weight 0 dropped; {design.RowCount} used");
         if (design.AliasedFixedEffects.Count > 0)
             notes.Add($"fixed-effect model matrix is rank deficient so dropping {design.AliasedFixedEffects.Count} column{(design.AliasedFixedEffects.Count == 1 ? "" : "s")} / coefficient{(design.AliasedFixedEffects.Count == 1 ? "" : "s")}: {string.Join(", ", design.AliasedFixedEffects)}");
         if (design.AliasedByLocation.Count > 0)
