@@ -13,6 +13,7 @@ internal sealed class FitSettings
     public bool Reml { get; set; }
     public bool MaximumLikelihood { get; set; }
     public List<string> Factors { get; } = [];
+    public Dictionary<string, string> References { get; } = new(StringComparer.Ordinal);
     public bool Json { get; set; }
     public int Repeat { get; set; } = 1;
     public string? Family { get; set; }
@@ -49,6 +50,7 @@ internal static class CommandLine
         new("--reml", null, "fit by restricted maximum likelihood (the default)", (s, _) => s.Reml = true),
         new("--ml", null, "fit by maximum likelihood", (s, _) => s.MaximumLikelihood = true),
         new("--factor", "COL", "treat the numeric column COL as categorical (repeatable)", (s, v) => s.Factors.Add(v), Repeatable: true),
+        new("--ref", "COL=LEVEL", "make LEVEL the reference level of categorical column COL (R's relevel; repeatable)", (s, v) => AddReference(s, v), Repeatable: true),
         new("--json", null, "write one JSON object instead of the summary", (s, _) => s.Json = true, Commands: ["fit", "demo", "compare", "predict"]),
         new("--repeat", "N", $"fit N times and report the median fit time (benchmarking; at most {MaxRepeat:N0})", (s, v) => s.Repeat = PositiveInteger("--repeat", v, MaxRepeat), Commands: ["fit", "demo"]),
         new("--family", "NAME", "response distribution: gaussian (default), binomial, poisson or Gamma", (s, v) => s.Family = v),
@@ -145,6 +147,16 @@ internal static class CommandLine
             previous = current;
         }
         return previous[b.Length];
+    }
+
+    private static void AddReference(FitSettings settings, string value)
+    {
+        int equals = value.IndexOf('=');
+        if (equals <= 0 || equals == value.Length - 1)
+            throw new UsageException($"option --ref: '{value}' is not COL=LEVEL (e.g. --ref period=2)");
+        string column = value[..equals];
+        if (!settings.References.TryAdd(column, value[(equals + 1)..]))
+            throw new UsageException($"option --ref: column '{column}' is given a reference level more than once");
     }
 
     /// <summary>The most fits <c>--repeat</c> runs: a benchmark needs far fewer, and each fit's time is kept.</summary>

@@ -24,6 +24,11 @@ public sealed record FitOptions(
     string? WeightsColumn = null,
     int? Threads = null)
 {
+    /// <summary>Reference levels, column name → level (R's <c>relevel</c>): the level moves to the front of the
+    /// categorical column, so treatment contrasts take it as the reference; the other levels keep their sorted order.
+    /// Applied after <see cref="FactorColumns"/>. Null or empty: every column keeps its first sorted level.</summary>
+    public IReadOnlyDictionary<string, string>? ReferenceLevels { get; init; }
+
     /// <summary>The defaults.</summary>
     public static FitOptions Default { get; } = new();
 

@@ -27,6 +27,7 @@ public static class MixedModel
         var parsed = FormulaParser.Parse(formula);
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
+        data = ReferenceLevels.Apply(data, options.ReferenceLevels);
         if (!family.IsLinearMixedModel)
             return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
                 new ThreadBudget(options.Threads));

@@ -80,6 +80,7 @@ public static class ModelComparison
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         foreach (var column in options.FactorColumns ?? []) data = ColumnConversions.ToCategorical(data, column);
+        data = ReferenceLevels.Apply(data, options.ReferenceLevels);
         var smallFormula = FormulaParser.Parse(small);
         var bigFormula = FormulaParser.Parse(big);
         if (bigFormula.RandomTerms.Count == 0)

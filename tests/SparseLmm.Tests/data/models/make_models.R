@@ -71,3 +71,9 @@ ref("sleepstudy_weights", "sleepstudy_weights.csv", "Reaction ~ Days + (Days | S
 ref("sleepstudy_weights_ml", "sleepstudy_weights.csv", "Reaction ~ Days + (Days | Subject)", weights = "w", reml = FALSE)
 ref("mmmec_weights_offset_ml", "Mmmec.csv", "log(deaths + 1) ~ uvb + offset(log(expected)) + (1 | nation) + (1 | region)",
     weights = "expected", reml = FALSE)
+
+## 3. Reference levels (R's relevel; the other levels keep their order).
+ref("cbpp_ref", "../csv/cbpp.csv", "cbind(incidence, size - incidence) ~ period + (1 | herd)", factors = c("period", "herd"),
+    family = "binomial", refs = c("period=3", "herd=7"))
+ref("mmmec_ref", "Mmmec.csv", "log(deaths + 1) ~ nation + uvb + (1 | region)", refs = "nation=Italy")
+ref("mmmec_ref_ml", "Mmmec.csv", "log(deaths + 1) ~ nation * uvb + (1 | region)", refs = "nation=UK", reml = FALSE)
