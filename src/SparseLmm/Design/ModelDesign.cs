@@ -36,6 +36,10 @@ internal sealed record ModelDesign(
     /// residual i has variance σ²/wᵢ.</summary>
     public double[]? Weights { get; init; }
 
+    /// <summary>The fitted statistics of the formula's <c>scale</c> and <c>poly</c> calls (by the call as printed), with
+    /// which new data are transformed (see <see cref="FittedTransforms"/>).</summary>
+    public IReadOnlyDictionary<string, double[]> TransformStatistics { get; init; } = new Dictionary<string, double[]>();
+
     /// <summary>Rows dropped before the fit because their prior weight is 0 (linear mixed models).</summary>
     public int ZeroWeightRowCount { get; init; }
 

@@ -66,6 +66,7 @@ internal static class ModelDesignBuilder
             Offset = offset,
             Weights = weights is null ? null : keptRows.Select(row => weights.Column.Values[row]).ToArray(),
             ZeroWeightRowCount = weights?.ZeroWeightRows ?? 0,
+            TransformStatistics = evaluator.Statistics.ToDictionary(),
         };
     }
 

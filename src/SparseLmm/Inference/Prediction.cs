@@ -80,7 +80,8 @@ public static class Predictor
         var stacked = new DataTable(columns, newData.Source);
         var stackedGrouping = new DataTable(groupingColumns, newData.Source);
         var allRows = Enumerable.Range(0, trainingRows + newComplete.Length).ToArray();
-        var evaluator = new ExpressionEvaluator(stacked, allRows);
+        // scale() and poly() transform the new rows with the statistics fitted to the training data.
+        var evaluator = new ExpressionEvaluator(stacked, allRows, model.Design.TransformStatistics);
         int total = allRows.Length;
 
         var fixedColumns = ModelMatrixColumns.Build(formula.HasIntercept, formula.FixedTerms, evaluator, total);

@@ -77,3 +77,34 @@ ref("cbpp_ref", "../csv/cbpp.csv", "cbind(incidence, size - incidence) ~ period 
     family = "binomial", refs = c("period=3", "herd=7"))
 ref("mmmec_ref", "Mmmec.csv", "log(deaths + 1) ~ nation + uvb + (1 | region)", refs = "nation=Italy")
 ref("mmmec_ref_ml", "Mmmec.csv", "log(deaths + 1) ~ nation * uvb + (1 | region)", refs = "nation=UK", reml = FALSE)
+
+## 2. Formula functions as R evaluates them. sleepstudy with six responses missing: R's model frame computes
+## scale(Days) over every row where Days is present, before the rows missing Reaction are dropped.
+sleep_na <- read.csv("../csv/sleepstudy.csv")
+sleep_na$Reaction[c(3, 40, 41, 99, 150, 171)] <- NA
+write.csv(sleep_na, "sleepstudy_na.csv", row.names = FALSE, quote = FALSE, na = "")
+ss <- "../csv/sleepstudy.csv"
+ref("sleepstudy_poly", ss, "Reaction ~ poly(Days, 2) + (1 + Days | Subject)")
+ref("sleepstudy_poly_ml", ss, "Reaction ~ poly(Days, 3) + (1 | Subject) + (0 + poly(Days, 2) | Subject)", reml = FALSE)
+ref("sleepstudy_scale", ss, "Reaction ~ scale(Days) + (1 + scale(Days) | Subject)")
+ref("sleepstudy_scale_na", "sleepstudy_na.csv", "Reaction ~ scale(Days) + (1 + scale(Days) | Subject)")
+ref("sleepstudy_center_ml", ss, "Reaction ~ scale(Days, center = TRUE, scale = FALSE) + (1 | Subject)", reml = FALSE)
+ref("sleepstudy_factor", ss, "Reaction ~ factor(Days) + (1 | Subject)")
+ref("sleepstudy_functions", ss,
+    "log1p(Reaction) ~ abs(Days - 4.5) + exp(Days/10) + log(Days + 1, 2) + (1 + log(Days + 1, base = 10) | Subject)")
+ref("grouseticks_factor_random", "../csv/grouseticks.csv", "log(TICKS + 1) ~ cHEIGHT + (0 + factor(YEAR) | LOCATION)", reml = FALSE)
+ref("cbpp_factor", "../csv/cbpp.csv", "cbind(incidence, size - incidence) ~ factor(period) + scale(size) + (1 | herd)",
+    family = "binomial")
+
+## Predictions on new data use the fitted transforms (R's makepredictcall: poly's coefs, scale's centre and scale).
+new_days <- data.frame(Days = c(0.5, 2.5, 7, 12), Subject = factor(c("308", "309", "330", "372")))
+predictions <- list()
+for (case in c("sleepstudy_poly", "sleepstudy_scale")) {
+  f <- if (case == "sleepstudy_poly") "Reaction ~ poly(Days, 2) + (1 + Days | Subject)" else
+    "Reaction ~ scale(Days) + (1 + scale(Days) | Subject)"
+  fit <- lmer(as.formula(f), data = read.csv(ss, stringsAsFactors = TRUE))
+  predictions[[case]] <- list(formula = f, days = I(new_days$Days), subject = I(as.character(new_days$Subject)),
+                              conditional = I(unname(predict(fit, newdata = new_days))),
+                              population = I(unname(predict(fit, newdata = new_days, re.form = NA))))
+}
+writeLines(toJSON(predictions, auto_unbox = TRUE, digits = NA, pretty = TRUE), "predictions_new_data.txt")
