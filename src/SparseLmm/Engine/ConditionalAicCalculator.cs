@@ -30,8 +30,10 @@ internal static class ConditionalAicCalculator
     /// <param name="theta">θ̂.</param>
     /// <param name="reml">True for a REML fit (the correction uses A and n − p, as cAIC4 for a REML fit).</param>
     /// <param name="sigma">σ̂ (REML or ML, as the fit reports it).</param>
+    /// <param name="offsetResiduals">Σ offsetᵢ eᵢ over the conditional residuals e (0 without an offset): cAIC4 takes
+    /// y'e with the y that includes the offset, where the fitted response is y − offset.</param>
     public static (ConditionalAic? Value, string? Reason) Compute(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms,
-        CovarianceParameterization parameterization, double[] theta, bool reml, double sigma)
+        CovarianceParameterization parameterization, double[] theta, bool reml, double sigma, double offsetResiduals = 0)
     {
         if (design.Weights is not null) return (null, "cAIC is not computed for a fit with prior weights");
         int q = terms.Sum(t => t.Size), p = design.FixedEffectCount, n = design.RowCount;
@@ -41,7 +43,7 @@ internal static class ConditionalAicCalculator
         if (needsRefit)
             return (null, "cAIC is not computed when a random-effects term with several columns has a zero variance (cAIC4 refits a smaller model)");
         var system = new GramSystem(design, terms, parameterization, theta);
-        return (system.Criterion(parameters, reml, sigma, n), null);
+        return (system.Criterion(parameters, reml, sigma, n, offsetResiduals), null);
     }
 
     /// <summary>One variance parameter: the positions of its symmetric indicator D_s among the random effects.</summary>
@@ -290,7 +292,7 @@ internal static class ConditionalAicCalculator
                 }
         }
 
-        public ConditionalAic Criterion(List<VarianceParameter> parameters, bool reml, double sigma, int n)
+        public ConditionalAic Criterion(List<VarianceParameter> parameters, bool reml, double sigma, int n, double offsetResiduals)
         {
             var y = new double[order];
             y[q + p] = 1;
@@ -299,7 +301,7 @@ internal static class ConditionalAicCalculator
             GramTimes(e, ge);
             double residualSquares = 0;
             for (int i = 0; i < order; i++) residualSquares += e[i] * ge[i];
-            double tye = ge[q + p];
+            double tye = ge[q + p] + offsetResiduals;
             double logLikelihood = -0.5 * n * Math.Log(2 * Math.PI * sigma * sigma) - residualSquares / (2 * sigma * sigma);
 
             // tr(H) = q + p − tr((M⁻¹)_uu) = q + p − ‖L_M⁻¹ [I; 0]‖²_F.

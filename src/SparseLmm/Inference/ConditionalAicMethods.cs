@@ -20,8 +20,11 @@ public static class ConditionalAicMethods
                 : "cAIC is computed for linear mixed models only";
             return null;
         }
+        double offsetResiduals = 0;
+        if (source.Design.Offset is { } offset)
+            for (int i = 0; i < offset.Length; i++) offsetResiduals += offset[i] * fit.Residuals[i];
         var (value, why) = ConditionalAicCalculator.Compute(source.Design, source.Terms, source.Parameterization,
-            fit.Theta.ToArray(), fit.Method == EstimationMethod.Reml, fit.Sigma ?? double.NaN);
+            fit.Theta.ToArray(), fit.Method == EstimationMethod.Reml, fit.Sigma ?? double.NaN, offsetResiduals);
         reason = why;
         return value;
     }

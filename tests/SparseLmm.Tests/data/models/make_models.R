@@ -121,6 +121,7 @@ caic_cases <- list(
   list(case = "pastes_reml", data = "../csv/Pastes.csv", formula = "strength ~ 1 + (1 | batch) + (1 | batch:cask)", reml = TRUE),
   list(case = "dyestuff_ml", data = "../csv/Dyestuff.csv", formula = "Yield ~ 1 + (1 | Batch)", reml = FALSE),
   list(case = "mmmec_reml", data = "Mmmec.csv", formula = "log(deaths + 1) ~ uvb + (1 | nation) + (1 | region)", reml = TRUE),
+  list(case = "mmmec_offset_reml", data = "Mmmec.csv", formula = "log(deaths + 1) ~ uvb + offset(log(expected)) + (1 | region)", reml = TRUE),
   ## theta = 0: cAIC4 falls back to the linear model's rank as df (with a warning).
   list(case = "dyestuff2_reml", data = "../csv/Dyestuff2.csv", formula = "Yield ~ 1 + (1 | Batch)", reml = TRUE))
 caic_out <- list()
