@@ -15,9 +15,9 @@ namespace SparseLmm.Engine;
 /// computed up to <see cref="MaxOrder"/> random effects and fixed effects.</para>
 /// <para>As cAIC4, the variance parameters are the entries of the relative covariance ΛΛ' at Λ's pattern (its
 /// derivative matrices W_s = Z D_s Z', D_s the symmetric indicator of entry s); scalar terms whose θ is 0 are left
-/// out (cAIC4 refits without them, which is the same fit). A zero diagonal in a term with several columns would need
-/// cAIC4's refit of a smaller model, and prior weights enter cAIC4's formulas in a way not reproduced here: both give
-/// no cAIC.</para></summary>
+/// out (cAIC4 refits without them, which is the same fit). A zero diagonal in a term with several columns needs
+/// cAIC4's refit of a smaller model (<see cref="ZeroColumns"/>; the caller refits). Prior weights enter cAIC4's
+/// formulas in a way not reproduced here: no cAIC.</para></summary>
 internal static class ConditionalAicCalculator
 {
     /// <summary>The largest q + p for which the criterion is computed (its dense algebra is cubic in it).</summary>
@@ -41,9 +41,28 @@ internal static class ConditionalAicCalculator
             return (null, $"cAIC is not computed for more than {MaxOrder:N0} random and fixed effects (this model has {q + p:N0})");
         var parameters = Parameters(terms, parameterization, theta, out bool needsRefit);
         if (needsRefit)
-            return (null, "cAIC is not computed when a random-effects term with several columns has a zero variance (cAIC4 refits a smaller model)");
+            return (null, "cAIC of a term with several columns and a zero variance needs cAIC4's refit without them (ConditionalAicMethods does it)");
         var system = new GramSystem(design, terms, parameterization, theta);
         return (system.Criterion(parameters, reml, sigma, n, offsetResiduals), null);
+    }
+
+    /// <summary>The columns of each term (θ order) whose diagonal of T is exactly 0, for terms with several columns
+    /// (cAIC4 refits the model without them before computing the criterion); empty when there are none.</summary>
+    public static IReadOnlyList<(int Term, int[] Columns)> ZeroColumns(IReadOnlyList<RandomEffectsDesign> terms,
+        CovarianceParameterization parameterization, double[] theta)
+    {
+        var result = new List<(int, int[])>();
+        for (int t = 0; t < terms.Count; t++)
+        {
+            int k = terms[t].ColumnCount, index = parameterization.Offset(t);
+            if (k == 1) continue;
+            var zero = new List<int>();
+            for (int column = 0, at = index; column < k; column++)
+                for (int row = column; row < k; row++, at++)
+                    if (row == column && theta[at] == 0) zero.Add(column);
+            if (zero.Count > 0) result.Add((t, zero.ToArray()));
+        }
+        return result;
     }
 
     /// <summary>One variance parameter: the positions of its symmetric indicator D_s among the random effects.</summary>

@@ -1,4 +1,6 @@
+using SparseLmm.Design;
 using SparseLmm.Engine;
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -8,8 +10,8 @@ namespace SparseLmm.Inference;
 public static class ConditionalAicMethods
 {
     /// <summary>The conditional AIC of a linear mixed model, or null when it is not computed; <paramref name="reason"/>
-    /// then says why (a GLMM, prior weights, too many random effects, or a zero variance in a term with several
-    /// columns, for which cAIC4 refits a smaller model).</summary>
+    /// then says why (a GLMM, prior weights, too many random effects). When a term with several columns has a zero
+    /// variance, the criterion is that of the model refitted without those columns, as cAIC4 computes it.</summary>
     public static ConditionalAic? ConditionalAic(this MixedModelFit fit, out string? reason)
     {
         ArgumentNullException.ThrowIfNull(fit);
@@ -20,6 +22,9 @@ public static class ConditionalAicMethods
                 : "cAIC is computed for linear mixed models only";
             return null;
         }
+        var zeroColumns = ConditionalAicCalculator.ZeroColumns(source.Terms, source.Parameterization, fit.Theta.ToArray());
+        if (zeroColumns.Count > 0)
+            return WithoutZeroColumns(fit, source, zeroColumns, out reason);
         double offsetResiduals = 0;
         if (source.Design.Offset is { } offset)
             for (int i = 0; i < offset.Length; i++) offsetResiduals += offset[i] * fit.Residuals[i];
@@ -27,5 +32,49 @@ public static class ConditionalAicMethods
             fit.Theta.ToArray(), fit.Method == EstimationMethod.Reml, fit.Sigma ?? double.NaN, offsetResiduals);
         reason = why;
         return value;
+    }
+
+    /// <summary>cAIC4's deleteZeroComponents: the model refitted without the random-effects columns whose variance is 0
+    /// (a term left with none is dropped), and its criterion. Only columns that are whole terms of the formula (the
+    /// intercept, a numeric covariate) can be removed this way.</summary>
+    private static ConditionalAic? WithoutZeroColumns(MixedModelFit fit, FitSource source,
+        IReadOnlyList<(int Term, int[] Columns)> zeroColumns, out string? reason)
+    {
+        var design = source.Design;
+        var formula = design.Formula;
+        var randomTerms = formula.RandomTerms.ToList();
+        foreach (var (term, columns) in zeroColumns)
+        {
+            var engineTerm = source.Terms[term];
+            int index = Enumerable.Range(0, design.RandomTerms.Count).First(i => ReferenceEquals(design.RandomTerms[i], engineTerm));
+            var spec = formula.RandomTerms[index];
+            var names = engineTerm.TermNames;
+            bool intercept = spec.HasIntercept;
+            var kept = spec.Terms.ToList();
+            foreach (int column in columns)
+            {
+                string name = names[column];
+                if (name == "(Intercept)" && intercept) { intercept = false; continue; }
+                int match = kept.FindIndex(t => t.Label == name);
+                if (match < 0)
+                {
+                    reason = $"cAIC is not computed: the zero-variance column '{name}' of the term for '{spec.GroupName}' is not a term of its own, so the smaller model cAIC4 refits cannot be written";
+                    return null;
+                }
+                kept.RemoveAt(match);
+            }
+            randomTerms[index] = spec with { HasIntercept = intercept, Terms = kept };
+        }
+        randomTerms = randomTerms.Where(t => t.HasIntercept || t.Terms.Count > 0).ToList();
+        if (randomTerms.Count == 0)
+        {
+            reason = "cAIC is not computed: every random-effects variance is 0";
+            return null;
+        }
+        var reduced = formula with { RandomTerms = randomTerms };
+        var reducedDesign = ModelDesignBuilder.Build(reduced, source.Data, gaussian: true);
+        var refit = LinearMixedModelFitter.Fit(reducedDesign, fit.Method == EstimationMethod.Reml,
+            new ThreadBudget(source.Options.Threads), out var products);
+        return (refit with { Source = new FitSource(reducedDesign, source.Data, source.Options, products) }).ConditionalAic(out reason);
     }
 }

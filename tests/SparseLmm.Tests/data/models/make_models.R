@@ -122,6 +122,8 @@ caic_cases <- list(
   list(case = "dyestuff_ml", data = "../csv/Dyestuff.csv", formula = "Yield ~ 1 + (1 | Batch)", reml = FALSE),
   list(case = "mmmec_reml", data = "Mmmec.csv", formula = "log(deaths + 1) ~ uvb + (1 | nation) + (1 | region)", reml = TRUE),
   list(case = "mmmec_offset_reml", data = "Mmmec.csv", formula = "log(deaths + 1) ~ uvb + offset(log(expected)) + (1 | region)", reml = TRUE),
+  ## A zero diagonal in (1 + size | herd): cAIC4 refits (1 | herd) and reports that model's criterion.
+  list(case = "cbpp_zero_slope", data = "../csv/cbpp.csv", formula = "incidence ~ size + (1 + size | herd)", reml = TRUE),
   ## theta = 0: cAIC4 falls back to the linear model's rank as df (with a warning).
   list(case = "dyestuff2_reml", data = "../csv/Dyestuff2.csv", formula = "Yield ~ 1 + (1 | Batch)", reml = TRUE))
 caic_out <- list()
