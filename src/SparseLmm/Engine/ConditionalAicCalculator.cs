@@ -16,8 +16,9 @@ namespace SparseLmm.Engine;
 /// <para>As cAIC4, the variance parameters are the entries of the relative covariance ΛΛ' at Λ's pattern (its
 /// derivative matrices W_s = Z D_s Z', D_s the symmetric indicator of entry s); scalar terms whose θ is 0 are left
 /// out (cAIC4 refits without them, which is the same fit). A zero diagonal in a term with several columns needs
-/// cAIC4's refit of a smaller model (<see cref="ZeroColumns"/>; the caller refits). Prior weights enter cAIC4's
-/// formulas in a way not reproduced here: no cAIC.</para></summary>
+/// cAIC4's refit of a smaller model (<see cref="ZeroColumns"/>; the caller refits). With prior weights the fit's
+/// projections (A = W r(·), r the weighted penalized least-squares residual) use the weighted Gram matrix and cAIC4's
+/// plain inner products of e and W_s e the unweighted one.</para></summary>
 internal static class ConditionalAicCalculator
 {
     /// <summary>The largest q + p for which the criterion is computed (its dense algebra is cubic in it).</summary>
@@ -35,7 +36,6 @@ internal static class ConditionalAicCalculator
     public static (ConditionalAic? Value, string? Reason) Compute(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms,
         CovarianceParameterization parameterization, double[] theta, bool reml, double sigma, double offsetResiduals = 0)
     {
-        if (design.Weights is not null) return (null, "cAIC is not computed for a fit with prior weights");
         int q = terms.Sum(t => t.Size), p = design.FixedEffectCount, n = design.RowCount;
         if (q + p > MaxOrder)
             return (null, $"cAIC is not computed for more than {MaxOrder:N0} random and fixed effects (this model has {q + p:N0})");
@@ -111,7 +111,10 @@ internal static class ConditionalAicCalculator
     private sealed class GramSystem
     {
         private readonly int q, p, order;
-        private readonly double[] gram;
+        // The Gram matrices of [Z X y] unweighted and weighted by the prior weights (the same array without them):
+        // the fit's projections are weighted, cAIC4's inner products of residuals and W_s e are not.
+        private readonly double[] gram, weightedGram;
+        private readonly double logWeights;
         private readonly IReadOnlyList<RandomEffectsDesign> terms;
         private readonly double[][] factors;
         private readonly double[] fullFactor, randomFactor;
@@ -122,7 +125,8 @@ internal static class ConditionalAicCalculator
             q = terms.Sum(t => t.Size);
             p = design.FixedEffectCount;
             order = q + p + 1;
-            gram = Gram(design, terms, q, p);
+            (gram, weightedGram) = Gram(design, terms, q, p);
+            foreach (double weight in design.Weights ?? []) logWeights += Math.Log(weight);
             factors = new double[terms.Count][];
             for (int t = 0; t < terms.Count; t++)
             {
@@ -141,7 +145,7 @@ internal static class ConditionalAicCalculator
                 Array.Clear(column);
                 column[j] = 1;
                 ScaleRandom(column, transpose: false);
-                GramTimes(column, scaled);
+                GramTimes(weightedGram, column, scaled);
                 ScaleRandom(scaled, transpose: true);
                 for (int i = 0; i < size; i++) m[i * size + j] = scaled[i] + (i == j && i < q ? 1 : 0);
             }
@@ -155,12 +159,14 @@ internal static class ConditionalAicCalculator
             randomFactor = random;
         }
 
-        /// <summary>The Gram matrix of [Z X y] (full, row-major), from one pass over the rows.</summary>
-        private static double[] Gram(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, int q, int p)
+        /// <summary>The Gram matrices of [Z X y] (full, row-major), unweighted and weighted, from one pass over the rows.</summary>
+        private static (double[] Plain, double[] Weighted) Gram(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, int q, int p)
         {
             int order = q + p + 1, n = design.RowCount;
             var y = ((NumericResponse)design.Response).Values;
+            var weights = design.Weights;
             var gram = new double[order * order];
+            var weighted = weights is null ? gram : new double[order * order];
             int entries = terms.Sum(t => t.ColumnCount) + p + 1;
             var index = new int[entries];
             var value = new double[entries];
@@ -186,14 +192,18 @@ internal static class ConditionalAicCalculator
                 }
                 index[count] = q + p;
                 value[count++] = y[i];
+                double weight = weights is null ? 1 : weights[i];
                 for (int a = 0; a < count; a++)
                 {
                     int row = index[a] * order;
                     double va = value[a];
                     for (int b = 0; b < count; b++) gram[row + index[b]] += va * value[b];
+                    if (weights is null) continue;
+                    double wa = weight * va;
+                    for (int b = 0; b < count; b++) weighted[row + index[b]] += wa * value[b];
                 }
             }
-            return gram;
+            return (gram, weighted);
         }
 
         /// <summary>v ← diag(Λ, I, 1) v, or its transpose, on a vector over [Z X y] (or over [Z X]).</summary>
@@ -222,21 +232,22 @@ internal static class ConditionalAicCalculator
             }
         }
 
-        private void GramTimes(ReadOnlySpan<double> c, Span<double> result)
+        private void GramTimes(double[] matrix, ReadOnlySpan<double> c, Span<double> result)
         {
             for (int i = 0; i < order; i++)
             {
-                var row = gram.AsSpan(i * order, order);
+                var row = matrix.AsSpan(i * order, order);
                 double sum = 0;
                 for (int j = 0; j < order; j++) sum += row[j] * c[j];
                 result[i] = sum;
             }
         }
 
-        private double Inner(double[] a, double[] b)
+        /// <summary>a'b (<paramref name="weighted"/>: a'Wb) of the vectors with coefficients a and b.</summary>
+        private double Inner(double[] a, double[] b, bool weighted)
         {
             var gb = new double[order];
-            GramTimes(b, gb);
+            GramTimes(weighted ? weightedGram : gram, b, gb);
             double sum = 0;
             for (int i = 0; i < order; i++) sum += a[i] * gb[i];
             return sum;
@@ -247,7 +258,7 @@ internal static class ConditionalAicCalculator
         private double[] Residual(double[] c, bool withFixed)
         {
             var g = new double[order];
-            GramTimes(c, g);
+            GramTimes(weightedGram, c, g);
             ScaleRandom(g, transpose: true);
             int size = withFixed ? q + p : q;
             var s = g.AsSpan(0, size).ToArray();
@@ -269,7 +280,7 @@ internal static class ConditionalAicCalculator
             var column = new double[order];
             for (int j = 0; j < q; j++)
             {
-                for (int i = 0; i < order; i++) column[i] = gram[i * order + j];
+                for (int i = 0; i < order; i++) column[i] = weightedGram[i * order + j];
                 ScaleRandom(column, transpose: true);
                 for (int i = 0; i < size; i++) b[i * q + j] = column[i];
             }
@@ -286,8 +297,8 @@ internal static class ConditionalAicCalculator
                         for (int c = 0; c <= a; c++)
                         {
                             double product = DenseKernels.Dot(t + (long)a * size, t + (long)c * size, size);
-                            result[a * q + c] = gram[a * order + c] - product;
-                            result[c * q + a] = gram[c * order + a] - product;
+                            result[a * q + c] = weightedGram[a * order + c] - product;
+                            result[c * q + a] = weightedGram[c * order + a] - product;
                         }
             }
             return result;
@@ -317,11 +328,11 @@ internal static class ConditionalAicCalculator
             y[q + p] = 1;
             var e = Residual(y, withFixed: true);
             var ge = new double[order];
-            GramTimes(e, ge);
-            double residualSquares = 0;
-            for (int i = 0; i < order; i++) residualSquares += e[i] * ge[i];
+            GramTimes(gram, e, ge);
+            double residualSquares = Inner(e, e, weighted: true);
             double tye = ge[q + p] + offsetResiduals;
-            double logLikelihood = -0.5 * n * Math.Log(2 * Math.PI * sigma * sigma) - residualSquares / (2 * sigma * sigma);
+            // Residual i has SD σ/√wᵢ.
+            double logLikelihood = -0.5 * n * Math.Log(2 * Math.PI * sigma * sigma) + 0.5 * logWeights - residualSquares / (2 * sigma * sigma);
 
             // tr(H) = q + p − tr((M⁻¹)_uu) = q + p − ‖L_M⁻¹ [I; 0]‖²_F.
             var identity = new double[(q + p) * q];
@@ -355,11 +366,15 @@ internal static class ConditionalAicCalculator
             var bMatrix = new double[m * m];
             var gMatrix = new double[m * m];
             double residualDf = reml ? n - p : n;
-            var bb = new double[m, m];
+            // C_k · (W⁻¹ A W_j e) = e'W_k A b_j − (e'W_k e)(e'b_j)/(2 y'e), with b_j = W⁻¹A W_j e and A b_j = W r(b_j).
+            var ab = new double[m, m];
             for (int j = 0; j < m; j++)
-                for (int k = 0; k < m; k++) bb[j, k] = Inner(b[j], b[k]);
+            {
+                var rb = Residual(b[j], withFixed: true);
+                for (int k = 0; k < m; k++) ab[k, j] = Inner(a[k], rb, weighted: true);
+            }
             var eb = new double[m];
-            for (int j = 0; j < m; j++) eb[j] = Inner(e, b[j]);
+            for (int j = 0; j < m; j++) eb[j] = Inner(e, b[j], weighted: false);
             for (int j = 0; j < m; j++)
             {
                 for (int k = j; k < m; k++)
@@ -373,10 +388,10 @@ internal static class ConditionalAicCalculator
                         for (int z = 0; z < pj.Rows.Length; z++)
                             trace += zq[column * q + pj.Rows[z]] * zq[pj.Columns[z] * q + row];
                     }
-                    double value = -tye * trace / (2 * residualDf) - eWe[j] * eWe[k] / (2 * tye) + Inner(a[k], b[j]);
+                    double value = -tye * trace / (2 * residualDf) - eWe[j] * eWe[k] / (2 * tye) + Inner(a[k], b[j], weighted: true);
                     bMatrix[j * m + k] = bMatrix[k * m + j] = value;
                 }
-                for (int k = 0; k < m; k++) gMatrix[k * m + j] = bb[k, j] - eWe[k] * eb[j] / (2 * tye);
+                for (int k = 0; k < m; k++) gMatrix[k * m + j] = ab[k, j] - eWe[k] * eb[j] / (2 * tye);
             }
             var bInverse = SmallMatrix.Inverse(bMatrix, m)
                 ?? throw new InvalidOperationException("cAIC: the matrix of second derivatives is singular");

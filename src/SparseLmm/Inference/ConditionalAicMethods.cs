@@ -10,7 +10,7 @@ namespace SparseLmm.Inference;
 public static class ConditionalAicMethods
 {
     /// <summary>The conditional AIC of a linear mixed model, or null when it is not computed; <paramref name="reason"/>
-    /// then says why (a GLMM, prior weights, too many random effects). When a term with several columns has a zero
+    /// then says why (a GLMM, too many random effects). When a term with several columns has a zero
     /// variance, the criterion is that of the model refitted without those columns, as cAIC4 computes it.</summary>
     public static ConditionalAic? ConditionalAic(this MixedModelFit fit, out string? reason)
     {

@@ -124,14 +124,21 @@ caic_cases <- list(
   list(case = "mmmec_offset_reml", data = "Mmmec.csv", formula = "log(deaths + 1) ~ uvb + offset(log(expected)) + (1 | region)", reml = TRUE),
   ## A zero diagonal in (1 + size | herd): cAIC4 refits (1 | herd) and reports that model's criterion.
   list(case = "cbpp_zero_slope", data = "../csv/cbpp.csv", formula = "incidence ~ size + (1 + size | herd)", reml = TRUE),
+  ## Prior weights (rows of weight 0 dropped first, as SparseLmm drops them).
+  list(case = "sleepstudy_weights_reml", data = "sleepstudy_weights.csv", formula = "Reaction ~ Days + (Days | Subject)", reml = TRUE, weights = "w"),
+  list(case = "mmmec_weights_ml", data = "Mmmec.csv", formula = "log(deaths + 1) ~ uvb + (1 | nation) + (1 | region)", reml = FALSE, weights = "expected"),
   ## theta = 0: cAIC4 falls back to the linear model's rank as df (with a warning).
   list(case = "dyestuff2_reml", data = "../csv/Dyestuff2.csv", formula = "Yield ~ 1 + (1 | Batch)", reml = TRUE))
 caic_out <- list()
 for (cc in caic_cases) {
   d <- read_data(cc$data, character())
-  fit <- lmer(as.formula(cc$formula), data = d, REML = cc$reml)
+  if (!is.null(cc$weights)) {
+    d <- d[d[[cc$weights]] > 0, ]
+    d$.w <- d[[cc$weights]]
+    fit <- lmer(as.formula(cc$formula), data = d, REML = cc$reml, weights = .w)
+  } else fit <- lmer(as.formula(cc$formula), data = d, REML = cc$reml)
   r <- cAIC(fit)
-  caic_out[[cc$case]] <- list(data = cc$data, formula = cc$formula, reml = cc$reml, loglik = r$loglikelihood,
+  caic_out[[cc$case]] <- list(data = cc$data, formula = cc$formula, reml = cc$reml, weights = cc$weights, loglik = r$loglikelihood,
                               df = r$df, caic = r$caic, theta = I(unname(getME(fit, "theta"))))
   cat(sprintf("cAIC %s: cll %.8f df %.8f caic %.8f\n", cc$case, r$loglikelihood, r$df, r$caic))
 }
