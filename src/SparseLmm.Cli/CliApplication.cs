@@ -268,7 +268,10 @@ internal static class FitCommand
             Link: link,
             QuadratureNodes: settings.QuadratureNodes ?? 1,
             WeightsColumn: settings.Weights,
-            Threads: settings.Threads);
+            Threads: settings.Threads)
+        {
+            ReferenceLevels = settings.References.Count > 0 ? settings.References : null,
+        };
     }
 
     /// <summary>The engine's note about rows dropped for missing values, or our own wording.</summary>

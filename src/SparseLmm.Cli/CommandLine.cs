@@ -13,6 +13,7 @@ internal sealed class FitSettings
     public bool Reml { get; set; }
     public bool MaximumLikelihood { get; set; }
     public List<string> Factors { get; } = [];
+    public Dictionary<string, string> References { get; } = new(StringComparer.Ordinal);
     public bool Json { get; set; }
     public int Repeat { get; set; } = 1;
     public string? Family { get; set; }
@@ -49,12 +50,13 @@ internal static class CommandLine
         new("--reml", null, "fit by restricted maximum likelihood (the default)", (s, _) => s.Reml = true),
         new("--ml", null, "fit by maximum likelihood", (s, _) => s.MaximumLikelihood = true),
         new("--factor", "COL", "treat the numeric column COL as categorical (repeatable)", (s, v) => s.Factors.Add(v), Repeatable: true),
+        new("--ref", "COL=LEVEL", "make LEVEL the reference level of categorical column COL (R's relevel; repeatable)", (s, v) => AddReference(s, v), Repeatable: true),
         new("--json", null, "write one JSON object instead of the summary", (s, _) => s.Json = true, Commands: ["fit", "demo", "compare", "predict"]),
         new("--repeat", "N", $"fit N times and report the median fit time (benchmarking; at most {MaxRepeat:N0})", (s, v) => s.Repeat = PositiveInteger("--repeat", v, MaxRepeat), Commands: ["fit", "demo"]),
         new("--family", "NAME", "response distribution: gaussian (default), binomial, poisson or Gamma", (s, v) => s.Family = v),
         new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
-        new("--weights", "COL", "prior weights from numeric column COL (GLMMs; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--weights", "COL", "prior weights from numeric column COL (gaussian: residual variance σ²/w, rows of weight 0 dropped; binomial: number of trials)", (s, v) => s.Weights = v),
         new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v, Commands: ["fit", "demo"]),
         new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v, Commands: ["fit", "demo"]),
         new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v, Commands: ["fit", "demo", "predict"]),
@@ -145,6 +147,16 @@ internal static class CommandLine
             previous = current;
         }
         return previous[b.Length];
+    }
+
+    private static void AddReference(FitSettings settings, string value)
+    {
+        int equals = value.IndexOf('=');
+        if (equals <= 0 || equals == value.Length - 1)
+            throw new UsageException($"option --ref: '{value}' is not COL=LEVEL (e.g. --ref period=2)");
+        string column = value[..equals];
+        if (!settings.References.TryAdd(column, value[(equals + 1)..]))
+            throw new UsageException($"option --ref: column '{column}' is given a reference level more than once");
     }
 
     /// <summary>The most fits <c>--repeat</c> runs: a benchmark needs far fewer, and each fit's time is kept.</summary>
