@@ -5,9 +5,10 @@ namespace SparseLmm.Mcmc;
 /// <summary>The log prior density of θ (up to a constant) with respect to Lebesgue measure on θ's entries, for the
 /// priors of <see cref="McmcPrior"/>, which are stated on each term's relative SDs s_j and correlation matrix Ω.
 /// <para>Row j of a term's T is s_j times a unit vector ω_j (row j of Ω's Cholesky factor), so dT_j = s_j^j ds_j dω_j
-/// (polar coordinates in j + 1 dimensions); an LKJ(η) density on Ω is, per row of its factor, ω_jj^(k − j + 2η − 2)
-/// with respect to the row's free entries (Stan's lkj_corr_cholesky, 0-based j) and ω_jj times that with respect to
-/// the sphere's surface measure. Hence log p(θ) = Σ_terms [log p(s) − Σ_j j log s_j + Σ_{j≥1} (k − j + 2η − 1) log ω_jj].</para>
+/// (polar coordinates in j + 1 dimensions); an LKJ(η) density on Ω is, per row of its factor, ω_jj^(k − j + 2η − 3)
+/// with respect to the row's free entries (Stan's lkj_corr_cholesky, ∏ L_ii^(k − i + 2η − 2) for 1-based i, here with
+/// 0-based j) and ω_jj times that with respect to the sphere's surface measure. Hence
+/// log p(θ) = Σ_terms [log p(s) − Σ_j j log s_j + Σ_{j≥1} (k − j + 2η − 2) log ω_jj].</para>
 /// Allocates nothing after construction.</summary>
 internal sealed class CovariancePriorDensity
 {
@@ -49,7 +50,7 @@ internal sealed class CovariancePriorDensity
             for (int j = 1; j < k; j++)
             {
                 if (sds[j] == 0) return double.NegativeInfinity;
-                total += -j * Math.Log(sds[j]) + (k - j + 2 * LkjShape - 1) * Math.Log(factor[j * k + j] / sds[j]);
+                total += -j * Math.Log(sds[j]) + (k - j + 2 * LkjShape - 2) * Math.Log(factor[j * k + j] / sds[j]);
             }
         }
         return total;
