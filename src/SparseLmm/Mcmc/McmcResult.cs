@@ -53,7 +53,10 @@ public sealed class McmcResult
 
     /// <summary>True when every parameter has R-hat below 1.01 and bulk and tail ESS of at least 100 per chain (the
     /// thresholds of Vehtari et al. 2021).</summary>
-    public bool Converged => Summaries.All(s => s.Rhat < RhatThreshold && s.BulkEss >= EssPerChain * Options.Chains && s.TailEss >= EssPerChain * Options.Chains);
+    public bool Converged => MeetsThresholds(Summaries, Options.Chains);
+
+    internal static bool MeetsThresholds(IEnumerable<McmcParameterSummary> summaries, int chains) =>
+        summaries.All(s => s.Rhat < RhatThreshold && s.BulkEss >= EssPerChain * chains && s.TailEss >= EssPerChain * chains);
 
     internal const double RhatThreshold = 1.01;
     internal const double EssPerChain = 100;

@@ -40,6 +40,7 @@ public static class MixedModelSampler
         long randomValues = (long)options.Chains * options.Draws * terms.Sum(t => (long)t.Size);
         bool keepRandom = randomValues <= RandomEffectValueLimit;
         var names = fit.FixedEffects.Select(e => e.Name).ToList();
+        // Names and counts from this one; each chain fills its draws through its own (it owns buffers).
         var layout = new ParameterLayout(terms, source.Parameterization, names, keepRandom);
         var theta = fit.Theta.ToArray();
         var budget = new ThreadBudget(options.Threads ?? source.Options.Threads);
@@ -62,8 +63,7 @@ public static class MixedModelSampler
         var notes = new List<string>();
         if (!keepRandom)
             notes.Add($"random effects not kept: {randomValues:N0} values is more than {RandomEffectValueLimit:N0}; use fewer draws or chains to keep them");
-        var result = new McmcResult(layout.Names, layout.HyperparameterCount, draws, options.Draws, options, warmup, milliseconds, summaries, notes);
-        if (!result.Converged)
+        if (!McmcResult.MeetsThresholds(summaries, options.Chains))
             notes.Add($"some parameters have R-hat >= {McmcResult.RhatThreshold} or ESS below {McmcResult.EssPerChain * options.Chains}: run longer chains before trusting these numbers");
         return new McmcResult(layout.Names, layout.HyperparameterCount, draws, options.Draws, options, warmup, milliseconds, summaries, notes);
     }
