@@ -49,6 +49,8 @@ public class JsonSchemaTests
         ["fit", "cbpp", Cbpp, "--family", "binomial", "--factor", "period", "--json"],
         ["fit", "cbpp", Cbpp, "--family", "binomial", "--factor", "period", "--nagq", "5", "--json"],
         ["demo", "--json"],
+        ["fit", "sleepstudy", Intercepts, "--json", "--mcmc", "200", "--chains", "2", "--seed", "5"],
+        ["fit", "cbpp", Cbpp, "--family", "binomial", "--factor", "period", "--ref", "period=2", "--json"],
     ];
 
     [Theory]
