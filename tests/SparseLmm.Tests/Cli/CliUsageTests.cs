@@ -75,12 +75,24 @@ public class CliUsageTests
     [Fact]
     public void Version_is_the_commit_count_of_the_source()
     {
-        // src/Directory.Build.targets: 0.1.N, N = git rev-list --count HEAD of the tree the CLI was built from.
+        // src/Directory.Build.targets: 0.1.N, N = git rev-list --count of the commit the CLI was built from, whose
+        // hash follows the '+' of the informational version.
+        var informational = typeof(CliApplication).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
         var root = new DirectoryInfo(AppContext.BaseDirectory);
         while (root is not null && !File.Exists(Path.Combine(root.FullName, "src", "Directory.Build.targets"))) root = root.Parent;
         Assert.NotNull(root);
-        var git = CliProcess.Run(["-C", root.FullName, "rev-list", "--count", "HEAD"], program: "git", prependAssembly: false);
-        Assert.Equal(git.ExitCode == 0 ? $"0.1.{git.Stdout.Trim()}" : "0.1.0", CliApplication.Version);
+        int plus = informational.IndexOf('+');
+        if (plus < 0)
+        {
+            Assert.Equal("0.1.0", CliApplication.Version);   // built without git
+            return;
+        }
+        string commit = informational[(plus + 1)..].Split('+', '.')[0];
+        var git = CliProcess.Run(["-C", root.FullName, "rev-list", "--count", commit], program: "git", prependAssembly: false);
+        Assert.True(git.ExitCode == 0, git.Stderr);
+        Assert.Equal($"0.1.{git.Stdout.Trim()}", CliApplication.Version);
     }
 
     [Fact]

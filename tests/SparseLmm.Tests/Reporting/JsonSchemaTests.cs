@@ -32,7 +32,8 @@ public class JsonSchemaTests
     private static void AssertValid(string command, params string[] args)
     {
         var result = Run(args);
-        Assert.True(result.ExitCode == 0, result.Stderr);
+        // Exit 3 (not converged) still writes the whole output, flagged.
+        Assert.True(result.ExitCode is 0 or 3, result.Stderr);
         var violations = Violations(command, result.Stdout);
         Assert.True(violations.Count == 0, $"{string.Join(' ', args)}: {string.Join("; ", violations)}");
         Assert.Equal(FitJsonWriter.SchemaVersion, JsonDocument.Parse(result.Stdout).RootElement.GetProperty("schema_version").GetInt32());
