@@ -46,7 +46,7 @@ public static class FixedEffectTests
             case DdfMethod.None:
                 return Asymptotic(fit);
             case DdfMethod.KenwardRoger:
-                (se, df) = KenwardRoger.Compute(FittedMixedModel.Of(fit));
+                (se, df, _) = KenwardRoger.Compute(FittedMixedModel.Of(fit));
                 break;
             default:
                 df = Satterthwaite(fit);
