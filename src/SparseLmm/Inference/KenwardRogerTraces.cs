@@ -80,10 +80,10 @@ internal sealed class KenwardRogerTraces
                 }
         }
         int random = parameters.Count, count = random + 1;
-        long bytes = (long)(random + 3) * q2 * q2 * sizeof(double);
+        long bytes = (long)(random + 5) * q2 * q2 * sizeof(double);
         long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
         if (bytes > available / 2)
-            throw new InputException($"Kenward-Roger needs {random + 3} dense {q2}x{q2} matrices over the random effects after the first term ({bytes / 1e9:F1} GB), more than half the {available / 1e9:F1} GB available; use --ddf satterthwaite");
+            throw new InputException($"Kenward-Roger needs {random + 5} dense {q2}x{q2} matrices over the random effects after the first term ({bytes / 1e9:F1} GB), more than half the {available / 1e9:F1} GB available; use --ddf satterthwaite");
         if (!deviance.FactorAt(theta))
             throw new InputException("Kenward-Roger: the penalized system is not positive definite at the estimates");
 
@@ -126,7 +126,7 @@ internal sealed class KenwardRogerTraces
         AddScaledRest(source.Products, factors, schur, m2);
 
         // S⁻¹ (q₂×q₂), then F = A⁻¹Z̃'X: its rest rows S⁻¹H and its first-term rows per level.
-        var inverse = DenseInverse(schur, m2, q2);
+        var inverse = DenseInverse(schur, m2, q2, layout.Threads);
         var fRest = new double[q2 * p];
         for (int i = 0; i < q2; i++)
             for (int j = 0; j < q2; j++)
@@ -432,15 +432,21 @@ internal sealed class KenwardRogerTraces
     }
 
     /// <summary>The inverse of the leading q₂×q₂ block of <paramref name="schur"/> (order m₂), full and symmetric.</summary>
-    private static double[] DenseInverse(double[] schur, int m2, int q2)
+    private static double[] DenseInverse(double[] schur, int m2, int q2, ThreadBudget threads)
     {
-        var factor = new double[(long)q2 * q2];
-        for (int i = 0; i < q2; i++) schur.AsSpan(i * m2, i + 1).CopyTo(factor.AsSpan(i * q2));
-        if (q2 > 0 && !DenseCholesky.Factor(factor, q2))
+        var inverse = new double[(long)q2 * q2];
+        if (q2 == 0) return inverse;
+        var augmented = new double[4L * q2 * q2];
+        for (int i = 0; i < q2; i++) schur.AsSpan(i * m2, i + 1).CopyTo(augmented.AsSpan(i * 2 * q2));
+        if (!DenseCholesky.InvertPositiveDefinite(augmented, q2, new DenseCholeskyWorkspace(q2, threads.Degree)))
             throw new InputException("Kenward-Roger: the penalized system is not positive definite at the estimates");
-        for (int i = 0; i < q2; i++) factor.AsSpan(i * q2 + i + 1, q2 - i - 1).Clear();
-        DenseCholesky.InvertLower(factor, q2);
-        return LowerTriangularGram.Compute(factor, q2);
+        for (int i = 0; i < q2; i++)
+        {
+            var row = augmented.AsSpan((q2 + i) * 2 * q2 + q2, i + 1);
+            row.CopyTo(inverse.AsSpan(i * q2));
+            for (int j = 0; j < i; j++) inverse[(long)j * q2 + i] = row[j];
+        }
+        return inverse;
     }
 
     private static double[] MultiplyDense(double[] square, double[] right, int n, int columns)
