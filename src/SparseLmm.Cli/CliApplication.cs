@@ -268,7 +268,7 @@ internal static class FitCommand
             Link: link,
             QuadratureNodes: settings.QuadratureNodes ?? 1,
             WeightsColumn: settings.Weights,
-            Threads: settings.Threads);
+            Threads: settings.Threads) { MaxEvaluations = settings.MaxEvaluations ?? FitOptions.Default.MaxEvaluations };
     }
 
     /// <summary>The engine's note about rows dropped for missing values, or our own wording.</summary>
