@@ -67,6 +67,7 @@ internal static class LinearMixedModelFitter
         // A copy: the snap below writes to it, and the result must not alias the optimiser's own array.
         var theta = optimum.Minimizer.ToArray();
         int snapEvaluations = SnapToBoundary(deviance, evaluate, theta, optimum.Minimum);
+        monitor.SearchEnded();
         var solution = ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();
         clock.Stop();

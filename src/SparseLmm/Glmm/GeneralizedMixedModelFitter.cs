@@ -101,6 +101,7 @@ internal static class GeneralizedMixedModelFitter
         var stageOne = Bobyqa.Minimize(monitor.Watch(objective.StageOne), parameterization.Start(), thetaLower, thetaUpper,
             new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius,
                 MaxEvaluations: monitor.MaxEvaluations));
+        monitor.SearchEnded();
         var thetaOne = stageOne.Minimizer;
         var thetaScale = Enumerable.Repeat(1.0, thetaLength).ToArray();
         if (quadratureNodes > 0)
@@ -165,6 +166,7 @@ internal static class GeneralizedMixedModelFitter
             stageTwo = Bobyqa.Minimize(monitor.Watch(StageTwo), start, lower, upper,
                 new BobyqaOptions(InitialTrustRadius: StageTwoInitialRadius, FinalTrustRadius: StageTwoFinalRadius,
                     MaxEvaluations: monitor.MaxEvaluations));
+            monitor.SearchEnded();
             var v = stageTwo.Minimizer;
             theta = new double[thetaLength];
             for (int i = 0; i < thetaLength; i++) theta[i] = Math.Max(thetaLower[i], thetaOne[i] + thetaScale[i] * v[i]);

@@ -64,6 +64,10 @@ internal sealed class FitMonitor
         return value;
     };
 
+    /// <summary>A search ended: a report now, whatever the interval, so that the last report of a search carries its
+    /// final count and best value.</summary>
+    public void SearchEnded() => Report(Stopwatch.GetTimestamp());
+
     private void Report(long now)
     {
         if (progress is null) return;
