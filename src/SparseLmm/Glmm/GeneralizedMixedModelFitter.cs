@@ -66,7 +66,7 @@ internal static class GeneralizedMixedModelFitter
     /// <param name="quadratureNodes">0 (stage one only), 1 (Laplace) or more (adaptive Gauss–Hermite).</param>
     /// <param name="priorWeights">The weights column per kept row, or null.</param>
     /// <param name="weightsName">The weights column's name, for messages.</param>
-    /// <param name="dataRow">Maps a kept row to its 1-based data row, for messages.</param>
+    /// <param name="dataRow">Maps a kept row to its 1-based data row, for messages and the fit's observation rows.</param>
     /// <param name="extraDroppedRows">Rows dropped before the design was built (missing weights).</param>
     /// <param name="threads">The most threads the fit may use (null: every processor).</param>
     /// <param name="monitor">Stops the fit, hears its progress and sets the evaluation limit of each search (null: none).</param>
@@ -212,12 +212,13 @@ internal static class GeneralizedMixedModelFitter
         if (objective.FailedEvaluations > 0)
             notes.Add($"PIRLS failed at {objective.FailedEvaluations} of {objective.Evaluations} evaluations (treated as a large deviance)");
 
-        return GlmmResultBuilder.Build(new GlmmResultInput(
+        var fit = GlmmResultBuilder.Build(new GlmmResultInput(
             design, family, response, terms, parameterization, theta, coordinates.ToOriginal(beta),
             coordinates.CovarianceToOriginal(covariance), state, deviance, quadratureNodes,
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: Enumerable.Range(0, thetaLength).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance)));
+        return fit with { ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray() };
     }
 
     private static double PearsonDispersion(GlmmObjective objective, GlmmResponse response, int n)
