@@ -16,7 +16,7 @@ public class PlotRenderingTests
             ["sleepstudy"] = PlotKinds.All.ToArray(),
             ["sleepstudy-intercept"] = PlotKinds.All.Where(k => k != PlotKind.Slopes).ToArray(),
             ["Penicillin"] = [PlotKind.Shrinkage, PlotKind.Variance, PlotKind.Caterpillar, PlotKind.Residuals, PlotKind.QQ],
-            ["cbpp"] = [PlotKind.Caterpillar, PlotKind.Residuals, PlotKind.QQ],
+            ["cbpp"] = [PlotKind.Caterpillar, PlotKind.Residuals, PlotKind.QQ, PlotKind.Variance],
         };
         var data = new TheoryData<string, PlotKind, bool>();
         foreach (var (model, kinds) in applies)
