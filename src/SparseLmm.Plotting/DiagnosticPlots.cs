@@ -33,9 +33,11 @@ internal static class ResidualsPlot
         zero.LegendText = "zero";
         int n = fitted.Length;
         // Filled and faint when there are many: overlaps add up, so dense regions read darker instead of solid.
-        var points = plot.Add.Markers(fitted, residuals, n > 500 ? MarkerShape.FilledCircle : MarkerShape.OpenCircle,
-            n > 2000 ? 3 : 5, PlotStyle.Model.WithAlpha(PlotStyle.PointAlpha(n)));
-        points.LegendText = $"observations (n = {n})";
+        var shape = n > 500 ? MarkerShape.FilledCircle : MarkerShape.OpenCircle;
+        plot.Add.Markers(fitted, residuals, shape, n > 2000 ? 3 : 5, PlotStyle.Model.WithAlpha(PlotStyle.PointAlpha(n)));
+        // The legend's key is opaque, however faint the points are.
+        var key = plot.Add.Markers(new[] { double.NaN }, new[] { double.NaN }, shape, 6, PlotStyle.Model);
+        key.LegendText = n > 500 ? $"observations (n = {n}; faint, so overlaps read darker)" : $"observations (n = {n})";
         if (n >= 10)
         {
             var (sx, sy) = PlotMath.Lowess(fitted, residuals);
@@ -88,8 +90,10 @@ internal static class QQPlot
             line.LinePattern = LinePattern.Dashed;
             line.LegendText = "line through the quartiles";
         }
-        var points = plot.Add.Markers(scores, sorted, sorted.Length > 500 ? MarkerShape.FilledCircle : MarkerShape.OpenCircle,
-            sorted.Length > 2000 ? 3 : 5, PlotStyle.Model.WithAlpha(PlotStyle.PointAlpha(sorted.Length)));
+        // Points of a QQ plot lie along one curve and overlap little; their sparse tails are what the plot is read
+        // for, so they stay nearly opaque however many there are.
+        var points = plot.Add.Markers(scores, sorted, MarkerShape.OpenCircle, sorted.Length > 2000 ? 3 : 5,
+            PlotStyle.Model.WithAlpha(0.85));
         points.LegendText = $"n = {sorted.Length}";
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;

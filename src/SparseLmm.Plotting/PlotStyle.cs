@@ -62,7 +62,7 @@ public static class PlotStyle
 
     /// <summary>Opacity of one point among <paramref name="count"/>: opaque for a few hundred, fading as 1/√n so that
     /// tens of thousands of points show where they are dense instead of merging into solid bands.</summary>
-    internal static double PointAlpha(int count) => Math.Clamp(12 / Math.Sqrt(Math.Max(count, 1)), 0.04, 0.8);
+    internal static double PointAlpha(int count) => Math.Clamp(12 / Math.Sqrt(Math.Max(count, 1)), 0.08, 0.8);
 
     private static string? FindFamily()
     {

@@ -134,7 +134,7 @@ public class PlotComputationTests
     public void Faint_points_fade_with_their_number()
     {
         Assert.Equal(0.8, PlotStyle.PointAlpha(100));
-        Assert.True(PlotStyle.PointAlpha(73_421) < 0.05);
+        Assert.True(PlotStyle.PointAlpha(73_421) < 0.1);
         Assert.True(PlotStyle.PointAlpha(5_000) < PlotStyle.PointAlpha(1_000));
     }
 
