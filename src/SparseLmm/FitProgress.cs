@@ -18,8 +18,9 @@ public enum FitStage
     Covariance = 3,
 }
 
-/// <summary>A report on a running fit. Reports come when a stage begins and then at most every 100 ms, from the
-/// thread that runs the fit (a <see cref="Progress{T}"/> passes them on to its synchronization context).</summary>
+/// <summary>A report on a running fit. Reports come when a stage begins, at most every 100 ms during a search, and
+/// when a search ends (with its final count and best value), from the thread that runs the fit (a
+/// <see cref="Progress{T}"/> passes them on to its synchronization context, so they may arrive after the fit returned).</summary>
 /// <param name="Stage">What the fit is doing.</param>
 /// <param name="Evaluations">Objective evaluations so far, all stages together (what
 /// <see cref="FitOptions.MaxEvaluations"/> limits per search).</param>
