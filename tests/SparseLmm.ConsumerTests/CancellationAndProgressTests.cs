@@ -21,6 +21,8 @@ public class CancellationAndProgressTests(ITestOutputHelper output)
         }
     }
 
+    private static readonly Lazy<DataTable> InstEval = new(() => EmbeddedDatasets.Load("InstEval"));
+
     // Each of these fits takes tens of seconds (a minute on the shared build machine): the token fires long before.
     public static TheoryData<string, bool> LongFits => new()
     {
@@ -35,7 +37,7 @@ public class CancellationAndProgressTests(ITestOutputHelper output)
     [MemberData(nameof(LongFits))]
     public void ATokenFiredAt200MillisecondsStopsALongFitPromptly(string formula, bool binomial)
     {
-        var data = EmbeddedDatasets.Load("InstEval");
+        var data = InstEval.Value;
         using var source = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var clock = Stopwatch.StartNew();
         Assert.ThrowsAny<OperationCanceledException>(() => MixedModel.Fit(formula, data, OptionsFor(binomial),
@@ -52,7 +54,7 @@ public class CancellationAndProgressTests(ITestOutputHelper output)
     [MemberData(nameof(LongFits))]
     public void ACancelDuringTheSearchStopsItPromptly(string formula, bool binomial)
     {
-        var data = EmbeddedDatasets.Load("InstEval");
+        var data = InstEval.Value;
         using var source = new CancellationTokenSource();
         var sinceCancel = new Stopwatch();
         using var registration = source.Token.Register(sinceCancel.Start);
