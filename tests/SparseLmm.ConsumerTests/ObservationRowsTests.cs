@@ -44,4 +44,21 @@ public class ObservationRowsTests
         Assert.Equal(expectedRows, fit.ObservationRows);
         for (int i = 0; i < expectedRows.Length; i++) Assert.Equal(proportion[expectedRows[i]], fit.Response[i], 12);
     }
+
+    [Fact]
+    public void AWeightedLinearFitCountsRowsOfTheOriginalTable()
+    {
+        var sleep = EmbeddedDatasets.Load("sleepstudy");
+        var weights = Enumerable.Repeat(1.0, sleep.RowCount).ToArray();
+        var missing = new bool[sleep.RowCount];
+        missing[5] = true;
+        weights[9] = 0; // a zero weight drops the row, as lme4 does
+        weights[20] = 2;
+        var data = new DataTable([.. sleep.Columns, new NumericColumn("w", weights, missing)], "sleepstudy");
+        var fit = MixedModel.Fit("Reaction ~ Days + (1 | Subject)", data, new FitOptions(WeightsColumn: "w"));
+        var expectedRows = Enumerable.Range(0, sleep.RowCount).Where(r => r != 5 && r != 9).ToArray();
+        Assert.Equal(expectedRows, fit.ObservationRows);
+        var reaction = ((NumericColumn)sleep["Reaction"]).Values;
+        for (int i = 0; i < expectedRows.Length; i++) Assert.Equal(reaction[expectedRows[i]], fit.Response[i]);
+    }
 }
