@@ -29,6 +29,11 @@ internal sealed class FitSettings
     public string? NewData { get; set; }
     public string? NewLevels { get; set; }
     public string? Kind { get; set; }
+    public int? Mcmc { get; set; }
+    public int? Chains { get; set; }
+    public int? Warmup { get; set; }
+    public string? Draws { get; set; }
+    public string? Prior { get; set; }
     public string? Out { get; set; }
     public bool Help { get; set; }
 }
@@ -61,7 +66,12 @@ internal static class CommandLine
         new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v, Commands: ["fit", "demo"]),
         new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v, Commands: ["fit", "demo", "predict"]),
         new("--nsim", "N", "bootstrap replicates for --ci boot (default 1000)", (s, v) => s.Nsim = PositiveInteger("--nsim", v), Commands: ["fit", "demo"]),
-        new("--seed", "S", "random seed for --ci boot (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v), Commands: ["fit", "demo"]),
+        new("--mcmc", "N", "also sample the posterior by MCMC: N draws per chain (linear mixed models)", (s, v) => s.Mcmc = PositiveInteger("--mcmc", v), Commands: ["fit", "demo"]),
+        new("--chains", "C", "MCMC chains, run in parallel (default 4)", (s, v) => s.Chains = PositiveInteger("--chains", v, MaxChains), Commands: ["fit", "demo"]),
+        new("--warmup", "W", "MCMC warmup iterations per chain (default: as many as --mcmc)", (s, v) => s.Warmup = NonNegativeInteger("--warmup", v), Commands: ["fit", "demo"]),
+        new("--draws", "FILE", "write the MCMC draws to FILE as CSV", (s, v) => s.Draws = v, Commands: ["fit", "demo"]),
+        new("--prior", "NAME", "MCMC priors: half-t (default) or rstanarm-decov", (s, v) => s.Prior = v, Commands: ["fit", "demo"]),
+        new("--seed", "S", "random seed for --ci boot and --mcmc (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v), Commands: ["fit", "demo"]),
         new("--newdata", "FILE", "predict: the rows to predict for (CSV/TSV)", (s, v) => s.NewData = v, Commands: ["predict"]),
         new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"]),
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
@@ -161,6 +171,9 @@ internal static class CommandLine
 
     /// <summary>The most fits <c>--repeat</c> runs: a benchmark needs far fewer, and each fit's time is kept.</summary>
     public const int MaxRepeat = 100_000;
+
+    /// <summary>Most chains <c>--chains</c> accepts.</summary>
+    public const int MaxChains = 64;
 
     /// <summary>Most threads <c>--threads</c> accepts (the helper crew's limit of 63 plus the caller).</summary>
     public const int MaxThreads = 64;

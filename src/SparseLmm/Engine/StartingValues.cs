@@ -17,13 +17,17 @@ internal static class StartingValues
     /// estimates the term's covariance (a one-way ANOVA estimate per term). Each term's within-level variance also
     /// holds the other terms' variances, so σ² is estimated two ways: the smallest within-level variance (right when
     /// factors are nested), and each within-level variance less the other terms' variances (right when they are
-    /// crossed). When every term is a scalar intercept, also the ANOVA estimate of <see cref="InterceptVarianceMoments"/>,
-    /// which accounts for crossing exactly. Everything comes from the cross-products: no pass over the rows. The caller
-    /// keeps the candidate with the lowest objective.</summary>
+    /// crossed). When every term is a scalar intercept, the ANOVA estimate of <see cref="InterceptVarianceMoments"/>
+    /// accounts for crossing and nesting exactly and replaces them, unless a variance came out negative. Everything comes
+    /// from the cross-products: no pass over the rows. The caller keeps the candidate with the lowest objective.</summary>
     public static IReadOnlyList<double[]> Candidates(CrossProducts products, CovarianceParameterization parameterization)
     {
         var layout = products.Layout;
         var candidates = new List<double[]> { parameterization.Start() };
+        (double[] Theta, bool Positive)? anova = InterceptVarianceMoments.Estimate(products) is { } variances ? AnovaTheta(variances, parameterization) : null;
+        // A positive ANOVA estimate is unbiased whatever the crossing and nesting; the one-way estimates are not, and
+        // each costs an evaluation (star: 41 -> 38 evaluations, Penicillin 20 -> 18 without them).
+        if (anova is { Positive: true }) return [candidates[0], anova.Value.Theta];
         int p = layout.FixedEffectCount, n = layout.RowCount;
         var beta = OrdinaryLeastSquares(products, out double residualSquares);
         if (beta is null) return candidates;
@@ -40,15 +44,19 @@ internal static class StartingValues
             candidates.Add(Theta(estimates, crossed, parameterization));
         if (NestedCorrection(layout, estimates) is { } nested)
             candidates.Add(Theta(nested, smallestWithin, parameterization));
-        if (InterceptVarianceMoments.Estimate(products) is { } variances)
-        {
-            var theta = parameterization.Start();
-            for (int t = 0; t < layout.Terms.Count; t++)
-                theta[parameterization.Offset(t)] = Math.Clamp(Math.Sqrt(Math.Max(0, variances[1 + t]) / variances[0]), Smallest, Largest);
-            candidates.Add(theta);
-        }
+        if (anova is { } clamped) candidates.Add(clamped.Theta);
         // Estimates clamped to the same bound coincide (Dyestuff2: all at 0.05); each costs an evaluation.
         return candidates.Where((theta, i) => !candidates.Take(i).Any(earlier => earlier.AsSpan().SequenceEqual(theta))).ToList();
+    }
+
+    /// <summary>θ of the ANOVA variances (each term's SD relative to σ, clamped to [0.05, 20]), and whether every term's
+    /// variance came out positive.</summary>
+    private static (double[] Theta, bool Positive) AnovaTheta(double[] variances, CovarianceParameterization parameterization)
+    {
+        var theta = parameterization.Start();
+        for (int t = 0; t + 1 < variances.Length; t++)
+            theta[parameterization.Offset(t)] = Math.Clamp(Math.Sqrt(Math.Max(0, variances[1 + t]) / variances[0]), Smallest, Largest);
+        return (theta, variances.Skip(1).All(v => v > 0));
     }
 
     /// <summary>When terms are nested (students in classes in schools), the spread of an inner term's per-level
@@ -113,22 +121,31 @@ internal static class StartingValues
         return result;
     }
 
-    /// <summary>An initial trust-region radius from the precision of θ's start: roughly twice the standard error of
-    /// the largest diagonal entry of each T (√(2·levels) levels inform a variance), within [0.02, 0.2]. A large model
-    /// pins θ down tightly, and probing it at lme4's usual 0.2 wastes evaluations on a sharply curved objective.</summary>
+    /// <summary>An initial trust-region radius from the precision of θ's start: roughly the standard error of the
+    /// largest diagonal entry of each T (√(2·levels) levels inform a variance), within [0.02, 0.1]. A large model pins
+    /// θ down tightly, and probing it at lme4's usual 0.2 wastes evaluations on a sharply curved objective; the moment
+    /// starts of small models are within about a tenth of the optimum (sleepstudy REML: 48 evaluations at 0.2, 38 at
+    /// 0.1). A start whose estimate was clamped to the smallest value (a moment variance at or below zero) says only
+    /// that the optimum lies between the bound and about that value, so the radius is at least that value, which
+    /// reaches the bound in fewer steps (Dyestuff2: 12 evaluations at 0.02, 10 at 0.05).</summary>
     public static double InitialRadius(double[] theta, CrossProductLayout layout, CovarianceParameterization parameterization)
     {
         double radius = 0.02;
+        bool clamped = false;
         for (int t = 0; t < layout.Terms.Count; t++)
         {
             int k = layout.Terms[t].ColumnCount, index = parameterization.Offset(t);
             double largest = 0;
             for (int column = 0; column < k; column++)
                 for (int row = column; row < k; row++, index++)
-                    if (row == column) largest = Math.Max(largest, theta[index]);
-            radius = Math.Max(radius, 2 * largest / Math.Sqrt(layout.Terms[t].LevelCount));
+                    if (row == column)
+                    {
+                        largest = Math.Max(largest, theta[index]);
+                        clamped |= theta[index] == Smallest;
+                    }
+            radius = Math.Max(radius, largest / Math.Sqrt(layout.Terms[t].LevelCount));
         }
-        return Math.Min(radius, 0.2);
+        return Math.Min(clamped ? Math.Max(radius, Smallest) : radius, 0.1);
     }
 
     private static double[] Theta((double[] Factor, double Within, double BetweenVariance)?[] estimates, double residualVariance,
