@@ -48,12 +48,8 @@ internal sealed class ProgressIndicator : IDisposable
     }
 
     /// <summary>A counter for work of <paramref name="total"/> steps, shown as "<paramref name="label"/> done/total"
-    /// from whichever thread reports (the bootstrap's workers); starts the phase at 0.</summary>
-    public IProgress<int> Counter(string label, int total)
-    {
-        SetPhase($"{label} 0/{total}");
-        return new StepCounter(this, label, total);
-    }
+    /// from whichever thread reports (the bootstrap's workers).</summary>
+    public IProgress<int> Counter(string label, int total) => new StepCounter(this, label, total);
 
     private sealed class StepCounter(ProgressIndicator indicator, string label, int total) : IProgress<int>
     {

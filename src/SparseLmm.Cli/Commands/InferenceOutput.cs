@@ -12,8 +12,6 @@ namespace SparseLmm.Cli.Commands;
 /// intervals, and profile or bootstrap intervals (<c>--ci</c>, <c>--level</c>, <c>--nsim</c>, <c>--seed</c>).</summary>
 internal static class InferenceOutput
 {
-    private const int SatterthwaiteDefaultMaximumRows = 50_000;
-
     /// <summary>The inference asked for (or defaulted) for a linear fit; null for a GLMM (which refuses the options).</summary>
     /// <param name="progress">Shows which step runs (df, profile) and the bootstrap's count.</param>
     public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit, ProgressIndicator progress)
@@ -25,41 +23,28 @@ internal static class InferenceOutput
                 throw new UsageException("--ddf and --ci profile/boot apply to linear mixed models (gaussian family)");
             return null;
         }
-        // Satterthwaite's df cost about as many objective evaluations as the fit itself; past this size they are in
-        // the hundreds or more, so t and z p-values agree and the default skips them (and says so).
-        bool large = fit.ObservationCount > SatterthwaiteDefaultMaximumRows;
-        var method = FixedEffectTests.ParseMethod(settings.Ddf ?? (large ? "none" : "satterthwaite"));
-        double level = ParseLevel(settings.Level);
-        if (method != DdfMethod.None) progress.SetPhase(method == DdfMethod.KenwardRoger ? "Kenward-Roger df" : "Satterthwaite df");
-        var tests = FixedEffectTests.Compute(fit, method);
-        var reported = fit;
-        if (settings.Ddf is null && large)
-            reported = reported with { Notes = [.. fit.Notes, $"fixed-effect p-values use the normal distribution ({fit.ObservationCount} observations); --ddf satterthwaite computes Satterthwaite df"] };
-        if (method == DdfMethod.KenwardRoger)
-            reported = reported with { FixedEffects = fit.FixedEffects.Select((e, j) => e with { StandardError = tests[j].StandardError }).ToList() };
-        var wald = ConfidenceIntervalMethods.Wald(fit, level);
-        ConfidenceIntervals? extra = null;
-        BootstrapResult? bootstrap = null;
-        switch (settings.Ci?.ToLowerInvariant())
+        var intervals = settings.Ci?.ToLowerInvariant() switch
         {
-            case null or "wald" or "none":
-                break;
-            case "profile":
-                progress.SetPhase("profiling");
-                extra = ConfidenceIntervalMethods.Profile(fit, level);
-                break;
-            case "boot" or "bootstrap":
-                int replicates = settings.Nsim ?? 1000;
-                bootstrap = Simulation.Bootstrap(fit, replicates, settings.Seed ?? 1, progress.Counter("boot", replicates));
-                extra = Simulation.PercentileIntervals(bootstrap, level);
-                break;
-            default:
-                throw new UsageException($"unknown --ci '{settings.Ci}' (use wald, profile or boot)");
-        }
-        IntraclassCorrelation? icc = null;
-        if (extra is not null && fit.IntraclassCorrelation is not null)
-            icc = VarianceDecomposition.Icc(fit, level, bootstrap);
-        return new InferenceOutcome(fit, reported, tests, method, wald, extra, bootstrap, icc, settings.Seed ?? 1);
+            null or "wald" or "none" => IntervalMethod.Wald,
+            "profile" => IntervalMethod.Profile,
+            "boot" or "bootstrap" => IntervalMethod.Bootstrap,
+            _ => throw new UsageException($"unknown --ci '{settings.Ci}' (use wald, profile or boot)"),
+        };
+        int replicates = settings.Nsim ?? 1000;
+        var inference = FitInference.Compute(fit, new InferenceOptions(
+            Ddf: settings.Ddf is null ? null : FixedEffectTests.ParseMethod(settings.Ddf),
+            Intervals: intervals,
+            Level: ParseLevel(settings.Level),
+            BootstrapReplicates: replicates,
+            Seed: settings.Seed ?? 1),
+            new Stages(progress, replicates), progress.Counter("boot", replicates));
+        return new InferenceOutcome(inference, settings.Seed ?? 1);
+    }
+
+    /// <summary>Shows the library's inference steps on the progress line; the bootstrap starts at its count, 0/N.</summary>
+    private sealed class Stages(ProgressIndicator progress, int replicates) : IProgress<string>
+    {
+        public void Report(string value) => progress.SetPhase(value == "boot" ? $"boot 0/{replicates}" : value);
     }
 
     internal static double ParseLevel(string? text)
@@ -81,16 +66,22 @@ internal static class InferenceOutput
     }) + "\n";
 }
 
-/// <summary>Inference for a linear fit, ready to print in the summary or to add to the JSON report.</summary>
-/// <param name="Original">The fit as estimated.</param>
-/// <param name="Reported">The fit to report: with Kenward–Roger's adjusted SEs, and a note when the df were skipped.</param>
-internal sealed record InferenceOutcome(MixedModelFit Original, MixedModelFit Reported, IReadOnlyList<FixedEffectTest> Tests,
-    DdfMethod Method, ConfidenceIntervals Wald, ConfidenceIntervals? Extra, BootstrapResult? Bootstrap,
-    IntraclassCorrelation? Icc, int Seed)
+/// <summary>Inference for a linear fit, ready to add to the JSON report.</summary>
+internal sealed record InferenceOutcome(FitInference Inference, int Seed)
 {
+    /// <summary>The fit to report: with Kenward–Roger's adjusted SEs, and a note when the df were skipped.</summary>
+    public MixedModelFit Reported => Inference.ReportedFit;
+
+    private MixedModelFit Original => Inference.Fit;
+    private IReadOnlyList<FixedEffectTest> Tests => Inference.FixedEffectTests;
+    private DdfMethod Method => Inference.Method;
+    private ConfidenceIntervals Wald => Inference.WaldIntervals;
+    private ConfidenceIntervals? Extra => Inference.Intervals;
+    private BootstrapResult? Bootstrap => Inference.Bootstrap;
+    private IntraclassCorrelation? Icc => Inference.IntraclassCorrelation;
+
     /// <summary>The lme4-style summary with df, p-values and intervals.</summary>
-    public string Summary(string? dataName) =>
-        InferenceReport.Summary(Reported, dataName, Tests, Method, Extra is null ? [Wald] : [Extra], Icc);
+    public string Summary(string? dataName) => Inference.Summary(dataName);
 
     /// <summary>Members added to <c>fixef</c>: df, statistic, p, the df method, and the unadjusted SEs under Kenward–Roger.</summary>
     public void WriteFixedEffects(Utf8JsonWriter writer)
