@@ -47,18 +47,18 @@ public static class MixedModel
         return Fit(formula, LoadData(dataPathOrName), options);
     }
 
-    /// <summary>Reads a CSV/TSV file, or loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such
-    /// file exists; <c>-</c> reads standard input (CSV or TSV, gzip-compressed or not).</summary>
+    /// <summary>Reads a CSV/TSV, Parquet or Arrow IPC file (told apart by content, see <see cref="ColumnarReader"/>), or
+    /// loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists; <c>-</c> reads standard
+    /// input (any of these formats; text gzip-compressed or not).</summary>
     public static DataTable LoadData(string dataPathOrName)
     {
         ArgumentNullException.ThrowIfNull(dataPathOrName);
         if (dataPathOrName == "-")
         {
             using var input = Console.OpenStandardInput();
-            return CsvReader.ReadStream(input, "<stdin>");
+            return DataSources.ReadStream(input, "<stdin>");
         }
-        return !File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)
-            ? table
-            : CsvReader.ReadFile(dataPathOrName);
+        if (!File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)) return table;
+        return DataSources.ReadFile(dataPathOrName);
     }
 }

@@ -1,0 +1,44 @@
+namespace SparseLmm.Data;
+
+/// <summary>Reads a data path whatever its format: Parquet and Arrow by their magic bytes, anything else as delimited
+/// text.</summary>
+internal static class DataSources
+{
+    /// <summary>The file at <paramref name="path"/> as a table.</summary>
+    public static DataTable ReadFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        // A pipe or FIFO cannot be probed and rewound; the CSV reader reads it once.
+        if (File.Exists(path) && IsRegularFile(path))
+        {
+            using var source = DataFormats.OpenChunked(path);
+            if (source is not null) return ChunkedSources.ReadAll(source);
+        }
+        return CsvReader.ReadFile(path);
+    }
+
+    /// <summary>A stream read once (standard input) as a table, its format told by its first bytes.</summary>
+    public static DataTable ReadStream(Stream stream, string source)
+    {
+        var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        var bytes = buffer.ToArray();
+        using var chunked = DataFormats.OpenChunked(bytes, source);
+        if (chunked is not null) return ChunkedSources.ReadAll(chunked);
+        return CsvReader.ReadStream(new MemoryStream(bytes, writable: false), source);
+    }
+
+    /// <summary>Whether <paramref name="path"/> can be probed for its format and opened again: a file with a length
+    /// (a pipe, FIFO or terminal reports none and is left to the CSV reader, which reads it once).</summary>
+    private static bool IsRegularFile(string path)
+    {
+        try
+        {
+            return new FileInfo(path).Length >= 8;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}
