@@ -47,6 +47,26 @@ public static class MixedModel
         return Fit(formula, LoadData(dataPathOrName), options);
     }
 
+    /// <summary>Fits a linear mixed model to a CSV/TSV, Parquet or Arrow file without reading it into memory: two
+    /// passes over the formula's columns, a chunk (row group, record batch, a few megabytes of text) at a time — the
+    /// first finds the kept rows and the levels, the second sums the cross-products — so memory grows with the levels
+    /// and the level pairs that share rows, not with the rows. The estimates equal those of
+    /// <see cref="Fit(string, DataTable, FitOptions?)"/> to rounding; the fit has no per-row fitted values or
+    /// residuals (<see cref="MixedModelFit.Fitted"/> is empty), and inference that needs the rows (Kenward–Roger, the
+    /// bootstrap, prediction, plots) is not available from it.</summary>
+    /// <param name="formula">The model (gaussian family).</param>
+    /// <param name="path">The file.</param>
+    /// <param name="options">REML or ML, factor columns, threads.</param>
+    /// <param name="progress">Told the rows read so far in each pass (1 or 2).</param>
+    /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
+    public static MixedModelFit FitStreamed(string formula, string path, FitOptions? options = null, Action<int, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(path);
+        using var source = DataSources.OpenChunked(path);
+        return Streaming.StreamedFit.Fit(formula, source, options ?? FitOptions.Default, progress);
+    }
+
     /// <summary>Reads a CSV/TSV, Parquet or Arrow IPC file (told apart by content, see <see cref="ColumnarReader"/>), or
     /// loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists; <c>-</c> reads standard
     /// input (any of these formats; text gzip-compressed or not).</summary>

@@ -17,6 +17,16 @@ internal static class DataSources
         return CsvReader.ReadFile(path);
     }
 
+    /// <summary>The file at <paramref name="path"/> as a chunked source, whatever its format (a pipe cannot be read
+    /// twice and is refused).</summary>
+    public static IChunkedSource OpenChunked(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (File.Exists(path) && !IsRegularFile(path))
+            throw new InputException($"cannot stream '{path}': it is a pipe or empty, and a streamed fit reads its data twice; save it to a file");
+        return DataFormats.OpenChunked(path) ?? CsvReader.OpenChunked(path);
+    }
+
     /// <summary>A stream read once (standard input) as a table, its format told by its first bytes.</summary>
     public static DataTable ReadStream(Stream stream, string source)
     {

@@ -11,12 +11,17 @@ internal sealed class ExpressionEvaluator
     private readonly DataTable table;
     private readonly int[] keptRows;
 
-    public ExpressionEvaluator(DataTable table, int[] keptRows)
+    public ExpressionEvaluator(DataTable table, int[] keptRows, bool keepAllLevels = false)
     {
         this.table = table;
         this.keptRows = keptRows;
+        this.keepAllLevels = keepAllLevels;
         KeepsAllRows = IsIdentity(keptRows, table.RowCount);
     }
+
+    /// <summary>For one chunk of a streamed source, whose categorical columns carry the levels of the whole data: a
+    /// level absent from the chunk keeps its column of X.</summary>
+    private readonly bool keepAllLevels;
 
     /// <summary>True when the kept rows are all the table's rows, in order.</summary>
     public bool KeepsAllRows { get; }
@@ -57,8 +62,9 @@ internal sealed class ExpressionEvaluator
     private static string FormatNonFinite(double value) =>
         double.IsNaN(value) ? "NaN" : value > 0 ? "Inf" : "-Inf";
 
-    private CategoricalFactor Categorical(string label, CategoricalColumn column) =>
-        CategoricalOverKeptRows(label, column.Codes, column.Levels, keptRows, KeepsAllRows);
+    private CategoricalFactor Categorical(string label, CategoricalColumn column) => keepAllLevels
+        ? new CategoricalFactor(label, keptRows.Select(row => column.Codes[row]).ToArray(), column.Levels)
+        : CategoricalOverKeptRows(label, column.Codes, column.Levels, keptRows, KeepsAllRows);
 
     /// <summary>The codes of the kept rows with unused levels dropped: the column's own codes when all rows are kept
     /// and every level is used, else a renumbered copy.</summary>

@@ -27,6 +27,10 @@ internal sealed record ModelDesign(
     /// their spread (they would be kept if shifted).</summary>
     public IReadOnlyList<string> AliasedByLocation { get; init; } = [];
 
+    /// <summary>True when the rows were streamed into the cross-products and not kept (<see cref="X"/>, the response's
+    /// values and the terms' rows are empty): the fit has no per-row fitted values or residuals.</summary>
+    public bool RowsStreamed { get; init; }
+
     /// <summary>Number of fixed effects (p), after aliased columns are dropped.</summary>
     public int FixedEffectCount => FixedEffectNames.Count;
 }

@@ -1,0 +1,72 @@
+using SparseLmm.Data;
+using SparseLmm.Results;
+using SparseLmm.Tests.Data;
+
+namespace SparseLmm.Tests.Streaming;
+
+/// <summary>A streamed fit (two passes over the file, a chunk at a time, no table held) equals the in-memory fit of the
+/// same file: the same model frame, levels and coding, and estimates equal to rounding.</summary>
+public class StreamedFitTests
+{
+    private static string Csv(string file) => Path.Combine(AppContext.BaseDirectory, "data", "csv", file);
+
+    public static TheoryData<string, string, string[], bool> Models => new()
+    {
+        { "sleepstudy", "Reaction ~ 1 + Days + (1 + Days | Subject)", [], true },
+        { "sleepstudy", "Reaction ~ 1 + Days + (1 | Subject) + (0 + Days | Subject)", [], false },
+        { "cbpp", "incidence / size ~ 1 + period + (1 | herd)", ["period"], true },
+        { "InstEval", "y ~ 1 + service + (1 | s) + (1 | d) + (1 | dept:service)", ["service"], false },
+        { "Penicillin", "diameter ~ 1 + (1 | plate) + (1 | sample)", [], true },
+        { "Pastes", "strength ~ 1 + (1 | batch/cask)", [], false },
+    };
+
+    internal static void AssertSameFit(MixedModelFit expected, MixedModelFit actual, double tolerance = 1e-9)
+    {
+        Assert.Equal(expected.LogLikelihood, actual.LogLikelihood, tolerance * Math.Max(1, Math.Abs(expected.LogLikelihood)));
+        Assert.Equal(expected.ObservationCount, actual.ObservationCount);
+        Assert.Equal(expected.DroppedRowCount, actual.DroppedRowCount);
+        Assert.Equal(expected.FixedEffects.Select(f => f.Name), actual.FixedEffects.Select(f => f.Name));
+        Assert.Equal(expected.AliasedFixedEffects, actual.AliasedFixedEffects);
+        for (int j = 0; j < expected.FixedEffects.Count; j++)
+        {
+            Assert.Equal(expected.FixedEffects[j].Estimate, actual.FixedEffects[j].Estimate, 1e-6 * (1 + Math.Abs(expected.FixedEffects[j].Estimate)));
+            Assert.Equal(expected.FixedEffects[j].StandardError, actual.FixedEffects[j].StandardError, 1e-6 * expected.FixedEffects[j].StandardError);
+        }
+        Assert.Equal(expected.Theta.Count, actual.Theta.Count);
+        for (int i = 0; i < expected.Theta.Count; i++) Assert.Equal(expected.Theta[i], actual.Theta[i], 1e-5);
+        Assert.Equal(expected.GroupCounts, actual.GroupCounts);
+        foreach (var (group, effects) in expected.RandomEffects)
+        {
+            Assert.Equal(effects.Levels, actual.RandomEffects[group].Levels);
+            Assert.Equal(effects.Terms, actual.RandomEffects[group].Terms);
+            for (int l = 0; l < effects.Levels.Count; l++)
+                for (int c = 0; c < effects.Terms.Count; c++)
+                    Assert.Equal(effects.Values[l][c], actual.RandomEffects[group].Values[l][c], 1e-5 * (1 + Math.Abs(effects.Values[l][c])));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void AStreamedCsvFitEqualsTheInMemoryFit(string name, string formula, string[] factors, bool reml)
+    {
+        var options = new FitOptions(Reml: reml, FactorColumns: factors);
+        var expected = MixedModel.Fit(formula, CsvReader.ReadFile(Csv(name + ".csv")), options);
+        var streamed = MixedModel.FitStreamed(formula, Csv(name + ".csv"), options);
+        AssertSameFit(expected, streamed);
+        Assert.Empty(streamed.Fitted);
+    }
+
+    [Theory]
+    [InlineData("sleepstudy.parquet")]
+    [InlineData("sleepstudy.arrow")]
+    [InlineData("sleepstudy-labels.parquet")]
+    [InlineData("sleepstudy-labels.arrow")]
+    [InlineData("sleepstudy-labels.csv")]
+    public void StreamedParquetAndArrowFitsEqualTheInMemoryFits(string file)
+    {
+        const string formula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
+        var path = ColumnarReaderTests.Columnar(file);
+        var expected = MixedModel.Fit(formula, MixedModel.LoadData(path));
+        AssertSameFit(expected, MixedModel.FitStreamed(formula, path));
+    }
+}
