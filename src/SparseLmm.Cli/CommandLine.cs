@@ -29,6 +29,7 @@ internal sealed class FitSettings
     public string? NewLevels { get; set; }
     public string? Kind { get; set; }
     public string? Out { get; set; }
+    public bool Stream { get; set; }
     public bool Help { get; set; }
 }
 
@@ -64,6 +65,7 @@ internal static class CommandLine
         new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"]),
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
         new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v, Commands: ["plot", "report"]),
+        new("--stream", null, "fit: read DATA (CSV/TSV, Parquet, Arrow file) in chunks, twice, without holding it: memory grows with the levels, not the rows (linear models)", (s, _) => s.Stream = true, Commands: ["fit"]),
         new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
         new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
     ];

@@ -57,7 +57,7 @@ public static class MixedModel
     /// <param name="formula">The model (gaussian family).</param>
     /// <param name="path">The file.</param>
     /// <param name="options">REML or ML, factor columns, threads.</param>
-    /// <param name="progress">Told the rows read so far in each pass (1 or 2).</param>
+    /// <param name="progress">Told the rows read so far in each pass (1 or 2), then (3, 0) when the optimisation starts.</param>
     /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
     public static MixedModelFit FitStreamed(string formula, string path, FitOptions? options = null, Action<int, long>? progress = null)
     {

@@ -18,7 +18,7 @@ internal static class StreamedFit
     /// <param name="formula">The model.</param>
     /// <param name="source">The data, read twice.</param>
     /// <param name="options">Gaussian options only: REML or ML, factor columns, threads.</param>
-    /// <param name="progress">Told the rows read so far in each pass (pass 1 or 2).</param>
+    /// <param name="progress">Told the rows read so far in each pass (pass 1 or 2), then (3, 0) when the fit starts.</param>
     public static MixedModelFit Fit(string formula, IChunkedSource source, FitOptions options, Action<int, long>? progress = null)
     {
         if (!options.EffectiveFamily().IsLinearMixedModel)
@@ -29,6 +29,7 @@ internal static class StreamedFit
             throw new InputException($"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var parsed = FormulaParser.Parse(formula);
         var (terms, statistics, names, label) = Accumulate(parsed, source, options.FactorColumns ?? [], progress);
+        progress?.Invoke(3, 0);
         return FitStatistics(parsed, terms, statistics, names, label, options);
     }
 

@@ -70,3 +70,42 @@ public class StreamedFitTests
         AssertSameFit(expected, MixedModel.FitStreamed(formula, path));
     }
 }
+
+/// <summary><c>fit --stream</c> from the command line.</summary>
+public class StreamedFitCliTests
+{
+    private static string Csv(string file) => Path.Combine(AppContext.BaseDirectory, "data", "csv", file);
+
+    [Fact]
+    public void FitStreamPrintsTheSameEstimatesAsTheInMemoryFit()
+    {
+        const string formula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
+        var streamed = SparseLmm.Tests.Cli.CliRunner.Run("fit", ColumnarReaderTests.Columnar("sleepstudy.parquet"), formula, "--stream", "--json");
+        var memory = SparseLmm.Tests.Cli.CliRunner.Run("fit", Csv("sleepstudy.csv"), formula, "--json");
+        Assert.Equal(0, streamed.ExitCode);
+        var a = System.Text.Json.JsonDocument.Parse(streamed.Stdout).RootElement;
+        var b = System.Text.Json.JsonDocument.Parse(memory.Stdout).RootElement;
+        Assert.Equal(b.GetProperty("loglik").GetDouble(), a.GetProperty("loglik").GetDouble(), 1e-9);
+        Assert.Equal(b.GetProperty("nobs").GetInt32(), a.GetProperty("nobs").GetInt32());
+        var df = a.GetProperty("fixef").GetProperty("df");
+        Assert.Equal(b.GetProperty("fixef").GetProperty("df")[1].GetDouble(), df[1].GetDouble(), 1e-4);
+    }
+
+    [Theory]
+    [InlineData("--ddf", "kenward-roger")]
+    [InlineData("--ci", "boot")]
+    [InlineData("--repeat", "3")]
+    public void OptionsThatNeedTheRowsAreRefused(string option, string value)
+    {
+        var result = SparseLmm.Tests.Cli.CliRunner.Run("fit", Csv("sleepstudy.csv"), "Reaction ~ 1 + Days + (1 | Subject)", "--stream", option, value);
+        SparseLmm.Tests.Cli.CliRunner.AssertBadInput(result, option);
+    }
+
+    [Fact]
+    public void AGlmmIsRefused()
+    {
+        var result = SparseLmm.Tests.Cli.CliRunner.Run("fit", Csv("cbpp.csv"), "cbind(incidence, size - incidence) ~ 1 + (1 | herd)",
+            "--family", "binomial", "--stream");
+        SparseLmm.Tests.Cli.CliRunner.AssertBadInput(result, "gaussian");
+    }
+}
