@@ -67,6 +67,30 @@ public static class MixedModel
         return Streaming.StreamedFit.Fit(formula, source, options ?? FitOptions.Default, progress);
     }
 
+    /// <summary>Writes the sufficient statistics of the linear mixed model <paramref name="formula"/> over one partition
+    /// of the data (the file <paramref name="path"/>, streamed as <see cref="FitStreamed"/> streams it) to
+    /// <paramref name="outputPath"/>: a Parquet table of triplets keyed by level labels (format in the README), which
+    /// <see cref="FitPartials"/> merges with the other partitions'.</summary>
+    /// <returns>The rows summed.</returns>
+    public static long WritePartial(string formula, string path, string outputPath, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(outputPath);
+        using var source = DataSources.OpenChunked(path);
+        return Streaming.Partials.Write(formula, source, options ?? FitOptions.Default, outputPath, null);
+    }
+
+    /// <summary>Fits the linear mixed model <paramref name="formula"/> from partials (<see cref="WritePartial"/>, or
+    /// tables of the same triplets computed elsewhere, as Parquet, Arrow or CSV): their sums are merged by level label
+    /// and the fit equals the fit to all the partitions' rows at once, to rounding.</summary>
+    public static MixedModelFit FitPartials(string formula, IReadOnlyList<string> partialPaths, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(partialPaths);
+        return Streaming.Partials.Fit(formula, partialPaths, options ?? FitOptions.Default);
+    }
+
     /// <summary>Reads a CSV/TSV, Parquet or Arrow IPC file (told apart by content, see <see cref="ColumnarReader"/>), or
     /// loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists; <c>-</c> reads standard
     /// input (any of these formats; text gzip-compressed or not).</summary>

@@ -57,6 +57,9 @@ internal sealed class LevelStatistics
 
     public int TailWidth { get; }
 
+    /// <summary>The levels of the categorical columns the model's values read (not grouping variables only), by column.</summary>
+    public IReadOnlyDictionary<string, string[]> CategoricalLevels { get; set; } = new Dictionary<string, string[]>();
+
     /// <summary>Rows of the source dropped for missing values (not summed).</summary>
     public long DroppedRowCount { get; set; }
 
@@ -139,6 +142,22 @@ internal sealed class LevelStatistics
             }
         }
         RowCount += rows;
+    }
+
+    /// <summary>Sets what rows would have set: the reference shift, the all-ones flags and the row count (for
+    /// statistics assembled from partials).</summary>
+    public void Restore(double[] reference, bool[] allOnes, long rows)
+    {
+        Reference = reference;
+        AllOnes = allOnes;
+        RowCount = rows;
+    }
+
+    /// <summary>Adds a k_t×k_s block (row-major) to the pair of level a of term t and level b of term s (t &lt; s).</summary>
+    public void AddPair(int t, int s, int a, int b, int row, int column, double value)
+    {
+        int at = PairSlot(t, s, a, b);
+        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pairValues[t, s])[at + row * columns[s] + column] += value;
     }
 
     private int PairSlot(int t, int s, int a, int b)

@@ -36,7 +36,8 @@ internal static class StreamedFit
     /// <summary>The terms (formula order, without rows), the statistics (layout order), X's column names and the
     /// response's label, from two passes over <paramref name="source"/>.</summary>
     internal static (IReadOnlyList<RandomEffectsDesign> Terms, LevelStatistics Statistics, IReadOnlyList<string> FixedNames, string ResponseLabel)
-        Accumulate(ModelFormula formula, IChunkedSource source, IReadOnlyList<string> factorColumns, Action<int, long>? progress)
+        Accumulate(ModelFormula formula, IChunkedSource source, IReadOnlyList<string> factorColumns, Action<int, long>? progress,
+            bool allIndicators = false)
     {
         var frame = StreamedFrame.Scan(formula, source, factorColumns, rows => progress?.Invoke(1, rows));
         var levels = formula.RandomTerms.Select(frame.GroupingLevels).ToArray();
@@ -57,7 +58,7 @@ internal static class StreamedFit
             if (evaluator.Evaluate(formula.Response) is not NumericFactor response)
                 throw new InputException(
                     $"response '{label}' is text; a gaussian model needs a numeric response (use --family binomial for a two-level outcome)");
-            var fixedPlan = ModelMatrixPlan.Build(formula.HasIntercept, formula.FixedTerms, evaluator, m);
+            var fixedPlan = ModelMatrixPlan.Build(formula.HasIntercept, formula.FixedTerms, evaluator, m, allIndicators);
             var plans = formula.RandomTerms.Select(t => ModelMatrixPlan.Build(t.HasIntercept, t.Terms, evaluator, m)).ToArray();
             if (statistics is null)
             {
@@ -85,6 +86,7 @@ internal static class StreamedFit
                     $"grouping factor '{formula.RandomTerms[t].GroupName}' has only {levels[t].Length} level in the data used; a random effect needs at least 2");
         var terms = formula.RandomTerms.Select((term, t) => new RandomEffectsDesign(term.GroupName, termNames![t], [], levels[t], [])).ToList();
         statistics.DroppedRowCount = frame.DroppedRows;
+        statistics.CategoricalLevels = frame.CovariateLevels;
         return (terms, statistics, fixedNames!, label);
     }
 

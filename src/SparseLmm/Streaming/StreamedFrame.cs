@@ -38,6 +38,10 @@ internal sealed class StreamedFrame
 
     public long KeptRows { get; }
 
+    /// <summary>The levels of the categorical columns read for their values (text or declared factors).</summary>
+    public IReadOnlyDictionary<string, string[]> CovariateLevels =>
+        covariateLevels.ToDictionary(pair => pair.Key, pair => pair.Value.Levels, StringComparer.Ordinal);
+
     public long DroppedRows { get; }
 
     /// <summary>The first pass over <paramref name="source"/>.</summary>
