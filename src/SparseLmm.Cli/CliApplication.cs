@@ -116,6 +116,12 @@ public static class CliApplication
                     settings.Data = DemoData;
                     settings.Formula = DemoFormula;
                 }
+                else if (settings.Partials is not null)
+                {
+                    if (positional.Count != 1)
+                        throw new UsageException("fit --partials GLOB takes FORMULA only (the data are the partials), e.g. sparselmm fit --partials 'parts/*.cp' \"y ~ x + (1 | g)\"");
+                    settings.Formula = positional[0];
+                }
                 else
                 {
                     if (positional.Count < 2)
@@ -137,6 +143,8 @@ public static class CliApplication
                 return PlotCommand.Run(args[1..], stdout, stderr, interactive);
             case "report":
                 return ReportCommand.Run(args[1..], stdout, stderr, interactive);
+            case "partial":
+                return PartialCommand.Run(args[1..], stdout, stderr);
             default:
                 if (args[0].StartsWith('-'))
                     throw new UsageException($"unknown option '{args[0]}' before the command (commands: {CommandList})");
@@ -145,7 +153,7 @@ public static class CliApplication
     }
 
     /// <summary>Every command, as the unknown-command message lists them.</summary>
-    internal const string CommandList = "fit, demo, compare, predict, plot, report, help";
+    internal const string CommandList = "fit, demo, compare, predict, plot, report, partial, help";
 
     /// <summary>The first line of a message, so that every error is exactly one line, with control characters (an
     /// escape sequence in a column name, say) written as escapes rather than sent to the terminal.</summary>
@@ -199,7 +207,14 @@ internal static class FitCommand
         double readMilliseconds;
         var times = new double[settings.Repeat];
         MixedModelFit fit = null!;
-        if (settings.Stream)
+        if (settings.Partials is not null)
+        {
+            if (settings.Stream) throw new UsageException("--stream and --partials cannot be used together");
+            fit = PartialCommand.FitPartials(settings, options);
+            times[0] = fit.Timing.FitMilliseconds;
+            readMilliseconds = clock.Elapsed.TotalMilliseconds - times[0];
+        }
+        else if (settings.Stream)
         {
             fit = StreamedFit(settings, options, progress);
             times[0] = fit.Timing.FitMilliseconds;
@@ -232,7 +247,7 @@ internal static class FitCommand
                 Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             });
             (inference?.Reported ?? fit).WriteJson(writer, new JsonReportOptions(
-                DataName: settings.Data,
+                DataName: settings.Data ?? settings.Partials,
                 FactorColumns: settings.Factors,
                 ReadMilliseconds: readMilliseconds,
                 FitMilliseconds: Median(times),
@@ -244,7 +259,7 @@ internal static class FitCommand
         }
         else
         {
-            string output = inference?.Summary(settings.Data) ?? fit.Summary(settings.Data);
+            string output = inference?.Summary(settings.Data ?? settings.Partials) ?? fit.Summary(settings.Data ?? settings.Partials);
             stdout.Write(output);
             if (!output.EndsWith('\n')) stdout.WriteLine();
         }

@@ -27,6 +27,8 @@ internal static class Partials
     /// <summary>Streams <paramref name="source"/> once for its levels and once for its sums, and writes the partial.</summary>
     public static long Write(string formula, IChunkedSource source, FitOptions options, string path, Action<int, long>? progress)
     {
+        if (!options.EffectiveFamily().IsLinearMixedModel || options.WeightsColumn is not null || options.QuadratureNodes != 1)
+            throw new InputException("partials are the sufficient statistics of a linear mixed model (the gaussian family, unweighted)");
         var parsed = FormulaParser.Parse(formula);
         RequireNoFactorInRandomTerms(parsed, options.FactorColumns ?? [], source);
         var (terms, statistics, names, label) = StreamedFit.Accumulate(parsed, source, options.FactorColumns ?? [], progress, allIndicators: true);

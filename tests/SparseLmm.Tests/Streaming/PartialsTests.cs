@@ -69,4 +69,32 @@ public class PartialsTests
             directory.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void PartialAndFitPartialsFromTheCommandLine()
+    {
+        const string formula = "y ~ 1 + time + x1 + grp + (1 + time | subj) + (1 | site)";
+        var directory = Directory.CreateTempSubdirectory("sparselmm-partials-");
+        try
+        {
+            for (int k = 1; k <= 4; k++)
+            {
+                var written = SparseLmm.Tests.Cli.CliRunner.Run("partial", Data($"panel-part{k}.csv"), formula, "--out", Path.Combine(directory.FullName, $"p{k}.cp"));
+                Assert.Equal(0, written.ExitCode);
+            }
+            var merged = SparseLmm.Tests.Cli.CliRunner.Run("fit", "--partials", Path.Combine(directory.FullName, "*.cp"), formula, "--ml", "--json");
+            var whole = SparseLmm.Tests.Cli.CliRunner.Run("fit", Data("panel.csv"), formula, "--ml", "--json");
+            Assert.Equal(0, merged.ExitCode);
+            double Loglik(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("loglik").GetDouble();
+            Assert.Equal(Loglik(whole.Stdout), Loglik(merged.Stdout), 1e-8);
+            SparseLmm.Tests.Cli.CliRunner.AssertBadInput(
+                SparseLmm.Tests.Cli.CliRunner.Run("fit", "--partials", Path.Combine(directory.FullName, "*.none"), formula), "no files match");
+            SparseLmm.Tests.Cli.CliRunner.AssertBadInput(
+                SparseLmm.Tests.Cli.CliRunner.Run("fit", "--partials", Data("panel.csv"), formula), "not a partial");
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }
