@@ -40,6 +40,7 @@ public static class CliApplication
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
     {
         ArgumentNullException.ThrowIfNull(args);
+        SparseLmm.DuckDb.DuckDbSource.Register();
         try
         {
             return Dispatch(args, stdout, stderr, interactive);

@@ -4,10 +4,36 @@ namespace SparseLmm.Data;
 /// text.</summary>
 internal static class DataSources
 {
+    private static readonly Dictionary<string, Func<string, IChunkedSource>> Schemes = new(StringComparer.Ordinal);
+
+    /// <summary>Makes data paths that start with <paramref name="scheme"/> (e.g. "duckdb:") open through
+    /// <paramref name="open"/>, which is given the rest of the path: how an optional assembly (SparseLmm.DuckDb, whose
+    /// native code the core library does not carry) adds a source.</summary>
+    public static void RegisterScheme(string scheme, Func<string, IChunkedSource> open)
+    {
+        lock (Schemes) Schemes[scheme] = open;
+    }
+
+    private static IChunkedSource? OpenScheme(string path)
+    {
+        lock (Schemes)
+        {
+            foreach (var (scheme, open) in Schemes)
+                if (path.StartsWith(scheme, StringComparison.Ordinal)) return open(path[scheme.Length..]);
+        }
+        if (path.StartsWith("duckdb:", StringComparison.Ordinal) && !File.Exists(path))
+            throw new InputException("'duckdb:' sources need the SparseLmm.DuckDb assembly (DuckDbSource.Register())");
+        return null;
+    }
+
     /// <summary>The file at <paramref name="path"/> as a table.</summary>
     public static DataTable ReadFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (OpenScheme(path) is { } scheme)
+        {
+            using (scheme) return ChunkedSources.ReadAll(scheme);
+        }
         // A pipe or FIFO cannot be probed and rewound; the CSV reader reads it once.
         if (File.Exists(path) && IsRegularFile(path))
         {
@@ -22,6 +48,7 @@ internal static class DataSources
     public static IChunkedSource OpenChunked(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (OpenScheme(path) is { } scheme) return scheme;
         if (File.Exists(path) && !IsRegularFile(path))
             throw new InputException($"cannot stream '{path}': it is a pipe or empty, and a streamed fit reads its data twice; save it to a file");
         return DataFormats.OpenChunked(path) ?? CsvReader.OpenChunked(path);
