@@ -146,6 +146,20 @@ public static class CliApplication
                 return ReportCommand.Run(args[1..], stdout, stderr, interactive);
             case "partial":
                 return PartialCommand.Run(args[1..], stdout, stderr);
+            case "sql":
+            {
+                var (settings, positional) = CommandLine.Parse(args[1..], "sql");
+                if (settings.Help)
+                {
+                    stdout.Write(CommandLine.HelpText(Version));
+                    return Success;
+                }
+                if (positional.Count != 1) throw new UsageException("sql takes FORMULA only, e.g. sparselmm sql \"y ~ x + (1 | g)\" --table events");
+                if (settings.Table is null) throw new UsageException("sql needs --table T, the table the statements read");
+                stdout.Write(MixedModel.SufficientStatisticsSql(positional[0], settings.Table, settings.Factors));
+                stdout.Flush();
+                return Success;
+            }
             default:
                 if (args[0].StartsWith('-'))
                     throw new UsageException($"unknown option '{args[0]}' before the command (commands: {CommandList})");
@@ -154,7 +168,7 @@ public static class CliApplication
     }
 
     /// <summary>Every command, as the unknown-command message lists them.</summary>
-    internal const string CommandList = "fit, demo, compare, predict, plot, report, partial, help";
+    internal const string CommandList = "fit, demo, compare, predict, plot, report, partial, sql, help";
 
     /// <summary>The first line of a message, so that every error is exactly one line, with control characters (an
     /// escape sequence in a column name, say) written as escapes rather than sent to the terminal.</summary>

@@ -31,6 +31,7 @@ internal sealed class FitSettings
     public string? Out { get; set; }
     public bool Stream { get; set; }
     public string? Partials { get; set; }
+    public string? Table { get; set; }
     public bool Help { get; set; }
 }
 
@@ -66,6 +67,7 @@ internal static class CommandLine
         new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"]),
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
         new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write; partial: the partial to write", (s, v) => s.Out = v, Commands: ["plot", "report", "partial"]),
+        new("--table", "T", "sql: the table (or parenthesised subquery) the statements read", (s, v) => s.Table = v, Commands: ["sql"]),
         new("--partials", "GLOB", "fit: merge the partials matching GLOB (e.g. 'parts/*.cp'; Parquet, Arrow or CSV) and fit FORMULA from them", (s, v) => s.Partials = v, Commands: ["fit"]),
         new("--stream", null, "fit: read DATA (CSV/TSV, Parquet, Arrow file) in chunks, twice, without holding it: memory grows with the levels, not the rows (linear models)", (s, _) => s.Stream = true, Commands: ["fit"]),
         new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
@@ -189,6 +191,7 @@ internal static class CommandLine
             "  sparselmm report DATA FORMULA --out FILE.html [options]   one HTML page: summary and every figure that applies",
             "  sparselmm partial DATA FORMULA --out PART.cp [options]   the sufficient statistics of one partition of the data",
             "  sparselmm fit --partials 'parts/*.cp' FORMULA [options]   fit from merged partials",
+            "  sparselmm sql FORMULA --table T [--factor COL]   ANSI SQL whose result is a partial of table T",
             "  sparselmm --help | --version",
             "",
             "DATA is a CSV or TSV file with a header row, a Parquet or Arrow IPC file, or the name of an embedded data set:",

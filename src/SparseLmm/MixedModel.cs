@@ -91,6 +91,17 @@ public static class MixedModel
         return Streaming.Partials.Fit(formula, partialPaths, options ?? FitOptions.Default);
     }
 
+    /// <summary>The ANSI SQL statement (plain SUM/COUNT grouped by level and level pairs, no user-defined functions)
+    /// whose result is a partial of <paramref name="formula"/> over <paramref name="table"/>, for
+    /// <see cref="FitPartials"/>: every variable but the grouping factors is numeric; categorical covariates are
+    /// refused.</summary>
+    public static string SufficientStatisticsSql(string formula, string table, IReadOnlyList<string>? factorColumns = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(table);
+        return Streaming.SqlStatistics.Query(formula, table, factorColumns ?? []);
+    }
+
     /// <summary>Reads a CSV/TSV, Parquet or Arrow IPC file (told apart by content, see <see cref="ColumnarReader"/>), or
     /// loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists; <c>-</c> reads standard
     /// input (any of these formats; text gzip-compressed or not).</summary>
