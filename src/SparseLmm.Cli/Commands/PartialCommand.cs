@@ -30,6 +30,7 @@ internal static class PartialCommand
     public static MixedModelFit FitPartials(FitSettings settings, FitOptions options)
     {
         if (settings.Repeat != 1) throw new UsageException("--repeat applies to in-memory fits, not to --partials");
+        if (settings.Mcmc is not null) throw new UsageException("--mcmc applies to in-memory fits, not to --partials");
         if (string.Equals(settings.Ddf, "kenward-roger", StringComparison.OrdinalIgnoreCase))
             throw new UsageException("--ddf kenward-roger needs the rows, which partials do not hold");
         if (settings.Ci is { } ci && ci.StartsWith("boot", StringComparison.OrdinalIgnoreCase))

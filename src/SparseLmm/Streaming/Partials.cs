@@ -30,6 +30,7 @@ internal static class Partials
         if (!options.EffectiveFamily().IsLinearMixedModel || options.WeightsColumn is not null || options.QuadratureNodes != 1)
             throw new InputException("partials are the sufficient statistics of a linear mixed model (the gaussian family, unweighted)");
         var parsed = FormulaParser.Parse(formula);
+        StreamedFormula.Require(parsed, options, "a partial");
         RequireNoFactorInRandomTerms(parsed, options.FactorColumns ?? [], source);
         var (terms, statistics, names, label) = StreamedFit.Accumulate(parsed, source, options.FactorColumns ?? [], progress, allIndicators: true);
         var order = Enumerable.Range(0, terms.Count).OrderByDescending(t => terms[t].LevelCount).ToArray();
@@ -157,6 +158,7 @@ internal static class Partials
             throw new InputException("partials fit linear mixed models (the gaussian family) only");
         if (paths.Count == 0) throw new InputException("no partial files given");
         var parsed = FormulaParser.Parse(formula);
+        StreamedFormula.Require(parsed, options, "a fit from partials");
         var files = paths.Select(Read).ToList();
         string responseLabel = FormulaText.Format(parsed.Response);
 

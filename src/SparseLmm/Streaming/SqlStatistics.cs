@@ -20,6 +20,7 @@ internal static class SqlStatistics
     public static string Query(string formula, string table, IReadOnlyList<string> factorColumns)
     {
         var parsed = FormulaParser.Parse(formula);
+        StreamedFormula.Require(parsed, FitOptions.Default, "sql");
         if (parsed.RandomTerms.Count == 0)
             throw new InputException($"formula '{parsed.Text}' has no random-effects term such as (1 | group); a mixed model needs at least one");
         if (parsed.Response is FunctionCall { Name: "cbind" })

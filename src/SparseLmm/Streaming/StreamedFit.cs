@@ -23,11 +23,10 @@ internal static class StreamedFit
     {
         if (!options.EffectiveFamily().IsLinearMixedModel)
             throw new InputException("streaming fits linear mixed models (the gaussian family) only");
-        if (options.WeightsColumn is not null)
-            throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
         if (options.QuadratureNodes != 1)
             throw new InputException($"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var parsed = FormulaParser.Parse(formula);
+        StreamedFormula.Require(parsed, options, "a streamed fit");
         var (terms, statistics, names, label) = Accumulate(parsed, source, options.FactorColumns ?? [], progress);
         progress?.Invoke(3, 0);
         return FitStatistics(parsed, terms, statistics, names, label, options);

@@ -144,6 +144,16 @@ public class StreamedFitCliTests
         SparseLmm.Tests.Cli.CliRunner.AssertBadInput(result, option);
     }
 
+    [Theory]
+    [InlineData("Reaction ~ 1 + scale(Days) + (1 | Subject)", "scale()")]
+    [InlineData("Reaction ~ 1 + factor(Days) + (1 | Subject)", "factor()")]
+    [InlineData("Reaction ~ 1 + Days + offset(Days) + (1 | Subject)", "offset()")]
+    public void TransformsThatNeedTheWholeDataAreRefused(string formula, string mentions)
+    {
+        var result = SparseLmm.Tests.Cli.CliRunner.Run("fit", Csv("sleepstudy.csv"), formula, "--stream");
+        SparseLmm.Tests.Cli.CliRunner.AssertBadInput(result, mentions);
+    }
+
     [Fact]
     public void AGlmmIsRefused()
     {
