@@ -67,18 +67,73 @@ public static class MixedModel
         return Fit(formula, LoadData(dataPathOrName), options, progress, cancellationToken);
     }
 
-    /// <summary>Reads a CSV/TSV file, or loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such
-    /// file exists; <c>-</c> reads standard input (CSV or TSV, gzip-compressed or not).</summary>
+    /// <summary>Fits a linear mixed model to a CSV/TSV, Parquet or Arrow file without reading it into memory: two
+    /// passes over the formula's columns, a chunk (row group, record batch, a few megabytes of text) at a time — the
+    /// first finds the kept rows and the levels, the second sums the cross-products — so memory grows with the levels
+    /// and the level pairs that share rows, not with the rows. The objective equals that of
+    /// <see cref="Fit(string, DataTable, FitOptions?)"/> to rounding (the estimates to the optimiser's resolution); the fit has no per-row fitted values or
+    /// residuals (<see cref="MixedModelFit.Fitted"/> is empty), and inference that needs the rows (Kenward–Roger, the
+    /// bootstrap, prediction, plots) is not available from it.</summary>
+    /// <param name="formula">The model (gaussian family).</param>
+    /// <param name="path">The file.</param>
+    /// <param name="options">REML or ML, factor columns, threads.</param>
+    /// <param name="progress">Told the rows read so far in each pass (1 or 2), then (3, 0) when the optimisation starts.</param>
+    /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
+    public static MixedModelFit FitStreamed(string formula, string path, FitOptions? options = null, Action<int, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(path);
+        using var source = DataSources.OpenChunked(path);
+        return Streaming.StreamedFit.Fit(formula, source, options ?? FitOptions.Default, progress);
+    }
+
+    /// <summary>Writes the sufficient statistics of the linear mixed model <paramref name="formula"/> over one partition
+    /// of the data (the file <paramref name="path"/>, streamed as <see cref="FitStreamed"/> streams it) to
+    /// <paramref name="outputPath"/>: a Parquet table of triplets keyed by level labels (format in the README), which
+    /// <see cref="FitPartials"/> merges with the other partitions'.</summary>
+    /// <returns>The rows summed.</returns>
+    public static long WritePartial(string formula, string path, string outputPath, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(outputPath);
+        using var source = DataSources.OpenChunked(path);
+        return Streaming.Partials.Write(formula, source, options ?? FitOptions.Default, outputPath, null);
+    }
+
+    /// <summary>Fits the linear mixed model <paramref name="formula"/> from partials (<see cref="WritePartial"/>, or
+    /// tables of the same triplets computed elsewhere, as Parquet, Arrow or CSV): their sums are merged by level label
+    /// and the fit equals the fit to all the partitions' rows at once, to rounding.</summary>
+    public static MixedModelFit FitPartials(string formula, IReadOnlyList<string> partialPaths, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(partialPaths);
+        return Streaming.Partials.Fit(formula, partialPaths, options ?? FitOptions.Default);
+    }
+
+    /// <summary>The ANSI SQL statement (plain SUM/COUNT grouped by level and level pairs, no user-defined functions)
+    /// whose result is a partial of <paramref name="formula"/> over <paramref name="table"/>, for
+    /// <see cref="FitPartials"/>: every variable but the grouping factors is numeric; categorical covariates are
+    /// refused.</summary>
+    public static string SufficientStatisticsSql(string formula, string table, IReadOnlyList<string>? factorColumns = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(table);
+        return Streaming.SqlStatistics.Query(formula, table, factorColumns ?? []);
+    }
+
+    /// <summary>Reads a CSV/TSV, Parquet or Arrow IPC file (told apart by content, see <see cref="ColumnarReader"/>), or
+    /// loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists; <c>-</c> reads standard
+    /// input (any of these formats; text gzip-compressed or not).</summary>
     public static DataTable LoadData(string dataPathOrName)
     {
         ArgumentNullException.ThrowIfNull(dataPathOrName);
         if (dataPathOrName == "-")
         {
             using var input = Console.OpenStandardInput();
-            return CsvReader.ReadStream(input, "<stdin>");
+            return DataSources.ReadStream(input, "<stdin>");
         }
-        return !File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)
-            ? table
-            : CsvReader.ReadFile(dataPathOrName);
+        if (!File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)) return table;
+        return DataSources.ReadFile(dataPathOrName);
     }
 }

@@ -22,6 +22,11 @@ public static class ConditionalAicMethods
                 : "cAIC is computed for linear mixed models only";
             return null;
         }
+        if (source.Design.RowsStreamed)
+        {
+            reason = "cAIC needs the rows, which a streamed fit or a fit from partials does not keep";
+            return null;
+        }
         var zeroColumns = ConditionalAicCalculator.ZeroColumns(source.Terms, source.Parameterization, fit.Theta.ToArray());
         if (zeroColumns.Count > 0)
             return WithoutZeroColumns(fit, source, zeroColumns, out reason);
