@@ -268,7 +268,12 @@ internal static class FitCommand
             Link: link,
             QuadratureNodes: settings.QuadratureNodes ?? 1,
             WeightsColumn: settings.Weights,
-            Threads: settings.Threads);
+            Threads: settings.Threads)
+        {
+            Residual = settings.Variance is null && settings.Correlation is null
+                ? null
+                : ResidualStructure.Parse(settings.Variance, settings.Correlation),
+        };
     }
 
     /// <summary>The engine's note about rows dropped for missing values, or our own wording.</summary>

@@ -23,6 +23,10 @@ public sealed record FitOptions(
     string? WeightsColumn = null,
     int? Threads = null)
 {
+    /// <summary>nlme's residual variance function (varIdent) and/or correlation (corAR1) for a gaussian model; null:
+    /// independent residuals of one variance, as lme4.</summary>
+    public ResidualStructure? Residual { get; init; }
+
     /// <summary>The defaults.</summary>
     public static FitOptions Default { get; } = new();
 

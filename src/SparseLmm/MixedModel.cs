@@ -27,6 +27,10 @@ public static class MixedModel
         var parsed = FormulaParser.Parse(formula);
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
+        var residual = options.Residual is { VarianceGroup: not null } or { AutoregressiveCorrelation: true } ? options.Residual : null;
+        if (residual is not null && !family.IsLinearMixedModel)
+            throw new InputException(
+                $"residual variance and correlation structures (varIdent, corAR1) apply to gaussian models only, not to a {family.Name} model");
         if (!family.IsLinearMixedModel)
             return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
                 new ThreadBudget(options.Threads));
@@ -36,6 +40,10 @@ public static class MixedModel
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
+        // nlme's residual structures: the fit carries no source, so inference built on independent residuals refuses it.
+        if (residual is not null)
+            return ResidualModelFitter.Fit(design, ResidualDesign.Resolve(residual, data, design), options.Reml,
+                new ThreadBudget(options.Threads));
         var fit = LinearMixedModelFitter.Fit(design, options.Reml, new ThreadBudget(options.Threads), out var products);
         return fit with { Source = new FitSource(design, data, options, products) };
     }

@@ -24,6 +24,13 @@ internal static class InferenceOutput
                 throw new UsageException("--ddf and --ci profile/boot apply to linear mixed models (gaussian family)");
             return null;
         }
+        if (fit.ResidualVariance is not null || fit.ResidualCorrelation is not null)
+        {
+            // lme4's df and intervals assume independent residuals of one variance.
+            if (settings.Ddf is not null || settings.Ci is not null || settings.Level is not null)
+                throw new UsageException("--ddf, --ci and --level do not apply to a model with --variance or --correlation (a residual structure)");
+            return null;
+        }
         // Satterthwaite's df cost about as many objective evaluations as the fit itself; past this size they are in
         // the hundreds or more, so t and z p-values agree and the default skips them (and says so).
         bool large = fit.ObservationCount > SatterthwaiteDefaultMaximumRows;

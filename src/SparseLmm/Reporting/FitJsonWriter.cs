@@ -9,7 +9,7 @@ namespace SparseLmm.Reporting;
 /// from R): <c>formula</c>, <c>family</c>, <c>link</c>, <c>method</c>, <c>nAGQ</c>, <c>nobs</c>, <c>ngroups</c>,
 /// <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c>, <c>loglik</c>, <c>df</c>, <c>aic</c>, <c>bic</c>,
 /// <c>deviance</c>, <c>reml_criterion</c>, <c>singular</c>, <c>ranef</c>, plus <c>converged</c>, <c>notes</c>,
-/// <c>dropped_rows</c>, <c>aliased</c>, <c>icc</c> and <c>timing</c>. Doubles are written with round-trip precision;
+/// <c>dropped_rows</c>, <c>aliased</c>, <c>icc</c>, <c>timing</c>, and <c>residual</c> for nlme's residual structures. Doubles are written with round-trip precision;
 /// NaN and infinities as null.</summary>
 internal static class FitJsonWriter
 {
@@ -61,6 +61,7 @@ internal static class FitJsonWriter
 
         NumberArray(writer, "theta", fit.Theta);
         Number(writer, "sigma", fit.Sigma);
+        ResidualStructureReport.WriteJson(writer, fit);
 
         writer.WriteStartArray("varcorr");
         foreach (var component in fit.VarianceComponents)

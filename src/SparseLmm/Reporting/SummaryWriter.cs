@@ -23,6 +23,7 @@ internal static class SummaryWriter
         AppendScaledResiduals(output, fit);
         AppendRandomEffects(output, fit);
         AppendGroups(output, fit);
+        ResidualStructureReport.AppendSummary(output, fit);
         AppendFixedEffects(output, fit);
         AppendTrailer(output, fit);
         return output.ToString();

@@ -46,6 +46,12 @@ public sealed record MixedModelFit
     /// <summary>Residual standard deviation σ (or the dispersion's square root for Gamma); null for binomial and Poisson.</summary>
     public double? Sigma { get; init; }
 
+    /// <summary>The residual variance function (nlme's varIdent) when one was fitted; null otherwise.</summary>
+    public ResidualVarianceFit? ResidualVariance { get; init; }
+
+    /// <summary>The residual correlation (nlme's corAR1) when one was fitted; null otherwise.</summary>
+    public ResidualCorrelationFit? ResidualCorrelation { get; init; }
+
     /// <summary>Random-effects covariance per term: SDs and correlations, terms ordered by number of levels.</summary>
     public required IReadOnlyList<VarianceComponent> VarianceComponents { get; init => field = Frozen.List(value); }
 
