@@ -31,6 +31,8 @@ public static class MixedModel
         if (residual is not null && !family.IsLinearMixedModel)
             throw new InputException(
                 $"residual variance and correlation structures (varIdent, corAR1) apply to gaussian models only, not to a {family.Name} model");
+        if (residual is not null && options.WeightsColumn is not null)
+            throw new InputException("prior weights cannot be combined with a residual structure (varIdent, corAR1)");
         if (!family.IsLinearMixedModel)
             return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
                 new ThreadBudget(options.Threads));

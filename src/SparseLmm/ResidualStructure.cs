@@ -17,17 +17,17 @@ public sealed partial record ResidualStructure
     /// grouping). Null: one residual variance.</summary>
     public string? VarianceGroup { get; init; }
 
-    /// <summary>True for corAR1: residuals of rows in the same group are correlated ρ^lag, the lag counted in positions
-    /// within the group (nlme's corAR1), ρ estimated with the other parameters.</summary>
+    /// <summary>True for corAR1: residuals of rows in the same group are correlated ρ^lag, ρ estimated with the other
+    /// parameters.</summary>
     public bool AutoregressiveCorrelation { get; init; }
 
     /// <summary>corAR1's grouping column. It must be the random-effects grouping factor or nested within every one.
     /// Null: the model's grouping factor (when it has only one).</summary>
     public string? CorrelationGroup { get; init; }
 
-    /// <summary>corAR1's order column (numeric, distinct within a group): rows are taken in its order within each group,
-    /// and the lag is the difference in position, not in value (nlme's corAR1, for unequal spacing too). Null: the
-    /// rows' order in the data.</summary>
+    /// <summary>corAR1's order column, whole numbers distinct within a group: rows are ordered by it, and the lag of two
+    /// rows is the difference of their values (nlme: corAR1 becomes corARMA(1, 0) when the steps are not all 1). Null:
+    /// the rows' order in the data, the lag their difference in position.</summary>
     public string? CorrelationOrder { get; init; }
 
     /// <summary>Parses nlme's spellings: <c>varIdent(~ 1 | g)</c> and <c>corAR1(~ t | g)</c>, <c>corAR1(~ 1 | g)</c> (data
