@@ -84,8 +84,22 @@ internal sealed class ResidualDeviance
         return logDeterminant;
     }
 
-    /// <summary>Lower bounds: θ's, then −∞ for the log ratios and −<see cref="LargestCorrelation"/> for ρ.</summary>
-    public double[] LowerBounds() => Bounds(Deviance.Parameterization.LowerBounds(), double.NegativeInfinity, -LargestCorrelation);
+    /// <summary>True when every lag is even: the likelihood then depends on ρ² only (nlme's corARMA stays at its start
+    /// ρ = 0, a stationary point), so ρ is taken ≥ 0 and started off 0.</summary>
+    public bool EvenLagsOnly => products.Residual.Gaps is { Length: > 0 } gaps && gaps.All(gap => gap % 2 == 0);
+
+    /// <summary>Where the structure's parameters start: ratios 1, and ρ = 0 (or ½ with even lags only).</summary>
+    public double[] StructureStart()
+    {
+        var start = new double[Length - ThetaLength];
+        if (EvenLagsOnly) start[^1] = 0.5;
+        return start;
+    }
+
+    /// <summary>Lower bounds: θ's, then −∞ for the log ratios and −<see cref="LargestCorrelation"/> for ρ (0 with even
+    /// lags only).</summary>
+    public double[] LowerBounds() =>
+        Bounds(Deviance.Parameterization.LowerBounds(), double.NegativeInfinity, EvenLagsOnly ? 0 : -LargestCorrelation);
 
     /// <summary>Upper bounds: +∞, and <see cref="LargestCorrelation"/> for ρ.</summary>
     public double[] UpperBounds() =>

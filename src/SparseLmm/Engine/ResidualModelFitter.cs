@@ -32,11 +32,12 @@ internal static class ResidualModelFitter
         var deviance = objective.Deviance;
         var parameterization = deviance.Parameterization;
 
-        // θ starts as for independent residuals (the structure at ratios 1, ρ = 0), the structure at that point.
-        var unit = new double[objective.Length - objective.ThetaLength];
-        objective.SetStructure(unit);
+        // θ starts as for independent residuals (the moment estimates of the unweighted cross-products: ratios 1,
+        // ρ = 0), the structure at its start.
+        objective.SetStructure(new double[objective.Length - objective.ThetaLength]);
+        var structureStart = objective.StructureStart();
         var candidates = StartingValues.Candidates(products.Combined, parameterization)
-            .Select(theta => theta.Concat(unit).ToArray()).ToList();
+            .Select(theta => theta.Concat(structureStart).ToArray()).ToList();
         var values = candidates.Select(start => objective.Evaluate(start)).ToList();
         int best = values.IndexOf(values.Min());
         var start = candidates[best];

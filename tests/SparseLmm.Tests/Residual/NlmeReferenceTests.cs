@@ -123,6 +123,20 @@ public sealed class NlmeReferenceTests
     }
 
     [Fact]
+    public void EvenLagsGiveTheDataOrderFitWithRhoSquared()
+    {
+        // Orthodont's ages 8, 10, 12, 14 within a subject: every lag is 2, so corAR1(~ age | Subject) correlates
+        // neighbours ρ² — the data-order fit's ρ (nlme's corARMA stays at ρ = 0 here; see make_residual.R).
+        var data = MixedModel.LoadData(Path.Combine(TestData.Directory, "csv", "Orthodont.csv"));
+        const string formula = "distance ~ age + (1 | Sex/Subject)";
+        var byAge = MixedModel.Fit(formula, data, new FitOptions(Reml: false) { Residual = ResidualStructure.Parse(null, "corAR1(~ age | Subject)") });
+        var reference = Reference("orthodont_nested_ar1_ml");
+        Assert.Equal(reference.GetProperty("loglik").GetDouble(), byAge.LogLikelihood, 5);
+        double rho = reference.GetProperty("residual").GetProperty("correlation").GetProperty("rho").GetDouble();
+        Assert.Equal(Math.Sqrt(rho), byAge.ResidualCorrelation!.Rho, 3);
+    }
+
+    [Fact]
     public void SummaryShowsTheStructuresAsNlmePrintsThem()
     {
         var result = CliRunner.Run(Arguments(Reference("bodyweight_ar1_varident_reml")).Where(a => a != "--json").ToArray());

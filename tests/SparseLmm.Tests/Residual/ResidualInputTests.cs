@@ -65,6 +65,7 @@ public sealed class ResidualInputTests
 
     [Theory]
     [InlineData("--family", "poisson", "gaussian models only")]
+    [InlineData("--weights", "Days", "prior weights cannot be combined")]
     [InlineData("--ddf", "kenward-roger", "do not apply")]
     [InlineData("--ci", "profile", "do not apply")]
     public void OptionsThatDoNotApplyAreRefused(string option, string value, string mentions) =>
