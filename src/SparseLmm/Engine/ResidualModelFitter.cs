@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SparseLmm.Design;
+using SparseLmm.Inference;
 using SparseLmm.Numerics;
 using SparseLmm.Optimization;
 using SparseLmm.Results;
@@ -67,8 +68,14 @@ internal static class ResidualModelFitter
             Singular: Enumerable.Range(0, theta.Length)
                 .Any(i => parameterization.IsDiagonal(i) && theta[i] < LinearMixedModelFitter.SingularTolerance),
             Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + candidates.Count, layout.Structure.Description)));
+        // nlme's t tests: containment df (for nested grouping factors; none otherwise); for ML, summary.lme's
+        // adjustSigma scales the SEs by √(n/(n−p)) first.
+        var df = ContainmentDegreesOfFreedom.Compute(design);
+        double adjust = reml ? 1 : Math.Sqrt((double)n / (n - p));
         return fit with
         {
+            FixedEffectDegreesOfFreedom = df,
+            FixedEffectPValues = df?.Select((d, j) => Distributions.StudentTwoSided(fit.FixedEffects[j].Statistic / adjust, d)).ToArray(),
             DegreesOfFreedom = fit.DegreesOfFreedom + structure.Length,
             IntraclassCorrelation = null,
             ResidualVariance = residual.VarianceGroup is { } group

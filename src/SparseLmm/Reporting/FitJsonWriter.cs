@@ -56,6 +56,7 @@ internal static class FitJsonWriter
             NumberArray(writer, "statistic", fit.FixedEffects.Select(e => e.Statistic));
             NumberArray(writer, "p", pValues);
         }
+        ResidualStructureReport.WriteFixedEffectDf(writer, fit);
         options.FixedEffectExtras?.Invoke(writer);
         writer.WriteEndObject();
 

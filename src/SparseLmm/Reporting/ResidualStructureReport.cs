@@ -8,9 +8,11 @@ namespace SparseLmm.Reporting;
 /// (<c>residual.variance</c>, <c>residual.correlation</c>); nothing for a fit without one.</summary>
 internal static class ResidualStructureReport
 {
-    /// <summary>nlme's "Correlation Structure" and "Variance function" paragraphs.</summary>
+    /// <summary>nlme's "Correlation Structure" and "Variance function" paragraphs, and the t tests' df.</summary>
     public static void AppendSummary(StringBuilder output, MixedModelFit fit)
     {
+        if (fit.FixedEffectDegreesOfFreedom is { } df)
+            output.Append($"Fixed-effect t tests on nlme's containment df: {string.Join(", ", fit.FixedEffects.Select((e, j) => $"{e.Name} {df[j]}"))}\n");
         if (fit.ResidualCorrelation is { } correlation)
         {
             output.Append("\nCorrelation Structure: AR(1)\n");
@@ -26,6 +28,16 @@ internal static class ResidualStructureReport
             output.Append(string.Join(" ", variance.Levels.Select((level, i) => level.PadLeft(widths[i])))).Append('\n');
             output.Append(string.Join(" ", values.Select((value, i) => value.PadLeft(widths[i])))).Append('\n');
         }
+    }
+
+    /// <summary>In <c>fixef</c>: nlme's containment <c>df</c> of the t tests and <c>ddf_method</c> "nlme", when computed.</summary>
+    public static void WriteFixedEffectDf(Utf8JsonWriter writer, MixedModelFit fit)
+    {
+        if (fit.FixedEffectDegreesOfFreedom is not { } df) return;
+        writer.WriteStartArray("df");
+        foreach (var value in df) writer.WriteNumberValue(value);
+        writer.WriteEndArray();
+        writer.WriteString("ddf_method", "nlme");
     }
 
     /// <summary>The <c>residual</c> object: <c>variance = {structure: "varIdent", group, levels, ratios}</c> and

@@ -107,8 +107,13 @@ public sealed record MixedModelFit
     public double? IntraclassCorrelation { get; init; }
 
     /// <summary>Two-sided p-values of the fixed effects' z statistics (Wald tests against the normal distribution, as
-    /// lme4's summary of a GLMM); null for a linear mixed model.</summary>
+    /// lme4's summary of a GLMM); for a model with a residual structure, of the t statistics on
+    /// <see cref="FixedEffectDegreesOfFreedom"/> (as nlme's summary); null otherwise.</summary>
     public IReadOnlyList<double>? FixedEffectPValues { get; init => field = Frozen.OptionalList(value); }
+
+    /// <summary>For a model with a residual structure (nlme's varIdent, corAR1): nlme's containment ("between/within")
+    /// df of the fixed effects' t tests, when the grouping factors are nested; null otherwise.</summary>
+    public IReadOnlyList<double>? FixedEffectDegreesOfFreedom { get; init => field = Frozen.OptionalList(value); }
 
     /// <summary>GLMM: fitted values on the link scale, η = Xβ̂ + Zb̂ (<see cref="Fitted"/> holds μ); null for a linear
     /// mixed model.</summary>

@@ -58,6 +58,15 @@ public sealed class NlmeReferenceTests
         }
         var mismatches = FitComparison.Mismatches(reference, candidate).ToList();
         Assert.Equal(reference.GetProperty("df").GetInt32(), candidate.GetProperty("df").GetInt32());
+        // nlme's t tests: containment df exactly, p-values to the precision of the t statistics.
+        var fixedEffects = candidate.GetProperty("fixef");
+        Assert.Equal("nlme", fixedEffects.GetProperty("ddf_method").GetString());
+        Assert.Equal(Doubles(reference.GetProperty("fixef").GetProperty("df")), Doubles(fixedEffects.GetProperty("df")));
+        var pValues = Doubles(fixedEffects.GetProperty("p"));
+        var referencePValues = Doubles(reference.GetProperty("fixef").GetProperty("p"));
+        for (int i = 0; i < pValues.Count; i++)
+            if (Math.Abs(pValues[i] - referencePValues[i]) > 1e-3 * referencePValues[i] + 1e-300)
+                mismatches.Add($"p {i} {pValues[i]} vs {referencePValues[i]}");
         var residual = candidate.GetProperty("residual");
         var referenceResidual = reference.GetProperty("residual");
         if (referenceResidual.TryGetProperty("variance", out var variance))
