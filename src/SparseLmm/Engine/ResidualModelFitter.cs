@@ -77,6 +77,10 @@ internal static class ResidualModelFitter
             FixedEffectDegreesOfFreedom = df,
             FixedEffectPValues = df?.Select((d, j) => Distributions.StudentTwoSided(fit.FixedEffects[j].Statistic / adjust, d)).ToArray(),
             DegreesOfFreedom = fit.DegreesOfFreedom + structure.Length,
+            // nlme's Pearson residuals (before the division by σ): each row's residual over its level's SD ratio.
+            PearsonResiduals = residual.VarianceGroup is null
+                ? null
+                : fit.Residuals.Select((r, i) => residual.VarianceGroupOfRow[i] == 0 ? r : r / Math.Exp(structure[residual.VarianceGroupOfRow[i] - 1])).ToArray(),
             IntraclassCorrelation = null,
             ResidualVariance = residual.VarianceGroup is { } group
                 ? new ResidualVarianceFit(group, residual.VarianceLevels,

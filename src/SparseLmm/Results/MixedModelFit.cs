@@ -123,7 +123,8 @@ public sealed record MixedModelFit
     /// <c>residuals()</c> of a GLMM); null for a linear mixed model.</summary>
     public IReadOnlyList<double>? DevianceResiduals { get; init => field = Frozen.OptionalList(value); }
 
-    /// <summary>GLMM: Pearson residuals (y − μ)√(w/V(μ)); null for a linear mixed model.</summary>
+    /// <summary>GLMM: Pearson residuals (y − μ)√(w/V(μ)); with a varIdent residual structure, each conditional residual
+    /// over its level's SD ratio (nlme's Pearson residuals times σ); null otherwise.</summary>
     public IReadOnlyList<double>? PearsonResiduals { get; init => field = Frozen.OptionalList(value); }
 
     /// <summary>What a linear mixed model was fitted from (design, training table, options, cross-products), for the

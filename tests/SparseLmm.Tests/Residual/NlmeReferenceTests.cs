@@ -154,6 +154,16 @@ public sealed class NlmeReferenceTests
         Assert.Contains("Variance function:\n Structure: Different standard deviations per stratum\n Formula: ~1 | Diet\n", result.Stdout);
     }
 
+    [Fact]
+    public void ScaledResidualsAreNlmesPearsonResiduals()
+    {
+        // R: quantile(residuals(lme(distance ~ age + Sex, ~ 1 | Subject, weights = varIdent(form = ~ 1 | Sex)), "pearson")).
+        var result = CliRunner.Run("fit", Path.Combine(TestData.Directory, "csv", "Orthodont.csv"), "distance ~ age + Sex + (1 | Subject)",
+            "--variance", "varIdent(~ 1 | Sex)");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("-3.2549 -0.5301 -0.0255  0.5111  3.0392", result.Stdout);
+    }
+
     private static List<string> Strings(JsonElement array) => array.EnumerateArray().Select(e => e.GetString()!).ToList();
 
     private static List<double> Doubles(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToList();
