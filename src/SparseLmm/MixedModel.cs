@@ -27,6 +27,8 @@ public static class MixedModel
         var parsed = FormulaParser.Parse(formula);
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
+        if (options.Residual is { AutoregressiveCorrelation: false } structure && (structure.CorrelationGroup ?? structure.CorrelationOrder) is not null)
+            throw new InputException("a correlation group or order needs AutoregressiveCorrelation (corAR1) to be set");
         var residual = options.Residual is { VarianceGroup: not null } or { AutoregressiveCorrelation: true } ? options.Residual : null;
         if (residual is not null && !family.IsLinearMixedModel)
             throw new InputException(

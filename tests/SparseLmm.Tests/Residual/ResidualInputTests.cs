@@ -83,6 +83,14 @@ public sealed class ResidualInputTests
     }
 
     [Fact]
+    public void ACorrelationGroupWithoutCorAr1IsRefused()
+    {
+        var options = new FitOptions { Residual = new ResidualStructure { CorrelationGroup = "Subject" } };
+        var error = Assert.Throws<InputException>(() => MixedModel.Fit("Reaction ~ Days + (1 | Subject)", MixedModel.LoadData(Sleepstudy), options));
+        Assert.Contains("AutoregressiveCorrelation", error.Message);
+    }
+
+    [Fact]
     public void CorrelationWithoutAGroupNeedsOneGroupingFactor()
     {
         using var file = new CliRunner.TempFile("y,t,g,h\n1,1,a,x\n2,2,a,y\n3,3,a,x\n4,1,b,y\n5,2,b,x\n6,3,b,y\n2,1,c,x\n1,2,c,y\n");
