@@ -28,7 +28,8 @@ internal sealed record ResidualDesign(
     int[] Gaps,
     int CorrelationGroupCount)
 {
-    /// <summary>Most distinct lags corAR1 takes: each keeps three copies of the cross-products.</summary>
+    /// <summary>Most distinct lags corAR1 takes: each keeps three copies of the cross-products per pair of variance
+    /// groups.</summary>
     public const int MaxGaps = 32;
 
     /// <summary>Number of variance groups (1 without varIdent).</summary>
@@ -72,7 +73,7 @@ internal sealed record ResidualDesign(
             if (!sameGroup) groups++;
             else
             {
-                RequireNested(design, groupName, structure.VarianceGroup, groupOfRow, previous, i);
+                RequireNested(design, groupName, previous, i);
                 lag[i] = order is null ? 1 : order[i] - order[previous];
             }
             previous = i;
@@ -88,16 +89,13 @@ internal sealed record ResidualDesign(
     }
 
     /// <summary>Rows <paramref name="a"/> and <paramref name="b"/> of one correlation group must share every random-effects
-    /// level (the whitening keeps each row in its levels) and the variance group (one ratio scales the group).</summary>
-    private static void RequireNested(ModelDesign design, string groupName, string? varianceGroup, int[] groupOfRow, int a, int b)
+    /// level (the whitening keeps each row in its levels).</summary>
+    private static void RequireNested(ModelDesign design, string groupName, int a, int b)
     {
         foreach (var term in design.RandomTerms)
             if (term.LevelOfRow[a] != term.LevelOfRow[b])
                 throw new InputException(
                     $"corAR1 group '{groupName}' must be the random-effects grouping '{term.GroupName}' or nested within it, but one of its groups has rows in levels '{term.Levels[term.LevelOfRow[a]]}' and '{term.Levels[term.LevelOfRow[b]]}' of '{term.GroupName}'");
-        if (groupOfRow[a] != groupOfRow[b])
-            throw new InputException(
-                $"with both structures the varIdent group '{varianceGroup}' must be constant within each corAR1 group '{groupName}', but one group has rows of two levels");
     }
 
     /// <summary>corAR1's groups: the named column, or the model's grouping factor when there is only one.</summary>

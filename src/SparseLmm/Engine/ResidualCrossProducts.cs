@@ -5,23 +5,27 @@ namespace SparseLmm.Engine;
 /// <summary>The cross-products of [Z X y] that a residual structure's whitened system is a linear combination of, taken
 /// in one pass over the rows, and the combination written into one <see cref="CrossProducts"/> that
 /// <see cref="ProfiledDeviance"/> reads.
-/// <para>The residual covariance is σ²Λ^½RΛ^½: Λ the squared variance ratios λ_g², R block diagonal over the correlation
-/// groups with entries ρ^|t_i − t_j|. R's inverse is tridiagonal (the AR(1) process is Markov at any times), so whitening
-/// row t of a group, lag d = t − t_prev and φ = ρ^d, is (w_t − φ w_prev)/√(1−φ²), the first row kept. Writing the
-/// lag products as w_tw_prev' + w_prevw_t' = w_tw_t' + w_prevw_prev' − (w_t − w_prev)(w_t − w_prev)', the whitened
-/// cross-products are, per variance group g (precision λ_g⁻²) and per distinct lag d:
-/// W'W = Σ_g λ_g⁻² [F_g + Σ_d (P_gd/(1+φ) − Q_gd·φ/(1+φ) + D_gd·φ/(1−φ²))], with F_g the rows that start a group, P_gd
-/// the rows whose predecessor is d before, Q_gd the rows whose successor is d after, D_gd the differences of those pairs.
-/// The row coefficients stay within [−½, 1] as φ nears 1, and only D's grows, multiplying differences: nothing large
-/// cancels (the form with lag-1 products would subtract two terms of order (1−φ²)⁻¹). Without corAR1 only F_g is kept,
-/// over all rows (W'W = Σ λ_g⁻² F_g). Evaluations then cost one weighted sum of these arrays, no pass over the rows.</para>
-/// <para>A correlation group lies within one level of every random-effects term and one variance group
-/// (<see cref="ResidualDesign"/> checks it), so a difference row has the levels of both its rows: it is accumulated as a
-/// row. The rest is stored dense (the caller builds the layout so).</para></summary>
+/// <para>The residual covariance is σ²Λ^½RΛ^½: Λ the squared variance ratios λ², R block diagonal over the correlation
+/// groups with entries ρ^|t_i − t_j|. R's inverse is tridiagonal (the AR(1) process is Markov at any times), so with
+/// u = w/λ the whitened rows are a group's first row u_1 and (u_t − φ u_prev)/√(1−φ²), φ = ρ^lag. Writing the lag
+/// products as w_tw_prev' + w_prevw_t' = w_tw_t' + w_prevw_prev' − (w_t − w_prev)(w_t − w_prev)', W'W is a sum of:
+/// F_g, the rows of variance group g that start a correlation group (all its rows without corAR1), times λ_g⁻²; and per
+/// pair kind (lag, the previous row's group h, the current row's group g), with a = λ_g⁻¹, b = λ_h⁻¹, c = (1−φ²)⁻¹:
+/// P, the current rows, times c(a² − φab); Q, the previous rows, times c(φ²b² − φab); D, the pairs' differences, times
+/// cφab. For one variance group these are 1/(1+φ), −φ/(1+φ) and φ/(1−φ²): the row coefficients stay within [−½, 1] as
+/// φ nears 1 and only D's grows, multiplying differences, so nothing large cancels (the form with lag products would
+/// subtract two terms of order (1−φ²)⁻¹). An evaluation costs one weighted sum of these arrays, no pass over the
+/// rows.</para>
+/// <para>A correlation group lies within one level of every random-effects term (<see cref="ResidualDesign"/> checks
+/// it), so a difference row has the levels of both its rows: it is accumulated as a row. The rest is stored dense (the
+/// caller builds the layout so).</para></summary>
 internal sealed class ResidualCrossProducts
 {
+    /// <summary>Most values all components may hold together (1 GB).</summary>
+    public const long MaxValues = 1L << 27;
+
     private readonly CrossProducts[] components;
-    private readonly int kinds;
+    private readonly int[] kindOfRow;
 
     /// <summary>Allocates the components for <paramref name="layout"/> (dense rest) and <paramref name="residual"/>.</summary>
     public ResidualCrossProducts(CrossProductLayout layout, ResidualDesign residual)
@@ -29,10 +33,31 @@ internal sealed class ResidualCrossProducts
         if (layout.Supernodal is not null)
             throw new ArgumentException("residual structures need the dense rest storage", nameof(layout));
         Residual = residual;
-        kinds = residual.Autoregressive ? 1 + 3 * residual.Gaps.Length : 1;
-        components = Enumerable.Range(0, residual.VarianceLevelCount * kinds).Select(_ => new CrossProducts(layout)).ToArray();
+        // The pair kinds that occur, in a fixed order; each row with a predecessor has one.
+        var predecessor = residual.Predecessor;
+        kindOfRow = new int[predecessor is null ? 0 : predecessor.Length];
+        var kinds = new SortedDictionary<(int Gap, int Previous, int Current), int>();
+        for (int i = 0; i < kindOfRow.Length; i++)
+            if (predecessor![i] >= 0)
+                kinds[(residual.GapOfRow![i], residual.VarianceGroupOfRow[predecessor[i]], residual.VarianceGroupOfRow[i])] = 0;
+        var pairKinds = kinds.Keys.ToArray();
+        PairKinds = pairKinds;
+        for (int i = 0; i < kindOfRow.Length; i++)
+            kindOfRow[i] = predecessor![i] < 0 ? -1
+                : Array.IndexOf(pairKinds, (residual.GapOfRow![i], residual.VarianceGroupOfRow[predecessor[i]], residual.VarianceGroupOfRow[i]));
+        int count = residual.VarianceLevelCount + 3 * PairKinds.Count;
+        long values = (long)count * (layout.First.LevelCount * layout.First.ColumnCount * layout.First.ColumnCount
+            + (long)layout.PatternRow.Length * layout.First.ColumnCount + layout.RestValueCount);
+        if (values > MaxValues)
+            throw new InputException(
+                $"the residual structure needs {count:N0} sets of cross-products ({values:N0} values, one set per variance group and per kind of consecutive pair); at most {MaxValues:N0} values are supported");
+        components = Enumerable.Range(0, count).Select(_ => new CrossProducts(layout)).ToArray();
         Combined = new CrossProducts(layout);
     }
+
+    /// <summary>The kinds of consecutive pairs: index into <see cref="ResidualDesign.Gaps"/>, the previous and the current
+    /// row's variance group. Kind k's P, Q and D are components G + 3k, +1, +2 (G variance groups, whose F come first).</summary>
+    public IReadOnlyList<(int Gap, int Previous, int Current)> PairKinds { get; }
 
     /// <summary>The resolved structure.</summary>
     public ResidualDesign Residual { get; }
@@ -49,11 +74,11 @@ internal sealed class ResidualCrossProducts
         Combined.Scaling = scaling;
         int n = layout.RowCount, k1 = layout.First.ColumnCount;
         var predecessor = Residual.Predecessor;
-        var gapOfRow = Residual.GapOfRow;
-        var successorGap = new int[predecessor is null ? 0 : n];
-        Array.Fill(successorGap, -1);
-        for (int i = 0; i < successorGap.Length; i++)
-            if (predecessor![i] >= 0) successorGap[predecessor[i]] = gapOfRow![i];
+        var successorKind = new int[kindOfRow.Length];
+        Array.Fill(successorKind, -1);
+        for (int i = 0; i < successorKind.Length; i++)
+            if (predecessor![i] >= 0) successorKind[predecessor[i]] = kindOfRow[i];
+        int pairBase = Residual.VarianceLevelCount;
 
         int entries = layout.RestSize - layout.RestRandomSize;
         for (int t = 1; t < layout.Terms.Count; t++) entries += layout.Terms[t].ColumnCount;
@@ -67,26 +92,25 @@ internal sealed class ResidualCrossProducts
         {
             int level = layout.First.LevelOfRow[i];
             int count = RowEntries(design, response, i, position, index, value, z1);
-            int group = Residual.VarianceGroupOfRow[i] * kinds;
-            if (predecessor is null || predecessor[i] < 0) AddRow(components[group], level, z1, count, position, index, value, 1);
+            if (predecessor is null || predecessor[i] < 0)
+                AddRow(components[Residual.VarianceGroupOfRow[i]], level, z1, count, position, index, value, 1);
             if (predecessor is null) continue;
-            if (successorGap[i] >= 0)
-                AddRow(components[group + 1 + 3 * successorGap[i] + 1], level, z1, count, position, index, value, 1);
+            if (successorKind[i] >= 0)
+                AddRow(components[pairBase + 3 * successorKind[i] + 1], level, z1, count, position, index, value, 1);
             if (predecessor[i] < 0) continue;
-            int lag = group + 1 + 3 * gapOfRow![i];
-            AddRow(components[lag], level, z1, count, position, index, value, 1);
+            int pair = pairBase + 3 * kindOfRow[i];
+            AddRow(components[pair], level, z1, count, position, index, value, 1);
             // Same levels as row i (the correlation group is nested), so the same positions.
             RowEntries(design, response, predecessor[i], position, index, previousValue, previousZ1);
             for (int e = 0; e < count; e++) value[e] -= previousValue[e];
             for (int c = 0; c < k1; c++) z1[c] -= previousZ1[c];
-            AddRow(components[lag + 2], level, z1, count, position, index, value, 1);
+            AddRow(components[pair + 2], level, z1, count, position, index, value, 1);
         }
         foreach (var component in components) MirrorRest(component);
     }
 
     /// <summary>Writes Σ coefficient_c · component_c into <see cref="Combined"/>; <paramref name="coefficients"/> holds
-    /// one per component: for variance group g at g·<see cref="KindsPerGroup"/>, F, then for each lag P, Q, D. No
-    /// allocation.</summary>
+    /// one per component: F of each variance group, then P, Q, D of each of <see cref="PairKinds"/>. No allocation.</summary>
     public void Combine(ReadOnlySpan<double> coefficients)
     {
         CombinePart(coefficients, Combined.FirstBlocks, c => c.FirstBlocks);
@@ -96,9 +120,6 @@ internal sealed class ResidualCrossProducts
 
     /// <summary>The number of components (coefficients <see cref="Combine"/> takes).</summary>
     public int ComponentCount => components.Length;
-
-    /// <summary>Components per variance group: 1 (all rows) or, with corAR1, 1 + 3 per distinct lag.</summary>
-    public int KindsPerGroup => kinds;
 
     private void CombinePart(ReadOnlySpan<double> coefficients, double[] target, Func<CrossProducts, double[]> part)
     {

@@ -56,7 +56,7 @@ internal sealed class ResidualDeviance
     public double SetStructure(ReadOnlySpan<double> structure)
     {
         var residual = products.Residual;
-        int groups = residual.VarianceLevelCount, kinds = products.KindsPerGroup;
+        int groups = residual.VarianceLevelCount;
         double rho = residual.Autoregressive ? structure[groups - 1] : 0;
         double logDeterminant = 0;
         for (int j = 0; j < lagPowers.Length; j++)
@@ -69,16 +69,18 @@ internal sealed class ResidualDeviance
         {
             double logRatio = g == 0 ? 0 : structure[g - 1];
             logDeterminant += 2 * logRatio * groupRows[g];
-            double precision = Math.Exp(-2 * logRatio);
-            int at = g * kinds;
-            coefficients[at] = precision;
-            for (int j = 0; j < lagPowers.Length; j++)
-            {
-                double phi = lagPowers[j];
-                coefficients[at + 1 + 3 * j] = precision / (1 + phi);
-                coefficients[at + 2 + 3 * j] = -precision * phi / (1 + phi);
-                coefficients[at + 3 + 3 * j] = precision * phi / (1 - phi * phi);
-            }
+            coefficients[g] = Math.Exp(-2 * logRatio);
+        }
+        var kinds = products.PairKinds;
+        for (int k = 0; k < kinds.Count; k++)
+        {
+            var (gap, previous, current) = kinds[k];
+            double phi = lagPowers[gap], scale = 1 / (1 - phi * phi);
+            double a = Math.Sqrt(coefficients[current]), b = Math.Sqrt(coefficients[previous]);
+            int at = groups + 3 * k;
+            coefficients[at] = scale * (a * a - phi * a * b);
+            coefficients[at + 1] = scale * (phi * phi * b * b - phi * a * b);
+            coefficients[at + 2] = scale * phi * a * b;
         }
         products.Combine(coefficients);
         return logDeterminant;

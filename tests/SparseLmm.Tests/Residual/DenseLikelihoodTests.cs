@@ -16,6 +16,7 @@ public sealed class DenseLikelihoodTests
     [InlineData("bodyweight_ar1_varident_ml")]
     [InlineData("orthodont_varident_slope_reml")]
     [InlineData("ovary_ar1_ml")]
+    [InlineData("sleepstudy_ar1_varident_period_reml")]
     public void FitAgreesWithTheDenseMarginalLikelihood(string name)
     {
         var reference = NlmeReferenceTests.Reference(name);

@@ -16,6 +16,11 @@ body <- data.frame(weight = body$weight, Time = body$Time, Rat = as.integer(as.c
                    Diet = paste0("D", as.character(body$Diet)))
 write.csv(body, "BodyWeight.csv", row.names = FALSE, quote = FALSE)
 
+## sleepstudy with a variance group that changes within a subject: the first five days and the rest.
+sleep <- read.csv("../csv/sleepstudy.csv")
+sleep$period <- ifelse(sleep$Days < 5, "early", "late")
+write.csv(sleep, "sleepstudy_period.csv", row.names = FALSE, quote = FALSE)
+
 ## One case: `fixed` and `random` as lme takes them, `formula` the same model in lme4's syntax (what SparseLmm fits).
 ## `nlme_correlation`: the corAR1 grouping as lme needs it when the random effects are nested (Sex/Subject), where
 ## SparseLmm's spelling names the innermost column alone.
@@ -90,6 +95,11 @@ for (reml in c(TRUE, FALSE)) {
   ref(paste0("bodyweight_ar1_varident_", m), "BodyWeight.csv", "weight ~ Time * Diet + (1 + Time | Rat)",
       weight ~ Time * Diet, ~ 1 + Time | Rat, variance = "varIdent(~ 1 | Diet)",
       correlation = "corAR1(~ Time | Rat)", reml = reml)
+  ref(paste0("sleepstudy_varident_period_", m), "sleepstudy_period.csv", "Reaction ~ Days + (1 + Days | Subject)",
+      Reaction ~ Days, ~ 1 + Days | Subject, variance = "varIdent(~ 1 | period)", reml = reml)
+  ref(paste0("sleepstudy_ar1_varident_period_", m), "sleepstudy_period.csv", "Reaction ~ Days + (1 | Subject)",
+      Reaction ~ Days, ~ 1 | Subject, variance = "varIdent(~ 1 | period)", correlation = "corAR1(~ Days | Subject)",
+      reml = reml)
   ## Nested random effects (Subject within Sex), AR(1) in the data's order within Subject.
   ref(paste0("orthodont_nested_ar1_", m), "../csv/Orthodont.csv", "distance ~ age + (1 | Sex/Subject)",
       distance ~ age, ~ 1 | Sex/Subject, correlation = "corAR1(~ 1 | Subject)", reml = reml,
