@@ -16,7 +16,6 @@ namespace SparseLmm.Design;
 /// <param name="Gaps">The distinct lags between consecutive rows of a group, ascending: differences of the order column's
 /// whole-number values (all 1 in the data's order). nlme's corAR1 turns into corARMA(1, 0) when they are not all 1,
 /// which correlates rows ρ^lag.</param>
-/// <param name="CorrelationGroupCount">The number of correlation groups (0 without corAR1).</param>
 internal sealed record ResidualDesign(
     string? VarianceGroup,
     string[] VarianceLevels,
@@ -25,8 +24,7 @@ internal sealed record ResidualDesign(
     string? CorrelationOrder,
     int[]? Predecessor,
     int[]? GapOfRow,
-    int[] Gaps,
-    int CorrelationGroupCount)
+    int[] Gaps)
 {
     /// <summary>Most distinct lags corAR1 takes: each keeps three copies of the cross-products per pair of variance
     /// groups.</summary>
@@ -54,7 +52,7 @@ internal sealed record ResidualDesign(
                 throw new InputException($"varIdent group '{varianceColumn}' has only one level in the rows used; it needs two or more");
         }
         if (!structure.AutoregressiveCorrelation)
-            return new ResidualDesign(structure.VarianceGroup, levels, groupOfRow, null, null, null, null, [], 0);
+            return new ResidualDesign(structure.VarianceGroup, levels, groupOfRow, null, null, null, null, []);
 
         var (groupName, groupCodes) = CorrelationGroups(structure, table, design);
         double[]? order = structure.CorrelationOrder is { } orderColumn ? OrderValues(table, design, orderColumn) : null;
@@ -62,7 +60,7 @@ internal sealed record ResidualDesign(
         if (order is not null) rows = rows.ThenBy(i => order[i]);
         var predecessor = new int[n];
         var lag = new double[n];
-        int previous = -1, groups = 0;
+        int previous = -1;
         foreach (int i in rows)
         {
             bool sameGroup = previous >= 0 && groupCodes[previous] == groupCodes[i];
@@ -70,8 +68,7 @@ internal sealed record ResidualDesign(
                 throw new InputException(
                     $"corAR1: '{structure.CorrelationOrder}' has the value {order[i]} twice within one level of '{groupName}' (data rows {design.KeptRows[previous] + 1} and {design.KeptRows[i] + 1}); the order must be distinct within a group");
             predecessor[i] = sameGroup ? previous : -1;
-            if (!sameGroup) groups++;
-            else
+            if (sameGroup)
             {
                 RequireNested(design, groupName, previous, i);
                 lag[i] = order is null ? 1 : order[i] - order[previous];
@@ -85,7 +82,7 @@ internal sealed record ResidualDesign(
         var gapOfRow = new int[n];
         for (int i = 0; i < n; i++) gapOfRow[i] = predecessor[i] < 0 ? -1 : Array.BinarySearch(gaps, lag[i]);
         return new ResidualDesign(structure.VarianceGroup, levels, groupOfRow, groupName, structure.CorrelationOrder, predecessor,
-            gapOfRow, gaps.Select(g => (int)g).ToArray(), groups);
+            gapOfRow, gaps.Select(g => (int)g).ToArray());
     }
 
     /// <summary>Rows <paramref name="a"/> and <paramref name="b"/> of one correlation group must share every random-effects

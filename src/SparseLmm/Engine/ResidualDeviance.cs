@@ -4,8 +4,9 @@ namespace SparseLmm.Engine;
 /// parameters: the log variance ratios of variance groups 2.. (nlme's varIdent, the first group's ratio fixed at 1) and,
 /// with corAR1, ρ. σ stays profiled: each evaluation combines the whitened cross-products
 /// (<see cref="ResidualCrossProducts"/>), evaluates the ordinary profiled objective on them, and adds log|V| of the
-/// residual correlation-and-variance matrix V (σ² V the residual covariance): Σ_i 2 log λ_g(i) + (n − groups)·log(1−ρ²),
-/// the AR(1) correlation matrix of a group of m rows having determinant (1−ρ²)^(m−1). No allocation per evaluation.</summary>
+/// residual correlation-and-variance matrix V (σ² V the residual covariance): Σ_i 2 log λ_g(i) + Σ_pairs log(1−φ²),
+/// φ = ρ^lag over the consecutive pairs of each correlation group (the AR(1) correlation matrix of m equally spaced rows
+/// has determinant (1−ρ²)^(m−1)). No allocation per evaluation.</summary>
 internal sealed class ResidualDeviance
 {
     /// <summary>ρ is kept inside ±this: beyond it the AR(1) precision's coefficients pass 500.</summary>
