@@ -35,19 +35,24 @@ public static class MixedModel
                 $"residual variance and correlation structures (varIdent, corAR1) apply to gaussian models only, not to a {family.Name} model");
         if (residual is not null && options.WeightsColumn is not null)
             throw new InputException("prior weights cannot be combined with a residual structure (varIdent, corAR1)");
+        data = ReferenceLevels.Apply(data, options.ReferenceLevels);
         if (!family.IsLinearMixedModel)
             return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
                 new ThreadBudget(options.Threads));
-        if (options.WeightsColumn is not null)
-            throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
         if (options.QuadratureNodes != 1)
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
-        var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
-        // nlme's residual structures: the fit carries no source, so inference built on independent residuals refuses it.
         if (residual is not null)
-            return ResidualModelFitter.Fit(design, ResidualDesign.Resolve(residual, data, design), options.Reml,
+        {
+            // nlme's residual structures: the fit carries no source, so inference built on independent residuals
+            // refuses it.
+            var residualDesign = ModelDesignBuilder.Build(parsed, data, gaussian: true);
+            return ResidualModelFitter.Fit(residualDesign, ResidualDesign.Resolve(residual, data, residualDesign), options.Reml,
                 new ThreadBudget(options.Threads));
+        }
+        var weights = options.WeightsColumn is null ? null : PriorWeights.Select(data, options.WeightsColumn, dropZeroWeights: true);
+        data = weights?.Data ?? data;
+        var design = ModelDesignBuilder.Build(parsed, data, gaussian: true, weights);
         var fit = LinearMixedModelFitter.Fit(design, options.Reml, new ThreadBudget(options.Threads), out var products);
         return fit with { Source = new FitSource(design, data, options, products) };
     }
