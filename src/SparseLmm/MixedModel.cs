@@ -62,7 +62,7 @@ public static class MixedModel
             // refuses it.
             var residualDesign = ModelDesignBuilder.Build(parsed, data, gaussian: true);
             return ResidualModelFitter.Fit(residualDesign, ResidualDesign.Resolve(residual, data, residualDesign), options.Reml,
-                new ThreadBudget(options.Threads));
+                new ThreadBudget(options.Threads), options.MaxEvaluations);
         }
         var weights = options.WeightsColumn is null ? null : PriorWeights.Select(data, options.WeightsColumn, dropZeroWeights: true);
         data = weights?.Data ?? data;

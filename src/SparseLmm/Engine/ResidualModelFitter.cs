@@ -16,8 +16,9 @@ internal static class ResidualModelFitter
     /// residual structures take: they keep several copies of it.</summary>
     public const int MaxRestSize = 3000;
 
-    /// <summary>Fits by REML or ML on at most <paramref name="threads"/> threads.</summary>
-    public static MixedModelFit Fit(ModelDesign design, ResidualDesign residual, bool reml, ThreadBudget threads)
+    /// <summary>Fits by REML or ML on at most <paramref name="threads"/> threads, with at most
+    /// <paramref name="maxEvaluations"/> evaluations in the search.</summary>
+    public static MixedModelFit Fit(ModelDesign design, ResidualDesign residual, bool reml, ThreadBudget threads, int maxEvaluations)
     {
         var clock = Stopwatch.StartNew();
         var response = LinearMixedModelFitter.RequireFittable(design, reml);
@@ -44,7 +45,7 @@ internal static class ResidualModelFitter
         var start = candidates[best];
         double radius = Math.Max(0.1, StartingValues.InitialRadius(start, layout, parameterization));
         var optimum = Bobyqa.Minimize(objective.Evaluate, start, objective.LowerBounds(), objective.UpperBounds(), new BobyqaOptions(
-            InitialTrustRadius: radius, FinalTrustRadius: 1e-6,
+            InitialTrustRadius: radius, FinalTrustRadius: 1e-6, MaxEvaluations: maxEvaluations,
             FunctionTolerance: LinearMixedModelFitter.FunctionTolerance(values[best]),
             InterpolationPoints: LinearMixedModelFitter.InterpolationPoints(objective.Length)));
 
