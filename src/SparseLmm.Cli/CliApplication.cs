@@ -345,6 +345,9 @@ internal static class FitCommand
         {
             ReferenceLevels = settings.References.Count > 0 ? settings.References : null,
             MaxEvaluations = settings.MaxEvaluations ?? FitOptions.Default.MaxEvaluations,
+            Residual = settings.Variance is null && settings.Correlation is null
+                ? null
+                : ResidualStructure.Parse(settings.Variance, settings.Correlation),
         };
     }
 

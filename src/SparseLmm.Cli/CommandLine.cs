@@ -20,6 +20,8 @@ internal sealed class FitSettings
     public string? Link { get; set; }
     public int? QuadratureNodes { get; set; }
     public string? Weights { get; set; }
+    public string? Variance { get; set; }
+    public string? Correlation { get; set; }
     public int? Threads { get; set; }
     public int? MaxEvaluations { get; set; }
     public string? Ddf { get; set; }
@@ -66,6 +68,8 @@ internal static class CommandLine
         new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
         new("--weights", "COL", "prior weights from numeric column COL (gaussian: residual variance σ²/w, rows of weight 0 dropped; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--variance", "SPEC", "residual SD per level, nlme's varIdent: \"varIdent(~ 1 | GROUP)\" (gaussian)", (s, v) => s.Variance = v, Commands: ["fit", "demo"]),
+        new("--correlation", "SPEC", "residual AR(1) within groups, nlme's corAR1: \"corAR1(~ ORDER | GROUP)\" (gaussian)", (s, v) => s.Correlation = v, Commands: ["fit", "demo"]),
         new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v, Commands: ["fit", "demo"]),
         new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v, Commands: ["fit", "demo"]),
         new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v, Commands: ["fit", "demo", "predict"]),

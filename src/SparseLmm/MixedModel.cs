@@ -40,6 +40,14 @@ public static class MixedModel
         var parsed = FormulaParser.Parse(formula);
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
+        if (options.Residual is { AutoregressiveCorrelation: false } structure && (structure.CorrelationGroup ?? structure.CorrelationOrder) is not null)
+            throw new InputException("a correlation group or order needs AutoregressiveCorrelation (corAR1) to be set");
+        var residual = options.Residual is { VarianceGroup: not null } or { AutoregressiveCorrelation: true } ? options.Residual : null;
+        if (residual is not null && !family.IsLinearMixedModel)
+            throw new InputException(
+                $"residual variance and correlation structures (varIdent, corAR1) apply to gaussian models only, not to a {family.Name} model");
+        if (residual is not null && options.WeightsColumn is not null)
+            throw new InputException("prior weights cannot be combined with a residual structure (varIdent, corAR1)");
         data = ReferenceLevels.Apply(data, options.ReferenceLevels);
         if (!family.IsLinearMixedModel)
             return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
@@ -48,6 +56,14 @@ public static class MixedModel
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         monitor.Enter(FitStage.Rows);
+        if (residual is not null)
+        {
+            // nlme's residual structures: the fit carries no source, so inference built on independent residuals
+            // refuses it.
+            var residualDesign = ModelDesignBuilder.Build(parsed, data, gaussian: true);
+            return ResidualModelFitter.Fit(residualDesign, ResidualDesign.Resolve(residual, data, residualDesign), options.Reml,
+                new ThreadBudget(options.Threads), options.MaxEvaluations);
+        }
         var weights = options.WeightsColumn is null ? null : PriorWeights.Select(data, options.WeightsColumn, dropZeroWeights: true);
         data = weights?.Data ?? data;
         var design = ModelDesignBuilder.Build(parsed, data, gaussian: true, weights);
