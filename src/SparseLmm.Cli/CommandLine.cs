@@ -24,6 +24,8 @@ internal sealed class FitSettings
     public string? Link { get; set; }
     public int? QuadratureNodes { get; set; }
     public string? Weights { get; set; }
+    public string? Variance { get; set; }
+    public string? Correlation { get; set; }
     public int? Threads { get; set; }
     public int? MaxEvaluations { get; set; }
     public string? Ddf { get; set; }
@@ -40,6 +42,9 @@ internal sealed class FitSettings
     public string? Draws { get; set; }
     public string? Prior { get; set; }
     public string? Out { get; set; }
+    public bool Stream { get; set; }
+    public string? Partials { get; set; }
+    public string? Table { get; set; }
 }
 
 /// <summary>One option: its name, the name of its value (null for a flag), its help line, and what it does to the
@@ -58,13 +63,14 @@ internal sealed record OptionSpec(string Name, string? ValueName, string Help, A
 internal static class CommandLine
 {
     /// <summary>The commands that fit a model, to which an option without a command list applies.</summary>
-    public static readonly string[] FittingCommands = ["fit", "demo", "compare", "predict", "plot", "report"];
+    public static readonly string[] FittingCommands = ["fit", "demo", "compare", "predict", "plot", "report", "partial"];
 
     public static IReadOnlyList<OptionSpec> Options { get; } =
     [
         new("--reml", null, "fit by restricted maximum likelihood (the default)", (s, _) => s.Reml = true),
         new("--ml", null, "fit by maximum likelihood", (s, _) => s.MaximumLikelihood = true),
-        new("--factor", "COL", "treat the numeric column COL as categorical (repeatable)", (s, v) => s.Factors.Add(v), Repeatable: true),
+        new("--factor", "COL", "treat the numeric column COL as categorical (repeatable)", (s, v) => s.Factors.Add(v), Repeatable: true,
+            Commands: [.. FittingCommands, "sql"]),
         new("--ref", "COL=LEVEL", "make LEVEL the reference level of categorical column COL (R's relevel; repeatable)", (s, v) => AddReference(s, v), Repeatable: true),
         new("--json", null, "write one JSON object instead of the text (schemas/*.schema.json)", (s, _) => s.Json = true, Commands: ["fit", "demo", "compare", "predict"]),
         new("--repeat", "N", $"fit N times and report the median fit time (benchmarking; at most {MaxRepeat:N0})", (s, v) => s.Repeat = PositiveInteger("--repeat", v, MaxRepeat), Commands: ["fit", "demo"]),
@@ -74,6 +80,8 @@ internal static class CommandLine
             Values: () => ["logit", "probit", "cloglog", "log", "sqrt", "identity", "inverse"]),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
         new("--weights", "COL", "prior weights from numeric column COL (gaussian: residual variance σ²/w, rows of weight 0 dropped; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--variance", "SPEC", "residual SD per level, nlme's varIdent: \"varIdent(~ 1 | GROUP)\" (gaussian)", (s, v) => s.Variance = v, Commands: ["fit", "demo"]),
+        new("--correlation", "SPEC", "residual AR(1) within groups, nlme's corAR1: \"corAR1(~ ORDER | GROUP)\" (gaussian)", (s, v) => s.Correlation = v, Commands: ["fit", "demo"]),
         new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v, Commands: ["fit", "demo"],
             Values: () => ["satterthwaite", "kenward-roger", "none"]),
         new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v, Commands: ["fit", "demo"],
@@ -87,12 +95,15 @@ internal static class CommandLine
         new("--prior", "NAME", "MCMC priors: half-t (default) or rstanarm-decov", (s, v) => s.Prior = v, Commands: ["fit", "demo"],
             Values: () => ["half-t", "rstanarm-decov"]),
         new("--seed", "S", "random seed for --ci boot and --mcmc (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v), Commands: ["fit", "demo"]),
-        new("--newdata", "FILE", "the rows to predict for (CSV/TSV, or - for standard input): the formula's covariates and grouping columns; the response is not needed", (s, v) => s.NewData = v, Commands: ["predict"]),
+        new("--newdata", "FILE", "the rows to predict for (CSV/TSV, Parquet or Arrow, or - for standard input): the formula's covariates and grouping columns; the response is not needed", (s, v) => s.NewData = v, Commands: ["predict"]),
         new("--new-levels", "WHAT", "levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"],
             Values: () => ["population", "error"]),
         new("--kind", "KIND", "the figure: shrinkage, intercepts, variance, slopes, caterpillar, residuals or qq", (s, v) => s.Kind = v, Commands: ["plot"],
             Values: () => ["shrinkage", "intercepts", "variance", "slopes", "caterpillar", "residuals", "qq"]),
-        new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v, Commands: ["plot", "report"]),
+        new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write; partial: the partial to write", (s, v) => s.Out = v, Commands: ["plot", "report", "partial"]),
+        new("--table", "T", "the table (or parenthesised subquery) the statements read", (s, v) => s.Table = v, Commands: ["sql"]),
+        new("--partials", "GLOB", "merge the partials matching GLOB (e.g. 'parts/*.cp'; Parquet, Arrow or CSV) and fit FORMULA from them (give FORMULA only)", (s, v) => s.Partials = v, Commands: ["fit"]),
+        new("--stream", null, "read DATA (CSV/TSV, Parquet, Arrow file) in chunks, twice, without holding it: memory grows with the levels, not the rows (linear models)", (s, _) => s.Stream = true, Commands: ["fit"]),
         new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
         new("--max-evaluations", "N", "stop each search after N objective evaluations, not converged (lme4's maxfun; default 10000)", (s, v) => s.MaxEvaluations = PositiveInteger("--max-evaluations", v)),
     ];

@@ -52,6 +52,13 @@ internal static class CommandTree
             given => given == 0
                 ? $"report needs DATA and FORMULA, e.g. sparselmm report sleepstudy {Example} --out report.html"
                 : $"report needs a FORMULA after DATA, e.g. {Example}"),
+        new("partial", "The sufficient statistics of one partition of DATA (streamed) for FORMULA, written to --out, for fit --partials.",
+            [Data, Formula],
+            given => given == 0
+                ? $"partial needs DATA and FORMULA, e.g. sparselmm partial part1.parquet \"y ~ x + (1 | g)\" --out part1.cp"
+                : $"partial needs a FORMULA after DATA, e.g. {Example}"),
+        new("sql", "Print ANSI SQL whose result over --table is a partial of FORMULA (for fit --partials).", [Formula],
+            _ => "sql takes FORMULA, e.g. sparselmm sql \"y ~ x + (1 | g)\" --table events"),
         new("completion", "Print a shell completion script: eval \"$(sparselmm completion bash)\" (or zsh; pwsh: sparselmm completion pwsh | Out-String | Invoke-Expression).",
             [new("SHELL", "bash, zsh or pwsh", () => ShellCompletion.Shells)],
             _ => $"completion needs a shell: {string.Join(", ", ShellCompletion.Shells)}"),
@@ -175,6 +182,10 @@ internal static class CommandTree
                 CommandLine.Options.FirstOrDefault(o => o.Name == option.Option.Name) is { ValueName: { } valueName })
                 throw new UsageException($"option {option.Option.Name} needs a value ({valueName})");
         }
+        // fit --partials GLOB FORMULA: the partials are the data, so FORMULA is the one argument.
+        if (command == "fit" && result.Errors.All(e => e.SymbolResult is ArgumentResult) &&
+            result.CommandResult.Children.OfType<OptionResult>().Any(o => o.Option.Name == "--partials"))
+            return;
         if (spec is not null && result.Errors.Any(e => e.SymbolResult is ArgumentResult))
             throw new UsageException(spec.Missing(result.CommandResult.Children.OfType<ArgumentResult>().Count(a => a.Tokens.Count > 0)));
         if (spec is null && result.Errors.Count > 0)

@@ -18,6 +18,7 @@ internal sealed class ProgressIndicator : IDisposable
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly object gate = new();
     private string phase;
+    private long rows;
     private int tick;
     private int lastLength;
     private bool disposed;
@@ -37,6 +38,7 @@ internal sealed class ProgressIndicator : IDisposable
         lock (gate)
         {
             phase = text;
+            rows = 0;
             clock.Restart();
         }
     }
@@ -56,6 +58,12 @@ internal sealed class ProgressIndicator : IDisposable
         public void Report(int value) => indicator.Update($"{label} {value}/{total}");
     }
 
+    /// <summary>The rows read so far in this phase, shown with the rate ("1,200,000 rows, 950,000 rows/s").</summary>
+    public void SetRows(long count)
+    {
+        lock (gate) rows = count;
+    }
+
     private void Draw()
     {
         lock (gate)
@@ -63,6 +71,8 @@ internal sealed class ProgressIndicator : IDisposable
             if (disposed || clock.Elapsed < delay) return;
             string seconds = ((int)clock.Elapsed.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             string line = $"{Spinner[tick++ % Spinner.Length]} {phase}... {seconds} s";
+            if (rows > 0)
+                line += string.Create(CultureInfo.InvariantCulture, $", {rows:N0} rows, {rows / clock.Elapsed.TotalSeconds:N0} rows/s");
             output.Write("\r" + line.PadRight(lastLength));
             output.Flush();
             lastLength = line.Length;
