@@ -55,6 +55,7 @@ public class CliUsageTests
                 {
                     "demo" => ["demo"],
                     "compare" => ["compare", "sleepstudy", "Reaction ~ 1 + (1 | Subject)", Formula],
+                    "sql" => ["sql", Formula],
                     _ => [command.Name, "sleepstudy", Formula],
                 };
                 string[] withOption = option.ValueName is null ? [.. args, option.Name] : [.. args, option.Name, "1"];

@@ -51,6 +51,8 @@ public class JsonSchemaTests
         ["fit", "cbpp", Cbpp, "--family", "binomial", "--factor", "period", "--json"],
         ["fit", "cbpp", Cbpp, "--family", "binomial", "--factor", "period", "--nagq", "5", "--json"],
         ["demo", "--json"],
+        ["fit", Path.Combine(AppContext.BaseDirectory, "data", "csv", "Orthodont.csv"), "distance ~ age + Sex + (1 | Subject)",
+            "--variance", "varIdent(~ 1 | Sex)", "--correlation", "corAR1(~ age | Subject)", "--json"],
         ["fit", "sleepstudy", Intercepts, "--json", "--mcmc", "200", "--chains", "2", "--seed", "5"],
         ["fit", "cbpp", Cbpp, "--family", "binomial", "--factor", "period", "--ref", "period=2", "--json"],
     ];
