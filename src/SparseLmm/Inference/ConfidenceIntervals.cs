@@ -68,6 +68,10 @@ public static class ConfidenceIntervalMethods
     {
         var model = FittedMixedModel.Of(fit);
         CheckLevel(level);
+        // The profile runs over every term's SDs and correlations, which a structured term does not have as free
+        // parameters.
+        if (model.Source.Parameterization.IsStructured)
+            throw new InputException("profile intervals are not available for diag(), cs() or ar1() terms; use --ci boot (or wald for the fixed effects)");
         var ml = model.RefitMl();
         // The variance parameters of a REML fit are profiled on the REML criterion (the function the fit maximised);
         // the fixed effects always on the ML deviance, as the REML criterion does not compare values of β.

@@ -21,7 +21,7 @@ internal sealed class FitSource
         Options = options;
         Products = products;
         Response = ((NumericResponse)design.Response).Values;
-        Parameterization = new CovarianceParameterization(Terms.Select(t => t.ColumnCount).ToList());
+        Parameterization = new CovarianceParameterization(Terms);
     }
 
     /// <summary>The design the fit was computed from.</summary>

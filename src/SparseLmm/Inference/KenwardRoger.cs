@@ -22,6 +22,10 @@ internal static class KenwardRoger
         var evaluator = model.Evaluator();
         var terms = evaluator.Terms;
         var parameterization = evaluator.Parameterization;
+        // Σ is linear in each entry of an unstructured covariance, which this form relies on; a structured term's
+        // covariance is not linear in its SDs and ρ.
+        if (parameterization.IsStructured)
+            throw new InputException("Kenward-Roger is not available for diag(), cs() or ar1() terms; use --ddf satterthwaite");
         double sigma = fit.Sigma ?? throw new InputException("Kenward-Roger needs a residual variance"), s2 = sigma * sigma;
 
         // Covariance matrices C_t = σ² T T' per term.
