@@ -37,7 +37,7 @@ public static class MixedModel
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
         var fit = LinearMixedModelFitter.Fit(design, options.Reml, new ThreadBudget(options.Threads), out var products);
-        return fit with { Source = new FitSource(design, data, options, products) };
+        return StructuredFixedCovariance.Apply(fit with { Source = new FitSource(design, data, options, products) });
     }
 
     /// <summary>Fits <paramref name="formula"/> to a CSV/TSV file or an embedded data set named <paramref name="dataPathOrName"/>.</summary>

@@ -35,7 +35,25 @@ internal sealed class ExpressionEvaluator
         var label = FormulaText.Format(expression);
         if (expression is VariableReference variable && table[variable.Name] is CategoricalColumn categorical)
             return Categorical(label, categorical);
+        if (expression is FunctionCall { Name: "factor" } call) return Factor(label, call);
         return new NumericFactor(label, EvaluateNumeric(expression));
+    }
+
+    /// <summary>R's <c>factor(x)</c>: a categorical column as it is, numbers with one level per distinct value in
+    /// increasing order, labelled as R prints them (<c>factor(Days)0</c>, ...).</summary>
+    private CategoricalFactor Factor(string label, FunctionCall call)
+    {
+        if (call.Arguments.Count != 1)
+            throw new InputException($"formula error at column {call.Position + 1}: factor() takes one argument here, not {call.Arguments.Count}");
+        if (call.Arguments[0] is VariableReference variable && table[variable.Name] is CategoricalColumn categorical)
+            return Categorical(label, categorical);
+        var values = EvaluateNumeric(call.Arguments[0]);
+        var levels = values.Distinct().Order().ToArray();
+        var codeOf = new Dictionary<double, int>(levels.Length);
+        for (int level = 0; level < levels.Length; level++) codeOf[levels[level]] = level;
+        var codes = new int[values.Length];
+        for (int i = 0; i < codes.Length; i++) codes[i] = codeOf[values[i]];
+        return new CategoricalFactor(label, codes, levels.Select(FormulaText.FormatNumber).ToArray());
     }
 
     /// <summary>Evaluates <paramref name="expression"/> to one finite number per kept row. A bare column of a table
@@ -159,6 +177,8 @@ internal sealed class ExpressionEvaluator
             "exp" => Map(argument, Math.Exp),
             "sqrt" => Map(argument, Math.Sqrt),
             "I" => argument,
+            "factor" => throw new InputException(
+                $"formula error at column {call.Position + 1}: factor() gives a categorical variable, which cannot be used in arithmetic"),
             _ => throw new InputException(
                 $"formula error at column {call.Position + 1}: function '{call.Name}' is not supported here (log, exp, sqrt and I are)"),
         };

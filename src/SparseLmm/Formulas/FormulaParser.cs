@@ -24,9 +24,9 @@ namespace SparseLmm.Formulas;
 internal static partial class FormulaParser
 {
     /// <summary>The functions a formula may call. <c>cbind</c> is allowed only as the response.</summary>
-    public static IReadOnlyList<string> SupportedFunctions { get; } = ["log", "exp", "sqrt", "I", "cbind"];
+    public static IReadOnlyList<string> SupportedFunctions { get; } = ["log", "exp", "sqrt", "I", "factor", "cbind"];
 
-    private const string SupportedFunctionsText = "log, exp, sqrt, I, and cbind (response only)";
+    private const string SupportedFunctionsText = "log, exp, sqrt, I, factor, and cbind (response only)";
 
     /// <summary>Parses and expands a formula.</summary>
     /// <exception cref="InputException">The text is not a valid formula; the message gives the column.</exception>
