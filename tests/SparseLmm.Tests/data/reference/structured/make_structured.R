@@ -64,6 +64,8 @@ ref <- function(case, data_file, formula, family = "gaussian", reml = FALSE) {
 sleep <- "Reaction ~ Days + diag(1 + Days | Subject)"
 ref("sleepstudy_diag_ml", "sleepstudy.csv", sleep)
 ref("sleepstudy_diag_reml", "sleepstudy.csv", sleep, reml = TRUE)
+## sleepstudy's cs by ML (glmmTMB's REML fit of it, and its ar1 fits, do not converge: σ collapses to 0).
+ref("sleepstudy_cs_ml", "sleepstudy.csv", "Reaction ~ Days + cs(0 + factor(Days) | Subject)")
 ortho <- "distance ~ age + Sex + ar1(0 + factor(age) | Subject)"
 ref("orthodont_ar1_ml", "Orthodont.csv", ortho)
 ref("orthodont_ar1_reml", "Orthodont.csv", ortho, reml = TRUE)
