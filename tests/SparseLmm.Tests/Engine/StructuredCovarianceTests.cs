@@ -2,6 +2,7 @@ using System.Text.Json;
 using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Engine;
+using SparseLmm.Inference;
 using SparseLmm.Results;
 using SparseLmm.Tests.Cli;
 using SparseLmm.Tests.Reference;
@@ -161,6 +162,17 @@ public sealed class StructuredCovarianceTests
         var result = CliRunner.Run("fit", Orthodont, "distance ~ age + ar1(0 + factor(age) | Subject)", option, value);
         Assert.Equal(2, result.ExitCode);
         Assert.Contains(message, Assert.Single(result.StderrLines));
+    }
+
+    [Fact]
+    public void BootstrapIntervalsNameTheStructuresParameters()
+    {
+        var fit = MixedModel.Fit("distance ~ age + ar1(0 + factor(age) | Subject)", CsvReader.ReadFile(Orthodont));
+        var intervals = Simulation.PercentileIntervals(Simulation.Bootstrap(fit, 40, 3));
+        Assert.Equal(["sd_factor(age)8|Subject", "cor_factor(age)10.factor(age)8|Subject", "sigma", "(Intercept)", "age"], intervals.Names);
+        double rho = fit.VarianceComponents[0].Rho!.Value;
+        Assert.InRange(rho, intervals.Lower[1], intervals.Upper[1]);
+        Assert.InRange(fit.VarianceComponents[0].StandardDeviations[0], intervals.Lower[0], intervals.Upper[0]);
     }
 
     [Fact]
