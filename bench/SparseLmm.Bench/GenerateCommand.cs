@@ -4,10 +4,11 @@ using System.Globalization;
 namespace SparseLmm.Bench;
 
 /// <summary><c>generate --rows N --seed S --out FILE.csv [--shape panel|nested|crossed] [--sites K]
-/// [--rows-per-subject M]</c>: writes one of the simulated data sets. N accepts a K or M suffix (1M = 1,000,000).
+/// [--rows-per-subject M] [--visits fixed|poisson]</c>: writes one of the simulated data sets. N accepts a K or M suffix (1M = 1,000,000).
 /// <list type="bullet">
 /// <item><c>panel</c> (default): the panel of issue 5 (<see cref="SimulatedPanelData"/>); <c>--sites</c> and
-/// <c>--rows-per-subject</c> apply to it only.</item>
+/// <c>--rows-per-subject</c> (the mean, with <c>--visits poisson</c>: 1 + Poisson(M − 1) rows per subject) apply to
+/// it only.</item>
 /// <item><c>nested</c>: visits within students within classes within schools (<see cref="NestedSchoolData"/>).</item>
 /// <item><c>crossed</c>: pupils cross-classified by primary and secondary school (<see cref="CrossedSchoolData"/>).</item>
 /// </list></summary>
@@ -15,7 +16,7 @@ internal static class GenerateCommand
 {
     private const string Usage =
         "usage: generate --rows N --seed S --out FILE.csv [--shape panel|nested|crossed (panel)]\n" +
-        "                [--sites K (2000)] [--rows-per-subject M (10)]   (panel only)";
+        "                [--sites K (2000)] [--rows-per-subject M (10)] [--visits fixed|poisson (fixed)]   (panel only)";
 
     /// <summary>Parses the options and writes the file; returns the process exit code.</summary>
     public static int Run(ReadOnlySpan<string> args)
@@ -25,6 +26,7 @@ internal static class GenerateCommand
         string? output = null;
         string shape = "panel";
         int? sites = null, rowsPerSubject = null;
+        string? visits = null;
         for (int i = 0; i < args.Length; i++)
         {
             string option = args[i];
@@ -44,14 +46,16 @@ internal static class GenerateCommand
                 case "--shape": return Fail($"--shape: '{value}' is not panel, nested or crossed");
                 case "--sites" when TryParseCount(value, out int k) && k > 0: sites = k; break;
                 case "--rows-per-subject" when TryParseCount(value, out int m) && m > 0: rowsPerSubject = m; break;
+                case "--visits" when value is "fixed" or "poisson": visits = value; break;
+                case "--visits": return Fail($"--visits: '{value}' is not fixed or poisson");
                 case "--rows" or "--seed" or "--sites" or "--rows-per-subject":
                     return Fail($"{option}: '{value}' is not a positive whole number");
                 default: return Fail($"unknown option '{option}'");
             }
         }
         if (rows is null || output is null) return Fail("--rows and --out are required");
-        if (shape != "panel" && (sites is not null || rowsPerSubject is not null))
-            return Fail("--sites and --rows-per-subject apply to --shape panel only");
+        if (shape != "panel" && (sites is not null || rowsPerSubject is not null || visits is not null))
+            return Fail("--sites, --rows-per-subject and --visits apply to --shape panel only");
 
         var clock = Stopwatch.StartNew();
         string summary = shape switch
@@ -59,7 +63,7 @@ internal static class GenerateCommand
             "nested" => WriteNested(rows.Value, seed, output),
             "crossed" => WriteCrossed(rows.Value, seed, output),
             _ => WritePanel(rows.Value, seed, output, sites ?? SimulatedPanelData.DefaultSites,
-                rowsPerSubject ?? SimulatedPanelData.DefaultRowsPerSubject),
+                rowsPerSubject ?? SimulatedPanelData.DefaultRowsPerSubject, visits == "poisson"),
         };
         clock.Stop();
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -67,9 +71,9 @@ internal static class GenerateCommand
         return 0;
     }
 
-    private static string WritePanel(int rows, ulong seed, string output, int sites, int rowsPerSubject)
+    private static string WritePanel(int rows, ulong seed, string output, int sites, int rowsPerSubject, bool poissonVisits)
     {
-        var data = new SimulatedPanelData(rows, seed, sites, rowsPerSubject);
+        var data = new SimulatedPanelData(rows, seed, sites, rowsPerSubject, poissonVisits);
         long bytes = data.WriteCsv(output);
         return string.Create(CultureInfo.InvariantCulture,
             $"{data.Rows} rows, {data.Subjects} subjects, {data.Sites} sites, {bytes / 1e6:F1} MB; model {SimulatedPanelData.Formula}");

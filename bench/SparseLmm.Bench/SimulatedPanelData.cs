@@ -8,7 +8,9 @@ namespace SparseLmm.Bench;
 /// <list type="bullet">
 /// <item>Subjects: rows / 10 of them, and the rows are shared out as evenly as possible, so every subject has 10 rows
 /// when rows is a multiple of 10 (else 10 or 11). A balanced design keeps the subject count exactly rows / 10, as the
-/// issue specifies; rows are written grouped by subject, as a panel usually is.</item>
+/// issue specifies; rows are written grouped by subject, as a panel usually is. With Poisson visits (issue 11) each
+/// subject instead has 1 + Poisson(9) rows, so one in ten has three or fewer, as in real panels; the balanced optimiser
+/// path hides what those few-row subjects do to the evaluation count.</item>
 /// <item>Sites: 2,000, crossed with subjects: each row's site is drawn uniformly, independently of its subject.</item>
 /// <item>Covariates per row: <c>time</c> uniform on [0, 9], <c>x1</c> and <c>x2</c> standard normal, <c>grp</c>
 /// uniform on {a, b, c}.</item>
@@ -75,17 +77,22 @@ internal sealed class SimulatedPanelData
 
     private readonly ulong seed;
     private readonly double[] siteEffects;
+    private readonly int[]? subjectStarts;
 
     /// <summary>Sets up a data set of <paramref name="rows"/> rows; nothing is generated until it is asked for.</summary>
-    public SimulatedPanelData(int rows, ulong seed, int sites = DefaultSites, int rowsPerSubject = DefaultRowsPerSubject)
+    public SimulatedPanelData(int rows, ulong seed, int sites = DefaultSites, int rowsPerSubject = DefaultRowsPerSubject,
+        bool poissonVisits = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(sites, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerSubject, 1);
         Rows = rows;
         Sites = sites;
-        Subjects = Math.Max(1, rows / rowsPerSubject);
+        subjectStarts = poissonVisits ? PoissonVisitStarts(rows, rowsPerSubject, seed) : null;
+        Subjects = subjectStarts is null ? Math.Max(1, rows / rowsPerSubject) : subjectStarts.Length - 1;
         this.seed = seed;
+        MaxRowsPerSubject = subjectStarts is null ? (Rows + Subjects - 1) / Subjects
+            : Enumerable.Range(0, Subjects).Max(s => subjectStarts[s + 1] - subjectStarts[s]);
         SubjectLabelWidth = Math.Max(6, AsciiFieldWriter.DigitCount(Subjects - 1));
         SiteLabelWidth = Math.Max(4, AsciiFieldWriter.DigitCount(sites - 1));
         var random = new Xoshiro256StarStar(seed, 0);
@@ -108,10 +115,21 @@ internal sealed class SimulatedPanelData
 
     private int ChunkCount => (Subjects + SubjectsPerChunk - 1) / SubjectsPerChunk;
 
-    private int MaxRowsPerSubject => (Rows + Subjects - 1) / Subjects;
+    private int MaxRowsPerSubject { get; }
 
     /// <summary>The first row of <paramref name="subject"/> (subject = Subjects gives Rows).</summary>
-    public int FirstRow(int subject) => (int)((long)subject * Rows / Subjects);
+    public int FirstRow(int subject) => subjectStarts?[subject] ?? (int)((long)subject * Rows / Subjects);
+
+    /// <summary>First rows of subjects with 1 + Poisson(mean − 1) rows each, drawn from their own stream (so the sites'
+    /// and subjects' streams are those of the balanced panel), until the rows run out; the last subject is cut short.</summary>
+    private static int[] PoissonVisitStarts(int rows, int mean, ulong seed)
+    {
+        var random = new Xoshiro256StarStar(seed, ulong.MaxValue);
+        var starts = new List<int> { 0 };
+        while (starts[^1] < rows)
+            starts.Add(Math.Min(rows, starts[^1] + 1 + RandomDraws.NextPoisson(ref random, mean - 1, 10 * mean)));
+        return starts.ToArray();
+    }
 
     /// <summary>The label of subject <paramref name="subject"/>, e.g. s000123.</summary>
     public string SubjectLabel(int subject) =>

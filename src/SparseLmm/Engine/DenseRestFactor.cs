@@ -14,6 +14,8 @@ internal sealed class DenseRestFactor : IRestFactor
     private readonly double[] factor;
     private readonly double[] tail;
     private double[] precisionInverse = [];
+    private double[] lastProducts = [];
+    private double[][] lastFactors = [];
 
     private readonly double[] firstTermRows;
 
@@ -41,6 +43,8 @@ internal sealed class DenseRestFactor : IRestFactor
     public bool Factor(double[] products, double[][] factors)
     {
         int size = layout.RestSize, random = layout.RestRandomSize;
+        lastProducts = products;
+        lastFactors = factors;
         scaling.Apply(products, factor, factors);
         schurUpdate.Apply(factor, firstTermRows);
         if (!DenseCholesky.Factor(factor, size, workspace)) return false;
@@ -71,11 +75,24 @@ internal sealed class DenseRestFactor : IRestFactor
     /// <inheritdoc/>
     public void PrepareInverse()
     {
+        // The factor holds L; the inverse is taken from the matrix itself, assembled again at the same θ and first-term
+        // rows, and L is put back for the solves that may follow.
         int size = layout.RestSize, random = layout.RestRandomSize;
-        var inverse = new double[random * random];
-        for (int i = 0; i < random; i++) factor.AsSpan(i * size, i + 1).CopyTo(inverse.AsSpan(i * random));
-        DenseCholesky.InvertLower(inverse, random);
-        precisionInverse = LowerTriangularGram.Compute(inverse, random);
+        var kept = factor.ToArray();
+        scaling.Apply(lastProducts, factor, lastFactors);
+        schurUpdate.Apply(factor, firstTermRows);
+        var augmented = new double[4L * random * random];
+        for (int i = 0; i < random; i++) factor.AsSpan(i * size, i + 1).CopyTo(augmented.AsSpan(i * 2 * random));
+        kept.CopyTo(factor, 0);
+        if (!DenseCholesky.InvertPositiveDefinite(augmented, random, workspace))
+            throw new InvalidOperationException("the random-effects block is not positive definite at the optimum");
+        precisionInverse = new double[(long)random * random];
+        for (int i = 0; i < random; i++)
+        {
+            var row = augmented.AsSpan((random + i) * 2 * random + random, i + 1);
+            row.CopyTo(precisionInverse.AsSpan(i * random));
+            for (int j = 0; j < i; j++) precisionInverse[j * random + i] = row[j];
+        }
     }
 
     /// <inheritdoc/>

@@ -18,8 +18,9 @@ internal static class StartingValues
     /// estimates the term's covariance (a one-way ANOVA estimate per term). Each term's within-level variance also
     /// holds the other terms' variances, so σ² is estimated two ways: the smallest within-level variance (right when
     /// factors are nested), and each within-level variance less the other terms' variances (right when they are
-    /// crossed). Everything comes from the cross-products: no pass over the rows. The caller keeps the candidate with
-    /// the lowest objective.</summary>
+    /// crossed). When every term is a scalar intercept, also the ANOVA estimate of <see cref="InterceptVarianceMoments"/>,
+    /// which accounts for crossing exactly. Everything comes from the cross-products: no pass over the rows. The caller
+    /// keeps the candidate with the lowest objective.</summary>
     public static IReadOnlyList<double[]> Candidates(CrossProducts products, CovarianceParameterization parameterization)
     {
         var layout = products.Layout;
@@ -40,7 +41,15 @@ internal static class StartingValues
             candidates.Add(Theta(estimates, crossed, parameterization));
         if (NestedCorrection(layout, estimates) is { } nested)
             candidates.Add(Theta(nested, smallestWithin, parameterization));
-        return candidates;
+        if (InterceptVarianceMoments.Estimate(products) is { } variances)
+        {
+            var theta = parameterization.Start();
+            for (int t = 0; t < layout.Terms.Count; t++)
+                theta[parameterization.Offset(t)] = Math.Clamp(Math.Sqrt(Math.Max(0, variances[1 + t]) / variances[0]), Smallest, Largest);
+            candidates.Add(theta);
+        }
+        // Estimates clamped to the same bound coincide (Dyestuff2: all at 0.05); each costs an evaluation.
+        return candidates.Where((theta, i) => !candidates.Take(i).Any(earlier => earlier.AsSpan().SequenceEqual(theta))).ToList();
     }
 
     /// <summary>When terms are nested (students in classes in schools), the spread of an inner term's per-level
@@ -150,16 +159,25 @@ internal static class StartingValues
     }
 
     /// <summary>The term's covariance relative to its within-level residual variance, as a Cholesky factor, that
-    /// variance, and the term's absolute variance averaged over its columns' mean square.</summary>
+    /// variance, and the term's absolute variance averaged over its columns' mean square.
+    /// <para>The per-level coefficients' spread less their sampling variance σ²(Z'Z)⁻¹ is unbiased for the covariance,
+    /// but a level with few rows (two visits close in time) has a huge (Z'Z)⁻¹ and makes the estimate noise: on an
+    /// unbalanced panel it came out negative, the start fell back to T = I and the fit took twice the evaluations of
+    /// the balanced one. So the covariance is estimated from the better-determined levels only, those whose sampling
+    /// variance trace is at most twice the median's. The choice depends on Z alone, not on y, so the estimate stays
+    /// unbiased; on balanced data nearly every level is kept.</para></summary>
     private static (double[] Factor, double Within, double BetweenVariance)? TermEstimate(CrossProducts products, int t, double[] beta, double residualSquares, int residualDf)
     {
         var term = products.Layout.Terms[t];
-        int k = term.ColumnCount, levels = 0;
+        int k = term.ColumnCount, levels = 0, kept = 0;
         var zz = new double[k * k];
         var zr = new double[k];
         var coefficients = new double[k];
+        var unit = new double[k];
         var spread = new double[k * k];
         var samplingVariance = new double[k * k];
+        var levelInverse = new double[k * k];
+        double limit = 2 * MedianSamplingTrace(products, t, beta, zz, zr, unit);
         double explained = 0;
         for (int level = 0; level < term.LevelCount; level++)
         {
@@ -168,32 +186,63 @@ internal static class StartingValues
             zr.CopyTo(coefficients, 0);
             SmallMatrix.SolveLower(zz, k, coefficients);
             for (int a = 0; a < k; a++) explained += coefficients[a] * coefficients[a];
+            levels++;
+            if (InverseOfFactored(zz, k, unit, levelInverse) > limit) continue;
             SmallMatrix.SolveLowerTransposed(zz, k, coefficients);
             for (int a = 0; a < k; a++)
-            {
-                for (int b = 0; b < k; b++) spread[a * k + b] += coefficients[a] * coefficients[b];
-                // Column a of (Z'Z)⁻¹, for the sampling variance of the per-level coefficients.
-                var unit = new double[k];
-                unit[a] = 1;
-                SmallMatrix.SolveLower(zz, k, unit);
-                SmallMatrix.SolveLowerTransposed(zz, k, unit);
-                for (int b = 0; b < k; b++) samplingVariance[b * k + a] += unit[b];
-            }
-            levels++;
+                for (int b = 0; b < k; b++)
+                {
+                    spread[a * k + b] += coefficients[a] * coefficients[b];
+                    samplingVariance[a * k + b] += levelInverse[a * k + b];
+                }
+            kept++;
         }
         int withinDf = residualDf - levels * k;
-        if (levels < 2 || withinDf <= 0) return null;
+        if (kept < 2 || withinDf <= 0) return null;
         double within = (residualSquares - explained) / withinDf;
         if (!(within > 0)) return null;
         var relative = new double[k * k];
-        for (int c = 0; c < k * k; c++) relative[c] = (spread[c] / within - samplingVariance[c]) / levels;
+        for (int c = 0; c < k * k; c++) relative[c] = (spread[c] / within - samplingVariance[c]) / kept;
         double betweenVariance = 0;
         for (int a = 0; a < k; a++) betweenVariance += Math.Max(0, relative[a * k + a]) * within * ColumnMeanSquare(products, t, a);
         if (SmallMatrix.Cholesky(relative, k)) return (relative, within, betweenVariance);
         // Not positive definite: keep only the variances.
         var diagonal = new double[k * k];
-        for (int a = 0; a < k; a++) diagonal[a * k + a] = Math.Sqrt(Math.Max(0, (spread[a * k + a] / within - samplingVariance[a * k + a]) / levels));
+        for (int a = 0; a < k; a++) diagonal[a * k + a] = Math.Sqrt(Math.Max(0, (spread[a * k + a] / within - samplingVariance[a * k + a]) / kept));
         return (diagonal, within, betweenVariance);
+    }
+
+    /// <summary>The median over term t's levels (with a positive definite Z'Z) of tr((Z'Z)⁻¹).</summary>
+    private static double MedianSamplingTrace(CrossProducts products, int t, double[] beta, double[] zz, double[] zr, double[] unit)
+    {
+        var term = products.Layout.Terms[t];
+        int k = term.ColumnCount;
+        var inverse = new double[k * k];
+        var traces = new List<double>(term.LevelCount);
+        for (int level = 0; level < term.LevelCount; level++)
+        {
+            LevelCrossProducts(products, t, level, beta, zz, zr);
+            if (SmallMatrix.Cholesky(zz, k)) traces.Add(InverseOfFactored(zz, k, unit, inverse));
+        }
+        if (traces.Count == 0) return double.PositiveInfinity;
+        traces.Sort();
+        return traces[traces.Count / 2];
+    }
+
+    /// <summary>(Z'Z)⁻¹ from its factor (row-major lower), into <paramref name="inverse"/>; returns its trace.</summary>
+    private static double InverseOfFactored(double[] factor, int k, double[] unit, double[] inverse)
+    {
+        double trace = 0;
+        for (int a = 0; a < k; a++)
+        {
+            Array.Clear(unit);
+            unit[a] = 1;
+            SmallMatrix.SolveLower(factor, k, unit);
+            SmallMatrix.SolveLowerTransposed(factor, k, unit);
+            for (int b = 0; b < k; b++) inverse[b * k + a] = unit[b];
+            trace += unit[a];
+        }
+        return trace;
     }
 
     /// <summary>Mean of z² over the rows for column a of term t: the factor by which that column's variance reaches y.</summary>

