@@ -114,20 +114,29 @@ internal static class StartingValues
         return result;
     }
 
-    /// <summary>An initial trust-region radius from the precision of θ's start: roughly twice the standard error of
-    /// the largest diagonal entry of each T (√(2·levels) levels inform a variance), within [0.02, 0.2]. A large model
-    /// pins θ down tightly, and probing it at lme4's usual 0.2 wastes evaluations on a sharply curved objective.</summary>
+    /// <summary>An initial trust-region radius from the precision of θ's start: roughly the standard error of the
+    /// largest diagonal entry of each T (√(2·levels) levels inform a variance), within [0.02, 0.1]. A large model pins
+    /// θ down tightly, and probing it at lme4's usual 0.2 wastes evaluations on a sharply curved objective; the moment
+    /// starts of small models are within about a tenth of the optimum (sleepstudy REML: 48 evaluations at 0.2, 38 at
+    /// 0.1). A start whose estimate was clamped to the smallest value (a moment variance at or below zero) says only
+    /// that the optimum lies between the bound and about that value, so the radius is at least that value, which
+    /// reaches the bound in fewer steps (Dyestuff2: 12 evaluations at 0.02, 10 at 0.05).</summary>
     public static double InitialRadius(double[] theta, CrossProductLayout layout, CovarianceParameterization parameterization)
     {
         double radius = 0.02;
+        bool clamped = false;
         for (int t = 0; t < layout.Terms.Count; t++)
         {
             double largest = 0;
             for (int index = parameterization.Offset(t); index < parameterization.Offset(t + 1); index++)
-                if (parameterization.IsDiagonal(index)) largest = Math.Max(largest, theta[index]);
-            radius = Math.Max(radius, 2 * largest / Math.Sqrt(layout.Terms[t].LevelCount));
+                if (parameterization.IsDiagonal(index))
+                {
+                    largest = Math.Max(largest, theta[index]);
+                    clamped |= theta[index] == Smallest;
+                }
+            radius = Math.Max(radius, largest / Math.Sqrt(layout.Terms[t].LevelCount));
         }
-        return Math.Min(radius, 0.2);
+        return Math.Min(clamped ? Math.Max(radius, Smallest) : radius, 0.1);
     }
 
     private static double[] Theta((double[] Factor, double Within, double BetweenVariance)?[] estimates, double residualVariance,
