@@ -211,6 +211,7 @@ internal static class FitCommand
         progress.Dispose();
 
         var inference = InferenceOutput.Compute(settings, fit);
+        var posterior = McmcOutput.Sample(settings, fit);
         if (fit.DroppedRowCount > 0)
             stderr.WriteLine($"sparselmm: note: {DroppedRowsNote(fit)}");
         if (settings.Json)
@@ -229,13 +230,14 @@ internal static class FitCommand
                 FitMilliseconds: Median(times),
                 Repeats: settings.Repeat,
                 FixedEffectExtras: inference is null ? null : inference.WriteFixedEffects,
-                Extras: inference is null ? null : inference.WriteExtras));
+                Extras: McmcOutput.CombineExtras(inference is null ? null : inference.WriteExtras, posterior)));
             writer.Flush();
             stdout.WriteLine();
         }
         else
         {
             string output = inference?.Summary(settings.Data) ?? fit.Summary(settings.Data);
+            if (posterior is not null) output = output.TrimEnd('\n') + "\n\n" + posterior.Summary();
             stdout.Write(output);
             if (!output.EndsWith('\n')) stdout.WriteLine();
         }
@@ -243,6 +245,11 @@ internal static class FitCommand
         if (!fit.Converged)
         {
             stderr.WriteLine($"sparselmm: warning: the optimiser did not converge ({fit.OptimizerMessage}); the estimates are not reliable (exit code {CliApplication.NotConverged})");
+            return CliApplication.NotConverged;
+        }
+        if (posterior is { Converged: false })
+        {
+            stderr.WriteLine($"sparselmm: warning: the MCMC chains have not converged (R-hat >= 1.01 or ESS below 100 per chain for some parameter); run longer chains (exit code {CliApplication.NotConverged})");
             return CliApplication.NotConverged;
         }
         return CliApplication.Success;
@@ -254,11 +261,15 @@ internal static class FitCommand
     {
         if (settings.Reml && settings.MaximumLikelihood)
             throw new UsageException("--reml and --ml cannot be used together");
-        if ((settings.Nsim is not null || settings.Seed is not null) &&
-            !string.Equals(settings.Ci, "boot", StringComparison.OrdinalIgnoreCase))
-            throw new UsageException($"{(settings.Nsim is not null ? "--nsim" : "--seed")} applies to --ci boot (the parametric bootstrap)");
+        if (settings.Nsim is not null && !string.Equals(settings.Ci, "boot", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException("--nsim applies to --ci boot (the parametric bootstrap)");
+        if (settings.Seed is not null && settings.Mcmc is null && !string.Equals(settings.Ci, "boot", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException("--seed applies to --ci boot (the parametric bootstrap) and --mcmc");
+        McmcOutput.Validate(settings);
         Family? family = settings.Family is { } name ? Family.Parse(name, settings.Link) : null;
         Link? link = family is null && settings.Link is { } linkName ? Link.Parse(linkName) : null;
+        if (settings.Mcmc is not null && family is not null && !family.IsLinearMixedModel)
+            throw new UsageException($"--mcmc applies to linear mixed models (gaussian family), not to a {family.Name} model");
         if (settings.Reml && family is not null && family.Name != "gaussian")
             throw new UsageException($"--reml applies to gaussian models only; a {family.Name} model is fitted by maximum likelihood");
         return new FitOptions(
@@ -268,7 +279,10 @@ internal static class FitCommand
             Link: link,
             QuadratureNodes: settings.QuadratureNodes ?? 1,
             WeightsColumn: settings.Weights,
-            Threads: settings.Threads);
+            Threads: settings.Threads)
+        {
+            ReferenceLevels = settings.References.Count > 0 ? settings.References : null,
+        };
     }
 
     /// <summary>The engine's note about rows dropped for missing values, or our own wording.</summary>

@@ -13,6 +13,7 @@ internal sealed class FitSettings
     public bool Reml { get; set; }
     public bool MaximumLikelihood { get; set; }
     public List<string> Factors { get; } = [];
+    public Dictionary<string, string> References { get; } = new(StringComparer.Ordinal);
     public bool Json { get; set; }
     public int Repeat { get; set; } = 1;
     public string? Family { get; set; }
@@ -28,6 +29,11 @@ internal sealed class FitSettings
     public string? NewData { get; set; }
     public string? NewLevels { get; set; }
     public string? Kind { get; set; }
+    public int? Mcmc { get; set; }
+    public int? Chains { get; set; }
+    public int? Warmup { get; set; }
+    public string? Draws { get; set; }
+    public string? Prior { get; set; }
     public string? Out { get; set; }
     public bool Help { get; set; }
 }
@@ -49,17 +55,23 @@ internal static class CommandLine
         new("--reml", null, "fit by restricted maximum likelihood (the default)", (s, _) => s.Reml = true),
         new("--ml", null, "fit by maximum likelihood", (s, _) => s.MaximumLikelihood = true),
         new("--factor", "COL", "treat the numeric column COL as categorical (repeatable)", (s, v) => s.Factors.Add(v), Repeatable: true),
+        new("--ref", "COL=LEVEL", "make LEVEL the reference level of categorical column COL (R's relevel; repeatable)", (s, v) => AddReference(s, v), Repeatable: true),
         new("--json", null, "write one JSON object instead of the summary", (s, _) => s.Json = true, Commands: ["fit", "demo", "compare", "predict"]),
         new("--repeat", "N", $"fit N times and report the median fit time (benchmarking; at most {MaxRepeat:N0})", (s, v) => s.Repeat = PositiveInteger("--repeat", v, MaxRepeat), Commands: ["fit", "demo"]),
         new("--family", "NAME", "response distribution: gaussian (default), binomial, poisson or Gamma", (s, v) => s.Family = v),
         new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
-        new("--weights", "COL", "prior weights from numeric column COL (GLMMs; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--weights", "COL", "prior weights from numeric column COL (gaussian: residual variance σ²/w, rows of weight 0 dropped; binomial: number of trials)", (s, v) => s.Weights = v),
         new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v, Commands: ["fit", "demo"]),
         new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v, Commands: ["fit", "demo"]),
         new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v, Commands: ["fit", "demo", "predict"]),
         new("--nsim", "N", "bootstrap replicates for --ci boot (default 1000)", (s, v) => s.Nsim = PositiveInteger("--nsim", v), Commands: ["fit", "demo"]),
-        new("--seed", "S", "random seed for --ci boot (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v), Commands: ["fit", "demo"]),
+        new("--mcmc", "N", "also sample the posterior by MCMC: N draws per chain (linear mixed models)", (s, v) => s.Mcmc = PositiveInteger("--mcmc", v), Commands: ["fit", "demo"]),
+        new("--chains", "C", "MCMC chains, run in parallel (default 4)", (s, v) => s.Chains = PositiveInteger("--chains", v, MaxChains), Commands: ["fit", "demo"]),
+        new("--warmup", "W", "MCMC warmup iterations per chain (default: as many as --mcmc)", (s, v) => s.Warmup = NonNegativeInteger("--warmup", v), Commands: ["fit", "demo"]),
+        new("--draws", "FILE", "write the MCMC draws to FILE as CSV", (s, v) => s.Draws = v, Commands: ["fit", "demo"]),
+        new("--prior", "NAME", "MCMC priors: half-t (default) or rstanarm-decov", (s, v) => s.Prior = v, Commands: ["fit", "demo"]),
+        new("--seed", "S", "random seed for --ci boot and --mcmc (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v), Commands: ["fit", "demo"]),
         new("--newdata", "FILE", "predict: the rows to predict for (CSV/TSV)", (s, v) => s.NewData = v, Commands: ["predict"]),
         new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"]),
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
@@ -147,8 +159,21 @@ internal static class CommandLine
         return previous[b.Length];
     }
 
+    private static void AddReference(FitSettings settings, string value)
+    {
+        int equals = value.IndexOf('=');
+        if (equals <= 0 || equals == value.Length - 1)
+            throw new UsageException($"option --ref: '{value}' is not COL=LEVEL (e.g. --ref period=2)");
+        string column = value[..equals];
+        if (!settings.References.TryAdd(column, value[(equals + 1)..]))
+            throw new UsageException($"option --ref: column '{column}' is given a reference level more than once");
+    }
+
     /// <summary>The most fits <c>--repeat</c> runs: a benchmark needs far fewer, and each fit's time is kept.</summary>
     public const int MaxRepeat = 100_000;
+
+    /// <summary>Most chains <c>--chains</c> accepts.</summary>
+    public const int MaxChains = 64;
 
     /// <summary>Most threads <c>--threads</c> accepts (the helper crew's limit of 63 plus the caller).</summary>
     public const int MaxThreads = 64;

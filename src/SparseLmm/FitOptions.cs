@@ -10,8 +10,9 @@ namespace SparseLmm;
 /// <param name="QuadratureNodes">lme4's nAGQ for a GLMM: 1 (the default) for the Laplace approximation; more for
 /// adaptive Gauss–Hermite quadrature with that many nodes (a single scalar random-effects term only); 0 for lme4's fast
 /// nAGQ = 0 fit (β estimated inside PIRLS). Must be 1 for a gaussian model.</param>
-/// <param name="WeightsColumn">A numeric column of prior weights (for binomial proportions, the number of trials);
-/// rows where it is missing are dropped. GLMMs only.</param>
+/// <param name="WeightsColumn">A numeric column of prior weights; rows where it is missing are dropped. Gaussian
+/// models (lmer's <c>weights</c>): residual i has variance σ²/wᵢ, rows of weight 0 are dropped (and counted in the
+/// notes). GLMMs: glmer's prior weights (for binomial proportions, the number of trials).</param>
 /// <param name="Threads">Most threads a fit may use (the caller's included); null or 0: every processor. Small fits use
 /// one whatever is allowed.</param>
 public sealed record FitOptions(
@@ -23,6 +24,11 @@ public sealed record FitOptions(
     string? WeightsColumn = null,
     int? Threads = null)
 {
+    /// <summary>Reference levels, column name → level (R's <c>relevel</c>): the level moves to the front of the
+    /// categorical column, so treatment contrasts take it as the reference; the other levels keep their sorted order.
+    /// Applied after <see cref="FactorColumns"/>. Null or empty: every column keeps its first sorted level.</summary>
+    public IReadOnlyDictionary<string, string>? ReferenceLevels { get; init; }
+
     /// <summary>The defaults.</summary>
     public static FitOptions Default { get; } = new();
 

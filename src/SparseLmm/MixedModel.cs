@@ -27,15 +27,16 @@ public static class MixedModel
         var parsed = FormulaParser.Parse(formula);
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
+        data = ReferenceLevels.Apply(data, options.ReferenceLevels);
         if (!family.IsLinearMixedModel)
             return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
                 new ThreadBudget(options.Threads));
-        if (options.WeightsColumn is not null)
-            throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
         if (options.QuadratureNodes != 1)
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
-        var design = ModelDesignBuilder.Build(parsed, data, gaussian: true);
+        var weights = options.WeightsColumn is null ? null : PriorWeights.Select(data, options.WeightsColumn, dropZeroWeights: true);
+        data = weights?.Data ?? data;
+        var design = ModelDesignBuilder.Build(parsed, data, gaussian: true, weights);
         var fit = LinearMixedModelFitter.Fit(design, options.Reml, new ThreadBudget(options.Threads), out var products);
         return StructuredFixedCovariance.Apply(fit with { Source = new FitSource(design, data, options, products) });
     }

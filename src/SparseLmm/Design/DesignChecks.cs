@@ -27,6 +27,7 @@ internal static class DesignChecks
         foreach (var random in formula.RandomTerms)
             foreach (var term in random.Terms)
                 foreach (var factor in term.Factors) Collect(factor, "covariate");
+        foreach (var offset in formula.Offsets) Collect(offset, "offset");
         return found;
     }
 

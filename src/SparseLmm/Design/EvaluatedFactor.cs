@@ -9,3 +9,7 @@ internal sealed record NumericFactor(string Label, double[] Values) : EvaluatedF
 
 /// <summary>A categorical factor: a level code per kept row and the level labels.</summary>
 internal sealed record CategoricalFactor(string Label, int[] Codes, string[] Levels) : EvaluatedFactor(Label);
+
+/// <summary>A factor of several numeric columns, such as <c>poly(x, 2)</c>: model-matrix columns named the label
+/// followed by 1, 2, ... (R's names for a matrix-valued term).</summary>
+internal sealed record MatrixFactor(string Label, double[][] Columns) : EvaluatedFactor(Label);

@@ -10,13 +10,23 @@ internal sealed class ExpressionEvaluator
 {
     private readonly DataTable table;
     private readonly int[] keptRows;
+    private readonly Dictionary<string, double[]> statistics;
+    private readonly bool fitting;
 
-    public ExpressionEvaluator(DataTable table, int[] keptRows)
+    /// <summary>An evaluator over <paramref name="keptRows"/> of <paramref name="table"/>. Without
+    /// <paramref name="fittedStatistics"/> it fits: <c>scale</c> and <c>poly</c> take their statistics from the data
+    /// (see <see cref="Statistics"/>); with them (a fitted design's), it transforms new data the fitted way.</summary>
+    public ExpressionEvaluator(DataTable table, int[] keptRows, IReadOnlyDictionary<string, double[]>? fittedStatistics = null)
     {
         this.table = table;
         this.keptRows = keptRows;
         KeepsAllRows = IsIdentity(keptRows, table.RowCount);
+        fitting = fittedStatistics is null;
+        statistics = new Dictionary<string, double[]>(fittedStatistics ?? new Dictionary<string, double[]>(), StringComparer.Ordinal);
     }
+
+    /// <summary>The statistics of every <c>scale</c> and <c>poly</c> call evaluated, by the call as printed.</summary>
+    public IReadOnlyDictionary<string, double[]> Statistics => statistics;
 
     /// <summary>True when the kept rows are all the table's rows, in order.</summary>
     public bool KeepsAllRows { get; }
@@ -35,25 +45,26 @@ internal sealed class ExpressionEvaluator
         var label = FormulaText.Format(expression);
         if (expression is VariableReference variable && table[variable.Name] is CategoricalColumn categorical)
             return Categorical(label, categorical);
-        if (expression is FunctionCall { Name: "factor" } call) return Factor(label, call);
+        if (expression is FunctionCall { Name: "factor" } factor) return Factor(label, factor);
+        if (expression is FunctionCall { Name: "poly" } poly)
+        {
+            var columns = Poly(label, poly);
+            foreach (var column in columns) RequireFinite(column, expression);
+            return new MatrixFactor(label, columns);
+        }
         return new NumericFactor(label, EvaluateNumeric(expression));
     }
 
-    /// <summary>R's <c>factor(x)</c>: a categorical column as it is, numbers with one level per distinct value in
-    /// increasing order, labelled as R prints them (<c>factor(Days)0</c>, ...).</summary>
+    /// <summary>R's <c>factor(x)</c>: a categorical column as it is; numbers as levels in numeric order, labelled as
+    /// <see cref="ColumnConversions.ToCategorical(NumericColumn)"/> labels them (unused levels dropped).</summary>
     private CategoricalFactor Factor(string label, FunctionCall call)
     {
-        if (call.Arguments.Count != 1)
-            throw new InputException($"formula error at column {call.Position + 1}: factor() takes one argument here, not {call.Arguments.Count}");
-        if (call.Arguments[0] is VariableReference variable && table[variable.Name] is CategoricalColumn categorical)
+        var argument = call.Arguments[0];
+        if (argument is VariableReference variable && table[variable.Name] is CategoricalColumn categorical)
             return Categorical(label, categorical);
-        var values = EvaluateNumeric(call.Arguments[0]);
-        var levels = values.Distinct().Order().ToArray();
-        var codeOf = new Dictionary<double, int>(levels.Length);
-        for (int level = 0; level < levels.Length; level++) codeOf[levels[level]] = level;
-        var codes = new int[values.Length];
-        for (int i = 0; i < codes.Length; i++) codes[i] = codeOf[values[i]];
-        return new CategoricalFactor(label, codes, levels.Select(FormulaText.FormatNumber).ToArray());
+        var values = EvaluateNumeric(argument);
+        var converted = ColumnConversions.ToCategorical(new NumericColumn(label, values));
+        return new CategoricalFactor(label, converted.Codes, converted.Levels);
     }
 
     /// <summary>Evaluates <paramref name="expression"/> to one finite number per kept row. A bare column of a table
@@ -63,13 +74,18 @@ internal sealed class ExpressionEvaluator
         var values = KeepsAllRows && expression is VariableReference variable && table[variable.Name] is NumericColumn numeric
             ? numeric.Values
             : Compute(expression);
+        RequireFinite(values, expression);
+        return values;
+    }
+
+    private void RequireFinite(double[] values, FormulaExpression expression)
+    {
         for (int i = 0; i < values.Length; i++)
         {
             if (!double.IsFinite(values[i]))
                 throw new InputException(
                     $"{table.Source}: '{FormulaText.Format(expression)}' is {FormatNonFinite(values[i])} at data row {keptRows[i] + 1} (line {keptRows[i] + 2}); values used in a model must be finite");
         }
-        return values;
     }
 
     private static string FormatNonFinite(double value) =>
@@ -118,6 +134,7 @@ internal sealed class ExpressionEvaluator
     private double[] Compute(FormulaExpression expression) => expression switch
     {
         NumberLiteral number => Filled(number.Value),
+        LogicalLiteral logical => Filled(logical.Value ? 1 : 0),
         VariableReference variable => Column(variable),
         Negation negation => Map(Compute(negation.Operand), v => -v),
         BinaryOperation operation => Combine(operation),
@@ -167,6 +184,28 @@ internal sealed class ExpressionEvaluator
 
     private double[] Call(FunctionCall call)
     {
+        switch (call.Name)
+        {
+            case "factor":
+                throw new InputException(
+                    $"formula error at column {call.Position + 1}: factor() makes a categorical variable and cannot be used in arithmetic; use it as a term of its own");
+            case "poly":
+                throw new InputException(
+                    $"formula error at column {call.Position + 1}: poly() makes several columns and cannot be used in arithmetic; use it as a term of its own");
+            case "offset":
+                throw new InputException(
+                    $"formula error at column {call.Position + 1}: offset() must be a term of its own in the fixed part");
+            case "scale":
+                return Scale(call);
+            case "log" when call.Arguments.Count == 2:
+            {
+                var arguments = FormulaParser.MatchArguments(call, FormulaParser.ParametersOf("log"));
+                var x = Compute(arguments[0]!);
+                var logBase = Compute(arguments[1]!);
+                for (int i = 0; i < x.Length; i++) x[i] = Math.Log(x[i]) / Math.Log(logBase[i]);
+                return x;
+            }
+        }
         if (call.Arguments.Count != 1)
             throw new InputException(
                 $"formula error at column {call.Position + 1}: {call.Name}() takes one argument here, not {call.Arguments.Count}");
@@ -174,13 +213,66 @@ internal sealed class ExpressionEvaluator
         return call.Name switch
         {
             "log" => Map(argument, Math.Log),
+            "log1p" => Map(argument, FittedTransforms.LogOnePlus),
             "exp" => Map(argument, Math.Exp),
             "sqrt" => Map(argument, Math.Sqrt),
+            "abs" => Map(argument, Math.Abs),
             "I" => argument,
-            "factor" => throw new InputException(
-                $"formula error at column {call.Position + 1}: factor() gives a categorical variable, which cannot be used in arithmetic"),
             _ => throw new InputException(
-                $"formula error at column {call.Position + 1}: function '{call.Name}' is not supported here (log, exp, sqrt and I are)"),
+                $"formula error at column {call.Position + 1}: function '{call.Name}' is not supported here (log, log1p, exp, sqrt, abs, scale and I are)"),
         };
+    }
+
+    /// <summary>R's <c>scale(x, center = TRUE, scale = TRUE)</c> with logical <c>center</c> and <c>scale</c>.</summary>
+    private double[] Scale(FunctionCall call)
+    {
+        var arguments = FormulaParser.MatchArguments(call, FormulaParser.ParametersOf("scale"));
+        bool center = Logical(call, arguments[1], "center"), scale = Logical(call, arguments[2], "scale");
+        var x = Compute(arguments[0]!);
+        var fitted = FittedStatistics(call, () => FittedTransforms.ScaleStatistics(StatisticsRows(arguments[0]!), center, scale));
+        return FittedTransforms.Scale(x, fitted);
+    }
+
+    /// <summary>R's <c>poly(x, degree)</c>: the orthogonal polynomial columns.</summary>
+    private double[][] Poly(string label, FunctionCall call)
+    {
+        var arguments = FormulaParser.MatchArguments(call, FormulaParser.ParametersOf("poly"));
+        if (arguments[1] is not NumberLiteral { Value: >= 1 and <= 20 } degreeLiteral || degreeLiteral.Value != Math.Floor(degreeLiteral.Value))
+            throw new InputException(
+                $"formula error at column {call.Position + 1}: the degree of poly() must be a whole number from 1 to 20");
+        int degree = (int)degreeLiteral.Value;
+        var fitted = FittedStatistics(call, () => FittedTransforms.PolyStatistics(StatisticsRows(arguments[0]!), degree, label));
+        return FittedTransforms.Poly(Compute(arguments[0]!), degree, fitted);
+    }
+
+    private static bool Logical(FunctionCall call, FormulaExpression? argument, string name) => argument switch
+    {
+        null => true,
+        LogicalLiteral logical => logical.Value,
+        _ => throw new InputException(
+            $"formula error at column {argument.Position + 1}: {call.Name}()'s {name} must be TRUE or FALSE here"),
+    };
+
+    /// <summary>The statistics of <paramref name="call"/>: computed once when fitting, else the fitted design's.</summary>
+    private double[] FittedStatistics(FunctionCall call, Func<double[]> compute)
+    {
+        string key = FormulaText.Format(call);
+        if (statistics.TryGetValue(key, out var known)) return known;
+        if (!fitting)
+            throw new InvalidOperationException($"no fitted statistics for '{key}'");
+        var computed = compute();
+        statistics[key] = computed;
+        return computed;
+    }
+
+    /// <summary>The argument over the rows R computes a transform's statistics from: R's model frame evaluates
+    /// <c>scale(x)</c> on every row where x is present, before rows missing other columns are dropped.</summary>
+    private double[] StatisticsRows(FormulaExpression argument)
+    {
+        var names = new List<VariableUse>();
+        FormulaParser.CollectVariables(argument, names);
+        var columns = names.Select(use => table[use.Name]).Distinct().ToArray();
+        var rows = Enumerable.Range(0, table.RowCount).Where(row => columns.All(column => !column.IsMissing(row))).ToArray();
+        return new ExpressionEvaluator(table, rows).Compute(argument);
     }
 }

@@ -27,6 +27,22 @@ internal sealed record ModelDesign(
     /// their spread (they would be kept if shifted).</summary>
     public IReadOnlyList<string> AliasedByLocation { get; init; } = [];
 
+    /// <summary>The formula's offsets summed per kept row, or null when it has none. A linear mixed model's
+    /// <see cref="Response"/> already has it subtracted (it is fitted to y − offset, so everything downstream of the
+    /// one pass is unchanged); a GLMM adds it to η in every PIRLS row pass.</summary>
+    public double[]? Offset { get; init; }
+
+    /// <summary>A linear mixed model's prior weights per kept row (all positive: zero weights were dropped), or null:
+    /// residual i has variance σ²/wᵢ.</summary>
+    public double[]? Weights { get; init; }
+
+    /// <summary>The fitted statistics of the formula's <c>scale</c> and <c>poly</c> calls (by the call as printed), with
+    /// which new data are transformed (see <see cref="FittedTransforms"/>).</summary>
+    public IReadOnlyDictionary<string, double[]> TransformStatistics { get; init; } = new Dictionary<string, double[]>();
+
+    /// <summary>Rows dropped before the fit because their prior weight is 0 (linear mixed models).</summary>
+    public int ZeroWeightRowCount { get; init; }
+
     /// <summary>Number of fixed effects (p), after aliased columns are dropped.</summary>
     public int FixedEffectCount => FixedEffectNames.Count;
 }

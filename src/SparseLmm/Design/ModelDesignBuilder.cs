@@ -15,7 +15,9 @@ internal static class ModelDesignBuilder
     /// <param name="table">The data.</param>
     /// <param name="gaussian">True for a linear mixed model: lme4's stricter identifiability rule (fewer levels and
     /// random effects per term than observations); a GLMM may have as many (lme4's <c>allow.n</c>).</param>
-    public static ModelDesign Build(ModelFormula formula, DataTable table, bool gaussian = false)
+    /// <param name="weights">A linear mixed model's prior weights, selected from <paramref name="table"/> (whose rows
+    /// without a positive weight are already gone), or null.</param>
+    public static ModelDesign Build(ModelFormula formula, DataTable table, bool gaussian = false, PriorWeights? weights = null)
     {
         if (formula.RandomTerms.Count == 0)
             throw new InputException(
@@ -36,6 +38,9 @@ internal static class ModelDesignBuilder
 
         var response = EvaluateResponse(formula.Response, evaluator);
         DesignChecks.RequireVaryingResponse(response, n);
+        var offset = Offset(formula, evaluator, n);
+        if (gaussian && offset is not null && response is NumericResponse numericResponse)
+            response = new NumericResponse(numericResponse.Label, numericResponse.Values.Select((y, i) => y - offset[i]).ToArray());
         var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, groupingTable, keptRows, evaluator)).ToList();
         DesignChecks.RequireIdentifiable(formula, randomTerms, n, allowEqual: !gaussian);
 
@@ -54,12 +59,29 @@ internal static class ModelDesignBuilder
         }
 
         return new ModelDesign(
-            formula, n, dropped, keptRows, response, keptFixed.Select(j => fixedPlan.Names[j]).ToList(),
+            formula, n, dropped + (weights?.DroppedRows ?? 0), keptRows, response, keptFixed.Select(j => fixedPlan.Names[j]).ToList(),
             keptFixed.Count == 0 ? [] : x,
             aliased.Select(j => fixedPlan.Names[j]).ToList(), randomTerms)
         {
             AliasedByLocation = byLocation.Select(j => fixedPlan.Names[j]).ToList(),
+            Offset = offset,
+            Weights = weights is null ? null : keptRows.Select(row => weights.Column.Values[row]).ToArray(),
+            ZeroWeightRowCount = weights?.ZeroWeightRows ?? 0,
+            TransformStatistics = evaluator.Statistics.ToDictionary(),
         };
+    }
+
+    /// <summary>The sum of the formula's offsets per kept row (R adds several), or null when it has none.</summary>
+    internal static double[]? Offset(ModelFormula formula, ExpressionEvaluator evaluator, int rowCount)
+    {
+        if (formula.Offsets.Count == 0) return null;
+        var total = new double[rowCount];
+        foreach (var expression in formula.Offsets)
+        {
+            var values = evaluator.EvaluateNumeric(expression);
+            for (int i = 0; i < rowCount; i++) total[i] += values[i];
+        }
+        return total;
     }
 
     private static void RequireColumn(DataTable table, VariableUse use)

@@ -81,6 +81,9 @@ internal sealed record ModelMatrixPlan(IReadOnlyList<string> Names, IReadOnlyLis
     private static (List<string> Names, List<ColumnPlan> Columns) Expand(EvaluatedFactor factor, bool useContrasts)
     {
         if (factor is NumericFactor numeric) return ([numeric.Label], [new ValuesColumnPlan(numeric.Values)]);
+        if (factor is MatrixFactor matrix)
+            return (matrix.Columns.Select((_, j) => matrix.Label + (j + 1)).ToList(),
+                matrix.Columns.Select(values => (ColumnPlan)new ValuesColumnPlan(values)).ToList());
         var categorical = (CategoricalFactor)factor;
         var names = new List<string>();
         var columns = new List<ColumnPlan>();

@@ -7,12 +7,15 @@ namespace SparseLmm.Design;
 /// <param name="Data">The data without the rows whose weight is missing.</param>
 /// <param name="Column">The weights column of <paramref name="Data"/>.</param>
 /// <param name="OriginalRow">Each row of <paramref name="Data"/>'s row in the data given, or null when none was dropped.</param>
-/// <param name="DroppedRows">How many rows were dropped.</param>
-internal sealed record PriorWeights(DataTable Data, NumericColumn Column, int[]? OriginalRow, int DroppedRows)
+/// <param name="DroppedRows">How many rows were dropped because the weight is missing.</param>
+/// <param name="ZeroWeightRows">How many rows were dropped because their weight is 0 (only when asked to).</param>
+internal sealed record PriorWeights(DataTable Data, NumericColumn Column, int[]? OriginalRow, int DroppedRows, int ZeroWeightRows = 0)
 {
-    /// <summary>Finds and checks the column <paramref name="columnName"/> of <paramref name="data"/>.</summary>
+    /// <summary>Finds and checks the column <paramref name="columnName"/> of <paramref name="data"/>. With
+    /// <paramref name="dropZeroWeights"/> (a linear mixed model, where a row of weight 0 carries no information and
+    /// its log-weight would be −∞ in the likelihood) rows of weight 0 are dropped too and counted apart.</summary>
     /// <exception cref="InputException">No such column, a text column, or a weight that is negative or not finite.</exception>
-    public static PriorWeights Select(DataTable data, string columnName)
+    public static PriorWeights Select(DataTable data, string columnName, bool dropZeroWeights = false)
     {
         if (!data.TryGetColumn(columnName, out var column))
         {
@@ -30,11 +33,12 @@ internal sealed record PriorWeights(DataTable Data, NumericColumn Column, int[]?
                 throw new InputException(
                     $"{data.Source}: weights column '{columnName}' is {value} at data row {row + 1} (line {row + 2}); prior weights must be finite and non-negative");
         }
-        var keep = Enumerable.Range(0, numeric.Length).Where(row => !numeric.IsMissing(row)).ToArray();
-        int dropped = numeric.Length - keep.Length;
-        if (dropped == 0) return new PriorWeights(data, numeric, null, 0);
+        var present = Enumerable.Range(0, numeric.Length).Where(row => !numeric.IsMissing(row)).ToArray();
+        var keep = dropZeroWeights ? present.Where(row => numeric.Values[row] > 0).ToArray() : present;
+        int dropped = numeric.Length - present.Length, zero = present.Length - keep.Length;
+        if (keep.Length == numeric.Length) return new PriorWeights(data, numeric, null, 0);
         var kept = TableRows.Subset(data, keep);
-        return new PriorWeights(kept, (NumericColumn)kept[columnName], keep, dropped);
+        return new PriorWeights(kept, (NumericColumn)kept[columnName], keep, dropped, zero);
     }
 
     /// <summary>The 1-based row of the data given for row <paramref name="row"/> of <see cref="Data"/>.</summary>

@@ -66,11 +66,21 @@ internal sealed class CrossProducts
         return position < 0 ? 0 : Rest[position];
     }
 
-    /// <summary>Accumulates a linear mixed model's unweighted rows in centred and scaled coordinates of X and y (see
-    /// <see cref="FixedEffectScaling"/>).</summary>
-    public void AccumulateCentred(ModelDesign design, ReadOnlySpan<double> response) =>
-        Accumulate(design.X, response, ReadOnlySpan<double>.Empty,
+    /// <summary>Accumulates a linear mixed model's rows, weighted by the design's prior weights when it has them, in
+    /// centred and scaled coordinates of X and y (see <see cref="FixedEffectScaling"/>; the shifts are absorbed by the
+    /// intercept whatever the weights, so unweighted means serve).</summary>
+    public void AccumulateCentred(ModelDesign design, ReadOnlySpan<double> response)
+    {
+        double logWeights = 0;
+        foreach (double weight in design.Weights ?? []) logWeights += Math.Log(weight);
+        LogWeightSum = logWeights;
+        Accumulate(design.X, response, design.Weights ?? ReadOnlySpan<double>.Empty,
             FixedEffectScaling.For(design.X, response, Layout.FixedEffectCount, design.FixedEffectNames, design.Response.Label));
+    }
+
+    /// <summary>Σ log wᵢ of a linear mixed model's prior weights (0 without): residual i has variance σ²/wᵢ, so the
+    /// log-likelihood gains ½ Σ log wᵢ over the unweighted formula (lme4's <c>ldW</c>).</summary>
+    public double LogWeightSum { get; private set; }
 
     /// <summary>The coordinates X and y were accumulated in (identity unless given to <see cref="Accumulate"/>).</summary>
     public FixedEffectScaling Scaling { get; private set; }

@@ -55,12 +55,17 @@ internal sealed class DenseRestFactor : IRestFactor
     }
 
     /// <inheritdoc/>
-    public void Solve(Span<double> solution)
+    public void Solve(Span<double> solution) => SolveShifted(solution, []);
+
+    /// <inheritdoc/>
+    public void SolveShifted(Span<double> solution, ReadOnlySpan<double> shift)
     {
         int size = layout.RestSize, m = size - 1;
-        // Row-oriented back substitution of L' x = (last row of L).
+        // Row-oriented back substitution of L' x = (last row of L) + shift.
         var x = solution[..m];
         factor.AsSpan(m * size, m).CopyTo(x);
+        if (!shift.IsEmpty)
+            for (int i = 0; i < m; i++) x[i] += shift[i];
         for (int i = m - 1; i >= 0; i--)
         {
             double xi = x[i] / factor[i * size + i];

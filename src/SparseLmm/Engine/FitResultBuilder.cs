@@ -6,7 +6,8 @@ namespace SparseLmm.Engine;
 /// <summary>Assembles the immutable <see cref="MixedModelFit"/> from the solution at θ̂.</summary>
 internal static class FitResultBuilder
 {
-    /// <summary>Builds the result. <paramref name="terms"/> are ordered largest first, as θ is.</summary>
+    /// <summary>Builds the result. <paramref name="terms"/> are ordered largest first, as θ is; <paramref name="response"/>
+    /// is what was fitted (y − offset when the design has one).</summary>
     public static MixedModelFit Build(ModelDesign design, double[] response, IReadOnlyList<RandomEffectsDesign> terms,
         CovarianceParameterization parameterization, double[] theta, ModeSolution solution, FitSummary summary)
     {
@@ -52,6 +53,16 @@ internal static class FitResultBuilder
 
         var residuals = new double[n];
         for (int i = 0; i < n; i++) residuals[i] = response[i] - fitted[i];
+        // The model was fitted to y − offset: the offset goes back into what the user sees as y and as fitted values.
+        if (design.Offset is { } offset)
+        {
+            response = (double[])response.Clone();
+            for (int i = 0; i < n; i++)
+            {
+                response[i] += offset[i];
+                fitted[i] += offset[i];
+            }
+        }
 
         return new MixedModelFit
         {
@@ -180,6 +191,8 @@ internal static class FitResultBuilder
         var notes = new List<string>();
         if (droppedRows > 0)
             notes.Add($"{droppedRows} row{(droppedRows == 1 ? "" : "s")} dropped for missing values; {design.RowCount} used");
+        if (design.ZeroWeightRowCount > 0)
+            notes.Add($"{design.ZeroWeightRowCount} row{(design.ZeroWeightRowCount == 1 ? "" : "s")} with prior weight 0 dropped; {design.RowCount} used");
         if (design.AliasedFixedEffects.Count > 0)
             notes.Add($"fixed-effect model matrix is rank deficient so dropping {design.AliasedFixedEffects.Count} column{(design.AliasedFixedEffects.Count == 1 ? "" : "s")} / coefficient{(design.AliasedFixedEffects.Count == 1 ? "" : "s")}: {string.Join(", ", design.AliasedFixedEffects)}");
         if (design.AliasedByLocation.Count > 0)

@@ -25,6 +25,11 @@ internal interface IRestFactor
     /// the rest's random effects and β in rest-row order. <paramref name="solution"/> has RestSize − 1 entries.</summary>
     void Solve(Span<double> solution);
 
+    /// <summary>After <see cref="Factor"/>: solves L₋' x = ℓ + <paramref name="shift"/>, the shift in rest-row order
+    /// (RestSize − 1 entries). With a shift of σ z, z standard normal, x is a draw from N(<see cref="Solve"/>'s
+    /// solution, σ² (L₋ L₋')⁻¹), the conditional posterior of the rest's random effects and β.</summary>
+    void SolveShifted(Span<double> solution, ReadOnlySpan<double> shift);
+
     /// <summary>After <see cref="Factor"/>: computes what <see cref="InverseEntry"/> reads (once per fit).</summary>
     void PrepareInverse();
 

@@ -31,11 +31,21 @@ internal sealed class PenalizedSolver
 
     /// <summary>After <see cref="ProfiledDeviance.FactorAt"/>: the solution u (concatenated, terms largest first) and,
     /// when the system carries fixed effects, β. Allocates nothing.</summary>
-    public void Solve(Span<double> u, Span<double> beta)
+    public void Solve(Span<double> u, Span<double> beta) => SolveShifted(u, beta, []);
+
+    /// <summary>After <see cref="ProfiledDeviance.FactorAt"/>: <see cref="Solve"/> with the right-hand side (the
+    /// response row of L) plus <paramref name="shift"/>, in the factor's scaled coordinates: first the first term's
+    /// entries (level by level), then the rest rows (other terms, then β). With shift = σ_s z, z standard normal and
+    /// σ_s the residual SD in those coordinates (σ × <see cref="FixedEffectScaling.ResponseScale"/>), (u, β) is a draw
+    /// from their joint conditional posterior N((û, β̂), σ² (LL')⁻¹) under a flat prior on β. Allocates nothing.</summary>
+    public void SolveShifted(Span<double> u, Span<double> beta, ReadOnlySpan<double> shift)
     {
         var layout = deviance.Layout;
         var x = restSolution.AsSpan(0, layout.RestSize - 1);
-        deviance.Rest.Solve(x);
+        bool shifted = !shift.IsEmpty;
+        int firstSize = layout.First.Size;
+        if (shifted) deviance.Rest.SolveShifted(x, shift[firstSize..]);
+        else deviance.Rest.Solve(x);
         var terms = layout.Terms;
         for (int t = 1; t < terms.Count; t++)
             x.Slice(layout.RestTermOffset[t], terms[t].Size).CopyTo(u.Slice(TermOffsets[t], terms[t].Size));
@@ -53,6 +63,8 @@ internal sealed class PenalizedSolver
             int start = layout.PatternStart[level], length = layout.PatternStart[level + 1] - start;
             var mode = u.Slice(level * k1, k1);
             rows.AsSpan((length - 1) * k1, k1).CopyTo(mode);
+            if (shifted)
+                for (int c = 0; c < k1; c++) mode[c] += shift[level * k1 + c];
             for (int e = 0; e < length - 1; e++)
             {
                 double value = x[layout.PatternRow[start + e]];

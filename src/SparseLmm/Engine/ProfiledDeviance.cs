@@ -93,10 +93,13 @@ internal sealed class ProfiledDeviance
         var layout = Layout;
         int n = layout.RowCount, p = layout.FixedEffectCount;
         double penalizedResidualSquares = PenalizedResidualSquares;
+        // Prior weights: log|σ²W⁻¹| = n log σ² − Σ log wᵢ (lme4's ldW).
+        double logWeights = products.LogWeightSum;
         if (!Reml)
-            return LogDeterminantRandom + n * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / n));
+            return LogDeterminantRandom - logWeights + n * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / n));
         int residualDf = n - p;
-        return LogDeterminantRandom + LogDeterminantFixed + residualDf * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / residualDf));
+        return LogDeterminantRandom - logWeights + LogDeterminantFixed
+            + residualDf * (1 + Math.Log(2 * Math.PI * penalizedResidualSquares / residualDf));
     }
 
     /// <summary>How X and y were centred and scaled inside the factor; every β, Cov(β̂), û and r² this class gives out is

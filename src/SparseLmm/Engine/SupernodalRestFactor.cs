@@ -15,6 +15,7 @@ internal sealed class SupernodalRestFactor : IRestFactor
     private readonly double[] values;
     private readonly double[] columnScale;
     private readonly double[] permutedSolution;
+    private readonly double[] permutedShift;
     private readonly bool allScalar;
     private readonly double[][] schurSums;
     private double[] inverse = [];
@@ -29,6 +30,7 @@ internal sealed class SupernodalRestFactor : IRestFactor
         values = new double[structure.ValueCount];
         columnScale = new double[structure.Order];
         permutedSolution = new double[structure.Order - 1];
+        permutedShift = new double[structure.Order - 1];
         allScalar = layout.Terms.Skip(1).All(t => t.ColumnCount == 1);
         // The first term's contributions are summed per partition of its levels (see FirstTermLevels), each into its
         // own buffer, and the buffers subtracted in order: deterministic for any number of threads. One buffer when
@@ -263,10 +265,20 @@ internal sealed class SupernodalRestFactor : IRestFactor
     }
 
     /// <inheritdoc/>
-    public void Solve(Span<double> solution)
+    public void Solve(Span<double> solution) => SolveShifted(solution, []);
+
+    /// <inheritdoc/>
+    public void SolveShifted(Span<double> solution, ReadOnlySpan<double> shift)
     {
-        cholesky.SolveWithLastRow(values, permutedSolution);
         int random = structure.SparseColumns;
+        if (shift.IsEmpty)
+            cholesky.SolveWithLastRow(values, permutedSolution);
+        else
+        {
+            for (int c = 0; c < random; c++) permutedShift[c] = shift[structure.Permutation[c]];
+            shift[random..].CopyTo(permutedShift.AsSpan(random));
+            cholesky.SolveWithLastRow(values, permutedSolution, permutedShift);
+        }
         for (int c = 0; c < random; c++) solution[structure.Permutation[c]] = permutedSolution[c];
         permutedSolution.AsSpan(random).CopyTo(solution[random..]);
     }

@@ -8,8 +8,10 @@ namespace SparseLmm.Formulas;
 /// <para>Supported: a response expression (a name, a call such as <c>log(y)</c>, or <c>cbind(successes, failures)</c>);
 /// right-hand-side terms joined by <c>+</c>, removed with <c>-</c>; intercept control with <c>1</c>, <c>0</c> and
 /// <c>- 1</c>; interactions <c>a:b</c>, crossing <c>a*b</c>, nesting <c>a/b</c>, <c>a %in% b</c> and powers
-/// <c>(a + b + c)^2</c>; calls to <c>log</c>, <c>exp</c>, <c>sqrt</c> and <c>I</c> whose arguments are arithmetic
-/// (<c>+ - * / ^</c>, unary minus, numbers, parentheses, names, nested calls); random-effects terms
+/// <c>(a + b + c)^2</c>; calls to <c>log</c> (and <c>log(x, base)</c>), <c>log1p</c>, <c>exp</c>, <c>sqrt</c>,
+/// <c>abs</c>, <c>I</c>, <c>factor</c>, <c>scale</c>, <c>poly</c> and <c>offset</c> whose arguments are arithmetic
+/// (<c>+ - * / ^</c>, unary minus, numbers, <c>TRUE</c>/<c>FALSE</c>, parentheses, names, nested calls), named as R
+/// names them where R does (<c>scale(x, center = TRUE, scale = FALSE)</c>, <c>log(x, base = 2)</c>); random-effects terms
 /// <c>(lhs | g)</c> and <c>(lhs || g)</c> with grouping <c>g</c>, <c>a:b</c> or <c>a/b</c>, and glmmTMB's covariance
 /// structures around a term: <c>us(lhs | g)</c>, <c>diag(lhs | g)</c>, <c>cs(lhs | g)</c>, <c>ar1(lhs | g)</c>;
 /// backquoted names.</para>
@@ -24,9 +26,49 @@ namespace SparseLmm.Formulas;
 internal static partial class FormulaParser
 {
     /// <summary>The functions a formula may call. <c>cbind</c> is allowed only as the response.</summary>
-    public static IReadOnlyList<string> SupportedFunctions { get; } = ["log", "exp", "sqrt", "I", "factor", "cbind"];
+    public static IReadOnlyList<string> SupportedFunctions { get; } =
+        ["log", "log1p", "exp", "sqrt", "abs", "I", "factor", "scale", "poly", "offset", "cbind"];
 
-    private const string SupportedFunctionsText = "log, exp, sqrt, I, factor, and cbind (response only)";
+    private const string SupportedFunctionsText = "log, log1p, exp, sqrt, abs, I, factor, scale, poly, offset, and cbind (response only)";
+
+    /// <summary>The arguments each function takes, in R's order (a named argument must be one of them).</summary>
+    private static readonly Dictionary<string, string[]> Parameters = new(StringComparer.Ordinal)
+    {
+        ["log"] = ["x", "base"],
+        ["scale"] = ["x", "center", "scale"],
+        ["poly"] = ["x", "degree"],
+        ["cbind"] = ["", ""],
+    };
+
+    /// <summary>The arguments of <paramref name="call"/> matched to <paramref name="parameters"/> as R matches them:
+    /// named ones by name, then positional ones in order into the parameters left; null where none was given.</summary>
+    /// <exception cref="InputException">More arguments than parameters.</exception>
+    public static FormulaExpression?[] MatchArguments(FunctionCall call, IReadOnlyList<string> parameters)
+    {
+        var matched = new FormulaExpression?[parameters.Count];
+        var taken = new bool[parameters.Count];
+        for (int i = 0; i < call.Arguments.Count; i++)
+        {
+            if (call.ArgumentName(i) is not { } name) continue;
+            int index = parameters.ToList().IndexOf(name);
+            matched[index] = call.Arguments[i];
+            taken[index] = true;
+        }
+        int slot = 0;
+        for (int i = 0; i < call.Arguments.Count; i++)
+        {
+            if (call.ArgumentName(i) is not null) continue;
+            while (slot < parameters.Count && taken[slot]) slot++;
+            if (slot == parameters.Count)
+                throw ErrorAt(call.Position, $"{call.Name}() was given too many arguments");
+            matched[slot] = call.Arguments[i];
+            taken[slot++] = true;
+        }
+        return matched;
+    }
+
+    /// <summary>The parameters of a function that takes named arguments (log, scale, poly), in R's order.</summary>
+    public static IReadOnlyList<string> ParametersOf(string function) => Parameters[function];
 
     /// <summary>Parses and expands a formula.</summary>
     /// <exception cref="InputException">The text is not a valid formula; the message gives the column.</exception>
@@ -137,6 +179,7 @@ internal static partial class FormulaParser
         private readonly List<FormulaToken> tokens = FormulaTokenizer.Tokenize(text);
         private readonly List<VariableUse> uses = [];
         private readonly List<RandomEffectsTerm> random = [];
+        private readonly List<FormulaExpression> offsets = [];
         private int next;
         private bool inResponse;
 
@@ -187,6 +230,7 @@ internal static partial class FormulaParser
             return new ModelFormula(text, response, fixedPart.Intercept ?? true, fixedTerms, random.ToList())
             {
                 TextVariables = Distinct(uses),
+                Offsets = offsets.ToList(),
             };
         }
 
@@ -396,6 +440,9 @@ internal static partial class FormulaParser
             FormulaToken t = Peek;
             switch (t.Kind)
             {
+                case FormulaTokenKind.Name when t.Text is "TRUE" or "FALSE" && !tokens[next + 1].Is("("):
+                    Next();
+                    return new LogicalLiteral(t.Text == "TRUE", t.Position);
                 case FormulaTokenKind.Name:
                     Next();
                     return Peek.Is("(") ? ParseCall(t) : Variable(t);
@@ -450,11 +497,14 @@ internal static partial class FormulaParser
             string f = name.Text;
             if (!SupportedFunctions.Contains(f))
                 throw ErrorAt(name.Position, $"unknown function '{f}': supported functions are {SupportedFunctionsText}");
+            if (f == "offset" && inResponse)
+                throw ErrorAt(name.Position, "offset() belongs on the right-hand side, as in y ~ x + offset(log(n))");
             if (f == "cbind" && !inResponse)
                 throw ErrorAt(name.Position, "cbind() is only allowed in the response, as in cbind(successes, failures) ~ x");
 
             FormulaToken open = Next(); // '('
             var args = new List<FormulaExpression>();
+            var names = new List<string?>();
             if (Peek.Is(")"))
             {
                 Next();
@@ -463,6 +513,7 @@ internal static partial class FormulaParser
             {
                 while (true)
                 {
+                    names.Add(ArgumentName(f));
                     args.Add(ParseArithmetic(0, f));
                     FormulaToken t = Peek;
                     if (t.Is(","))
@@ -486,14 +537,38 @@ internal static partial class FormulaParser
 
             (int min, int max, string expected) = f switch
             {
-                "log" => (1, 2, "1 or 2 arguments"),
+                "log" => (1, 2, "1 or 2 arguments (x, base)"),
+                "scale" => (1, 3, "1 to 3 arguments (x, center, scale)"),
+                "poly" => (2, 2, "2 arguments (x, degree)"),
                 "cbind" => (2, 2, "2 arguments (successes, failures)"),
                 _ => (1, 1, "1 argument"),
             };
             if (args.Count < min || args.Count > max)
                 throw ErrorAt(name.Position, $"{f}() takes {expected} but was given {args.Count}");
+            if (names.Any(n => n is not null)) CheckArgumentNames(f, names, name.Position);
 
-            return new FunctionCall(f, args, name.Position);
+            return new FunctionCall(f, args, name.Position) { ArgumentNames = names.Any(n => n is not null) ? names : [] };
+        }
+
+        /// <summary>Reads <c>name =</c> before an argument, when there is one.</summary>
+        private string? ArgumentName(string function)
+        {
+            if (Peek.Kind != FormulaTokenKind.Name || !tokens[next + 1].Is("=")) return null;
+            FormulaToken name = Next();
+            Next();
+            if (!Parameters.TryGetValue(function, out var parameters) || !parameters.Contains(name.Text) || name.Text.Length == 0)
+                throw ErrorAt(name.Position, Parameters.TryGetValue(function, out parameters) && parameters[0].Length > 0
+                    ? $"{function}() has no argument '{name.Text}' (it takes {string.Join(", ", parameters)})"
+                    : $"{function}() takes no named arguments");
+            return name.Text;
+        }
+
+        /// <summary>Named arguments each once (R's matching: see <see cref="MatchArguments"/>).</summary>
+        private static void CheckArgumentNames(string function, List<string?> names, int position)
+        {
+            var duplicate = names.Where(n => n is not null).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null)
+                throw ErrorAt(position, $"{function}(): argument '{duplicate.Key}' is given more than once");
         }
 
         private VariableReference Variable(FormulaToken t)

@@ -87,6 +87,9 @@ static partial class FormulaParser
 
     private sealed partial class Parser
     {
+        // True while the left-hand side of a random-effects term is expanded (where offset() has no meaning).
+        private bool inRandomPart;
+
         /// <summary>Evaluates a sum of terms: <c>+</c>, <c>-</c>, intercept markers, parentheses and, when
         /// <paramref name="barError"/> is null, random-effects terms (which go to <see cref="random"/>).</summary>
         private Part EvalSum(Node node, VariableTable table, string? barError, bool inInteraction)
@@ -120,6 +123,14 @@ static partial class FormulaParser
                     return new Part(new TermList(), null);
                 case ParenNode paren:
                     return EvalSum(paren.Inner, table, barError, inInteraction);
+                case LeafNode { Expression: FunctionCall { Name: "offset" } offset }:
+                    if (inInteraction) throw ErrorAt(offset.Position, "offset() cannot be part of an interaction; add it to the formula with '+'");
+                    if (barError is not null || inRandomPart)
+                        throw ErrorAt(offset.Position, inRandomPart
+                            ? "offset() belongs to the fixed part of the formula, not inside a random-effects term"
+                            : "an offset cannot be removed with '-'");
+                    offsets.Add(offset.Arguments[0]);
+                    return new Part(new TermList(), null);
                 case LeafNode { Expression: NumberLiteral n }:
                     if (n.Value is not (0 or 1)) throw NumberNotATerm(n);
                     if (inInteraction)
@@ -141,6 +152,8 @@ static partial class FormulaParser
                         throw ErrorAt(n.Position,
                             $"'{FormulaText.FormatNumber(n.Value)}' cannot be used inside an interaction; use 0 or 1 on its own to remove or keep the intercept");
                     throw NumberNotATerm(n);
+                case LeafNode { Expression: FunctionCall { Name: "offset" } offset }:
+                    throw ErrorAt(offset.Position, "offset() cannot be part of an interaction; add it to the formula with '+'");
                 case LeafNode leaf:
                     return TermList.Of([table.Register(leaf.Expression)]);
                 case ParenNode { Inner: BarNode } paren:
@@ -220,7 +233,9 @@ static partial class FormulaParser
             if (bar.Lhs is BarNode)
                 throw ErrorAt(bar.BarPosition, "a random-effects term can have only one '|' or '||'");
             var table = new VariableTable();
+            inRandomPart = true;
             Part lhs = EvalSum(bar.Lhs, table, "random-effects terms cannot be nested inside another random-effects term", inInteraction: false);
+            inRandomPart = false;
             bool intercept = lhs.Intercept ?? true;
             List<Term> terms = table.ToTerms(lhs.Terms);
             if (!intercept && terms.Count == 0)

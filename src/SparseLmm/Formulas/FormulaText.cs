@@ -133,11 +133,15 @@ internal static class FormulaText
             case NumberLiteral n:
                 sb.Append(FormatNumber(n.Value));
                 break;
+            case LogicalLiteral logical:
+                sb.Append(logical.Value ? "TRUE" : "FALSE");
+                break;
             case FunctionCall call:
                 sb.Append(call.Name).Append('(');
                 for (int i = 0; i < call.Arguments.Count; i++)
                 {
                     if (i > 0) sb.Append(", ");
+                    if (call.ArgumentName(i) is { } argumentName) sb.Append(FormatName(argumentName)).Append(" = ");
                     Append(sb, call.Arguments[i]);
                 }
 

@@ -100,7 +100,7 @@ internal static class FormulaTokenizer
                 continue;
             }
 
-            if ("~+-*/^:|(),".Contains(c))
+            if ("~+-*/^:|(),=".Contains(c))
             {
                 tokens.Add(new FormulaToken(FormulaTokenKind.Operator, c.ToString(), start));
                 i++;

@@ -19,6 +19,10 @@ internal sealed record ModelFormula(
     /// it keeps columns of terms removed with <c>-</c>, which the expanded terms no longer show). Part of the record,
     /// so that a <c>with</c> copy keeps it.</summary>
     internal IReadOnlyList<VariableUse>? TextVariables { get; init; }
+
+    /// <summary>The arguments of the fixed part's <c>offset(expr)</c> terms, in the order written: known parts of the
+    /// linear predictor with coefficient 1 (R sums several). Not terms: they have no column in X.</summary>
+    public IReadOnlyList<FormulaExpression> Offsets { get; init; } = [];
 }
 
 /// <summary>A model term: one expression, or the interaction (<c>a:b</c>) of several.</summary>

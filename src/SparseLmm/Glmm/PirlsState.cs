@@ -52,7 +52,8 @@ internal sealed class PirlsState
         Rows = new RowState
         {
             RowCount = n, FixedEffectCount = p, X = X, Y = response.Y, Weights = response.Weights, Terms = terms,
-            TermOffsets = Modes.TermOffsets, B = b, FixedPart = fixedPart, Eta = Eta, Mu = Mu, IrlsWeights = irlsWeights,
+            TermOffsets = Modes.TermOffsets, B = b, FixedPart = fixedPart, Offset = design.Offset ?? [], Eta = Eta, Mu = Mu,
+            IrlsWeights = irlsWeights,
             Working = working, Shift = scalarSingle ? new double[n] : [],
         };
         RowPass = RowPass.For(response.Family);
@@ -120,18 +121,20 @@ internal sealed class PirlsState
         if (jointMode) Array.Clear(Beta);
     }
 
-    /// <summary>Xβ, stage two's offset, from the current β.</summary>
+    /// <summary>Xβ plus the formula's offset, what stage two holds fixed, from the current β.</summary>
     public void ComputeFixedPart()
     {
         int p = FixedEffectCount;
+        var offset = Rows.Offset;
         if (p == 0)
         {
-            Array.Clear(fixedPart);
+            if (offset.Length == 0) Array.Clear(fixedPart);
+            else offset.CopyTo(fixedPart, 0);
             return;
         }
         for (int i = 0; i < RowCount; i++)
         {
-            double value = 0;
+            double value = offset.Length == 0 ? 0 : offset[i];
             var row = X.AsSpan(i * p, p);
             for (int j = 0; j < p; j++) value += row[j] * Beta[j];
             fixedPart[i] = value;

@@ -152,8 +152,11 @@ internal sealed class RowState
     /// <summary>Λu per term, concatenated like u.</summary>
     public required double[] B { get; init; }
 
-    /// <summary>Xβ, the offset of stage two.</summary>
+    /// <summary>Xβ plus the formula's offset: what stage two holds fixed.</summary>
     public required double[] FixedPart { get; init; }
+
+    /// <summary>The formula's offset per row (a known part of η), or empty when it has none.</summary>
+    public required double[] Offset { get; init; }
 
     public required double[] Eta { get; init; }
     public required double[] Mu { get; init; }
@@ -284,14 +287,15 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         bool singleScalar = terms.Count == 1 && terms[0].ColumnCount == 1;
         var firstLevels = terms[0].LevelOfRow;
         var firstZ = terms[0].Z;
+        var offset = state.Offset;
         if (products is not null) Clear(products);
         double deviance = 0;
         for (int i = 0; i < n; i++)
         {
-            double fixedValue;
+            double fixedValue, offsetValue = offset.Length == 0 ? 0 : offset[i];
             if (jointMode)
             {
-                fixedValue = 0;
+                fixedValue = offsetValue;
                 var row = x.AsSpan(i * p, p);
                 for (int j = 0; j < row.Length; j++) fixedValue += row[j] * beta[j];
             }
@@ -318,7 +322,7 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
             if (!IrlsRow(value, y[i], w, out double mean, out double weight, out double adjustment)) return double.PositiveInfinity;
             eta[i] = value;
             mu[i] = mean;
-            double response = (jointMode ? value : value - fixedValue) + adjustment;
+            double response = value - (jointMode ? offsetValue : fixedValue) + adjustment;
             irls[i] = weight;
             working[i] = response;
             deviance += TFamily.DevianceResidual(y[i], mean, w);
@@ -343,12 +347,13 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         var mu = state.Mu;
         var irls = state.IrlsWeights;
         var working = state.Working;
+        var offset = state.Offset;
         for (int i = 0; i < n; i++)
         {
             double value = eta[i];
             if (!IrlsRow(value, y[i], weights[i], out double mean, out double weight, out double adjustment)) return false;
             mu[i] = mean;
-            double response = (jointMode ? value : value - fixedPart[i]) + adjustment;
+            double response = value - (jointMode ? (offset.Length == 0 ? 0 : offset[i]) : fixedPart[i]) + adjustment;
             irls[i] = weight;
             working[i] = response;
             if (products is not null)
@@ -366,12 +371,13 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         var weights = state.Weights;
         var levels = state.Terms[0].LevelOfRow;
         var z = state.Terms[0].Z;
+        var offset = state.Offset;
         sums.Clear();
         for (int i = 0; i < n; i++)
         {
             double value = startPredictor[i];
             if (!IrlsRow(value, y[i], weights[i], out _, out double weight, out double adjustment)) return false;
-            double working = value + adjustment;
+            double working = value + adjustment - (offset.Length == 0 ? 0 : offset[i]);
             int level = levels[i];
             double wz = weight * z[i];
             sums.Blocks[level] += wz * z[i];
@@ -413,7 +419,7 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
 }
 
 /// <summary>Stage two with one scalar term: PIRLS always starts from the same linear predictor η₀, so its first step's
-/// weights W₀ and working response z₀ − Xβ (z₀ = η₀ + (y − μ₀)/μ₀') differ between evaluations only through β. With
+/// weights W₀ and working response z₀ − Xβ (z₀ = η₀ + (y − μ₀)/μ₀' − offset) differ between evaluations only through β. With
 /// the per-level sums Σ W₀z², Σ W₀z z₀, Σ W₀z x and the totals Σ W₀z₀², Σ W₀z₀x, X'W₀X, the cross-products of that step
 /// are, for any β: blocks Σ W₀z²; response row Σ W₀z z₀ − (Σ W₀z x)β; response diagonal Σ W₀z₀² − 2(Σ W₀z₀x)β +
 /// β'X'W₀Xβ. That saves every stage-two evaluation (and every Hessian evaluation) one of its passes over the rows.</summary>

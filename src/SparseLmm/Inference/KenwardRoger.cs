@@ -19,6 +19,8 @@ internal static class KenwardRoger
         int n = design.RowCount, p = design.FixedEffectCount;
         if (n > MaxRows)
             throw new InputException($"Kenward-Roger needs dense {n}x{n} matrices; it is limited to {MaxRows} rows (use --ddf satterthwaite)");
+        if (design.Weights is not null)
+            throw new InputException("Kenward-Roger is not available with prior weights (--weights); use --ddf satterthwaite");
         var evaluator = model.Evaluator();
         var terms = evaluator.Terms;
         var parameterization = evaluator.Parameterization;

@@ -75,11 +75,12 @@ public static class ModelComparison
         var family = options.EffectiveFamily();
         bool generalized = !family.IsLinearMixedModel;
         if (!generalized && options.WeightsColumn is not null)
-            throw new InputException("prior weights are supported for the binomial, poisson and Gamma families only, not for a gaussian model");
+            throw new InputException("compare does not take prior weights for a gaussian model (fit does); compare the two weighted fits' log-likelihoods from fit --json");
         if (!generalized && options.QuadratureNodes != 1)
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         foreach (var column in options.FactorColumns ?? []) data = ColumnConversions.ToCategorical(data, column);
+        data = ReferenceLevels.Apply(data, options.ReferenceLevels);
         var smallFormula = FormulaParser.Parse(small);
         var bigFormula = FormulaParser.Parse(big);
         if (bigFormula.RandomTerms.Count == 0)

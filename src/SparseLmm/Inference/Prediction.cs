@@ -17,7 +17,7 @@ public enum NewLevelPolicy
 
 /// <summary>One prediction.</summary>
 /// <param name="Row">Row of the new data (0-based).</param>
-/// <param name="Fitted">x'β̂ (+ z'b̂ when random effects are included and the levels are known).</param>
+/// <param name="Fitted">x'β̂ (+ z'b̂ when random effects are included and the levels are known; + the formula's offset).</param>
 /// <param name="StandardError">Approximate standard error of the fitted value: √(x'Cov(β̂)x + z'Cov(b|y)z), the
 /// conditional covariances per level (terms taken as independent); unseen levels contribute their full variance
 /// z'Σ_b z.</param>
@@ -80,7 +80,8 @@ public static class Predictor
         var stacked = new DataTable(columns, newData.Source);
         var stackedGrouping = new DataTable(groupingColumns, newData.Source);
         var allRows = Enumerable.Range(0, trainingRows + newComplete.Length).ToArray();
-        var evaluator = new ExpressionEvaluator(stacked, allRows);
+        // scale() and poly() transform the new rows with the statistics fitted to the training data.
+        var evaluator = new ExpressionEvaluator(stacked, allRows, model.Design.TransformStatistics);
         int total = allRows.Length;
 
         var fixedColumns = ModelMatrixColumns.Build(formula.HasIntercept, formula.FixedTerms, evaluator, total);
@@ -100,6 +101,9 @@ public static class Predictor
             }
         }
 
+        // Offsets are part of the prediction, as in lme4's predict(): evaluated on the new rows.
+        var offset = ModelDesignBuilder.Offset(formula, evaluator, total);
+
         // Conditional covariances of b per term and level, at the fit's θ.
         var terms = model.Source.Terms;
         var theta = fit.Theta.ToArray();
@@ -111,6 +115,7 @@ public static class Predictor
         var unseen = Enumerable.Range(0, newComplete.Length).Select(_ => new List<string>()).ToArray();
         for (int r = 0; r < newComplete.Length; r++)
         {
+            if (offset is not null) fitted[r] = offset[trainingRows + r];
             for (int j = 0; j < p; j++) fitted[r] += x[r * p + j] * fit.FixedEffects[j].Estimate;
             for (int a = 0; a < p; a++)
                 for (int b = 0; b < p; b++) variance[r] += x[r * p + a] * fit.FixedEffectsCovariance[a][b] * x[r * p + b];

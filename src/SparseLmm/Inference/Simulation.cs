@@ -16,8 +16,8 @@ public static class Simulation
         return (int)(z & 0x7FFFFFFF);
     }
 
-    /// <summary><paramref name="count"/> responses drawn from the fitted model: y* = Xβ̂ + Zb* + ε*, b* ~ N(0, σ̂²ΛΛ'),
-    /// ε* ~ N(0, σ̂² I) (as lme4's <c>simulate</c>). Replicate i uses <see cref="ReplicateSeed"/>(seed, i).</summary>
+    /// <summary><paramref name="count"/> responses drawn from the fitted model: y* = Xβ̂ + Zb* + ε* (+ the offset),
+    /// b* ~ N(0, σ̂²ΛΛ'), ε*ᵢ ~ N(0, σ̂²/wᵢ) with wᵢ the prior weights (1 without) (as lme4's <c>simulate</c>). Replicate i uses <see cref="ReplicateSeed"/>(seed, i).</summary>
     /// <exception cref="InputException">The fit is not a linear mixed model, or <paramref name="count"/> is below 1.</exception>
     public static IReadOnlyList<double[]> Simulate(this MixedModelFit fit, int count, int seed)
     {
@@ -25,7 +25,7 @@ public static class Simulation
         if (count < 1) throw new InputException("the number of simulations must be at least 1");
         var result = new double[count][];
         var sampler = new Sampler(model);
-        Parallel.For(0, count, i => result[i] = sampler.Draw(ReplicateSeed(seed, i)));
+        Parallel.For(0, count, i => result[i] = sampler.Draw(ReplicateSeed(seed, i), withOffset: true));
         return result;
     }
 
@@ -43,7 +43,8 @@ public static class Simulation
         var converged = new bool[count];
         Parallel.For(0, count, i =>
         {
-            var y = sampler.Draw(ReplicateSeed(seed, i));
+            // The design's response is y − offset, so the replicate is drawn without it.
+            var y = sampler.Draw(ReplicateSeed(seed, i), withOffset: false);
             var refit = model.RefitTo(y);
             estimates[i] = Parameters(refit);
             converged[i] = refit.Converged;
@@ -111,7 +112,9 @@ public static class Simulation
 
         public IReadOnlyList<Design.RandomEffectsDesign> Terms { get; }
 
-        public double[] Draw(int seed)
+        /// <summary>One draw; <paramref name="withOffset"/> adds the design's offset (for the user), without it the draw is
+        /// on the scale of the design's response (for a refit).</summary>
+        public double[] Draw(int seed, bool withOffset)
         {
             var random = new Random(seed);
             int n = mean.Length;
@@ -138,7 +141,10 @@ public static class Simulation
                     for (int c = 0; c < k; c++) y[i] += term.Z[i * k + c] * b[level * k + c];
                 }
             }
-            for (int i = 0; i < n; i++) y[i] += sigma * Normal(random);
+            var weights = model.Design.Weights;
+            for (int i = 0; i < n; i++) y[i] += (weights is null ? sigma : sigma / Math.Sqrt(weights[i])) * Normal(random);
+            if (withOffset && model.Design.Offset is { } offset)
+                for (int i = 0; i < n; i++) y[i] += offset[i];
             return y;
         }
 

@@ -4,7 +4,8 @@ using SparseLmm.Engine;
 namespace SparseLmm.Inference;
 
 /// <summary>What one factorization at θ gives: log-determinants, r²(θ), β̂(θ) and (L_X L_X')⁻¹ (row-major p×p:
-/// Cov(β̂)/σ² at θ; null when not asked for).</summary>
+/// Cov(β̂)/σ² at θ; null when not asked for). <c>LogDetRandom</c> is log|L_Z|² − Σ log wᵢ with prior weights: every
+/// term of −2 log-likelihood that depends neither on σ nor on the fixed-effects block.</summary>
 internal sealed record ThetaPieces(
     double LogDetRandom, double LogDetFixed, double PenalizedResidualSquares, double[] Beta, double[]? UnscaledCovariance);
 
@@ -13,9 +14,11 @@ internal sealed record ThetaPieces(
 internal sealed class ThetaEvaluator
 {
     private readonly ProfiledDeviance deviance;
+    private readonly FitSource source;
 
     public ThetaEvaluator(FitSource source)
     {
+        this.source = source;
         Design = source.Design;
         Terms = source.Terms;
         deviance = new ProfiledDeviance(source.Products, reml: false);
@@ -40,7 +43,7 @@ internal sealed class ThetaEvaluator
         if (!double.IsFinite(logDetRandom) || !double.IsFinite(residualSquares)) return null;
         var beta = new double[deviance.Layout.FixedEffectCount];
         deviance.FixedEffects(beta);
-        return new ThetaPieces(logDetRandom, deviance.LogDeterminantFixed, residualSquares, beta,
+        return new ThetaPieces(logDetRandom - source.Products.LogWeightSum, deviance.LogDeterminantFixed, residualSquares, beta,
             withCovariance ? deviance.UnscaledFixedCovariance() : null);
     }
 

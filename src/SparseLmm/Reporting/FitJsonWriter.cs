@@ -9,7 +9,8 @@ namespace SparseLmm.Reporting;
 /// from R): <c>formula</c>, <c>family</c>, <c>link</c>, <c>method</c>, <c>nAGQ</c>, <c>nobs</c>, <c>ngroups</c>,
 /// <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c> (each entry with glmmTMB's <c>structure</c> and, for
 /// <c>cs</c> and <c>ar1</c>, <c>rho</c>), <c>loglik</c>, <c>df</c>, <c>aic</c>, <c>bic</c>,
-/// <c>deviance</c>, <c>reml_criterion</c>, <c>singular</c>, <c>ranef</c>, plus <c>converged</c>, <c>notes</c>,
+/// <c>deviance</c>, <c>reml_criterion</c>, <c>singular</c>, <c>ranef</c>, plus the conditional AIC (<c>caic</c>,
+/// <c>caic_df</c>, <c>caic_loglik</c>, and <c>caic_note</c> when it is not computed), <c>converged</c>, <c>notes</c>,
 /// <c>dropped_rows</c>, <c>aliased</c>, <c>icc</c> and <c>timing</c>. Doubles are written with round-trip precision;
 /// NaN and infinities as null.</summary>
 internal static class FitJsonWriter
@@ -95,6 +96,12 @@ internal static class FitJsonWriter
         writer.WriteNumber("df", fit.DegreesOfFreedom);
         Number(writer, "aic", fit.Aic);
         Number(writer, "bic", fit.Bic);
+        // The conditional AIC (cAIC4's), beside AIC and BIC; null with a note when not computed.
+        var caic = Inference.ConditionalAicMethods.ConditionalAic(fit, out var caicReason);
+        Number(writer, "caic", caic?.Value);
+        Number(writer, "caic_df", caic?.DegreesOfFreedom);
+        Number(writer, "caic_loglik", caic?.ConditionalLogLikelihood);
+        if (caic is null && caicReason is not null) writer.WriteString("caic_note", caicReason);
         Number(writer, "deviance", fit.Deviance);
         Number(writer, "reml_criterion", fit.RemlCriterion);
         writer.WriteBoolean("singular", fit.IsSingular);

@@ -74,6 +74,9 @@ internal static class SummaryWriter
             formatted[4] = RNumberFormat.Format(values[4]);
             TextTable.AppendNamedVector(output, ["AIC", "BIC", "logLik", "deviance", "df.resid"], formatted);
         }
+        if (fit.Family.IsLinearMixedModel && Inference.ConditionalAicMethods.ConditionalAic(fit, out _) is { } caic)
+            output.Append(FormattableString.Invariant(
+                $"cAIC: {caic.Value:F2} (conditional log-likelihood {caic.ConditionalLogLikelihood:F2}, effective df {caic.DegreesOfFreedom:F2})\n"));
         output.Append('\n');
     }
 

@@ -62,7 +62,6 @@ public class CliUsageTests
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--nagq", "x" }, "--nagq: 'x'")]
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--nagq", "-1" }, "--nagq")]
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--nagq", "25" }, "nAGQ")]
-    [InlineData(new[] { "fit", "sleepstudy", Formula, "--weights", "Days" }, "weights")]
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--threads", "0" }, "--threads: '0'")]
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--threads", "65" }, "--threads")]
     [InlineData(new[] { "demo", "extra" }, "demo takes no arguments")]

@@ -176,6 +176,27 @@ public sealed class StructuredCovarianceTests
     }
 
     [Fact]
+    public void ConditionalAicOfDiagonalIsThatOfUncorrelatedTerms()
+    {
+        var data = EmbeddedDatasets.Load("sleepstudy");
+        var diag = MixedModel.Fit("Reaction ~ Days + diag(1 + Days | Subject)", data).ConditionalAic(out _);
+        var uncorrelated = MixedModel.Fit("Reaction ~ Days + (1 + Days || Subject)", data).ConditionalAic(out _);
+        Assert.NotNull(diag);
+        Assert.Equal(uncorrelated!.Value, diag.Value, 4);
+        Assert.Equal(uncorrelated.DegreesOfFreedom, diag.DegreesOfFreedom, 4);
+    }
+
+    [Fact]
+    public void ConditionalAicAndMcmcAreRefusedForCorrelationStructures()
+    {
+        var fit = MixedModel.Fit("distance ~ age + ar1(0 + factor(age) | Subject)", CsvReader.ReadFile(Orthodont));
+        Assert.Null(fit.ConditionalAic(out var reason));
+        Assert.Contains("cs() or ar1()", reason);
+        var error = Assert.Throws<InputException>(() => SparseLmm.Mcmc.MixedModelSampler.Sample(fit));
+        Assert.Contains("not for diag(), cs() or ar1() terms", error.Message);
+    }
+
+    [Fact]
     public void OneColumnCorrelationStructureIsRefused()
     {
         var result = CliRunner.Run("fit", Orthodont, "distance ~ age + ar1(1 | Subject)");

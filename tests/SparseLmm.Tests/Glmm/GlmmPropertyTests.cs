@@ -212,7 +212,7 @@ public class GlmmPropertyTests
         {
             RowCount = n, FixedEffectCount = p, X = design.X, Y = response.Y, Weights = response.Weights, Terms = terms,
             TermOffsets = system.TermOffsets, B = Enumerable.Range(0, terms[0].Size).Select(_ => rng.NextDouble() - 0.5).ToArray(),
-            FixedPart = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 1).ToArray(),
+            FixedPart = Enumerable.Range(0, n).Select(_ => rng.NextDouble() - 1).ToArray(), Offset = [],
             Eta = new double[n], Mu = new double[n], IrlsWeights = new double[n], Working = new double[n], Shift = new double[n],
         };
         double[] beta = [-1.4, -1.0, -1.1, -1.6];

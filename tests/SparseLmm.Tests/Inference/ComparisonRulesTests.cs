@@ -62,8 +62,6 @@ public class ComparisonRulesTests
         using var fresh = new TempFile("TICKS,YEAR,BROOD\n1,96,501\n");
         AssertBadInput(Run("predict", "grouseticks", "TICKS ~ YEAR + (1|BROOD)", "--family", "poisson", "--newdata", fresh.Path),
             "poisson");
-        AssertBadInput(Run("predict", "sleepstudy", "Reaction ~ Days + (1|Subject)", "--weights", "Days", "--newdata", fresh.Path),
-            "weights");
         AssertBadInput(Run("predict", "sleepstudy", "Reaction ~ Days + (1|Subject)", "--nagq", "5", "--newdata", fresh.Path),
             "nAGQ");
     }

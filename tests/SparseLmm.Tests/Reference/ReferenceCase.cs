@@ -28,14 +28,23 @@ public sealed class ReferenceCase
 
     public IReadOnlyList<string> Factors => Root.GetProperty("factors").EnumerateArray().Select(e => e.GetString()!).ToList();
 
-    /// <summary>A case of data/reference (data in data/csv), or, named "mlmrev/…", of data/mlmrev (data beside it).</summary>
+    /// <summary>The prior weights column (data/models cases), or null.</summary>
+    public string? Weights => Root.TryGetProperty("weights", out var w) && w.ValueKind == JsonValueKind.String ? w.GetString() : null;
+
+    /// <summary>Reference levels as COL=LEVEL (R's relevel; data/models cases).</summary>
+    public IReadOnlyList<string> References => Root.TryGetProperty("refs", out var r) && r.ValueKind == JsonValueKind.Array
+        ? r.EnumerateArray().Select(e => e.GetString()!).ToList()
+        : [];
+
+    /// <summary>A case of data/reference (data in data/csv), or, named "mlmrev/…" or "models/…", of data/mlmrev or
+    /// data/models (data beside it).</summary>
     public static ReferenceCase Load(string name)
     {
-        bool mlmrev = name.StartsWith("mlmrev/", StringComparison.Ordinal);
+        bool mlmrev = name.StartsWith("mlmrev/", StringComparison.Ordinal) || name.StartsWith("models/", StringComparison.Ordinal);
         string file = mlmrev
             ? Path.Combine(TestData.Directory, name + ".json")
             : Path.Combine(TestData.Directory, "reference", name + ".json");
-        string data = mlmrev ? Path.Combine(TestData.Directory, "mlmrev") : Path.Combine(TestData.Directory, "csv");
+        string data = mlmrev ? Path.Combine(TestData.Directory, name[..name.IndexOf('/')]) : Path.Combine(TestData.Directory, "csv");
         return new(name, JsonDocument.Parse(File.ReadAllText(file)).RootElement, data);
     }
 

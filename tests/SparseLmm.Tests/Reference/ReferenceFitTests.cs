@@ -19,6 +19,9 @@ public sealed class ReferenceFitTests
         // which the sparse engine factors.
         foreach (var file in Directory.GetFiles(Path.Combine(TestData.Directory, "mlmrev"), "*.json").Order())
             data.Add("mlmrev/" + Path.GetFileNameWithoutExtension(file));
+        // Offsets, prior weights, reference levels and formula functions (issue 12; see models/make_models.R).
+        foreach (var file in Directory.GetFiles(Path.Combine(TestData.Directory, "models"), "*.json").Order())
+            data.Add("models/" + Path.GetFileNameWithoutExtension(file));
         return data;
     }
 
@@ -36,6 +39,8 @@ public sealed class ReferenceFitTests
             if (nodes > 1) arguments.AddRange(["--nagq", nodes.ToString()]);
         }
         foreach (var factor in reference.Factors) arguments.AddRange(["--factor", factor]);
+        if (reference.Weights is { } weights) arguments.AddRange(["--weights", weights]);
+        foreach (var level in reference.References) arguments.AddRange(["--ref", level]);
 
         var stdout = new StringWriter();
         var stderr = new StringWriter();

@@ -71,12 +71,18 @@ internal sealed unsafe class SupernodalCholesky
     /// <summary>After <see cref="Factor"/>: solves L₋' x = ℓ, where ℓ is L's last row without its diagonal and L₋
     /// is L without its last row and column (the response rides along as the last tail row, so this gives the
     /// penalized least-squares solution). <paramref name="x"/> has Order − 1 entries, in permuted numbering.</summary>
-    public void SolveWithLastRow(double[] values, Span<double> x)
+    public void SolveWithLastRow(double[] values, Span<double> x) => SolveWithLastRow(values, x, []);
+
+    /// <summary>After <see cref="Factor"/>: solves L₋' x = ℓ + <paramref name="shift"/> (both in permuted numbering;
+    /// an empty shift is zero). A shift of σ z, z standard normal, turns the solution into a draw from
+    /// N(solution, σ² (L₋ L₋')⁻¹): the posterior draws of an MCMC sampler cost one solve.</summary>
+    public void SolveWithLastRow(double[] values, Span<double> x, ReadOnlySpan<double> shift)
     {
         var s = structure;
         int n = s.SparseColumns, tail = s.TailSize;
         var tailBlock = values.AsSpan((int)s.ValueStart[s.SupernodeCount - 1], tail * tail);
-        for (int a = 0; a < tail - 1; a++) x[n + a] = tailBlock[(tail - 1) * tail + a];
+        bool shifted = !shift.IsEmpty;
+        for (int a = 0; a < tail - 1; a++) x[n + a] = tailBlock[(tail - 1) * tail + a] + (shifted ? shift[n + a] : 0);
         for (int a = tail - 2; a >= 0; a--)
         {
             double value = x[n + a] / tailBlock[a * tail + a];
@@ -90,7 +96,7 @@ internal sealed unsafe class SupernodalCholesky
             var block = values.AsSpan((int)s.ValueStart[supernode], height * width);
             for (int c = width - 1; c >= 0; c--)
             {
-                double value = block[(height - 1) * width + c];
+                double value = block[(height - 1) * width + c] + (shifted ? shift[first + c] : 0);
                 for (int i = width; i < height - 1; i++) value -= block[i * width + c] * x[rows[i]];
                 for (int other = c + 1; other < width; other++) value -= block[other * width + c] * x[first + other];
                 x[first + c] = value / block[c * width + c];

@@ -1,0 +1,137 @@
+using SparseLmm.Engine;
+using SparseLmm.Numerics;
+
+namespace SparseLmm.Mcmc;
+
+/// <summary>One Markov chain for a linear mixed model. Each iteration moves θ by slice sampling (stepping out and
+/// shrinkage, Neal 2003) on its collapsed posterior <see cref="ThetaPosterior"/>, one direction after another, then
+/// draws exactly from what θ leaves: σ² | θ, y from its inverse gamma and (u, β) | θ, σ, y from N(mode, σ²(LL')⁻¹) by
+/// one solve through the factor at θ with a standard-normal shift (<see cref="PenalizedSolver.SolveShifted"/>).
+/// Only θ is a Markov chain; its directions are the axes for the first half of the warmup, then the Cholesky factor of
+/// the covariance of the warmup's second quarter, so that correlated θ entries move together.</summary>
+internal sealed class LinearChain
+{
+    private const double AxisWidth = 0.5;
+    private const double AdaptedWidth = 3;
+    private const int MaxStepsOut = 64;
+    private const int MaxShrinks = 200;
+
+    private readonly ThetaPosterior posterior;
+    private readonly PenalizedSolver solver;
+    private readonly ParameterLayout parameters;
+    private readonly RandomStream random;
+    private readonly int dimension;
+    private readonly double[] directions;
+    private double width = AxisWidth;
+    private readonly double[] theta;
+    private readonly double[] candidate;
+    private double logDensity;
+
+    public LinearChain(CrossProducts products, McmcPrior prior, ParameterLayout parameters, ReadOnlySpan<double> start, RandomStream random)
+    {
+        posterior = new ThetaPosterior(products, prior);
+        solver = new PenalizedSolver(posterior.Deviance);
+        this.parameters = parameters;
+        this.random = random;
+        dimension = start.Length;
+        theta = start.ToArray();
+        candidate = new double[dimension];
+        directions = new double[dimension * dimension];
+        for (int j = 0; j < dimension; j++) directions[j * dimension + j] = 1;
+        logDensity = posterior.LogDensity(theta);
+        if (double.IsNegativeInfinity(logDensity))
+            throw new InvalidOperationException("the MCMC start has zero posterior density");
+    }
+
+    /// <summary>Runs <paramref name="warmup"/> iterations, then <paramref name="draws"/> whose parameters (in
+    /// <see cref="ParameterLayout"/> order) fill <paramref name="output"/>, draws × parameters, row-major.</summary>
+    public void Run(int warmup, int draws, double[] output)
+    {
+        var history = new double[Math.Max(warmup, 1) * dimension];
+        int adaptAt = warmup / 2, from = warmup / 4;
+        for (int iteration = 0; iteration < warmup; iteration++)
+        {
+            if (iteration == adaptAt && adaptAt - from > 2 * dimension) Adapt(history.AsSpan(from * dimension, (adaptAt - from) * dimension));
+            Step();
+            theta.CopyTo(history, iteration * dimension);
+        }
+        var layout = posterior.Deviance.Layout;
+        var u = new double[layout.Terms.Sum(t => t.Size)];
+        var beta = new double[layout.FixedEffectCount];
+        var shift = new double[layout.First.Size + layout.RestSize - 1];
+        for (int draw = 0; draw < draws; draw++)
+        {
+            // The last evaluation of each slice update is the point it accepts, so the factor is already at θ.
+            Step();
+            double rate = posterior.Deviance.PenalizedResidualSquares / 2;
+            double sigma = Math.Sqrt(rate / random.Gamma(posterior.SigmaShape));
+            double scaledSigma = sigma * posterior.Deviance.Scaling.ResponseScale;
+            for (int i = 0; i < shift.Length; i++) shift[i] = scaledSigma * random.Normal();
+            solver.SolveShifted(u, beta, shift);
+            parameters.Fill(theta, sigma, beta, u, output.AsSpan(draw * parameters.Count, parameters.Count));
+        }
+    }
+
+    /// <summary>One slice-sampling update along each direction.</summary>
+    private void Step()
+    {
+        for (int d = 0; d < dimension; d++)
+        {
+            var direction = directions.AsSpan(d * dimension, dimension);
+            double level = logDensity - Exponential();
+            double left = -width * random.Uniform(), right = left + width;
+            for (int steps = 0; steps < MaxStepsOut && At(direction, left) > level; steps++) left -= width;
+            for (int steps = 0; steps < MaxStepsOut && At(direction, right) > level; steps++) right += width;
+            for (int shrink = 0; ; shrink++)
+            {
+                if (shrink == MaxShrinks)
+                    throw new InvalidOperationException("the slice sampler did not find a point in its slice");
+                double offset = left + (right - left) * random.Uniform();
+                double value = At(direction, offset);
+                if (value > level)
+                {
+                    candidate.CopyTo(theta, 0);
+                    logDensity = value;
+                    break;
+                }
+                if (offset < 0) left = offset;
+                else right = offset;
+            }
+        }
+    }
+
+    /// <summary>log p at θ + offset × direction (left in <see cref="candidate"/>).</summary>
+    private double At(ReadOnlySpan<double> direction, double offset)
+    {
+        for (int j = 0; j < dimension; j++) candidate[j] = theta[j] + offset * direction[j];
+        return posterior.LogDensity(candidate);
+    }
+
+    private double Exponential() => -Math.Log(random.Uniform());
+
+    /// <summary>Directions from the Cholesky factor of the sample covariance of <paramref name="history"/> (columns of
+    /// the factor); the axes scaled by the SDs when the covariance is not positive definite.</summary>
+    private void Adapt(ReadOnlySpan<double> history)
+    {
+        int count = history.Length / dimension;
+        var mean = new double[dimension];
+        for (int i = 0; i < count; i++)
+            for (int j = 0; j < dimension; j++) mean[j] += history[i * dimension + j] / count;
+        var covariance = new double[dimension * dimension];
+        for (int i = 0; i < count; i++)
+            for (int a = 0; a < dimension; a++)
+                for (int b = 0; b <= a; b++)
+                    covariance[a * dimension + b] += (history[i * dimension + a] - mean[a]) * (history[i * dimension + b] - mean[b]) / (count - 1);
+        var factor = (double[])covariance.Clone();
+        bool positive = SmallMatrix.Cholesky(factor, dimension);
+        for (int a = 0; a < dimension; a++)
+            if (!(covariance[a * dimension + a] > 0)) return;
+        Array.Clear(directions);
+        for (int d = 0; d < dimension; d++)
+            for (int j = 0; j < dimension; j++)
+                directions[d * dimension + j] = positive
+                    ? (j >= d ? factor[j * dimension + d] : 0)
+                    : (j == d ? Math.Sqrt(covariance[j * dimension + j]) : 0);
+        width = AdaptedWidth;
+    }
+}
