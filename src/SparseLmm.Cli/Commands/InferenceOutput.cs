@@ -12,8 +12,6 @@ namespace SparseLmm.Cli.Commands;
 /// intervals, and profile or bootstrap intervals (<c>--ci</c>, <c>--level</c>, <c>--nsim</c>, <c>--seed</c>).</summary>
 internal static class InferenceOutput
 {
-    private const int SatterthwaiteDefaultMaximumRows = 50_000;
-
     /// <summary>The inference asked for (or defaulted) for a linear fit; null for a GLMM (which refuses the options).</summary>
     public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit)
     {
@@ -24,15 +22,10 @@ internal static class InferenceOutput
                 throw new UsageException("--ddf and --ci profile/boot apply to linear mixed models (gaussian family)");
             return null;
         }
-        // Satterthwaite's df cost about as many objective evaluations as the fit itself; past this size they are in
-        // the hundreds or more, so t and z p-values agree and the default skips them (and says so).
-        bool large = fit.ObservationCount > SatterthwaiteDefaultMaximumRows;
-        var method = FixedEffectTests.ParseMethod(settings.Ddf ?? (large ? "none" : "satterthwaite"));
+        var method = FixedEffectTests.ParseMethod(settings.Ddf ?? "satterthwaite");
         double level = ParseLevel(settings.Level);
         var tests = FixedEffectTests.Compute(fit, method);
         var reported = fit;
-        if (settings.Ddf is null && large)
-            reported = reported with { Notes = [.. fit.Notes, $"fixed-effect p-values use the normal distribution ({fit.ObservationCount} observations); --ddf satterthwaite computes Satterthwaite df"] };
         if (method == DdfMethod.KenwardRoger)
             reported = reported with { FixedEffects = fit.FixedEffects.Select((e, j) => e with { StandardError = tests[j].StandardError }).ToList() };
         var wald = ConfidenceIntervalMethods.Wald(fit, level);
@@ -79,7 +72,7 @@ internal static class InferenceOutput
 
 /// <summary>Inference for a linear fit, ready to print in the summary or to add to the JSON report.</summary>
 /// <param name="Original">The fit as estimated.</param>
-/// <param name="Reported">The fit to report: with Kenward–Roger's adjusted SEs, and a note when the df were skipped.</param>
+/// <param name="Reported">The fit to report: with Kenward–Roger's adjusted SEs.</param>
 internal sealed record InferenceOutcome(MixedModelFit Original, MixedModelFit Reported, IReadOnlyList<FixedEffectTest> Tests,
     DdfMethod Method, ConfidenceIntervals Wald, ConfidenceIntervals? Extra, BootstrapResult? Bootstrap,
     IntraclassCorrelation? Icc, int Seed)

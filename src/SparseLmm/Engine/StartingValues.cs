@@ -18,13 +18,17 @@ internal static class StartingValues
     /// estimates the term's covariance (a one-way ANOVA estimate per term). Each term's within-level variance also
     /// holds the other terms' variances, so σ² is estimated two ways: the smallest within-level variance (right when
     /// factors are nested), and each within-level variance less the other terms' variances (right when they are
-    /// crossed). When every term is a scalar intercept, also the ANOVA estimate of <see cref="InterceptVarianceMoments"/>,
-    /// which accounts for crossing exactly. Everything comes from the cross-products: no pass over the rows. The caller
-    /// keeps the candidate with the lowest objective.</summary>
+    /// crossed). When every term is a scalar intercept, the ANOVA estimate of <see cref="InterceptVarianceMoments"/>
+    /// accounts for crossing and nesting exactly and replaces them, unless a variance came out negative. Everything comes
+    /// from the cross-products: no pass over the rows. The caller keeps the candidate with the lowest objective.</summary>
     public static IReadOnlyList<double[]> Candidates(CrossProducts products, CovarianceParameterization parameterization)
     {
         var layout = products.Layout;
         var candidates = new List<double[]> { parameterization.Start() };
+        (double[] Theta, bool Positive)? anova = InterceptVarianceMoments.Estimate(products) is { } variances ? AnovaTheta(variances, parameterization) : null;
+        // A positive ANOVA estimate is unbiased whatever the crossing and nesting; the one-way estimates are not, and
+        // each costs an evaluation (star: 41 -> 38 evaluations, Penicillin 20 -> 18 without them).
+        if (anova is { Positive: true }) return [candidates[0], anova.Value.Theta];
         int p = layout.FixedEffectCount, n = layout.RowCount;
         var beta = OrdinaryLeastSquares(products, out double residualSquares);
         if (beta is null) return candidates;
@@ -41,15 +45,19 @@ internal static class StartingValues
             candidates.Add(Theta(estimates, crossed, parameterization));
         if (NestedCorrection(layout, estimates) is { } nested)
             candidates.Add(Theta(nested, smallestWithin, parameterization));
-        if (InterceptVarianceMoments.Estimate(products) is { } variances)
-        {
-            var theta = parameterization.Start();
-            for (int t = 0; t < layout.Terms.Count; t++)
-                theta[parameterization.Offset(t)] = Math.Clamp(Math.Sqrt(Math.Max(0, variances[1 + t]) / variances[0]), Smallest, Largest);
-            candidates.Add(theta);
-        }
+        if (anova is { } clamped) candidates.Add(clamped.Theta);
         // Estimates clamped to the same bound coincide (Dyestuff2: all at 0.05); each costs an evaluation.
         return candidates.Where((theta, i) => !candidates.Take(i).Any(earlier => earlier.AsSpan().SequenceEqual(theta))).ToList();
+    }
+
+    /// <summary>θ of the ANOVA variances (each term's SD relative to σ, clamped to [0.05, 20]), and whether every term's
+    /// variance came out positive.</summary>
+    private static (double[] Theta, bool Positive) AnovaTheta(double[] variances, CovarianceParameterization parameterization)
+    {
+        var theta = parameterization.Start();
+        for (int t = 0; t + 1 < variances.Length; t++)
+            theta[parameterization.Offset(t)] = Math.Clamp(Math.Sqrt(Math.Max(0, variances[1 + t]) / variances[0]), Smallest, Largest);
+        return (theta, variances.Skip(1).All(v => v > 0));
     }
 
     /// <summary>When terms are nested (students in classes in schools), the spread of an inner term's per-level

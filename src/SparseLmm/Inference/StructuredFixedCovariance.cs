@@ -74,3 +74,68 @@ internal static class StructuredFixedCovariance
         };
     }
 }
+
+/// <summary>Central-difference derivatives with one Richardson extrapolation (error O(h⁴)), for
+/// <see cref="StructuredFixedCovariance"/>.</summary>
+internal static class NumericalDerivatives
+{
+    /// <summary>The Hessian of f at x, row-major.</summary>
+    public static double[] Hessian(Func<double[], double> f, double[] x, double[] steps)
+    {
+        var h1 = RawHessian(f, x, steps);
+        var h2 = RawHessian(f, x, steps.Select(s => s / 2).ToArray());
+        var result = new double[h1.Length];
+        for (int i = 0; i < result.Length; i++) result[i] = (4 * h2[i] - h1[i]) / 3;
+        return result;
+    }
+
+    private static double[] RawHessian(Func<double[], double> f, double[] x, double[] h)
+    {
+        int n = x.Length;
+        var hess = new double[n * n];
+        double f0 = f(x);
+        double At(int i, double di, int j, double dj)
+        {
+            var y = (double[])x.Clone();
+            y[i] += di;
+            y[j] += dj;
+            return f(y);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            hess[i * n + i] = (At(i, h[i], i, 0) - 2 * f0 + At(i, -h[i], i, 0)) / (h[i] * h[i]);
+            for (int j = 0; j < i; j++)
+            {
+                double v = (At(i, h[i], j, h[j]) - At(i, h[i], j, -h[j]) - At(i, -h[i], j, h[j]) + At(i, -h[i], j, -h[j]))
+                    / (4 * h[i] * h[j]);
+                hess[i * n + j] = hess[j * n + i] = v;
+            }
+        }
+        return hess;
+    }
+
+    /// <summary>∂f/∂xᵢ for a vector-valued f: result[i][entry].</summary>
+    public static double[][] Jacobian(Func<double[], double[]> f, double[] x, double[] steps, int outputs)
+    {
+        var result = new double[x.Length][];
+        for (int i = 0; i < x.Length; i++)
+        {
+            var d1 = Difference(f, x, i, steps[i]);
+            var d2 = Difference(f, x, i, steps[i] / 2);
+            result[i] = new double[outputs];
+            for (int e = 0; e < outputs; e++) result[i][e] = (4 * d2[e] - d1[e]) / 3;
+        }
+        return result;
+    }
+
+    private static double[] Difference(Func<double[], double[]> f, double[] x, int i, double h)
+    {
+        var plus = (double[])x.Clone();
+        var minus = (double[])x.Clone();
+        plus[i] += h;
+        minus[i] -= h;
+        var fp = f(plus);
+        var fm = f(minus);
+        return fp.Select((v, e) => (v - fm[e]) / (2 * h)).ToArray();
+    }
+}
