@@ -282,6 +282,7 @@ internal static class FitCommand
             Threads: settings.Threads)
         {
             ReferenceLevels = settings.References.Count > 0 ? settings.References : null,
+            MaxEvaluations = settings.MaxEvaluations ?? FitOptions.Default.MaxEvaluations,
         };
     }
 

@@ -21,6 +21,7 @@ internal sealed class FitSettings
     public int? QuadratureNodes { get; set; }
     public string? Weights { get; set; }
     public int? Threads { get; set; }
+    public int? MaxEvaluations { get; set; }
     public string? Ddf { get; set; }
     public string? Ci { get; set; }
     public int? Nsim { get; set; }
@@ -77,6 +78,7 @@ internal static class CommandLine
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
         new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v, Commands: ["plot", "report"]),
         new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
+        new("--max-evaluations", "N", "stop each search after N objective evaluations, not converged (lme4's maxfun; default 10000)", (s, v) => s.MaxEvaluations = PositiveInteger("--max-evaluations", v)),
         new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
     ];
 

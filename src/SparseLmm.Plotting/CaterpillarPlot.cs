@@ -59,19 +59,20 @@ internal static class CaterpillarPlot
 /// <summary>Category labels on an axis whose positions are 0, 1, 2, ...</summary>
 internal static class LevelAxis
 {
-    /// <summary>Writes the labels at positions 0..n−1, or only a few position numbers when there are more than
-    /// <paramref name="maxLabeled"/>.</summary>
+    /// <summary>Levels named at each end when there are too many to name them all.</summary>
+    private const int NamedAtEachEnd = 6;
+
+    /// <summary>Writes the labels at positions 0..n−1; with more than <paramref name="maxLabeled"/>, names only the
+    /// <see cref="NamedAtEachEnd"/> levels at each end (the extremes, which a reader looks up) and says so.</summary>
     public static void Label(ScottPlot.IAxis axis, string[] labels, int maxLabeled)
     {
-        if (labels.Length <= maxLabeled)
-        {
-            var positions = Enumerable.Range(0, labels.Length).Select(i => (double)i).ToArray();
-            axis.TickGenerator = new ScottPlot.TickGenerators.NumericManual(positions, labels);
-            axis.TickLabelStyle.FontSize = labels.Length > 30 ? 10 : 12;
-        }
-        else
-        {
-            axis.Label.Text += $" — {labels.Length} levels, rank shown";
-        }
+        int n = labels.Length;
+        var positions = n <= maxLabeled
+            ? Enumerable.Range(0, n).ToArray()
+            : Enumerable.Range(0, NamedAtEachEnd).Concat(Enumerable.Range(n - NamedAtEachEnd, NamedAtEachEnd)).ToArray();
+        axis.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            positions.Select(i => (double)i).ToArray(), positions.Select(i => labels[i]).ToArray());
+        axis.TickLabelStyle.FontSize = n > 30 ? 10 : 12;
+        if (n > maxLabeled) axis.Label.Text += $" — {n} levels, the {NamedAtEachEnd} at each end named";
     }
 }

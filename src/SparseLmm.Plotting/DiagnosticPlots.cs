@@ -2,14 +2,16 @@ using ScottPlot;
 
 namespace SparseLmm.Plotting;
 
-/// <summary>Conditional residuals against fitted values, with a LOWESS smooth.</summary>
+/// <summary>Conditional residuals against fitted values, with a LOWESS smooth; for a GLMM, Pearson residuals
+/// (y − μ)√(w/V(μ)) against the fitted mean, as lme4's <c>plot()</c> of a glmer fit: a raw y − μ would shrink and
+/// grow with the variance function (for a proportion, with μ(1 − μ)) and hide the pattern the plot is for.</summary>
 internal static class ResidualsPlot
 {
     public static ModelPlot Create(PlotContext context)
     {
         var fit = context.Fit;
         var fitted = fit.Fitted.ToArray();
-        var residuals = fit.Residuals.ToArray();
+        var residuals = (context.IsLinear ? fit.Residuals : fit.PearsonResiduals ?? fit.Residuals).ToArray();
         string xLabel, yLabel, title;
         if (context.IsLinear)
         {
@@ -19,19 +21,23 @@ internal static class ResidualsPlot
         }
         else
         {
-            (xLabel, yLabel) = fit.Family.Kind == FamilyKind.Binomial
-                ? ("fitted probability (response scale)", "residual: observed proportion − fitted probability")
-                : ($"fitted mean (response scale, {fit.Family.Name} family)", "residual: observed − fitted mean");
-            title = "Response-scale residuals against fitted values";
+            xLabel = fit.Family.Kind == FamilyKind.Binomial
+                ? "fitted probability (response scale)"
+                : $"fitted mean (response scale, {fit.Family.Name} family)";
+            yLabel = "Pearson residual (y − μ)·√(w / V(μ))";
+            title = "Pearson residuals against fitted values";
         }
 
         var plot = PlotStyle.NewPanel("", xLabel, yLabel);
         var zero = plot.Add.HorizontalLine(0, 1.5f, PlotStyle.Reference, LinePattern.Dashed);
         zero.LegendText = "zero";
         int n = fitted.Length;
-        var points = plot.Add.Markers(fitted, residuals, MarkerShape.OpenCircle, n > 2000 ? 3 : 5,
-            PlotStyle.Model.WithAlpha(n > 2000 ? 0.35 : 0.7));
-        points.LegendText = $"observations (n = {n})";
+        // Filled and faint when there are many: overlaps add up, so dense regions read darker instead of solid.
+        var shape = n > 500 ? MarkerShape.FilledCircle : MarkerShape.OpenCircle;
+        plot.Add.Markers(fitted, residuals, shape, n > 2000 ? 3 : 5, PlotStyle.Model.WithAlpha(PlotStyle.PointAlpha(n)));
+        // The legend's key is opaque, however faint the points are.
+        var key = plot.Add.Markers(new[] { double.NaN }, new[] { double.NaN }, shape, 6, PlotStyle.Model);
+        key.LegendText = n > 500 ? $"observations (n = {n}; faint, so overlaps read darker)" : $"observations (n = {n})";
         if (n >= 10)
         {
             var (sx, sy) = PlotMath.Lowess(fitted, residuals);
@@ -84,8 +90,10 @@ internal static class QQPlot
             line.LinePattern = LinePattern.Dashed;
             line.LegendText = "line through the quartiles";
         }
+        // Points of a QQ plot lie along one curve and overlap little; their sparse tails are what the plot is read
+        // for, so they stay nearly opaque however many there are.
         var points = plot.Add.Markers(scores, sorted, MarkerShape.OpenCircle, sorted.Length > 2000 ? 3 : 5,
-            PlotStyle.Model.WithAlpha(sorted.Length > 2000 ? 0.4 : 0.85));
+            PlotStyle.Model.WithAlpha(0.85));
         points.LegendText = $"n = {sorted.Length}";
         plot.ShowLegend(Alignment.UpperLeft);
         return plot;

@@ -43,72 +43,107 @@ internal static class LinesPlot
         double beta1 = context.FixedEffect(covariate);
         double xMin = x.Min(), xMax = x.Max();
 
+        // Other fixed effects are held where the data are: a numeric column at its mean over the observations, any
+        // other column (a factor's dummy, an interaction, a transform) at 0, its reference level; the subtitle says so.
+        var held = new List<string>();
+        double shift = 0;
+        foreach (var effect in fit.FixedEffects.Where(f => f.Name != "(Intercept)" && f.Name != covariate))
+        {
+            if (rows.ColumnValues(effect.Name) is { } values)
+            {
+                double mean = values.Average();
+                shift += effect.Estimate * mean;
+                held.Add($"{effect.Name} = {PlotMath.Format(mean, 3)} (its mean)");
+            }
+            else
+            {
+                held.Add($"{effect.Name} = 0");
+            }
+        }
+
         string yLabel = fit.ResponseName;
         var plot = PlotStyle.NewPanel("", covariate, yLabel);
+        var members = Enumerable.Range(0, levels).Select(_ => new List<int>()).ToArray();
+        for (int i = 0; i < x.Length; i++) members[level[i]].Add(i);
 
-        // Observations, faint, in their group's colour.
-        for (int g = 0; g < levels; g++)
-        {
-            var members = Enumerable.Range(0, x.Length).Where(i => level[i] == g).ToArray();
-            if (members.Length == 0) continue;
-            var color = PlotStyle.GroupColor(g, levels).WithAlpha(0.6);
-            plot.Add.Markers(members.Select(i => x[i]).ToArray(), members.Select(i => y[i]).ToArray(),
-                MarkerShape.FilledCircle, levels > 60 ? 3 : 5, color);
-        }
+        double Intercept(int g) => beta0 + shift + (interceptTerm >= 0 ? group.Values[g][interceptTerm] : 0);
+        double Slope(int g) => beta1 + (slopeTerm >= 0 ? group.Values[g][slopeTerm] : 0);
+        // With many groups, lines cannot be matched to points by colour: a few are highlighted (the lowest, the
+        // highest and three between, by the line's value at the middle of x) and named; the rest are grey.
+        double middle = (xMin + xMax) / 2;
+        var byValue = Enumerable.Range(0, levels).Where(g => members[g].Count > 0)
+            .OrderBy(g => Intercept(g) + Slope(g) * middle).ToArray();
+        var highlighted = byValue.Length <= Highlighted
+            ? byValue
+            : Enumerable.Range(0, Highlighted).Select(k => byValue[(int)Math.Round(k * (byValue.Length - 1) / (Highlighted - 1.0))]).Distinct().ToArray();
+        var colorOf = new Dictionary<int, Color>();
+        for (int k = 0; k < highlighted.Length; k++) colorOf[highlighted[k]] = PlotStyle.HighlightColor(k);
+        double pointAlpha = PlotStyle.PointAlpha(x.Length);
 
-        // Group-specific lines: over the whole range with a common slope, or over the group's own range.
-        for (int g = 0; g < levels; g++)
+        // Grey groups first, so the highlighted ones are drawn over them.
+        foreach (int g in byValue.OrderBy(g => colorOf.ContainsKey(g)))
         {
-            double a = beta0 + (interceptTerm >= 0 ? group.Values[g][interceptTerm] : 0);
-            double b = beta1 + (slopeTerm >= 0 ? group.Values[g][slopeTerm] : 0);
-            double lo = xMin, hi = xMax;
-            if (randomSlopes)
-            {
-                var own = Enumerable.Range(0, x.Length).Where(i => level[i] == g).Select(i => x[i]).ToArray();
-                if (own.Length == 0) continue;
-                lo = own.Min();
-                hi = own.Max();
-                if (hi == lo) { lo = xMin; hi = xMax; }
-            }
+            bool isHighlighted = colorOf.TryGetValue(g, out var color);
+            if (!isHighlighted) color = PlotStyle.Data;
+            plot.Add.Markers(members[g].Select(i => x[i]).ToArray(), members[g].Select(i => y[i]).ToArray(),
+                MarkerShape.FilledCircle, levels > 60 ? 3 : 5, color.WithAlpha(isHighlighted ? Math.Max(pointAlpha, 0.7) : pointAlpha * 0.6));
+            // Each line spans only the x values its group was observed at: the model says nothing about the rest.
+            double lo = members[g].Min(i => x[i]), hi = members[g].Max(i => x[i]);
+            double a = Intercept(g), b = Slope(g);
             var line = plot.Add.Line(lo, a + b * lo, hi, a + b * hi);
-            line.Color = PlotStyle.GroupColor(g, levels).WithAlpha(0.85);
-            line.LineWidth = 1.5f;
+            line.Color = isHighlighted ? color : PlotStyle.Data.WithAlpha(0.55);
+            line.LineWidth = isHighlighted ? 2.5f : 1f;
+            if (isHighlighted)
+            {
+                var label = plot.Add.Text(group.Levels[g], hi, a + b * hi);
+                label.LabelFontColor = color;
+                label.LabelFontSize = 12;
+                label.LabelBold = true;
+                label.LabelAlignment = Alignment.MiddleLeft;
+                label.OffsetX = 4;
+            }
         }
 
-        var population = plot.Add.Line(xMin, beta0 + beta1 * xMin, xMax, beta0 + beta1 * xMax);
+        var population = plot.Add.Line(xMin, beta0 + shift + beta1 * xMin, xMax, beta0 + shift + beta1 * xMax);
         population.Color = PlotStyle.Population;
         population.LineWidth = 4;
 
         // Legend keys (drawn outside the data, so only their legend entry shows).
         var popKey = plot.Add.ScatterLine(new[] { double.NaN }, new[] { double.NaN }, PlotStyle.Population);
         popKey.LineWidth = 4;
-        popKey.LegendText = $"population: {fit.ResponseName} = {PlotMath.Format(beta0, 4)} {Signed(beta1)} × {covariate}";
-        var groupKey = plot.Add.ScatterLine(new[] { double.NaN }, new[] { double.NaN }, PlotStyle.GroupColor(levels / 3, levels));
-        groupKey.LineWidth = 1.5f;
-        groupKey.LegendText = randomSlopes
-            ? $"{levels} {group.Group}-specific lines (own intercept and slope)"
-            : $"{levels} {group.Group}-specific lines (own intercept, common slope {PlotMath.Format(beta1, 4)})";
-        var dataKey = plot.Add.Markers(new[] { double.NaN }, new[] { double.NaN }, MarkerShape.FilledCircle, 5, PlotStyle.Data);
-        dataKey.LegendText = $"observations, coloured by {group.Group}";
-        plot.ShowLegend(Alignment.UpperLeft);
+        popKey.LegendText = $"population: {fit.ResponseName} = {PlotMath.Format(beta0 + shift, 4)} {Signed(beta1)} × {covariate}";
+        var highlightKey = plot.Add.ScatterLine(new[] { double.NaN }, new[] { double.NaN }, PlotStyle.HighlightColor(0));
+        highlightKey.LineWidth = 2.5f;
+        highlightKey.LegendText = highlighted.Length == byValue.Length
+            ? $"{levels} {group.Group}-specific lines, named at their right end"
+            : $"{highlighted.Length} of {levels} {group.Group}-specific lines (lowest, highest, between), named";
+        if (highlighted.Length < byValue.Length)
+        {
+            var otherKey = plot.Add.ScatterLine(new[] { double.NaN }, new[] { double.NaN }, PlotStyle.Data);
+            otherKey.LegendText = $"the other {byValue.Length - highlighted.Length} lines and their observations";
+        }
+        plot.ShowLegend(Edge.Bottom);
 
         if (x.All(v => v == Math.Round(v)) && xMax - xMin <= 40)
             plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         double pad = (xMax - xMin) * 0.03;
-        plot.Axes.SetLimitsX(xMin - pad, xMax + pad);
+        // Room on the right for the names at the lines' ends.
+        plot.Axes.SetLimitsX(xMin - pad, xMax + (xMax - xMin) * 0.1);
 
-        var notes = new List<string>();
-        var others = fit.FixedEffects.Select(f => f.Name).Where(n => n != "(Intercept)" && n != covariate).ToList();
-        if (others.Count > 0) notes.Add($"lines at {string.Join(", ", others)} = 0");
+        var notes = new List<string> { "each line over the x range its group was observed at" };
+        if (held.Count > 0) notes.Add("lines at " + string.Join(", ", held));
         if (!randomSlopes && group.Terms.Any(t => t != "(Intercept)"))
-            notes.Add($"the model's random slopes are not drawn (see kind 'slopes')");
-        string subtitle = context.FormulaLine + (notes.Count > 0 ? "   " + string.Join("; ", notes) : "");
+            notes.Add("the model's random slopes are not drawn (see kind 'slopes')");
+        string subtitle = context.FormulaLine + "\n" + string.Join("; ", notes);
         string title = randomSlopes
             ? $"Random slopes: {group.Group}-specific trajectories around the population line"
             : $"Random intercepts: {group.Group}-specific lines with a common slope";
         return new ModelPlot(randomSlopes ? PlotKind.Slopes : PlotKind.Intercepts, title, subtitle, [plot], 1,
-            context.Width(1000), context.Height(680));
+            context.Width(1000), context.Height(720));
     }
+
+    /// <summary>How many groups' lines are coloured and named.</summary>
+    private const int Highlighted = 5;
 
     private static string Signed(double value) =>
         value < 0 ? "− " + PlotMath.Format(-value, 4) : "+ " + PlotMath.Format(value, 4);

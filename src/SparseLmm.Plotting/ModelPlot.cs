@@ -115,10 +115,11 @@ public sealed class ModelPlot : IDisposable
         float y = 12 + TitleSize;
         canvas.DrawText(Fit(Title, titleFont), Width / 2f, y, SKTextAlign.Center, titleFont, titlePaint);
         float header = y + 8;
-        if (!string.IsNullOrEmpty(Subtitle))
+        // A subtitle may hold several lines ('\n'): the formula, then what the figure holds fixed.
+        foreach (var line in string.IsNullOrEmpty(Subtitle) ? [] : Subtitle.Split('\n'))
         {
             y += 6 + SubtitleSize + 2;
-            canvas.DrawText(Fit(Subtitle, subtitleFont), Width / 2f, y, SKTextAlign.Center, subtitleFont, subtitlePaint);
+            canvas.DrawText(Fit(line, subtitleFont), Width / 2f, y, SKTextAlign.Center, subtitleFont, subtitlePaint);
             header = y + 8;
         }
 

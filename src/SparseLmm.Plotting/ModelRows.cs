@@ -1,80 +1,58 @@
 using SparseLmm.Data;
-using SparseLmm.Formulas;
 using SparseLmm.Results;
 
 namespace SparseLmm.Plotting;
 
 /// <summary>The data rows a fit used, lined up with the fit's per-row vectors (<see cref="MixedModelFit.Response"/>,
-/// <see cref="MixedModelFit.Fitted"/>, ...): the rows of the table with no missing value in a column the formula
-/// uses, as the engine keeps them.</summary>
+/// <see cref="MixedModelFit.Fitted"/>, ...) through the rows and levels the fit carries
+/// (<see cref="MixedModelFit.ObservationRows"/>, <see cref="GroupRandomEffects.ObservationLevels"/>).</summary>
 internal sealed class ModelRows
 {
     private readonly DataTable data;
 
-    private ModelRows(MixedModelFit fit, DataTable data, ModelFormula formula, int[] kept)
+    private ModelRows(MixedModelFit fit, DataTable data, int[] kept)
     {
         Fit = fit;
         this.data = data;
-        Formula = formula;
         Kept = kept;
     }
 
     public MixedModelFit Fit { get; }
 
-    public ModelFormula Formula { get; }
-
     /// <summary>Table row of each observation the fit used.</summary>
     public int[] Kept { get; }
 
     /// <summary>Lines the table up with the fit.</summary>
-    /// <exception cref="InputException">The table lacks a column of the formula, or its complete rows are not as many
-    /// as the fit's observations (not the table the model was fitted to).</exception>
+    /// <exception cref="InputException">The fit carries no rows (made by hand), or the table is not the one the model
+    /// was fitted to (too few rows, or a response column that differs from the fit's response).</exception>
     public static ModelRows Build(MixedModelFit fit, DataTable data)
     {
-        var formula = FormulaParser.Parse(fit.Formula);
-        var columns = new List<DataColumn>();
-        foreach (var name in FormulaParser.VariableNames(formula))
-        {
-            if (!data.TryGetColumn(name, out var column))
-                throw new InputException($"the data passed for plotting have no column '{name}', which the model uses");
-            columns.Add(column);
-        }
-
-        var kept = new List<int>(data.RowCount);
-        for (int row = 0; row < data.RowCount; row++)
-        {
-            bool missing = false;
-            foreach (var column in columns) missing |= column.IsMissing(row);
-            if (!missing) kept.Add(row);
-        }
-        if (kept.Count != fit.ObservationCount)
+        var kept = fit.ObservationRows.ToArray();
+        if (kept.Length != fit.ObservationCount)
+            throw new InputException("the fit carries no observation rows to plot against the data: make it with MixedModel.Fit");
+        if (kept.Length > 0 && kept.Max() >= data.RowCount)
             throw new InputException(
-                $"the data passed for plotting have {kept.Count} complete rows for the model's columns but the fit used " +
-                $"{fit.ObservationCount}: pass the table the model was fitted to");
-        return new ModelRows(fit, data, formula, kept.ToArray());
+                $"the data passed for plotting have {data.RowCount} rows but the fit used row {kept.Max() + 1}: pass the table the model was fitted to");
+        // A plain numeric response must be the fit's, row for row (a cheap check that this is the fitted table).
+        if (data.TryGetColumn(fit.ResponseName, out var column) && column is NumericColumn response)
+        {
+            for (int i = 0; i < kept.Length; i++)
+            {
+                if (response.Values[kept[i]] != fit.Response[i])
+                    throw new InputException(
+                        $"column '{fit.ResponseName}' of the data passed for plotting differs from the fit's response at row {kept[i] + 1}: pass the table the model was fitted to");
+            }
+        }
+        return new ModelRows(fit, data, kept);
     }
 
     /// <summary>For grouping factor <paramref name="group"/> (e.g. <c>Subject</c> or <c>cask:batch</c>), the index
     /// into <see cref="GroupRandomEffects.Levels"/> of every observation.</summary>
     public int[] LevelIndices(GroupRandomEffects group)
     {
-        var term = Formula.RandomTerms.FirstOrDefault(t => t.GroupName == group.Group)
-            ?? throw new InputException($"the formula has no grouping factor '{group.Group}'");
-        var columns = term.GroupingVariables.Select(v => ColumnConversions.AsCategorical(data[v])).ToArray();
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < group.Levels.Count; i++) index[group.Levels[i]] = i;
-
-        var result = new int[Kept.Length];
-        for (int i = 0; i < Kept.Length; i++)
-        {
-            int row = Kept[i];
-            string label = columns.Length == 1
-                ? columns[0].Levels[columns[0].Codes[row]]
-                : string.Join(":", columns.Select(c => c.Levels[c.Codes[row]]));
-            if (!index.TryGetValue(label, out result[i]))
-                throw new InputException($"level '{label}' of '{group.Group}' in the data is not among the fit's levels");
-        }
-        return result;
+        if (group.ObservationLevels.Count != Kept.Length)
+            throw new InputException($"the fit carries no observation levels for '{group.Group}': make it with MixedModel.Fit");
+        return group.ObservationLevels.ToArray();
     }
 
     /// <summary>The values of a model-matrix column over the observations: 1 for <c>(Intercept)</c>, the column's

@@ -55,8 +55,10 @@ public static class PlotBuilder
         bool linear = fit.Family.IsLinearMixedModel;
         bool needsData = kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes;
 
-        if (!linear && kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes or PlotKind.Variance)
-            return $"kind '{name}' applies to linear mixed models; for this {fit.Family.Name} GLMM use caterpillar, residuals or qq";
+        if (!linear && kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes)
+            return $"kind '{name}' applies to linear mixed models; for this {fit.Family.Name} GLMM use caterpillar, residuals, qq or (binomial) variance";
+        if (!linear && kind is PlotKind.Variance && LatentScale.Residual(fit) is null)
+            return $"kind 'variance' applies to linear mixed models and to binomial GLMMs with a logit, probit or cloglog link (on their latent scale), not to this {fit.Family.Name} ({fit.Link.Name}) model";
         if (fit.RandomEffects.Count == 0 && kind is not PlotKind.Residuals)
             return $"kind '{name}' needs random effects, and the model has none";
         if (options.Group is { } group && !fit.RandomEffects.ContainsKey(group) &&
@@ -67,7 +69,7 @@ public static class PlotBuilder
             return "kind 'slopes' needs a random slope, e.g. (1 + x | g)";
         if (kind == PlotKind.Intercepts && !Factors(fit, options).Any(g => g.Terms.Contains("(Intercept)")))
             return "kind 'intercepts' needs a random intercept, e.g. (1 | g)";
-        if (kind == PlotKind.Variance && fit.Sigma is null)
+        if (kind == PlotKind.Variance && linear && fit.Sigma is null)
             return "kind 'variance' needs a residual variance, and this model has none";
 
         if (needsData && data is null)

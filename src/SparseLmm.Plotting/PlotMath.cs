@@ -1,5 +1,6 @@
 using MathNet.Numerics.Distributions;
-using SparseLmm.Numerics;
+using MathNet.Numerics.LinearAlgebra;
+using MathNet.Numerics.Statistics;
 
 namespace SparseLmm.Plotting;
 
@@ -20,7 +21,7 @@ internal static class PlotMath
     /// <summary>R's <c>qqline</c>: the line through the first and third quartiles of the sample and of the normal.</summary>
     public static (double Intercept, double Slope) QQLine(double[] sorted)
     {
-        double q1 = SortedSample.Quantile(sorted, 0.25), q3 = SortedSample.Quantile(sorted, 0.75);
+        double q1 = Quantile(sorted, 0.25), q3 = Quantile(sorted, 0.75);
         double z1 = Normal.InvCDF(0, 1, 0.25), z3 = Normal.InvCDF(0, 1, 0.75);
         double slope = (q3 - q1) / (z3 - z1);
         return (q1 - slope * z1, slope);
@@ -43,7 +44,7 @@ internal static class PlotMath
 
         double[] grid = n <= 500
             ? xs.Distinct().ToArray()
-            : Enumerable.Range(0, 200).Select(i => SortedSample.Quantile(xs, i / 199.0)).Distinct().ToArray();
+            : Enumerable.Range(0, 200).Select(i => Quantile(xs, i / 199.0)).Distinct().ToArray();
         int k = Math.Clamp((int)Math.Ceiling(span * n), 2, n);
         var robustness = Enumerable.Repeat(1.0, n).ToArray();
         var smooth = new double[grid.Length];
@@ -81,7 +82,7 @@ internal static class PlotMath
             for (int i = 0; i < n; i++) absResiduals[i] = Math.Abs(ys[i] - Interpolate(grid, smooth, xs[i]));
             var sortedResiduals = (double[])absResiduals.Clone();
             Array.Sort(sortedResiduals);
-            double s = 6 * SortedSample.Quantile(sortedResiduals, 0.5);
+            double s = 6 * Quantile(sortedResiduals, 0.5);
             if (s <= 0) break;
             for (int i = 0; i < n; i++)
             {
@@ -120,12 +121,22 @@ internal static class PlotMath
                 for (int j = 0; j < k; j++) normal[i * k + j] += columns[i][row] * columns[j][row];
             }
         }
+        var matrix = Matrix<double>.Build.DenseOfRowMajor(k, k, normal);
+        MathNet.Numerics.LinearAlgebra.Factorization.Cholesky<double> cholesky;
+        try { cholesky = matrix.Cholesky(); }
+        catch (ArgumentException) { return null; }
         // A pivot that vanishes relative to its diagonal entry means the columns are (numerically) rank deficient.
-        if (!SmallMatrix.Cholesky(normal, k, relativePivotTolerance: 1e-10)) return null;
-        SmallMatrix.SolveLower(normal, k, solution);
-        SmallMatrix.SolveLowerTransposed(normal, k, solution);
-        return solution;
+        for (int i = 0; i < k; i++)
+        {
+            double pivot = cholesky.Factor[i, i];
+            if (!(pivot * pivot > 1e-10 * matrix[i, i])) return null;
+        }
+        return cholesky.Solve(Vector<double>.Build.DenseOfArray(solution)).ToArray();
     }
+
+    /// <summary>R's default (type 7) quantile of a sorted sample.</summary>
+    private static double Quantile(double[] sorted, double probability) =>
+        SortedArrayStatistics.QuantileCustom(sorted, probability, QuantileDefinition.R7);
 
     /// <summary>A number with about <paramref name="digits"/> significant digits, invariant culture.</summary>
     public static string Format(double value, int digits = 3)

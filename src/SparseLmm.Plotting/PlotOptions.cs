@@ -9,13 +9,13 @@ namespace SparseLmm.Plotting;
 /// <param name="Covariate">For <see cref="PlotKind.Intercepts"/> and <see cref="PlotKind.Slopes"/>: the numeric
 /// column on the x axis; null picks the random slope's column (slopes) or the first numeric fixed-effect column.</param>
 /// <param name="MaxLabeledLevels">Level names are written on the axis of shrinkage and caterpillar panels with at
-/// most this many levels; larger factors show positions only.</param>
+/// most this many levels; larger factors name only the levels at each end.</param>
 public sealed record PlotOptions(
     int? Width = null,
     int? Height = null,
     string? Group = null,
     string? Covariate = null,
-    int MaxLabeledLevels = 60)
+    int MaxLabeledLevels = 40)
 {
     /// <summary>The defaults.</summary>
     public static PlotOptions Default { get; } = new();

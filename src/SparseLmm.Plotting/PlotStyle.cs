@@ -50,15 +50,19 @@ public static class PlotStyle
         return plot;
     }
 
-    /// <summary>The colour of group <paramref name="index"/> of <paramref name="count"/> for lines per group.</summary>
-    internal static Color GroupColor(int index, int count)
-    {
-        if (count <= 10) return new ScottPlot.Palettes.Category10().GetColor(index);
-        // Turbo without its pale yellow-green middle stretch being too light on white: darken a little.
-        var colormap = new ScottPlot.Colormaps.Turbo();
-        double fraction = 0.05 + 0.9 * index / (count - 1);
-        return colormap.GetColor(fraction).Darken(0.15);
-    }
+    /// <summary>Okabe and Ito's colour-blind-safe palette without its yellow (pale on white) and black (the population).</summary>
+    private static readonly Color[] Highlights =
+    [
+        new(0x00, 0x72, 0xb2), new(0xd5, 0x5e, 0x00), new(0x00, 0x9e, 0x73), new(0xcc, 0x79, 0xa7), new(0x56, 0xb4, 0xe9),
+        new(0xe6, 0x9f, 0x00),
+    ];
+
+    /// <summary>The colour of highlighted group <paramref name="index"/>.</summary>
+    internal static Color HighlightColor(int index) => Highlights[index % Highlights.Length];
+
+    /// <summary>Opacity of one point among <paramref name="count"/>: opaque for a few hundred, fading as 1/√n so that
+    /// tens of thousands of points show where they are dense instead of merging into solid bands.</summary>
+    internal static double PointAlpha(int count) => Math.Clamp(12 / Math.Sqrt(Math.Max(count, 1)), 0.08, 0.8);
 
     private static string? FindFamily()
     {

@@ -29,10 +29,11 @@ internal static class ShrinkagePlot
         // About how many pixels wide each panel's data area is, to leave out arrowheads on very short arrows.
         float dataWidth = Math.Max(100f, (width - 8f) / columns - 170f);
         var plots = panels.Select((p, i) => Panel(context, p.Group, p.Estimates, minSize, maxSize,
-            legend: i == 0, colorBar: i == panels.Count - 1, dataWidth)).ToList();
+            colorBar: i == panels.Count - 1, dataWidth)).ToList();
         int rowsOfPanels = (plots.Count + columns - 1) / columns;
         int maxLevels = panels.Max(p => p.Group.Levels.Count);
-        int perPanel = Math.Clamp(maxLevels * 18 + 150, 380, 1400);
+        // Each panel's legend sits below its data (about 70 px), where it cannot cover a point.
+        int perPanel = Math.Clamp(maxLevels * 18 + 220, 450, 1470);
 
         int skipped = panels.Sum(p => p.Estimates.Naive.Count(double.IsNaN));
         string subtitle = context.FormulaLine + (minSize == maxSize
@@ -89,7 +90,7 @@ internal static class ShrinkagePlot
     }
 
     private static Plot Panel(PlotContext context, GroupRandomEffects group, Estimates e, int minSize, int maxSize,
-        bool legend, bool colorBar, float dataWidth)
+        bool colorBar, float dataWidth)
     {
         var finite = e.Naive.Concat(e.Model).Append(e.Population).Where(double.IsFinite).ToArray();
         double lo = finite.Min(), hi = finite.Max(), pad = Math.Max(hi - lo, 1e-9) * 0.05;
@@ -105,12 +106,12 @@ internal static class ShrinkagePlot
         var population = plot.Add.VerticalLine(e.Population, 2, PlotStyle.Population, LinePattern.Dashed);
         population.LegendText = $"population value (fixed effect) = {PlotMath.Format(e.Population, 4)}";
 
-        var colormap = new ScottPlot.Colormaps.Viridis();
+        var colormap = new SizeColormap();
         bool varying = maxSize > minSize;
         bool logScale = UsesLogScale(minSize, maxSize);
         double Scale(int size) => logScale ? Math.Log10(size) : size;
         Color ColorOf(int size) => varying
-            ? colormap.GetColor(0.9 * (Scale(size) - Scale(minSize)) / (Scale(maxSize) - Scale(minSize)))
+            ? colormap.GetColor((Scale(size) - Scale(minSize)) / (Scale(maxSize) - Scale(minSize)))
             : PlotStyle.Model;
         // Many groups: small marks, and no arrowheads, which would hide each other.
         bool dense = levels > 150;
@@ -150,26 +151,17 @@ internal static class ShrinkagePlot
         naiveKey.LegendText = "no-pooling estimate (separate fit per group)";
         var modelKey = plot.Add.Marker(double.NaN, double.NaN, MarkerShape.FilledCircle, 7, PlotStyle.Population);
         modelKey.LegendText = "model: fixed effect + BLUP (partial pooling)";
-        if (legend)
-        {
-            // Levels are sorted upward by estimate, so the upper left corner is where the data are not.
-            plot.ShowLegend(Alignment.UpperLeft);
-        }
-        else
-        {
-            plot.HideLegend();
-        }
+        // Below the data area, outside it: wherever the points fall, the legend covers none of them.
+        plot.ShowLegend(Edge.Bottom);
 
         if (varying && colorBar)
         {
             var sizeBar = plot.Add.ColorBar(new SizeScale(colormap, Scale(minSize), Scale(maxSize)), Edge.Right);
             sizeBar.Label = logScale ? "group size n (log scale)" : "group size n";
-            if (logScale)
-            {
-                var ticks = LogTicks(minSize, maxSize);
-                sizeBar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-                    ticks.Select(t => Math.Log10(t)).ToArray(), ticks.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
-            }
+            // Group sizes are whole numbers: the ticks are too (never 12.5 observations).
+            var ticks = logScale ? LogTicks(minSize, maxSize) : LinearTicks(minSize, maxSize);
+            sizeBar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                ticks.Select(t => Scale(t)).ToArray(), ticks.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray());
             sizeBar.LabelStyle.FontSize = 12;
             sizeBar.LabelStyle.Bold = false;
         }
@@ -183,6 +175,20 @@ internal static class ShrinkagePlot
     /// <summary>The colour scale of group sizes, for the colour bar.</summary>
     /// <summary>Group sizes spread over more than a factor of 20 are coloured on a log scale.</summary>
     internal static bool UsesLogScale(int minSize, int maxSize) => maxSize >= 20 * Math.Max(1, minSize);
+
+    /// <summary>About five whole numbers on a 1-2-5 step within [min, max], with both ends.</summary>
+    internal static List<int> LinearTicks(int min, int max)
+    {
+        double raw = (max - min) / 4.0;
+        double magnitude = Math.Pow(10, Math.Floor(Math.Log10(Math.Max(raw, 1))));
+        int step = (int)Math.Max(1, new[] { 1, 2, 5, 10 }.Select(m => m * magnitude).First(v => v >= raw));
+        var ticks = new List<int> { min };
+        for (int t = (min / step + 1) * step; t < max; t += step)
+            if (t - ticks[^1] >= step / 2.0) ticks.Add(t);
+        if (max - ticks[^1] < step / 2.0 && ticks.Count > 1) ticks[^1] = max;
+        else ticks.Add(max);
+        return ticks;
+    }
 
     /// <summary>1, 2, 5, 10, 20, 50, ... within [min, max], with both ends.</summary>
     private static List<int> LogTicks(int min, int max)
@@ -201,16 +207,20 @@ internal static class ShrinkagePlot
 
     private sealed class SizeScale(IColormap colormap, double min, double max) : IHasColorAxis
     {
-        public IColormap Colormap { get; } = new PartialColormap(colormap, 0.9);
+        public IColormap Colormap { get; } = colormap;
 
         public ScottPlot.Range GetRange() => new(min, max);
     }
 
-    /// <summary>The first <c>fraction</c> of a colormap (Viridis's last tenth is too pale on white).</summary>
-    private sealed class PartialColormap(IColormap inner, double fraction) : IColormap
+    /// <summary>Group size to colour: Viridis (perceptually uniform and readable with every common colour-vision
+    /// deficiency) run backwards over its first 80%, so the largest groups are the darkest and the smallest a green
+    /// that still stands out on white (Viridis's last fifth is pale yellow).</summary>
+    private sealed class SizeColormap : IColormap
     {
-        public string Name => inner.Name;
+        private readonly ScottPlot.Colormaps.Viridis viridis = new();
 
-        public Color GetColor(double position) => inner.GetColor(Math.Clamp(position, 0, 1) * fraction);
+        public string Name => "Viridis, reversed, first 80%";
+
+        public Color GetColor(double position) => viridis.GetColor(0.8 * (1 - Math.Clamp(position, 0, 1)));
     }
 }

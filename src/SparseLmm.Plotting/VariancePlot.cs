@@ -12,7 +12,9 @@ internal static class VariancePlot
     public static ModelPlot Create(PlotContext context)
     {
         var fit = context.Fit;
-        double sigma = fit.Sigma!.Value;
+        // A binomial GLMM's components are on the link scale; its residual is the latent one.
+        var latent = context.IsLinear ? null : LatentScale.Residual(fit);
+        double sigma = latent is { } residual ? Math.Sqrt(residual.Variance) : fit.Sigma!.Value;
         var components = new List<Component>();
         var slopeNotes = new List<string>();
         foreach (var vc in fit.VarianceComponents)
@@ -26,7 +28,7 @@ internal static class VariancePlot
                     slopeNotes.Add($"{vc.Group} {vc.Terms[t]}: SD {PlotMath.Format(sd)}");
             }
         }
-        components.Add(new Component("within (residual)", sigma * sigma, sigma, true));
+        components.Add(new Component(latent is null ? "within (residual)" : "latent residual", sigma * sigma, sigma, true));
         double total = components.Sum(c => c.Variance);
         bool hasSlopes = slopeNotes.Count > 0;
 
@@ -40,7 +42,11 @@ internal static class VariancePlot
 
         var between = components.Where(c => !c.Residual).ToList();
         string icc;
-        if (fit.IntraclassCorrelation is { } single && !hasSlopes)
+        if (latent is { } scale)
+            icc = (between.Count == 1 ? $"latent-scale ICC = {PlotMath.Format(between[0].Variance / total, 3)}"
+                    : string.Join(", ", between.Select(c => $"latent ICC({c.Label["between ".Length..]}) = {PlotMath.Format(c.Variance / total, 3)}")))
+                  + $"\nlatent residual variance {scale.Description} ({fit.Link.Name} link)";
+        else if (fit.IntraclassCorrelation is { } single && !hasSlopes)
             icc = $"ICC = {PlotMath.Format(single, 3)}";
         else if (between.Count == 1)
             icc = $"ICC = {PlotMath.Format(between[0].Variance / total, 3)}" + (hasSlopes ? " (intercepts, at covariate 0)" : "");
@@ -59,7 +65,7 @@ internal static class VariancePlot
     private static Plot Bars(PlotContext context, List<Component> components, double total, bool hasSlopes)
     {
         var plot = PlotStyle.NewPanel(hasSlopes ? "Random-intercept and residual variance" : "Variance and share of the total",
-            $"variance ({context.Fit.ResponseName} squared)", "");
+            context.IsLinear ? $"variance ({context.Fit.ResponseName} squared)" : $"variance on the latent ({context.Fit.Link.Name}) scale", "");
         var bars = new List<Bar>();
         int m = components.Count;
         double max = components.Max(c => c.Variance);
@@ -125,14 +131,14 @@ internal static class VariancePlot
             var icc = between.Select(b => b / (b + sigma * sigma)).ToArray();
 
             var plot = PlotStyle.NewPanel($"Between-{group.Group} variance as {slope} varies", slope,
-                $"variance ({fit.ResponseName} squared)");
+                context.IsLinear ? $"variance ({fit.ResponseName} squared)" : $"variance on the latent ({fit.Link.Name}) scale");
             var b1 = plot.Add.ScatterLine(grid, between, PlotStyle.Model);
             b1.LineWidth = 2.5f;
             b1.LegendText = $"between {group.Group}: Var(b₀ + b₁·{slope})";
             var w = plot.Add.ScatterLine(grid, within, PlotStyle.Data);
             w.LineWidth = 2.5f;
             w.LinePattern = LinePattern.Dashed;
-            w.LegendText = "within (residual) σ²";
+            w.LegendText = context.IsLinear ? "within (residual) σ²" : "latent residual variance";
             var iccLine = plot.Add.ScatterLine(grid, icc, PlotStyle.Population);
             iccLine.LineWidth = 1.5f;
             iccLine.LinePattern = LinePattern.Dotted;

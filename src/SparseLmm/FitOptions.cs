@@ -1,3 +1,5 @@
+using SparseLmm.Optimization;
+
 namespace SparseLmm;
 
 /// <summary>How to fit a model. The defaults follow lme4: REML for a gaussian response; a binomial, Poisson or Gamma
@@ -31,6 +33,11 @@ public sealed record FitOptions(
 
     /// <summary>The defaults.</summary>
     public static FitOptions Default { get; } = new();
+
+    /// <summary>The most objective evaluations one search may spend (lme4's <c>maxfun</c>; a GLMM runs two searches,
+    /// each with this limit). A fit that reaches it stops with <see cref="Results.MixedModelFit.Converged"/> false and
+    /// a note. Default 10,000.</summary>
+    public int MaxEvaluations { get; init; } = FitMonitor.DefaultMaxEvaluations;
 
     /// <summary>The family with <see cref="Link"/> applied: gaussian when none was given.</summary>
     /// <exception cref="InputException">The link does not go with the family.</exception>

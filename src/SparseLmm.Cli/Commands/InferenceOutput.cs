@@ -22,33 +22,20 @@ internal static class InferenceOutput
                 throw new UsageException("--ddf and --ci profile/boot apply to linear mixed models (gaussian family)");
             return null;
         }
-        var method = FixedEffectTests.ParseMethod(settings.Ddf ?? "satterthwaite");
-        double level = ParseLevel(settings.Level);
-        var tests = FixedEffectTests.Compute(fit, method);
-        var reported = fit;
-        if (method == DdfMethod.KenwardRoger)
-            reported = reported with { FixedEffects = fit.FixedEffects.Select((e, j) => e with { StandardError = tests[j].StandardError }).ToList() };
-        var wald = ConfidenceIntervalMethods.Wald(fit, level);
-        ConfidenceIntervals? extra = null;
-        BootstrapResult? bootstrap = null;
-        switch (settings.Ci?.ToLowerInvariant())
+        var intervals = settings.Ci?.ToLowerInvariant() switch
         {
-            case null or "wald" or "none":
-                break;
-            case "profile":
-                extra = ConfidenceIntervalMethods.Profile(fit, level);
-                break;
-            case "boot" or "bootstrap":
-                bootstrap = Simulation.Bootstrap(fit, settings.Nsim ?? 1000, settings.Seed ?? 1);
-                extra = Simulation.PercentileIntervals(bootstrap, level);
-                break;
-            default:
-                throw new UsageException($"unknown --ci '{settings.Ci}' (use wald, profile or boot)");
-        }
-        IntraclassCorrelation? icc = null;
-        if (extra is not null && fit.IntraclassCorrelation is not null)
-            icc = VarianceDecomposition.Icc(fit, level, bootstrap);
-        return new InferenceOutcome(fit, reported, tests, method, wald, extra, bootstrap, icc, settings.Seed ?? 1);
+            null or "wald" or "none" => IntervalMethod.Wald,
+            "profile" => IntervalMethod.Profile,
+            "boot" or "bootstrap" => IntervalMethod.Bootstrap,
+            _ => throw new UsageException($"unknown --ci '{settings.Ci}' (use wald, profile or boot)"),
+        };
+        var inference = fit.Inference(new InferenceOptions(
+            Ddf: settings.Ddf is null ? null : FixedEffectTests.ParseMethod(settings.Ddf),
+            Intervals: intervals,
+            Level: ParseLevel(settings.Level),
+            BootstrapReplicates: settings.Nsim ?? 1000,
+            Seed: settings.Seed ?? 1));
+        return new InferenceOutcome(inference, settings.Seed ?? 1);
     }
 
     internal static double ParseLevel(string? text)
@@ -70,16 +57,22 @@ internal static class InferenceOutput
     }) + "\n";
 }
 
-/// <summary>Inference for a linear fit, ready to print in the summary or to add to the JSON report.</summary>
-/// <param name="Original">The fit as estimated.</param>
-/// <param name="Reported">The fit to report: with Kenward–Roger's adjusted SEs.</param>
-internal sealed record InferenceOutcome(MixedModelFit Original, MixedModelFit Reported, IReadOnlyList<FixedEffectTest> Tests,
-    DdfMethod Method, ConfidenceIntervals Wald, ConfidenceIntervals? Extra, BootstrapResult? Bootstrap,
-    IntraclassCorrelation? Icc, int Seed)
+/// <summary>Inference for a linear fit, ready to add to the JSON report.</summary>
+internal sealed record InferenceOutcome(FitInference Inference, int Seed)
 {
+    /// <summary>The fit to report: with Kenward–Roger's adjusted SEs, and a note when the df were skipped.</summary>
+    public MixedModelFit Reported => Inference.ReportedFit;
+
+    private MixedModelFit Original => Inference.Fit;
+    private IReadOnlyList<FixedEffectTest> Tests => Inference.FixedEffectTests;
+    private DdfMethod Method => Inference.Method;
+    private ConfidenceIntervals Wald => Inference.WaldIntervals;
+    private ConfidenceIntervals? Extra => Inference.Intervals;
+    private BootstrapResult? Bootstrap => Inference.Bootstrap;
+    private IntraclassCorrelation? Icc => Inference.IntraclassCorrelation;
+
     /// <summary>The lme4-style summary with df, p-values and intervals.</summary>
-    public string Summary(string? dataName) =>
-        InferenceReport.Summary(Reported, dataName, Tests, Method, Extra is null ? [Wald] : [Extra], Icc);
+    public string Summary(string? dataName) => Inference.Summary(dataName);
 
     /// <summary>Members added to <c>fixef</c>: df, statistic, p, the df method, and the unadjusted SEs under Kenward–Roger.</summary>
     public void WriteFixedEffects(Utf8JsonWriter writer)

@@ -69,6 +69,37 @@ public sealed record CategoricalColumn(string Name, int[] Codes, string[] Levels
     /// <inheritdoc />
     public override int Length => Codes.Length;
 
+    /// <summary>A categorical column from one label per row (null: missing), its levels sorted as those of a column
+    /// read from a file (numerically when every label is a number, else in ordinal string order).</summary>
+    /// <param name="name">The column's header.</param>
+    /// <param name="labels">The label of each row.</param>
+    public static CategoricalColumn FromStrings(string name, IEnumerable<string?> labels)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(labels);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var distinct = new List<string>();
+        var provisional = new List<int>();
+        foreach (var label in labels)
+        {
+            if (label is null)
+            {
+                provisional.Add(-1);
+                continue;
+            }
+            if (!seen.TryGetValue(label, out int code))
+            {
+                code = distinct.Count;
+                seen.Add(label, code);
+                distinct.Add(label);
+            }
+            provisional.Add(code);
+        }
+        var position = LevelOrdering.Sort(distinct, out var levels);
+        var codes = provisional.Select(code => code < 0 ? -1 : position[code]).ToArray();
+        return new CategoricalColumn(name, codes, levels) { Declared = true };
+    }
+
     /// <summary>For a column read from a file: its first cell that is neither missing nor a number, with its line
     /// (for messages about a stray text cell in a column of numbers).</summary>
     internal TextCell? FirstText { get; init; }

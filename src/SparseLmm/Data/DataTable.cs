@@ -27,6 +27,23 @@ public sealed class DataTable
         }
     }
 
+    /// <summary>A table from records, one column per public property in declaration order: numbers (int, double,
+    /// decimal, ... and their nullable forms) become numeric columns, text, char, bool (levels FALSE, TRUE, as R
+    /// names them) and enums (levels in declaration order) categorical ones; null is a missing value.</summary>
+    /// <param name="records">The rows, e.g. a list of <c>record Visit(string Patient, int Day, double Score)</c>.</param>
+    /// <param name="source">The data's name, used in messages.</param>
+    /// <exception cref="InputException">A property is of another type (leave it out with a projection).</exception>
+    /// <example><code>
+    /// var table = DataTable.FromRecords(visits);
+    /// var fit = MixedModel.Fit("Score ~ Day + (1 | Patient)", table);
+    /// </code></example>
+    public static DataTable FromRecords<T>(IEnumerable<T> records, string source = "records")
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(source);
+        return new DataTable(RecordColumns<T>.Build(records), source);
+    }
+
     /// <summary>The columns in file order.</summary>
     public IReadOnlyList<DataColumn> Columns { get; }
 

@@ -233,7 +233,7 @@ internal sealed class ExpressionEvaluator
         return FittedTransforms.Scale(x, fitted);
     }
 
-    /// <summary>R's <c>poly(x, degree)</c>: the orthogonal polynomial columns.</summary>
+    /// <summary>R's <c>poly(x, degree)</c>: the orthogonal polynomial columns (the raw powers with <c>raw = TRUE</c>).</summary>
     private double[][] Poly(string label, FunctionCall call)
     {
         var arguments = FormulaParser.MatchArguments(call, FormulaParser.ParametersOf("poly"));
@@ -241,6 +241,15 @@ internal sealed class ExpressionEvaluator
             throw new InputException(
                 $"formula error at column {call.Position + 1}: the degree of poly() must be a whole number from 1 to 20");
         int degree = (int)degreeLiteral.Value;
+        if (arguments[2] is not null)
+            throw new InputException(
+                $"formula error at column {arguments[2]!.Position + 1}: poly()'s coefs cannot be given in a formula (predictions use the fitted ones)");
+        if (arguments[3] is not null && Logical(call, arguments[3], "raw"))
+        {
+            // R's raw = TRUE: the powers x, x², ..., no statistics.
+            var x = Compute(arguments[0]!);
+            return Enumerable.Range(1, degree).Select(power => x.Select(value => Math.Pow(value, power)).ToArray()).ToArray();
+        }
         var fitted = FittedStatistics(call, () => FittedTransforms.PolyStatistics(StatisticsRows(arguments[0]!), degree, label));
         return FittedTransforms.Poly(Compute(arguments[0]!), degree, fitted);
     }

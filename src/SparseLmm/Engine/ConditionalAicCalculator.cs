@@ -11,8 +11,9 @@ namespace SparseLmm.Engine;
 /// <para>Every n-vector involved lies in the span of the columns of [Z X y], so each is held as its coefficients over
 /// them and every inner product and every application of A = V⁻¹ − V⁻¹X(X'V⁻¹X)⁻¹X'V⁻¹ (V = I + ZΛΛ'Z', the marginal
 /// covariance over σ²) is dense algebra of order q + p + 1 on the Gram matrix of [Z X y], built in one pass over the
-/// rows: no n×n matrix, any number of rows. The cost is cubic in the number of random effects q, so the criterion is
-/// computed up to <see cref="MaxOrder"/> random effects and fixed effects.</para>
+/// rows: no n×n matrix, any number of rows. The cost is cubic in the number of random effects q (one blocked inverse
+/// of the factor of order q + p and the Gram matrix of its random-effects columns), so the criterion is computed up to
+/// <see cref="MaxOrder"/> random and fixed effects.</para>
 /// <para>As cAIC4, the variance parameters are the entries of the relative covariance ΛΛ' at Λ's pattern (its
 /// derivative matrices W_s = Z D_s Z', D_s the symmetric indicator of entry s); scalar terms whose θ is 0 are left
 /// out (cAIC4 refits without them, which is the same fit). A zero diagonal in a term with several columns needs
@@ -22,7 +23,7 @@ namespace SparseLmm.Engine;
 internal static class ConditionalAicCalculator
 {
     /// <summary>The largest q + p for which the criterion is computed (its dense algebra is cubic in it).</summary>
-    public const int MaxOrder = 1000;
+    public const int MaxOrder = 3000;
 
     /// <summary>The criterion, or null with the reason it was not computed.</summary>
     /// <param name="design">The design (its response is what was fitted: y − offset with an offset).</param>
@@ -140,21 +141,20 @@ internal static class ConditionalAicCalculator
                 factors[t] = new double[k * k];
                 parameterization.FillFactor(theta, t, factors[t]);
             }
-            // M = [Λ'Z'ZΛ + I, Λ'Z'X; X'ZΛ, X'X], and its random-effects block alone.
+            // M = [Λ'Z'ZΛ + I, Λ'Z'X; X'ZΛ, X'X] = diag(Λ, I)' G diag(Λ, I) + diag(I, 0), blockwise (Λ is block
+            // diagonal), and its random-effects block alone.
             int size = q + p;
             var m = new double[size * size];
-            var column = new double[order];
-            var scaled = new double[order];
+            for (int i = 0; i < size; i++) weightedGram.AsSpan(i * order, size).CopyTo(m.AsSpan(i * size, size));
+            for (int i = 0; i < size; i++) ScaleRandom(m.AsSpan(i * size, size), transpose: true);
+            var column = new double[size];
             for (int j = 0; j < size; j++)
             {
-                // Column j of diag(Λ, I)' [Z X]'[Z X] diag(Λ, I): Λ' (G (Λ e_j)).
-                Array.Clear(column);
-                column[j] = 1;
-                ScaleRandom(column, transpose: false);
-                GramTimes(weightedGram, column, scaled);
-                ScaleRandom(scaled, transpose: true);
-                for (int i = 0; i < size; i++) m[i * size + j] = scaled[i] + (i == j && i < q ? 1 : 0);
+                for (int i = 0; i < size; i++) column[i] = m[i * size + j];
+                ScaleRandom(column, transpose: true);
+                for (int i = 0; i < size; i++) m[i * size + j] = column[i];
             }
+            for (int i = 0; i < q; i++) m[i * size + i] += 1;
             var random = new double[q * q];
             for (int i = 0; i < q; i++)
                 for (int j = 0; j < q; j++) random[i * q + j] = m[i * size + j];
@@ -279,53 +279,78 @@ internal static class ConditionalAicCalculator
             return result;
         }
 
-        /// <summary>Z'Z − B'(L L')⁻¹B for the first <paramref name="size"/> rows B of diag(Λ, I)'[Z X]'Z.</summary>
-        private double[] SandwichComplement(int size, double[] factor)
+        /// <summary>The random-effects block of (L L')⁻¹ for the lower factor L of order <paramref name="size"/>
+        /// (dense q×q): L⁻¹ by the blocked kernel, then the Gram matrix of its first q columns.</summary>
+        private unsafe double[] InverseRandomBlock(double[] factor, int size)
         {
-            var b = new double[size * q];
-            var column = new double[order];
-            for (int j = 0; j < q; j++)
-            {
-                for (int i = 0; i < order; i++) column[i] = weightedGram[i * order + j];
-                ScaleRandom(column, transpose: true);
-                for (int i = 0; i < size; i++) b[i * q + j] = column[i];
-            }
-            ForwardSolve(factor, size, b, q);
-            // F = L⁻¹B; F'F from the rows of F' (contiguous dot products).
-            var transposed = new double[q * size];
+            var inverse = (double[])factor.Clone();
+            DenseCholesky.InvertLower(inverse, size);
+            // Column a of L⁻¹ (nonzero from row a on) as row a of the transpose: contiguous dot products.
+            var transposed = new double[(long)q * size];
             for (int i = 0; i < size; i++)
-                for (int j = 0; j < q; j++) transposed[j * size + i] = b[i * q + j];
+                for (int a = 0; a <= Math.Min(i, q - 1); a++) transposed[(long)a * size + i] = inverse[(long)i * size + a];
             var result = new double[q * q];
-            unsafe
-            {
-                fixed (double* t = transposed)
-                    for (int a = 0; a < q; a++)
-                        for (int c = 0; c <= a; c++)
-                        {
-                            double product = DenseKernels.Dot(t + (long)a * size, t + (long)c * size, size);
-                            result[a * q + c] = weightedGram[a * order + c] - product;
-                            result[c * q + a] = weightedGram[c * order + a] - product;
-                        }
-            }
+            fixed (double* t = transposed)
+                for (int a = 0; a < q; a++)
+                    for (int b = 0; b <= a; b++)
+                    {
+                        int from = a;
+                        double value = DenseKernels.Dot(t + (long)a * size + from, t + (long)b * size + from, size - from);
+                        result[a * q + b] = result[b * q + a] = value;
+                    }
             return result;
         }
 
-        /// <summary>B ← L⁻¹B in place for lower-triangular L (row-major, lower triangle read) and row-major B with
-        /// <paramref name="columns"/> columns, a row at a time (contiguous updates).</summary>
-        private static unsafe void ForwardSolve(double[] factor, int size, double[] b, int columns)
+        /// <summary>Q = Λ'⁻¹ (I − C) Λ⁻¹ for C the random-effects block of M⁻¹ (Q = Z'AZ) or of M_uu⁻¹ (Q = Z'V⁻¹Z):
+        /// Z'AZ = Z'Z − B'M⁻¹B with B = diag(Λ, I)'[Z X]'Z, and B is M's own random-effects columns less the identity,
+        /// times Λ⁻¹, so B'M⁻¹B = Λ'⁻¹(M_uu − 2I + (M⁻¹)_uu)Λ⁻¹ and the Z'Z terms cancel (no q solves). Blocks of a
+        /// term whose T is singular (a scalar θ = 0, whose parameters are left out) stay 0.</summary>
+        private double[] ProjectedGram(double[] block)
         {
-            fixed (double* pb = b)
-                for (int i = 0; i < size; i++)
-                {
-                    double* row = pb + (long)i * columns;
-                    for (int c = 0; c < i; c++)
+            var inverseFactors = new double[terms.Count][];
+            for (int t = 0; t < terms.Count; t++)
+            {
+                int k = terms[t].ColumnCount;
+                bool singular = Enumerable.Range(0, k).Any(c => factors[t][c * k + c] == 0);
+                inverseFactors[t] = singular ? new double[k * k] : SmallMatrix.Inverse(factors[t], k) ?? new double[k * k];
+            }
+            var y = new double[q * q];
+            for (int i = 0; i < q * q; i++) y[i] = -block[i];
+            for (int i = 0; i < q; i++) y[i * q + i] += 1;
+            // Right by Λ⁻¹ (each row's column blocks), then left by Λ'⁻¹ (each column's row blocks): the same map.
+            var row = new double[q];
+            for (int r = 0; r < q; r++)
+            {
+                y.AsSpan(r * q, q).CopyTo(row);
+                ApplyInverse(row, y.AsSpan(r * q, q), inverseFactors);
+            }
+            var column = new double[q];
+            var mapped = new double[q];
+            for (int c = 0; c < q; c++)
+            {
+                for (int r = 0; r < q; r++) column[r] = y[r * q + c];
+                ApplyInverse(column, mapped, inverseFactors);
+                for (int r = 0; r < q; r++) y[r * q + c] = mapped[r];
+            }
+            return y;
+        }
+
+        /// <summary>target_block = source_block T⁻¹ (a row vector times T⁻¹) for every level block.</summary>
+        private void ApplyInverse(ReadOnlySpan<double> source, Span<double> target, double[][] inverseFactors)
+        {
+            int offset = 0;
+            for (int t = 0; t < terms.Count; t++)
+            {
+                int k = terms[t].ColumnCount;
+                var inverse = inverseFactors[t];
+                for (int level = 0; level < terms[t].LevelCount; level++, offset += k)
+                    for (int c = 0; c < k; c++)
                     {
-                        double l = factor[(long)i * size + c];
-                        if (l != 0) DenseKernels.Axpy(row, pb + (long)c * columns, -l, columns);
+                        double value = 0;
+                        for (int d = 0; d < k; d++) value += source[offset + d] * inverse[d * k + c];
+                        target[offset + c] = value;
                     }
-                    double inverse = 1 / factor[(long)i * size + i];
-                    for (int j = 0; j < columns; j++) row[j] *= inverse;
-                }
+            }
         }
 
         public ConditionalAic Criterion(List<VarianceParameter> parameters, bool reml, double sigma, int n, double offsetResiduals)
@@ -340,12 +365,10 @@ internal static class ConditionalAicCalculator
             // Residual i has SD σ/√wᵢ.
             double logLikelihood = -0.5 * n * Math.Log(2 * Math.PI * sigma * sigma) + 0.5 * logWeights - residualSquares / (2 * sigma * sigma);
 
-            // tr(H) = q + p − tr((M⁻¹)_uu) = q + p − ‖L_M⁻¹ [I; 0]‖²_F.
-            var identity = new double[(q + p) * q];
-            for (int i = 0; i < q; i++) identity[i * q + i] = 1;
-            ForwardSolve(fullFactor, q + p, identity, q);
+            // tr(H) = q + p − tr((M⁻¹)_uu).
+            var fullInverse = InverseRandomBlock(fullFactor, q + p);
             double inverseTrace = 0;
-            foreach (double value in identity) inverseTrace += value * value;
+            for (int i = 0; i < q; i++) inverseTrace += fullInverse[i * q + i];
             double hatTrace = q + p - inverseTrace;
 
             int m = parameters.Count;
@@ -364,10 +387,8 @@ internal static class ConditionalAicCalculator
                 b[s] = Residual(a[s], withFixed: true);
             }
 
-            // Q = Z'AZ (REML) or Z'V⁻¹Z (ML), for the traces tr(W_k Q W_j Q) = tr(D_k Q D_j Q):
-            // Q = Z'Z − B'(L L')⁻¹B with B = diag(Λ, I)'[Z X]'Z (or Λ'Z'Z alone) and L the factor of M (or of its
-            // random-effects block).
-            var zq = SandwichComplement(reml ? q + p : q, reml ? fullFactor : randomFactor);
+            // Q = Z'AZ (REML) or Z'V⁻¹Z (ML), for the traces tr(W_k Q W_j Q) = tr(D_k Q D_j Q).
+            var zq = ProjectedGram(reml ? fullInverse : InverseRandomBlock(randomFactor, q));
 
             var bMatrix = new double[m * m];
             var gMatrix = new double[m * m];

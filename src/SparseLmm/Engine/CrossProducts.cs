@@ -20,6 +20,9 @@ internal sealed class CrossProducts
     /// <summary>Fewer rows than this are accumulated in one sequential pass.</summary>
     internal const int ParallelRowThreshold = 1 << 18;
 
+    /// <summary>How often the pass over the rows looks at the caller's token: a few milliseconds of rows, a power of two.</summary>
+    private const int RowsBetweenCancellationChecks = 1 << 16;
+
     /// <summary>Largest total size of the partial sums of the dense block, in bytes, for a parallel pass.</summary>
     private const long MaxPartialBytes = 512L << 20;
 
@@ -69,13 +72,14 @@ internal sealed class CrossProducts
     /// <summary>Accumulates a linear mixed model's rows, weighted by the design's prior weights when it has them, in
     /// centred and scaled coordinates of X and y (see <see cref="FixedEffectScaling"/>; the shifts are absorbed by the
     /// intercept whatever the weights, so unweighted means serve).</summary>
-    public void AccumulateCentred(ModelDesign design, ReadOnlySpan<double> response)
+    public void AccumulateCentred(ModelDesign design, ReadOnlySpan<double> response, CancellationToken cancellation = default)
     {
         double logWeights = 0;
         foreach (double weight in design.Weights ?? []) logWeights += Math.Log(weight);
         LogWeightSum = logWeights;
         Accumulate(design.X, response, design.Weights ?? ReadOnlySpan<double>.Empty,
-            FixedEffectScaling.For(design.X, response, Layout.FixedEffectCount, design.FixedEffectNames, design.Response.Label));
+            FixedEffectScaling.For(design.X, response, Layout.FixedEffectCount, design.FixedEffectNames, design.Response.Label),
+            cancellation);
     }
 
     /// <summary>Σ log wᵢ of a linear mixed model's prior weights (0 without): residual i has variance σ²/wᵢ, so the
@@ -87,9 +91,11 @@ internal sealed class CrossProducts
 
     /// <summary>Accumulates the cross-products of the weighted rows [Z X y]: each row is scaled by √wᵢ
     /// (weights empty means all ones). <paramref name="x"/> is row-major n×p. With <paramref name="scaling"/>, X and y
-    /// enter in its centred and scaled coordinates.</summary>
+    /// enter in its centred and scaled coordinates. A fired <paramref name="cancellation"/> stops the pass within
+    /// <see cref="RowsBetweenCancellationChecks"/> rows per worker (<see cref="OperationCanceledException"/>; the
+    /// cross-products are then incomplete).</summary>
     public unsafe void Accumulate(ReadOnlySpan<double> x, ReadOnlySpan<double> response, ReadOnlySpan<double> weights,
-        FixedEffectScaling? scaling = null)
+        FixedEffectScaling? scaling = null, CancellationToken cancellation = default)
     {
         Scaling = scaling ?? identity;
         Array.Clear(Rest);
@@ -102,7 +108,7 @@ internal sealed class CrossProducts
             var rows = new RowData(px, x.Length, py, response.Length, pw, weights.Length);
             if (parts is null)
             {
-                AccumulateRows(rows, 0, Layout.RowCount, 0, Layout.First.LevelCount, Rest, packed: false);
+                AccumulateRows(rows, 0, Layout.RowCount, 0, Layout.First.LevelCount, Rest, packed: false, cancellation);
             }
             else
             {
@@ -120,7 +126,8 @@ internal sealed class CrossProducts
                         var part = parts[k];
                         var target = k == 0 ? Rest.AsSpan() : new Span<double>((void*)partials[k], (int)packedLength);
                         ClearLevels(part.LevelStart, part.LevelEnd);
-                        AccumulateRows(rows, part.RowStart, part.RowEnd, part.LevelStart, part.LevelEnd, target, packed: k != 0);
+                        AccumulateRows(rows, part.RowStart, part.RowEnd, part.LevelStart, part.LevelEnd, target, packed: k != 0,
+                            cancellation);
                     });
                     for (int k = 1; k < parts.Length; k++)
                     {
@@ -146,6 +153,9 @@ internal sealed class CrossProducts
                 }
             }
         }
+        // The workers return early rather than throw, so that the caller sees the cancellation itself, not an
+        // AggregateException from Parallel.For.
+        cancellation.ThrowIfCancellationRequested();
         if (Layout.Supernodal is not null) return;
         // Entries were added in row-entry order; rest indices grow with entry order, so all landed in the lower triangle.
         for (int r = 0; r < size; r++)
@@ -174,7 +184,8 @@ internal sealed class CrossProducts
     /// <summary>Adds rows <paramref name="rowStart"/> .. rowEnd−1 whose first-term level lies in
     /// [<paramref name="levelStart"/>, <paramref name="levelEnd"/>). <paramref name="rest"/> is the dense block
     /// (row-major, lower triangle) or, when <paramref name="packed"/>, its lower triangle packed by rows.</summary>
-    private void AccumulateRows(RowData rows, int rowStart, int rowEnd, int levelStart, int levelEnd, Span<double> rest, bool packed)
+    private void AccumulateRows(RowData rows, int rowStart, int rowEnd, int levelStart, int levelEnd, Span<double> rest, bool packed,
+        CancellationToken cancellation)
     {
         var layout = Layout;
         var first = layout.First;
@@ -199,6 +210,7 @@ internal sealed class CrossProducts
         bool allLevels = levelStart == 0 && levelEnd == first.LevelCount;
         for (int i = rowStart; i < rowEnd; i++)
         {
+            if ((i & (RowsBetweenCancellationChecks - 1)) == 0 && cancellation.IsCancellationRequested) return;
             int level = firstLevels[i];
             if (!allLevels && (level < levelStart || level >= levelEnd)) continue;
             double weight = weights.IsEmpty ? 1.0 : weights[i];

@@ -71,6 +71,7 @@ internal static class FitResultBuilder
             Method = summary.Method,
             ObservationCount = n,
             DroppedRowCount = design.DroppedRowCount,
+            ObservationRows = design.KeptRows,
             GroupCounts = terms.GroupBy(t => t.GroupName).Select(g => new GroupCount(g.Key, g.First().LevelCount)).ToList(),
             FixedEffects = fixedEffects,
             FixedEffectsCovariance = covariance,
@@ -177,7 +178,10 @@ internal static class FitResultBuilder
                 values.Add(rowValues);
                 sds.Add(rowSds);
             }
-            result[group.Key] = new GroupRandomEffects(group.Key, levels, names, values, sds);
+            result[group.Key] = new GroupRandomEffects(group.Key, levels, names, values, sds)
+            {
+                ObservationLevels = terms[members[0]].LevelOfRow,
+            };
         }
         return result;
     }

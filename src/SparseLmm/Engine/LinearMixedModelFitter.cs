@@ -18,8 +18,10 @@ internal static class LinearMixedModelFitter
         Fit(design, reml, threads, out _);
 
     /// <summary>Fits by REML or ML and gives out the cross-products of the one pass over the rows, so that what comes
-    /// after the fit (inference, prediction, a refit by the other method) reuses them.</summary>
-    public static MixedModelFit Fit(ModelDesign design, bool reml, ThreadBudget? threads, out CrossProducts products)
+    /// after the fit (inference, prediction, a refit by the other method) reuses them. <paramref name="monitor"/> (null:
+    /// none) can stop the fit, hears its progress and sets the evaluation limit.</summary>
+    public static MixedModelFit Fit(ModelDesign design, bool reml, ThreadBudget? threads, out CrossProducts products,
+        FitMonitor? monitor = null)
     {
         var clock = Stopwatch.StartNew();
         if (design.Response is not NumericResponse response)
@@ -35,17 +37,19 @@ internal static class LinearMixedModelFitter
             throw new InputException($"{design.RowCount} observations are too few for {design.FixedEffectCount} fixed effects under REML");
 
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+        monitor ??= new FitMonitor();
+        monitor.ThrowIfCancelled();
         products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, threads: threads));
-        products.AccumulateCentred(design, response.Values);
-        return Optimize(design, products, reml, clock);
+        products.AccumulateCentred(design, response.Values, monitor.Cancellation);
+        return Optimize(design, products, reml, clock, monitor);
     }
 
     /// <summary>Fits by REML or ML over cross-products already accumulated from <paramref name="design"/> (read only
     /// here, so fits by either method may share them).</summary>
     public static MixedModelFit Fit(ModelDesign design, CrossProducts products, bool reml) =>
-        Optimize(design, products, reml, Stopwatch.StartNew());
+        Optimize(design, products, reml, Stopwatch.StartNew(), new FitMonitor());
 
-    private static MixedModelFit Optimize(ModelDesign design, CrossProducts products, bool reml, Stopwatch clock)
+    private static MixedModelFit Optimize(ModelDesign design, CrossProducts products, bool reml, Stopwatch clock, FitMonitor monitor)
     {
         var response = (NumericResponse)design.Response;
         var layout = products.Layout;
@@ -53,13 +57,17 @@ internal static class LinearMixedModelFitter
         var deviance = new ProfiledDeviance(products, reml);
         var parameterization = deviance.Parameterization;
         var upper = parameterization.UpperBounds();
-        var (start, startEvaluations, startValue) = ChooseStart(deviance, StartingValues.Candidates(products, parameterization));
-        var optimum = Bobyqa.Minimize(deviance.Evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
+        monitor.Enter(FitStage.Search);
+        var evaluate = monitor.Watch(deviance.Evaluate);
+        var (start, startEvaluations, startValue) = ChooseStart(evaluate, StartingValues.Candidates(products, parameterization));
+        var optimum = Bobyqa.Minimize(evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
             InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: FinalRadius,
-            FunctionTolerance: FunctionTolerance(startValue), InterpolationPoints: InterpolationPoints(parameterization.Length)));
+            MaxEvaluations: monitor.MaxEvaluations, FunctionTolerance: FunctionTolerance(startValue),
+            InterpolationPoints: InterpolationPoints(parameterization.Length)));
         // A copy: the snap below writes to it, and the result must not alias the optimiser's own array.
         var theta = optimum.Minimizer.ToArray();
-        int snapEvaluations = SnapToBoundary(deviance, theta, optimum.Minimum);
+        int snapEvaluations = SnapToBoundary(deviance, evaluate, theta, optimum.Minimum);
+        monitor.SearchEnded();
         var solution = ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();
         clock.Stop();
@@ -77,10 +85,10 @@ internal static class LinearMixedModelFitter
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there
     /// was one candidate, not evaluated).</summary>
-    private static (double[] Start, int Evaluations, double Value) ChooseStart(ProfiledDeviance deviance, IReadOnlyList<double[]> candidates)
+    private static (double[] Start, int Evaluations, double Value) ChooseStart(ObjectiveFunction evaluate, IReadOnlyList<double[]> candidates)
     {
         if (candidates.Count == 1) return (candidates[0], 0, double.NaN);
-        var values = candidates.Select(theta => deviance.Evaluate(theta)).ToList();
+        var values = candidates.Select(theta => evaluate(theta)).ToList();
         int best = values.IndexOf(values.Min());
         return (candidates[best], candidates.Count, values[best]);
     }
@@ -101,7 +109,7 @@ internal static class LinearMixedModelFitter
     /// <summary>Puts diagonal entries of T that ended within 1e-4 of the bound 0 exactly on it when that costs less
     /// than 1e-6 in the objective: the optimiser stops within its resolution of the bound, and a variance that is zero
     /// in all but rounding should read as zero (as lme4 reports it). Returns the evaluations spent.</summary>
-    private static int SnapToBoundary(ProfiledDeviance deviance, double[] theta, double minimum)
+    private static int SnapToBoundary(ProfiledDeviance deviance, ObjectiveFunction evaluate, double[] theta, double minimum)
     {
         int evaluations = 0;
         for (int i = 0; i < theta.Length; i++)
@@ -110,7 +118,7 @@ internal static class LinearMixedModelFitter
             double kept = theta[i];
             theta[i] = 0;
             evaluations++;
-            double value = deviance.Evaluate(theta);
+            double value = evaluate(theta);
             if (value - minimum < 1e-6) minimum = Math.Min(minimum, value);
             else theta[i] = kept;
         }

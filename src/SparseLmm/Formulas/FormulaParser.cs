@@ -36,7 +36,7 @@ internal static partial class FormulaParser
     {
         ["log"] = ["x", "base"],
         ["scale"] = ["x", "center", "scale"],
-        ["poly"] = ["x", "degree"],
+        ["poly"] = ["x", "degree", "coefs", "raw"],
         ["cbind"] = ["", ""],
     };
 
@@ -539,7 +539,7 @@ internal static partial class FormulaParser
             {
                 "log" => (1, 2, "1 or 2 arguments (x, base)"),
                 "scale" => (1, 3, "1 to 3 arguments (x, center, scale)"),
-                "poly" => (2, 2, "2 arguments (x, degree)"),
+                "poly" => (2, 4, "2 to 4 arguments (x, degree, coefs, raw)"),
                 "cbind" => (2, 2, "2 arguments (successes, failures)"),
                 _ => (1, 1, "1 argument"),
             };

@@ -47,15 +47,17 @@ internal static class GeneralizedMixedModelFitter
     /// <summary>Builds the design (dropping rows whose prior weight is missing) and fits.</summary>
     /// <exception cref="InputException">The data, the weights or the options do not suit the family.</exception>
     public static MixedModelFit Fit(ModelFormula formula, DataTable data, Family family, int quadratureNodes, string? weightsColumn,
-        ThreadBudget? threads = null)
+        ThreadBudget? threads = null, FitMonitor? monitor = null)
     {
+        monitor ??= new FitMonitor();
+        monitor.Enter(FitStage.Rows);
         if (quadratureNodes < 0 || quadratureNodes > MaxQuadratureNodes)
             throw new InputException($"nAGQ must be between 0 and {MaxQuadratureNodes} (got {quadratureNodes})");
         var weights = weightsColumn is null ? null : PriorWeights.Select(data, weightsColumn);
         var design = ModelDesignBuilder.Build(formula, weights?.Data ?? data);
         var priorWeights = weights is null ? null : design.KeptRows.Select(row => weights.Column.Values[row]).ToArray();
         int DataRow(int keptRow) => weights?.DataRow(design.KeptRows[keptRow]) ?? design.KeptRows[keptRow] + 1;
-        return Fit(design, family, quadratureNodes, priorWeights, weightsColumn, DataRow, weights?.DroppedRows ?? 0, threads);
+        return Fit(design, family, quadratureNodes, priorWeights, weightsColumn, DataRow, weights?.DroppedRows ?? 0, threads, monitor);
     }
 
     /// <summary>Fits <paramref name="design"/> with <paramref name="family"/>.</summary>
@@ -64,12 +66,15 @@ internal static class GeneralizedMixedModelFitter
     /// <param name="quadratureNodes">0 (stage one only), 1 (Laplace) or more (adaptive Gauss–Hermite).</param>
     /// <param name="priorWeights">The weights column per kept row, or null.</param>
     /// <param name="weightsName">The weights column's name, for messages.</param>
-    /// <param name="dataRow">Maps a kept row to its 1-based data row, for messages.</param>
+    /// <param name="dataRow">Maps a kept row to its 1-based data row, for messages and the fit's observation rows.</param>
     /// <param name="extraDroppedRows">Rows dropped before the design was built (missing weights).</param>
+    /// <param name="threads">The most threads the fit may use (null: every processor).</param>
+    /// <param name="monitor">Stops the fit, hears its progress and sets the evaluation limit of each search (null: none).</param>
     public static MixedModelFit Fit(ModelDesign design, Family family, int quadratureNodes, double[]? priorWeights,
-        string? weightsName, Func<int, int> dataRow, int extraDroppedRows, ThreadBudget? threads = null)
+        string? weightsName, Func<int, int> dataRow, int extraDroppedRows, ThreadBudget? threads = null, FitMonitor? monitor = null)
     {
         var clock = Stopwatch.StartNew();
+        monitor ??= new FitMonitor();
         if (quadratureNodes < 0 || quadratureNodes > MaxQuadratureNodes)
             throw new InputException($"nAGQ must be between 0 and {MaxQuadratureNodes} (got {quadratureNodes})");
         if (quadratureNodes > 1 && !(design.RandomTerms.Count == 1 && design.RandomTerms[0].ColumnCount == 1))
@@ -84,7 +89,7 @@ internal static class GeneralizedMixedModelFitter
         // Everything below works in centred-and-scaled fixed-effects coordinates; β̂ and Cov(β̂) are mapped back
         // at the end (see FixedEffectsReparameterization for why).
         var coordinates = FixedEffectsReparameterization.For(design.X, n, p);
-        var objective = new GlmmObjective(design with { X = coordinates.TransformedX }, terms, response, threads);
+        var objective = new GlmmObjective(design with { X = coordinates.TransformedX }, terms, response, threads, monitor.Cancellation);
         var parameterization = objective.Parameterization;
         int thetaLength = parameterization.Length;
         var thetaLower = parameterization.LowerBounds();
@@ -92,8 +97,11 @@ internal static class GeneralizedMixedModelFitter
 
         // Stage one: θ with β in PIRLS, every evaluation starting where PIRLS at θ = 1 ended (as lme4).
         objective.InitializeStageOne();
-        var stageOne = Bobyqa.Minimize(objective.StageOne, parameterization.Start(), thetaLower, thetaUpper,
-            new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius));
+        monitor.Enter(FitStage.Search);
+        var stageOne = Bobyqa.Minimize(monitor.Watch(objective.StageOne), parameterization.Start(), thetaLower, thetaUpper,
+            new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius,
+                MaxEvaluations: monitor.MaxEvaluations));
+        monitor.SearchEnded();
         var thetaOne = stageOne.Minimizer;
         var thetaScale = Enumerable.Repeat(1.0, thetaLength).ToArray();
         if (quadratureNodes > 0)
@@ -156,8 +164,11 @@ internal static class GeneralizedMixedModelFitter
                 for (int j = 0; j < p; j++) betaWork[j] = betaOne[j] + betaScale[j] * v[thetaLength + j];
                 return objective.StageTwo(thetaWork, betaWork, nodes);
             }
-            stageTwo = Bobyqa.Minimize(StageTwo, start, lower, upper,
-                new BobyqaOptions(InitialTrustRadius: StageTwoInitialRadius, FinalTrustRadius: StageTwoFinalRadius));
+            monitor.Enter(FitStage.JointSearch);
+            stageTwo = Bobyqa.Minimize(monitor.Watch(StageTwo), start, lower, upper,
+                new BobyqaOptions(InitialTrustRadius: StageTwoInitialRadius, FinalTrustRadius: StageTwoFinalRadius,
+                    MaxEvaluations: monitor.MaxEvaluations));
+            monitor.SearchEnded();
             var v = stageTwo.Minimizer;
             theta = new double[thetaLength];
             for (int i = 0; i < thetaLength; i++) theta[i] = Math.Clamp(thetaOne[i] + thetaScale[i] * v[i], thetaLower[i], thetaUpper[i]);
@@ -182,6 +193,7 @@ internal static class GeneralizedMixedModelFitter
         }
         else
         {
+            monitor.Enter(FitStage.Covariance);
             var hessianCovariance = HessianCovariance.Compute(objective, theta, beta, nodes);
             if (hessianCovariance is null)
             {
@@ -202,12 +214,13 @@ internal static class GeneralizedMixedModelFitter
         if (objective.FailedEvaluations > 0)
             notes.Add($"PIRLS failed at {objective.FailedEvaluations} of {objective.Evaluations} evaluations (treated as a large deviance)");
 
-        return GlmmResultBuilder.Build(new GlmmResultInput(
+        var fit = GlmmResultBuilder.Build(new GlmmResultInput(
             design, family, response, terms, parameterization, theta, coordinates.ToOriginal(beta),
             coordinates.CovarianceToOriginal(covariance), state, deviance, quadratureNodes,
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: parameterization.IsSingular(theta, SingularTolerance)));
+        return fit with { ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray() };
     }
 
     private static double PearsonDispersion(GlmmObjective objective, GlmmResponse response, int n)

@@ -30,11 +30,12 @@ internal sealed class GlmmObjective
     private readonly ExactPirls exact;
     private readonly AdaptiveQuadrature quadrature;
 
-    /// <summary>Creates the objective for <paramref name="design"/> with <paramref name="terms"/> ordered largest first.</summary>
+    /// <summary>Creates the objective for <paramref name="design"/> with <paramref name="terms"/> ordered largest first;
+    /// a fired <paramref name="cancellation"/> stops any evaluation at its next PIRLS step.</summary>
     public GlmmObjective(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response,
-        ThreadBudget? threads = null)
+        ThreadBudget? threads = null, CancellationToken cancellation = default)
     {
-        state = new PirlsState(design, terms, response, threads);
+        state = new PirlsState(design, terms, response, threads, cancellation);
         starts = new PirlsStarts(state);
         lme4 = new Lme4Pirls(state);
         exact = new ExactPirls(state);

@@ -24,11 +24,16 @@ internal sealed class PirlsState
     // The fit's thread budget, shared by its two penalized systems.
     private readonly ThreadBudget threads;
 
+    // The caller's token, looked at by every PIRLS step and inside its pass over the rows.
+    private readonly CancellationToken cancellation;
+
     /// <summary>Allocates the state for <paramref name="design"/> with <paramref name="terms"/> ordered largest first;
     /// its penalized systems run on at most <paramref name="threads"/> (default: every processor).</summary>
-    public PirlsState(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response, ThreadBudget? threads = null)
+    public PirlsState(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response, ThreadBudget? threads = null,
+        CancellationToken cancellation = default)
     {
         this.threads = threads ?? new ThreadBudget();
+        this.cancellation = cancellation;
         Response = response;
         link = response.Family.Link;
         Terms = terms;
@@ -159,9 +164,10 @@ internal sealed class PirlsState
     /// row pass accumulated them already), then the factor at θ.</summary>
     public bool Factor(PenalizedSystem system, bool jointMode, ReadOnlySpan<double> theta)
     {
+        cancellation.ThrowIfCancellationRequested();
         PirlsIterations++;
         if (!ReferenceEquals(fusedFor, system.Products))
-            system.Products.Accumulate(jointMode ? X : ReadOnlySpan<double>.Empty, working, irlsWeights);
+            system.Products.Accumulate(jointMode ? X : ReadOnlySpan<double>.Empty, working, irlsWeights, cancellation: cancellation);
         if (!jointMode && FactorBlocks.Length > 0) system.Products.FirstBlocks.AsSpan(0, FactorBlocks.Length).CopyTo(FactorBlocks);
         return system.Factor(theta);
     }
@@ -172,7 +178,7 @@ internal sealed class PirlsState
     {
         if (FixedEffectCount == 0) return [];
         // Only the weights matter for L_X; they are the ones at the current modes.
-        Joint.Products.Accumulate(X, working, irlsWeights);
+        Joint.Products.Accumulate(X, working, irlsWeights, cancellation: cancellation);
         fusedFor = null;
         if (!Joint.Factor(theta)) throw new InvalidOperationException("the GLMM system is not positive definite at the optimum");
         return Joint.UnscaledFixedCovariance();

@@ -33,7 +33,7 @@ internal sealed class FittedMixedModel
     public FitOptions Options => Source.Options;
 
     /// <summary>The fit with its source.</summary>
-    /// <exception cref="InputException">The fit is not a linear mixed model fitted by <see cref="MixedModel.Fit(string, DataTable, FitOptions?)"/>.</exception>
+    /// <exception cref="InputException">The fit is not a linear mixed model fitted by <see cref="MixedModel.Fit(string, DataTable, FitOptions?, IProgress{FitProgress}?, CancellationToken)"/>.</exception>
     public static FittedMixedModel Of(MixedModelFit fit)
     {
         ArgumentNullException.ThrowIfNull(fit);

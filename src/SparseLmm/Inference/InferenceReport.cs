@@ -6,7 +6,7 @@ using SparseLmm.Results;
 namespace SparseLmm.Inference;
 
 /// <summary>Text for inference results: the lme4 summary with lmerTest's df and Pr(&gt;|t|) columns, interval tables.</summary>
-public static class InferenceReport
+internal static class InferenceReport
 {
     /// <summary>The fit's summary with the fixed-effects table replaced by one with df and p-value columns (as
     /// lmerTest's summary), followed by any intervals and the ICC.</summary>
@@ -14,7 +14,7 @@ public static class InferenceReport
         IReadOnlyList<ConfidenceIntervals>? intervals = null, IntraclassCorrelation? icc = null)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        var text = fit.Summary(dataName);
+        var text = SummaryWriter.Write(fit, dataName);
         if (tests is not null && tests.Count == fit.FixedEffects.Count && tests.Count > 0)
         {
             int start = text.IndexOf("\nFixed effects:\n", StringComparison.Ordinal);

@@ -5,6 +5,7 @@ using SparseLmm.Engine;
 using SparseLmm.Formulas;
 using SparseLmm.Glmm;
 using SparseLmm.Numerics;
+using SparseLmm.Optimization;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -106,10 +107,10 @@ public static class ModelComparison
         if (generalized)
         {
             bigFit = GeneralizedMixedModelFitter.Fit(bigFormula, common, family, options.QuadratureNodes, options.WeightsColumn,
-                new ThreadBudget(options.Threads));
+                new ThreadBudget(options.Threads), new FitMonitor(maxEvaluations: options.MaxEvaluations));
             var smallDesign = ModelDesignBuilder.Build(smallFormula, common);
             var smallFit = GeneralizedMixedModelFitter.Fit(smallFormula, common, family, options.QuadratureNodes, options.WeightsColumn,
-                new ThreadBudget(options.Threads));
+                new ThreadBudget(options.Threads), new FitMonitor(maxEvaluations: options.MaxEvaluations));
             smallSide = new SmallSide(smallFit.LogLikelihood, smallFit.DegreesOfFreedom, smallDesign.FixedEffectNames,
                 smallDesign.RandomTerms, smallFit.Converged, smallFit.ObservationCount);
             string method = options.QuadratureNodes switch
@@ -122,8 +123,9 @@ public static class ModelComparison
         }
         else
         {
-            bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false, new ThreadBudget(options.Threads));
-            smallSide = FitSmall(smallFormula, common);
+            bigFit = LinearMixedModelFitter.Fit(bigDesign, reml: false, new ThreadBudget(options.Threads), out _,
+                new FitMonitor(maxEvaluations: options.MaxEvaluations));
+            smallSide = FitSmall(smallFormula, common, options.MaxEvaluations);
             if (options.Reml) notes.Add("models refitted with ML (instead of REML) for the likelihood-ratio test");
         }
         if (bigFit.ObservationCount != smallSide.RowCount)
@@ -208,12 +210,12 @@ public static class ModelComparison
     private sealed record SmallSide(double LogLik, int Df, IReadOnlyList<string> FixedNames, IReadOnlyList<RandomEffectsDesign> RandomTerms,
         bool Converged, int RowCount);
 
-    private static SmallSide FitSmall(ModelFormula formula, DataTable table)
+    private static SmallSide FitSmall(ModelFormula formula, DataTable table, int maxEvaluations)
     {
         if (formula.RandomTerms.Count > 0)
         {
             var design = ModelDesignBuilder.Build(formula, table, gaussian: true);
-            var fit = LinearMixedModelFitter.Fit(design, reml: false);
+            var fit = LinearMixedModelFitter.Fit(design, reml: false, threads: null, out _, new FitMonitor(maxEvaluations: maxEvaluations));
             return new SmallSide(fit.LogLikelihood, fit.DegreesOfFreedom, design.FixedEffectNames, design.RandomTerms,
                 fit.Converged, fit.ObservationCount);
         }

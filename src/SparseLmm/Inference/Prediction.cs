@@ -34,7 +34,7 @@ public sealed record Prediction(int Row, double Fitted, double StandardError, do
 public static class Predictor
 {
     /// <summary>Predicts for every row of <paramref name="newData"/> (rows with a missing predictor give NaN).</summary>
-    /// <param name="fit">A linear mixed model fitted by <see cref="MixedModel.Fit(string, DataTable, FitOptions?)"/> (it
+    /// <param name="fit">A linear mixed model fitted by <see cref="MixedModel.Fit(string, DataTable, FitOptions?, IProgress{FitProgress}?, CancellationToken)"/> (it
     /// carries its design and training data).</param>
     /// <param name="newData">The new rows; needs the predictor and grouping columns, not the response.</param>
     /// <param name="includeRandomEffects">Add the conditional modes of known levels (true) or predict the population

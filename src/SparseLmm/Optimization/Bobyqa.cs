@@ -20,11 +20,6 @@ internal static class Bobyqa
     /// <returns>The best point evaluated. <see cref="OptimizationResult.Converged"/> is false when the budget ran out first.</returns>
     /// <exception cref="ArgumentException">Lengths differ or are zero, a start value is not finite or lies outside its
     /// bounds, a lower bound is not below its upper bound, or an option is out of range.</exception>
-    /// <summary>Tests only: when set, caps every minimisation on this thread at this many evaluations, so that a fit
-    /// stopped by the evaluation limit can be produced on a small model (the limit itself is 10,000).</summary>
-    [ThreadStatic]
-    internal static int? EvaluationLimitForTesting;
-
     public static OptimizationResult Minimize(ObjectiveFunction objective, ReadOnlySpan<double> start,
         ReadOnlySpan<double> lower, ReadOnlySpan<double> upper, BobyqaOptions? options = null)
     {
@@ -64,8 +59,7 @@ internal static class Bobyqa
         // Every initial interpolation point must fit inside the box, on one side of the start or the other.
         double initialRadius = Math.Min(options.InitialTrustRadius, 0.5 * narrowestGap);
         double finalRadius = Math.Min(options.FinalTrustRadius, initialRadius);
-        int budget = EvaluationLimitForTesting is int cap ? Math.Min(cap, options.MaxEvaluations) : options.MaxEvaluations;
-        var solver = new BobyqaSolver(objective, lower, upper, pointCount, finalRadius, budget,
+        var solver = new BobyqaSolver(objective, lower, upper, pointCount, finalRadius, options.MaxEvaluations,
             options.FunctionTolerance, options.FunctionToleranceRadius);
         return solver.Run(start, initialRadius);
     }

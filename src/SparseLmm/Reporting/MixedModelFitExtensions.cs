@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SparseLmm.Inference;
 using SparseLmm.Reporting;
 using SparseLmm.Results;
 
@@ -33,19 +34,33 @@ public sealed record JsonReportOptions(
 /// <summary>Reports on a <see cref="MixedModelFit"/>: the lme4-style text summary and the JSON form.</summary>
 public static class MixedModelFitExtensions
 {
-    /// <summary>The summary that lme4's <c>summary(lmer(...))</c> prints: method and formula, REML criterion (or
-    /// AIC, BIC, log-likelihood, deviance and residual df), scaled residual quantiles, random-effects variances, SDs
-    /// and correlations, numbers of observations and groups, fixed effects with standard errors and t values, their
-    /// correlations, then the ICC (when defined), the optimiser's evaluation count and any notes (rows dropped,
-    /// aliased columns, singular fit, non-convergence).</summary>
+    /// <summary>The summary the CLI's <c>fit</c> prints, which is what lme4's <c>summary(lmer(...))</c> prints with
+    /// lmerTest's df and p-value columns: method and formula, REML criterion (or AIC, BIC, log-likelihood, deviance
+    /// and residual df), scaled residual quantiles, random-effects variances, SDs and correlations, numbers of
+    /// observations and groups, fixed effects with standard errors, df, t values and Pr(&gt;|t|) (Satterthwaite; z
+    /// tests for a GLMM), their correlations, the ICC (when defined), the optimiser's
+    /// evaluation count and any notes (rows dropped, aliased columns, singular fit, non-convergence), then the Wald
+    /// intervals of the fixed effects. <c>fit.Inference(options).Summary()</c> chooses other df or intervals.</summary>
     /// <param name="fit">The fitted model.</param>
     /// <param name="dataName">The data's name, shown as <c>Data:</c> when given.</param>
     /// <returns>The text, lines separated by '\n', ending with a newline.</returns>
     public static string Summary(this MixedModelFit fit, string? dataName = null)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        return SummaryWriter.Write(fit, dataName);
+        return fit.Inference().Summary(dataName);
     }
+
+    /// <summary>The fit's inference: fixed-effect tests with df and p-values, Wald intervals, and the profile or
+    /// bootstrap intervals <paramref name="options"/> ask for.</summary>
+    /// <param name="fit">The fitted model.</param>
+    /// <param name="options">df method, intervals and level; <see cref="InferenceOptions.Default"/> when null.</param>
+    /// <exception cref="InputException">The options do not apply to the fit (df or profile intervals for a GLMM).</exception>
+    /// <example><code>
+    /// var inference = fit.Inference(new InferenceOptions(Ddf: DdfMethod.KenwardRoger));
+    /// foreach (var test in inference.FixedEffectTests) Console.WriteLine($"{test.Name}: df {test.Df:F1}, p {test.PValue:G3}");
+    /// </code></example>
+    public static FitInference Inference(this MixedModelFit fit, InferenceOptions? options = null) =>
+        FitInference.Compute(fit, options ?? InferenceOptions.Default);
 
     /// <summary>The fit as one JSON object with the field names of lme4 reference fits (<c>formula</c>, <c>nobs</c>,
     /// <c>ngroups</c>, <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c>, <c>loglik</c>, <c>ranef</c>, ...),

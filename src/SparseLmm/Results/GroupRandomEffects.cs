@@ -26,6 +26,10 @@ public sealed record GroupRandomEffects(
     public IReadOnlyList<IReadOnlyList<double>> ConditionalStandardDeviations { get; init => field = Frozen.Rows(value); } =
         Frozen.Rows(ConditionalStandardDeviations);
 
+    /// <summary>For each observation (in the order of <see cref="MixedModelFit.Response"/>), the index into
+    /// <see cref="Levels"/> of its level of this factor. Empty for a fit made by hand.</summary>
+    public IReadOnlyList<int> ObservationLevels { get; init => field = Frozen.List(value); } = [];
+
     /// <summary>The conditional mode of <paramref name="term"/> for <paramref name="level"/>.</summary>
     public double this[string level, string term] =>
         Values[IndexOf(Levels, level, "level")][IndexOf(Terms, term, "term")];

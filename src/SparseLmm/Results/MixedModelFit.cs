@@ -88,6 +88,11 @@ public sealed record MixedModelFit
     /// <summary>The response per row used.</summary>
     public required IReadOnlyList<double> Response { get; init => field = Frozen.List(value); }
 
+    /// <summary>The row of the data table (0-based) of each observation, in the order of <see cref="Response"/>,
+    /// <see cref="Fitted"/> and the residuals: the rows the fit kept, which line the table's other columns up with the
+    /// fit (rows with a missing value in a column the model uses are not among them). Empty for a fit made by hand.</summary>
+    public IReadOnlyList<int> ObservationRows { get; init => field = Frozen.List(value); } = [];
+
     /// <summary>Fitted values Xβ̂ + Zb̂ (on the response scale for a GLMM).</summary>
     public required IReadOnlyList<double> Fitted { get; init => field = Frozen.List(value); }
 

@@ -1,26 +1,20 @@
 using System.Text.Json;
 using SparseLmm.Data;
-using SparseLmm.Optimization;
 using static SparseLmm.Tests.Cli.CliRunner;
 
 namespace SparseLmm.Tests.Cli;
 
 /// <summary>A fit that stops at the evaluation limit is not converged (issue 10, item 20): the library says so, the
-/// JSON says so, the CLI exits 3 with a warning. The limit is lowered on the test's thread so that a small model hits
-/// it (sleepstudy's random-slope fit needs about 30 evaluations).</summary>
+/// JSON says so, the CLI exits 3 with a warning. The limit (FitOptions.MaxEvaluations, --max-evaluations) is lowered
+/// so that a small model hits it (sleepstudy's random-slope fit needs about 30 evaluations).</summary>
 public class EvaluationLimitTests
 {
-    private static T WithLimit<T>(int limit, Func<T> action)
-    {
-        Bobyqa.EvaluationLimitForTesting = limit;
-        try { return action(); }
-        finally { Bobyqa.EvaluationLimitForTesting = null; }
-    }
-
     [Fact]
     public void LinearFitStoppedByTheLimitIsNotConverged()
     {
-        var fit = WithLimit(6, () => MixedModel.Fit("Reaction ~ Days + (Days|Subject)", EmbeddedDatasets.Load("sleepstudy")));
+        var fit = MixedModel.Fit("Reaction ~ Days + (Days|Subject)", EmbeddedDatasets.Load("sleepstudy"),
+            FitOptions.Default with { MaxEvaluations = 6 });
+        Assert.Contains("after 6 evaluations", fit.OptimizerMessage);
         Assert.False(fit.Converged);
         Assert.Contains(fit.Notes, n => n.Contains("did not converge") && n.Contains("MaxEvaluations"));
         Assert.Contains("did not converge", fit.Summary());
@@ -32,8 +26,8 @@ public class EvaluationLimitTests
     public void GlmmStoppedByTheLimitIsNotConverged()
     {
         var data = ColumnConversions.ToCategorical(EmbeddedDatasets.Load("cbpp"), "period");
-        var fit = WithLimit(5, () => MixedModel.Fit("cbind(incidence, size - incidence) ~ 1 + period + (1 | herd)", data,
-            new FitOptions(Family: Family.Binomial())));
+        var fit = MixedModel.Fit("cbind(incidence, size - incidence) ~ 1 + period + (1 | herd)", data,
+            new FitOptions(Family: Family.Binomial()) { MaxEvaluations = 5 });
         Assert.False(fit.Converged);
         Assert.Contains(fit.Notes, n => n.Contains("MaxEvaluations"));
     }
@@ -41,7 +35,7 @@ public class EvaluationLimitTests
     [Fact]
     public void CliExitsThreeAndTheJsonSaysNotConverged()
     {
-        var result = WithLimit(6, () => Run("fit", "sleepstudy", "Reaction ~ Days + (Days|Subject)", "--json"));
+        var result = Run("fit", "sleepstudy", "Reaction ~ Days + (Days|Subject)", "--json", "--max-evaluations", "6");
         Assert.Equal(3, result.ExitCode);
         var root = JsonDocument.Parse(result.Stdout).RootElement;
         Assert.False(root.GetProperty("converged").GetBoolean());
@@ -49,7 +43,7 @@ public class EvaluationLimitTests
         Assert.Contains("did not converge", result.Stderr);
         Assert.DoesNotContain("   at ", result.Stderr);
 
-        var text = WithLimit(6, () => Run("fit", "sleepstudy", "Reaction ~ Days + (Days|Subject)"));
+        var text = Run("fit", "sleepstudy", "Reaction ~ Days + (Days|Subject)", "--max-evaluations", "6");
         Assert.Equal(3, text.ExitCode);
         Assert.Contains("did not converge", text.Stdout);
         Assert.Equal(0, Run("fit", "sleepstudy", "Reaction ~ Days + (Days|Subject)", "--json").ExitCode);
@@ -58,7 +52,8 @@ public class EvaluationLimitTests
     [Fact]
     public void CompareWithAModelStoppedByTheLimitExitsThree()
     {
-        var result = WithLimit(6, () => Run("compare", "sleepstudy", "Reaction ~ Days + (1|Subject)", "Reaction ~ Days + (Days|Subject)", "--json"));
+        var result = Run("compare", "sleepstudy", "Reaction ~ Days + (1|Subject)", "Reaction ~ Days + (Days|Subject)", "--json",
+            "--max-evaluations", "6");
         Assert.Equal(3, result.ExitCode);
         Assert.False(JsonDocument.Parse(result.Stdout).RootElement.GetProperty("converged").GetBoolean());
     }

@@ -52,17 +52,6 @@ public class FixedEffectTestsTests
         Close(6.771481489, tests[1].Statistic, 1e-5, "t Days");
         Close(1.27470273003e-11, tests[1].PValue, 1e-4, "p Days");
     }
-
-    [Fact]
-    public void Distributions_agree_with_known_values()
-    {
-        Close(0.05, Distributions.StudentTwoSided(2.10981557783332, 17), 1e-8, "t(17)");
-        Close(0.0201041723040621, Distributions.ChiSquareUpperTail(5.40282609364601, 1), 1e-9, "chi2(1)");
-        Close(9.93957446662408e-63, Distributions.ChiSquareUpperTail(279.441204469863, 1), 1e-8, "chi2(1) tail");
-        Close(7.07241263839854e-10, Distributions.ChiSquareUpperTail(42.1392985162349, 2), 1e-8, "chi2(2)");
-        Close(1.959963984540054, Distributions.NormalQuantile(0.975), 1e-12, "z");
-        Close(3.841458820694124, Distributions.ChiSquareQuantile(0.95, 1), 1e-10, "chi2 q");
-    }
 }
 
 public class ConfidenceIntervalTests

@@ -7,6 +7,17 @@ namespace SparseLmm.Tests.Inference;
 
 public class InferenceCliTests
 {
+    /// <summary>The library's summary is the CLI's text, df, p-values and intervals included (issue 13, item 8).</summary>
+    [Theory]
+    [InlineData("sleepstudy", "Reaction ~ 1 + Days + (1 + Days | Subject)")]
+    [InlineData("Dyestuff", "Yield ~ 1 + (1 | Batch)")]
+    public void The_library_summary_is_what_the_cli_prints(string data, string formula)
+    {
+        var result = Run("fit", data, formula);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(MixedModel.Fit(formula, data).Summary(data), result.Stdout);
+    }
+
     [Fact]
     public void Fit_json_has_satterthwaite_df_and_p_by_default()
     {

@@ -33,4 +33,35 @@ public class HtmlReportTests
         Assert.Contains("cbpp &lt;herds&gt;", html);
         Assert.DoesNotContain("<herds>", html);
     }
+
+    /// <summary>Issue 13, item 10: the report carries the df, p-values and intervals the CLI prints (lmerTest's
+    /// Satterthwaite df 17.0 and p 3.26e-06 for Days; lme4's Wald interval [7.4376, 13.497]), what was fitted, the
+    /// software version and the date, and alt text that says what each figure shows.</summary>
+    [Fact]
+    public void Report_carries_inference_provenance_and_meaningful_alt_text()
+    {
+        var m = Get("sleepstudy");
+        var html = HtmlReport.Create(m.Fit, m.Data, "sleepstudy");
+        Assert.Contains("<tr><td>Days</td><td>10.467</td><td>1.546</td><td>17</td><td>6.771</td><td>3.26e-06</td><td>[7.4376, 13.497]</td></tr>", html);
+        Assert.Contains("Satterthwaite", html);
+        Assert.Contains("Pr(&gt;|t|)", html);
+        Assert.Contains("Confidence intervals (Wald, level 0.95):", html);
+        Assert.Matches(@"SparseLmm \d+\.\d+\.\d+", html);
+        Assert.Contains($"made {DateTime.UtcNow:yyyy-MM-dd}", html);
+        Assert.Contains("linear mixed model by REML", html);
+        var alts = Regex.Matches(html, "alt=\"([^\"]*)\"").Select(a => a.Groups[1].Value).ToList();
+        Assert.Equal(PlotBuilder.ApplicableKinds(m.Fit, m.Data).Count, alts.Count);
+        Assert.All(alts, alt => Assert.Contains("Reaction ~ 1 + Days + (1 + Days | Subject)", alt));
+        Assert.Contains(alts, alt => alt.StartsWith("Shrinkage: no-pooling estimates move toward the population value.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Report_of_a_binomial_glmm_gives_the_latent_scale_icc()
+    {
+        var m = Get("cbpp");
+        var html = HtmlReport.Create(m.Fit, m.Data, "cbpp");
+        // 0.4123 / (0.4123 + π²/3) with lme4's herd variance 0.4123.
+        Assert.Contains("Latent-scale ICC 0.111", html);
+        Assert.Contains("<th>z</th>", html);
+    }
 }

@@ -99,7 +99,7 @@ public sealed class PlotCliTests : IDisposable
         var result = Run("report", "cbpp", CbppFormula, "--family", "binomial", "--factor", "period", "--out", file);
         Assert.True(result.ExitCode == 0, result.Stderr);
         var html = File.ReadAllText(file);
-        Assert.Equal(3, CountOf(html, "src=\"data:image/png;base64,"));
+        Assert.Equal(4, CountOf(html, "src=\"data:image/png;base64,"));
         Assert.Contains("Figures that do not apply", html);
         Assert.Contains("binomial", html);
     }

@@ -115,4 +115,46 @@ public class PlotComputationTests
         Assert.Equal(1, fit[0], 12);
         Assert.Equal(1, fit[1], 12);
     }
+
+    [Theory]
+    [InlineData(6, 24)]
+    [InlineData(10, 13)]
+    [InlineData(2, 19)]
+    [InlineData(37, 1200)]
+    public void Group_size_ticks_are_whole_numbers_from_the_smallest_to_the_largest(int min, int max)
+    {
+        var ticks = ShrinkagePlot.LinearTicks(min, max);
+        Assert.Equal(min, ticks[0]);
+        Assert.Equal(max, ticks[^1]);
+        Assert.True(ticks.Zip(ticks.Skip(1)).All(pair => pair.Second > pair.First), string.Join(", ", ticks));
+        Assert.InRange(ticks.Count, 2, 7);
+    }
+
+    [Fact]
+    public void Faint_points_fade_with_their_number()
+    {
+        Assert.Equal(0.8, PlotStyle.PointAlpha(100));
+        Assert.True(PlotStyle.PointAlpha(73_421) < 0.1);
+        Assert.True(PlotStyle.PointAlpha(5_000) < PlotStyle.PointAlpha(1_000));
+    }
+
+    [Fact]
+    public void Lines_say_what_they_hold_fixed_and_name_a_few_groups()
+    {
+        var data = ColumnConversions.ToCategorical(CsvReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "data", "mlmrev", "egsingle.csv")), "schoolid");
+        var fit = MixedModel.Fit("math ~ year + lowinc + (year | schoolid)", data);
+        using var plot = fit.Plot(PlotKind.Slopes, data);
+        var lowinc = ((NumericColumn)data["lowinc"]).Values;
+        // Every row is used, so the mean over the fit's rows is the column's mean.
+        Assert.Contains($"lines at lowinc = {PlotMath.Format(lowinc.Average(), 3)} (its mean)", plot.Subtitle);
+        Assert.Contains("each line over the x range its group was observed at", plot.Subtitle);
+    }
+
+    [Fact]
+    public void Glmm_residuals_are_pearson_residuals()
+    {
+        var m = Get("cbpp");
+        using var plot = m.Fit.Plot(PlotKind.Residuals, m.Data);
+        Assert.Equal("Pearson residuals against fitted values", plot.Title);
+    }
 }

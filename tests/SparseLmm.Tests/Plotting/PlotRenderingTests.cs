@@ -16,7 +16,7 @@ public class PlotRenderingTests
             ["sleepstudy"] = PlotKinds.All.ToArray(),
             ["sleepstudy-intercept"] = PlotKinds.All.Where(k => k != PlotKind.Slopes).ToArray(),
             ["Penicillin"] = [PlotKind.Shrinkage, PlotKind.Variance, PlotKind.Caterpillar, PlotKind.Residuals, PlotKind.QQ],
-            ["cbpp"] = [PlotKind.Caterpillar, PlotKind.Residuals, PlotKind.QQ],
+            ["cbpp"] = [PlotKind.Caterpillar, PlotKind.Residuals, PlotKind.QQ, PlotKind.Variance],
         };
         var data = new TheoryData<string, PlotKind, bool>();
         foreach (var (model, kinds) in applies)
@@ -102,7 +102,14 @@ public class PlotRenderingTests
         var m = Get("sleepstudy");
         var other = Get("Penicillin").Data;
         var error = Assert.Throws<InputException>(() => m.Fit.Plot(PlotKind.Shrinkage, other));
-        Assert.Contains("no column", error.Message);
+        Assert.Contains("pass the table the model was fitted to", error.Message);
+        // As many rows, but one response value changed: not the table the model was fitted to.
+        var reaction = (SparseLmm.Data.NumericColumn)m.Data["Reaction"];
+        var changed = reaction.Values.ToArray();
+        changed[57] += 1;
+        var altered = m.Data.WithColumns([new SparseLmm.Data.NumericColumn("Reaction", changed)]);
+        error = Assert.Throws<InputException>(() => m.Fit.Plot(PlotKind.Shrinkage, altered));
+        Assert.Contains("differs from the fit's response at row 58", error.Message);
     }
 
     [Fact]

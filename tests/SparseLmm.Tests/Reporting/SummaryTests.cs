@@ -1,8 +1,10 @@
+using SparseLmm.Reporting;
 using SparseLmm.Results;
 
 namespace SparseLmm.Tests.Reporting;
 
-/// <summary>The lme4-style summary of hand-made fits, compared with what lme4 prints (trailing blanks removed).</summary>
+/// <summary>The lme4-style part of the summary (SummaryWriter, before the df, p-values and intervals are added) of
+/// hand-made fits, compared with what lme4 prints (trailing blanks removed).</summary>
 public class SummaryTests
 {
     private static string[] Lines(string text) => text.Split('\n');
@@ -40,13 +42,13 @@ public class SummaryTests
             Optimizer: 29 objective evaluations, converged
 
             """.Replace("\r\n", "\n");
-        Assert.Equal(expected, ReportingFixtures.SleepstudyReml().Summary("sleepstudy"));
+        Assert.Equal(expected, SummaryWriter.Write(ReportingFixtures.SleepstudyReml(), "sleepstudy"));
     }
 
     [Fact]
     public void Ml_summary_shows_the_information_criteria_table()
     {
-        var lines = Lines(ReportingFixtures.SleepstudyMl().Summary());
+        var lines = Lines(SummaryWriter.Write(ReportingFixtures.SleepstudyMl(), null));
         Assert.Equal("Linear mixed model fit by maximum likelihood  ['lmerMod']", lines[0]);
         Assert.Equal("Formula: Reaction ~ 1 + Days + (1 + Days | Subject)", lines[1]);
         Assert.Equal("", lines[2]);
@@ -58,7 +60,7 @@ public class SummaryTests
     [Fact]
     public void Summary_without_data_name_has_no_data_line()
     {
-        Assert.DoesNotContain("Data:", ReportingFixtures.SleepstudyReml().Summary());
+        Assert.DoesNotContain("Data:", SummaryWriter.Write(ReportingFixtures.SleepstudyReml(), null));
     }
 
     [Fact]
@@ -75,7 +77,7 @@ public class SummaryTests
                 new VarianceComponent("Subject", ["Days"], [5.98818667372297], [[1.0]]),
             ],
         });
-        var lines = Lines(fit.Summary());
+        var lines = Lines(SummaryWriter.Write(fit, null));
         int start = Array.IndexOf(lines, "Random effects:");
         Assert.Equal(" Groups    Name        Variance Std.Dev.", lines[start + 1]);
         Assert.Equal(" Subject   (Intercept) 627.57   25.051", lines[start + 2]);
@@ -95,7 +97,7 @@ public class SummaryTests
             AliasedFixedEffects = ["x2"],
             IntraclassCorrelation = 0.4836,
         });
-        var text = fit.Summary();
+        var text = SummaryWriter.Write(fit, null);
         Assert.Contains("\nICC: 0.4836\n", text);
         Assert.Contains("Optimizer: 29 objective evaluations, did not converge", text);
         Assert.Contains("3 rows dropped for missing values; 180 used", text);
@@ -112,7 +114,7 @@ public class SummaryTests
             IsSingular = true,
             Notes = ["boundary (singular) fit: see help('isSingular')"],
         });
-        var text = fit.Summary();
+        var text = SummaryWriter.Write(fit, null);
         Assert.Equal(1, text.Split("isSingular").Length - 1);
     }
 
@@ -124,7 +126,7 @@ public class SummaryTests
             FixedEffects = [new FixedEffect("(Intercept)", 60.0533333333354, 0.676870215074031)],
             FixedEffectsCovariance = [[0.676870215074031 * 0.676870215074031]],
         });
-        var text = fit.Summary();
+        var text = SummaryWriter.Write(fit, null);
         Assert.Contains("\n(Intercept)  60.0533     0.6769   88.72\n", text);
         Assert.DoesNotContain("Correlation of Fixed Effects", text);
     }
@@ -140,7 +142,7 @@ public class SummaryTests
                     [[1, -0.5, 0.25], [-0.5, 1, 0.3], [0.25, 0.3, 1]]),
             ],
         });
-        var lines = Lines(fit.Summary());
+        var lines = Lines(SummaryWriter.Write(fit, null));
         int start = Array.IndexOf(lines, "Random effects:");
         Assert.Equal(" Groups   Name        Variance Std.Dev. Corr", lines[start + 1]);
         Assert.Equal(" g        (Intercept)   1.0     1.00", lines[start + 2]);
@@ -169,7 +171,7 @@ public class SummaryTests
             LogLikelihood = -92.0265663895303,
             DegreesOfFreedom = 5,
         });
-        var text = fit.Summary();
+        var text = SummaryWriter.Write(fit, null);
         var lines = Lines(text);
         Assert.Equal("Generalized linear mixed model fit by maximum likelihood (Laplace Approximation) ['glmerMod']", lines[0]);
         Assert.Equal(" Family: binomial  ( logit )", lines[1]);

@@ -86,6 +86,7 @@ write.csv(sleep_na, "sleepstudy_na.csv", row.names = FALSE, quote = FALSE, na = 
 ss <- "../csv/sleepstudy.csv"
 ref("sleepstudy_poly", ss, "Reaction ~ poly(Days, 2) + (1 + Days | Subject)")
 ref("sleepstudy_poly_ml", ss, "Reaction ~ poly(Days, 3) + (1 | Subject) + (0 + poly(Days, 2) | Subject)", reml = FALSE)
+ref("sleepstudy_poly_raw", ss, "Reaction ~ poly(Days, 2, raw = TRUE) + (1 + Days | Subject)")
 ref("sleepstudy_scale", ss, "Reaction ~ scale(Days) + (1 + scale(Days) | Subject)")
 ref("sleepstudy_scale_na", "sleepstudy_na.csv", "Reaction ~ scale(Days) + (1 + scale(Days) | Subject)")
 ref("sleepstudy_center_ml", ss, "Reaction ~ scale(Days, center = TRUE, scale = FALSE) + (1 | Subject)", reml = FALSE)
