@@ -40,6 +40,7 @@ public static class CliApplication
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
     {
         ArgumentNullException.ThrowIfNull(args);
+        SparseLmm.DuckDb.DuckDbSource.Register();
         try
         {
             return Dispatch(args, stdout, stderr, interactive);
@@ -116,6 +117,12 @@ public static class CliApplication
                     settings.Data = DemoData;
                     settings.Formula = DemoFormula;
                 }
+                else if (settings.Partials is not null)
+                {
+                    if (positional.Count != 1)
+                        throw new UsageException("fit --partials GLOB takes FORMULA only (the data are the partials), e.g. sparselmm fit --partials 'parts/*.cp' \"y ~ x + (1 | g)\"");
+                    settings.Formula = positional[0];
+                }
                 else
                 {
                     if (positional.Count < 2)
@@ -137,6 +144,22 @@ public static class CliApplication
                 return PlotCommand.Run(args[1..], stdout, stderr, interactive);
             case "report":
                 return ReportCommand.Run(args[1..], stdout, stderr, interactive);
+            case "partial":
+                return PartialCommand.Run(args[1..], stdout, stderr);
+            case "sql":
+            {
+                var (settings, positional) = CommandLine.Parse(args[1..], "sql");
+                if (settings.Help)
+                {
+                    stdout.Write(CommandLine.HelpText(Version));
+                    return Success;
+                }
+                if (positional.Count != 1) throw new UsageException("sql takes FORMULA only, e.g. sparselmm sql \"y ~ x + (1 | g)\" --table events");
+                if (settings.Table is null) throw new UsageException("sql needs --table T, the table the statements read");
+                stdout.Write(MixedModel.SufficientStatisticsSql(positional[0], settings.Table, settings.Factors));
+                stdout.Flush();
+                return Success;
+            }
             default:
                 if (args[0].StartsWith('-'))
                     throw new UsageException($"unknown option '{args[0]}' before the command (commands: {CommandList})");
@@ -145,7 +168,7 @@ public static class CliApplication
     }
 
     /// <summary>Every command, as the unknown-command message lists them.</summary>
-    internal const string CommandList = "fit, demo, compare, predict, plot, report, help";
+    internal const string CommandList = "fit, demo, compare, predict, plot, report, partial, sql, help";
 
     /// <summary>The first line of a message, so that every error is exactly one line, with control characters (an
     /// escape sequence in a column name, say) written as escapes rather than sent to the terminal.</summary>
@@ -196,17 +219,33 @@ internal static class FitCommand
 
         using var progress = new ProgressIndicator(stderr, interactive, "reading data");
         var clock = Stopwatch.StartNew();
-        var data = MixedModel.LoadData(settings.Data!);
-        double readMilliseconds = clock.Elapsed.TotalMilliseconds;
-
+        double readMilliseconds;
         var times = new double[settings.Repeat];
         MixedModelFit fit = null!;
-        for (int i = 0; i < settings.Repeat; i++)
+        if (settings.Partials is not null)
         {
-            progress.SetPhase(settings.Repeat == 1 ? "fitting" : $"fitting {i + 1}/{settings.Repeat}");
-            clock.Restart();
-            fit = MixedModel.Fit(settings.Formula!, data, options);
-            times[i] = clock.Elapsed.TotalMilliseconds;
+            if (settings.Stream) throw new UsageException("--stream and --partials cannot be used together");
+            fit = PartialCommand.FitPartials(settings, options);
+            times[0] = fit.Timing.FitMilliseconds;
+            readMilliseconds = clock.Elapsed.TotalMilliseconds - times[0];
+        }
+        else if (settings.Stream)
+        {
+            fit = StreamedFit(settings, options, progress);
+            times[0] = fit.Timing.FitMilliseconds;
+            readMilliseconds = clock.Elapsed.TotalMilliseconds - times[0];
+        }
+        else
+        {
+            var data = MixedModel.LoadData(settings.Data!);
+            readMilliseconds = clock.Elapsed.TotalMilliseconds;
+            for (int i = 0; i < settings.Repeat; i++)
+            {
+                progress.SetPhase(settings.Repeat == 1 ? "fitting" : $"fitting {i + 1}/{settings.Repeat}");
+                clock.Restart();
+                fit = MixedModel.Fit(settings.Formula!, data, options);
+                times[i] = clock.Elapsed.TotalMilliseconds;
+            }
         }
         progress.Dispose();
 
@@ -224,7 +263,7 @@ internal static class FitCommand
                 Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             });
             (inference?.Reported ?? fit).WriteJson(writer, new JsonReportOptions(
-                DataName: settings.Data,
+                DataName: settings.Data ?? settings.Partials,
                 FactorColumns: settings.Factors,
                 ReadMilliseconds: readMilliseconds,
                 FitMilliseconds: Median(times),
@@ -236,7 +275,7 @@ internal static class FitCommand
         }
         else
         {
-            string output = inference?.Summary(settings.Data) ?? fit.Summary(settings.Data);
+            string output = inference?.Summary(settings.Data ?? settings.Partials) ?? fit.Summary(settings.Data ?? settings.Partials);
             if (posterior is not null) output = output.TrimEnd('\n') + "\n\n" + posterior.Summary();
             stdout.Write(output);
             if (!output.EndsWith('\n')) stdout.WriteLine();
@@ -253,6 +292,29 @@ internal static class FitCommand
             return CliApplication.NotConverged;
         }
         return CliApplication.Success;
+    }
+
+    /// <summary>A fit of <c>--stream</c>: two passes over the file, the rows read and their rate on the progress line.</summary>
+    private static MixedModelFit StreamedFit(FitSettings settings, FitOptions options, ProgressIndicator progress)
+    {
+        if (settings.Data == "-")
+            throw new UsageException("--stream reads DATA twice, so it needs a file, not standard input");
+        if (settings.Repeat != 1) throw new UsageException("--repeat applies to in-memory fits, not to --stream");
+        if (settings.Mcmc is not null) throw new UsageException("--mcmc applies to in-memory fits, not to --stream");
+        if (string.Equals(settings.Ddf, "kenward-roger", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException("--ddf kenward-roger needs the rows, which --stream does not keep");
+        if (settings.Ci is { } ci && ci.StartsWith("boot", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException("--ci boot needs the rows, which --stream does not keep");
+        int shown = 0;
+        return MixedModel.FitStreamed(settings.Formula!, settings.Data!, options, (pass, rows) =>
+        {
+            if (pass != shown)
+            {
+                progress.SetPhase(pass switch { 1 => "reading levels (pass 1 of 2)", 2 => "summing rows (pass 2 of 2)", _ => "fitting" });
+                shown = pass;
+            }
+            progress.SetRows(rows);
+        });
     }
 
     /// <summary>Checks option combinations and builds the fit options. Family, link, nAGQ and weights are passed to
@@ -283,6 +345,9 @@ internal static class FitCommand
         {
             ReferenceLevels = settings.References.Count > 0 ? settings.References : null,
             MaxEvaluations = settings.MaxEvaluations ?? FitOptions.Default.MaxEvaluations,
+            Residual = settings.Variance is null && settings.Correlation is null
+                ? null
+                : ResidualStructure.Parse(settings.Variance, settings.Correlation),
         };
     }
 

@@ -20,6 +20,8 @@ internal sealed class FitSettings
     public string? Link { get; set; }
     public int? QuadratureNodes { get; set; }
     public string? Weights { get; set; }
+    public string? Variance { get; set; }
+    public string? Correlation { get; set; }
     public int? Threads { get; set; }
     public int? MaxEvaluations { get; set; }
     public string? Ddf { get; set; }
@@ -36,6 +38,9 @@ internal sealed class FitSettings
     public string? Draws { get; set; }
     public string? Prior { get; set; }
     public string? Out { get; set; }
+    public bool Stream { get; set; }
+    public string? Partials { get; set; }
+    public string? Table { get; set; }
     public bool Help { get; set; }
 }
 
@@ -63,6 +68,8 @@ internal static class CommandLine
         new("--link", "NAME", "link function (default: the family's; e.g. logit, probit, cloglog, log, sqrt, identity, inverse)", (s, v) => s.Link = v),
         new("--nagq", "N", "GLMM quadrature nodes: 1 = Laplace (default), N > 1 adaptive Gauss-Hermite, 0 = lme4's fast fit", (s, v) => s.QuadratureNodes = NonNegativeInteger("--nagq", v)),
         new("--weights", "COL", "prior weights from numeric column COL (gaussian: residual variance σ²/w, rows of weight 0 dropped; binomial: number of trials)", (s, v) => s.Weights = v),
+        new("--variance", "SPEC", "residual SD per level, nlme's varIdent: \"varIdent(~ 1 | GROUP)\" (gaussian)", (s, v) => s.Variance = v, Commands: ["fit", "demo"]),
+        new("--correlation", "SPEC", "residual AR(1) within groups, nlme's corAR1: \"corAR1(~ ORDER | GROUP)\" (gaussian)", (s, v) => s.Correlation = v, Commands: ["fit", "demo"]),
         new("--ddf", "METHOD", "fixed-effect df and p-values: satterthwaite (default), kenward-roger or none (z)", (s, v) => s.Ddf = v, Commands: ["fit", "demo"]),
         new("--ci", "METHOD", "confidence intervals: wald (default), profile (every parameter) or boot (parametric bootstrap)", (s, v) => s.Ci = v, Commands: ["fit", "demo"]),
         new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v, Commands: ["fit", "demo", "predict"]),
@@ -73,10 +80,13 @@ internal static class CommandLine
         new("--draws", "FILE", "write the MCMC draws to FILE as CSV", (s, v) => s.Draws = v, Commands: ["fit", "demo"]),
         new("--prior", "NAME", "MCMC priors: half-t (default) or rstanarm-decov", (s, v) => s.Prior = v, Commands: ["fit", "demo"]),
         new("--seed", "S", "random seed for --ci boot and --mcmc (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v), Commands: ["fit", "demo"]),
-        new("--newdata", "FILE", "predict: the rows to predict for (CSV/TSV)", (s, v) => s.NewData = v, Commands: ["predict"]),
+        new("--newdata", "FILE", "predict: the rows to predict for (CSV/TSV, Parquet or Arrow)", (s, v) => s.NewData = v, Commands: ["predict"]),
         new("--new-levels", "WHAT", "predict: levels not in the fit give the population prediction (population, default) or an error (error)", (s, v) => s.NewLevels = v, Commands: ["predict"]),
         new("--kind", "KIND", "plot: the figure (shrinkage, intercepts, variance, slopes, caterpillar, residuals, qq)", (s, v) => s.Kind = v, Commands: ["plot"]),
-        new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write", (s, v) => s.Out = v, Commands: ["plot", "report"]),
+        new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write; partial: the partial to write", (s, v) => s.Out = v, Commands: ["plot", "report", "partial"]),
+        new("--table", "T", "sql: the table (or parenthesised subquery) the statements read", (s, v) => s.Table = v, Commands: ["sql"]),
+        new("--partials", "GLOB", "fit: merge the partials matching GLOB (e.g. 'parts/*.cp'; Parquet, Arrow or CSV) and fit FORMULA from them", (s, v) => s.Partials = v, Commands: ["fit"]),
+        new("--stream", null, "fit: read DATA (CSV/TSV, Parquet, Arrow file) in chunks, twice, without holding it: memory grows with the levels, not the rows (linear models)", (s, _) => s.Stream = true, Commands: ["fit"]),
         new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
         new("--max-evaluations", "N", "stop each search after N objective evaluations, not converged (lme4's maxfun; default 10000)", (s, v) => s.MaxEvaluations = PositiveInteger("--max-evaluations", v)),
         new("--help", null, "show this help", (s, _) => s.Help = true, ShortName: "-h"),
@@ -210,9 +220,12 @@ internal static class CommandLine
             "  sparselmm predict DATA FORMULA --newdata FILE [--json]   predictions with intervals for new rows",
             "  sparselmm plot DATA FORMULA --kind KIND --out FILE.png|FILE.svg [options]   draw one figure of the fit",
             "  sparselmm report DATA FORMULA --out FILE.html [options]   one HTML page: summary and every figure that applies",
+            "  sparselmm partial DATA FORMULA --out PART.cp [options]   the sufficient statistics of one partition of the data",
+            "  sparselmm fit --partials 'parts/*.cp' FORMULA [options]   fit from merged partials",
+            "  sparselmm sql FORMULA --table T [--factor COL]   ANSI SQL whose result is a partial of table T",
             "  sparselmm --help | --version",
             "",
-            "DATA is a CSV or TSV file with a header row, or the name of an embedded data set:",
+            "DATA is a CSV or TSV file with a header row, a Parquet or Arrow IPC file, or the name of an embedded data set:",
             "  " + string.Join(", ", SparseLmm.Data.EmbeddedDatasets.Names),
             "FORMULA is an lme4 formula, e.g. \"Reaction ~ 1 + Days + (1 + Days | Subject)\".",
             "",

@@ -17,6 +17,7 @@ internal sealed class ProgressIndicator : IDisposable
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly object gate = new();
     private string phase;
+    private long rows;
     private int tick;
     private int lastLength;
     private bool disposed;
@@ -34,8 +35,15 @@ internal sealed class ProgressIndicator : IDisposable
         lock (gate)
         {
             phase = text;
+            rows = 0;
             clock.Restart();
         }
+    }
+
+    /// <summary>The rows read so far in this phase, shown with the rate ("1,200,000 rows, 950,000 rows/s").</summary>
+    public void SetRows(long count)
+    {
+        lock (gate) rows = count;
     }
 
     private void Draw()
@@ -45,6 +53,8 @@ internal sealed class ProgressIndicator : IDisposable
             if (disposed || clock.Elapsed < Delay) return;
             string seconds = ((int)clock.Elapsed.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             string line = $"{Spinner[tick++ % Spinner.Length]} {phase}... {seconds} s";
+            if (rows > 0)
+                line += string.Create(CultureInfo.InvariantCulture, $", {rows:N0} rows, {rows / clock.Elapsed.TotalSeconds:N0} rows/s");
             output.Write("\r" + line.PadRight(lastLength));
             output.Flush();
             lastLength = line.Length;

@@ -31,6 +31,10 @@ public sealed record FitOptions(
     /// Applied after <see cref="FactorColumns"/>. Null or empty: every column keeps its first sorted level.</summary>
     public IReadOnlyDictionary<string, string>? ReferenceLevels { get; init; }
 
+    /// <summary>nlme's residual variance function (varIdent) and/or correlation (corAR1) for a gaussian model; null:
+    /// independent residuals of one variance, as lme4.</summary>
+    public ResidualStructure? Residual { get; init; }
+
     /// <summary>The defaults.</summary>
     public static FitOptions Default { get; } = new();
 

@@ -40,6 +40,14 @@ public static class MixedModel
         var parsed = FormulaParser.Parse(formula);
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);
+        if (options.Residual is { AutoregressiveCorrelation: false } structure && (structure.CorrelationGroup ?? structure.CorrelationOrder) is not null)
+            throw new InputException("a correlation group or order needs AutoregressiveCorrelation (corAR1) to be set");
+        var residual = options.Residual is { VarianceGroup: not null } or { AutoregressiveCorrelation: true } ? options.Residual : null;
+        if (residual is not null && !family.IsLinearMixedModel)
+            throw new InputException(
+                $"residual variance and correlation structures (varIdent, corAR1) apply to gaussian models only, not to a {family.Name} model");
+        if (residual is not null && options.WeightsColumn is not null)
+            throw new InputException("prior weights cannot be combined with a residual structure (varIdent, corAR1)");
         data = ReferenceLevels.Apply(data, options.ReferenceLevels);
         if (!family.IsLinearMixedModel)
             return GeneralizedMixedModelFitter.Fit(parsed, data, family, options.QuadratureNodes, options.WeightsColumn,
@@ -48,6 +56,14 @@ public static class MixedModel
             throw new InputException(
                 $"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         monitor.Enter(FitStage.Rows);
+        if (residual is not null)
+        {
+            // nlme's residual structures: the fit carries no source, so inference built on independent residuals
+            // refuses it.
+            var residualDesign = ModelDesignBuilder.Build(parsed, data, gaussian: true);
+            return ResidualModelFitter.Fit(residualDesign, ResidualDesign.Resolve(residual, data, residualDesign), options.Reml,
+                new ThreadBudget(options.Threads), options.MaxEvaluations);
+        }
         var weights = options.WeightsColumn is null ? null : PriorWeights.Select(data, options.WeightsColumn, dropZeroWeights: true);
         data = weights?.Data ?? data;
         var design = ModelDesignBuilder.Build(parsed, data, gaussian: true, weights);
@@ -67,18 +83,73 @@ public static class MixedModel
         return Fit(formula, LoadData(dataPathOrName), options, progress, cancellationToken);
     }
 
-    /// <summary>Reads a CSV/TSV file, or loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such
-    /// file exists; <c>-</c> reads standard input (CSV or TSV, gzip-compressed or not).</summary>
+    /// <summary>Fits a linear mixed model to a CSV/TSV, Parquet or Arrow file without reading it into memory: two
+    /// passes over the formula's columns, a chunk (row group, record batch, a few megabytes of text) at a time — the
+    /// first finds the kept rows and the levels, the second sums the cross-products — so memory grows with the levels
+    /// and the level pairs that share rows, not with the rows. The objective equals that of
+    /// <see cref="Fit(string, DataTable, FitOptions?)"/> to rounding (the estimates to the optimiser's resolution); the fit has no per-row fitted values or
+    /// residuals (<see cref="MixedModelFit.Fitted"/> is empty), and inference that needs the rows (Kenward–Roger, the
+    /// bootstrap, prediction, plots) is not available from it.</summary>
+    /// <param name="formula">The model (gaussian family).</param>
+    /// <param name="path">The file.</param>
+    /// <param name="options">REML or ML, factor columns, threads.</param>
+    /// <param name="progress">Told the rows read so far in each pass (1 or 2), then (3, 0) when the optimisation starts.</param>
+    /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
+    public static MixedModelFit FitStreamed(string formula, string path, FitOptions? options = null, Action<int, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(path);
+        using var source = DataSources.OpenChunked(path);
+        return Streaming.StreamedFit.Fit(formula, source, options ?? FitOptions.Default, progress);
+    }
+
+    /// <summary>Writes the sufficient statistics of the linear mixed model <paramref name="formula"/> over one partition
+    /// of the data (the file <paramref name="path"/>, streamed as <see cref="FitStreamed"/> streams it) to
+    /// <paramref name="outputPath"/>: a Parquet table of triplets keyed by level labels (format in the README), which
+    /// <see cref="FitPartials"/> merges with the other partitions'.</summary>
+    /// <returns>The rows summed.</returns>
+    public static long WritePartial(string formula, string path, string outputPath, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(outputPath);
+        using var source = DataSources.OpenChunked(path);
+        return Streaming.Partials.Write(formula, source, options ?? FitOptions.Default, outputPath, null);
+    }
+
+    /// <summary>Fits the linear mixed model <paramref name="formula"/> from partials (<see cref="WritePartial"/>, or
+    /// tables of the same triplets computed elsewhere, as Parquet, Arrow or CSV): their sums are merged by level label
+    /// and the fit equals the fit to all the partitions' rows at once, to rounding.</summary>
+    public static MixedModelFit FitPartials(string formula, IReadOnlyList<string> partialPaths, FitOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(partialPaths);
+        return Streaming.Partials.Fit(formula, partialPaths, options ?? FitOptions.Default);
+    }
+
+    /// <summary>The ANSI SQL statement (plain SUM/COUNT grouped by level and level pairs, no user-defined functions)
+    /// whose result is a partial of <paramref name="formula"/> over <paramref name="table"/>, for
+    /// <see cref="FitPartials"/>: every variable but the grouping factors is numeric; categorical covariates are
+    /// refused.</summary>
+    public static string SufficientStatisticsSql(string formula, string table, IReadOnlyList<string>? factorColumns = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(table);
+        return Streaming.SqlStatistics.Query(formula, table, factorColumns ?? []);
+    }
+
+    /// <summary>Reads a CSV/TSV, Parquet or Arrow IPC file (told apart by content, see <see cref="ColumnarReader"/>), or
+    /// loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists; <c>-</c> reads standard
+    /// input (any of these formats; text gzip-compressed or not).</summary>
     public static DataTable LoadData(string dataPathOrName)
     {
         ArgumentNullException.ThrowIfNull(dataPathOrName);
         if (dataPathOrName == "-")
         {
             using var input = Console.OpenStandardInput();
-            return CsvReader.ReadStream(input, "<stdin>");
+            return DataSources.ReadStream(input, "<stdin>");
         }
-        return !File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)
-            ? table
-            : CsvReader.ReadFile(dataPathOrName);
+        if (!File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)) return table;
+        return DataSources.ReadFile(dataPathOrName);
     }
 }

@@ -22,6 +22,13 @@ internal static class InferenceOutput
                 throw new UsageException("--ddf and --ci profile/boot apply to linear mixed models (gaussian family)");
             return null;
         }
+        if (fit.ResidualVariance is not null || fit.ResidualCorrelation is not null)
+        {
+            // lme4's df and intervals assume independent residuals of one variance.
+            if (settings.Ddf is not null || settings.Ci is not null || settings.Level is not null)
+                throw new UsageException("--ddf, --ci and --level do not apply to a model with --variance or --correlation (a residual structure)");
+            return null;
+        }
         var intervals = settings.Ci?.ToLowerInvariant() switch
         {
             null or "wald" or "none" => IntervalMethod.Wald,

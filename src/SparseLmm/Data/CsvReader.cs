@@ -17,7 +17,7 @@ namespace SparseLmm.Data;
 /// <para>Problems with the input throw <see cref="InputException"/> with a one-line message naming the source and
 /// the 1-based physical line.</para>
 /// </remarks>
-public static class CsvReader
+public static partial class CsvReader
 {
     /// <summary>Text in memory at least this long (in characters) is parsed in parallel chunks.</summary>
     internal const int DefaultParallelThreshold = 4 << 20;

@@ -21,6 +21,11 @@ internal static class AliasedColumns
         return SmallMatrix.CholeskySkippingDependentColumns(gram, p, RelativeTolerance);
     }
 
+    /// <summary>The columns to drop, from the Gram matrix of the columns (row-major p×p, lower triangle read), for
+    /// columns whose rows were summed elsewhere (streamed).</summary>
+    public static IReadOnlyList<int> FromGram(double[] gram, int p) =>
+        p == 0 ? [] : SmallMatrix.CholeskySkippingDependentColumns(gram, p, RelativeTolerance);
+
     /// <summary><see cref="Find(IReadOnlyList{double[]})"/> for the columns of a row-major n×p matrix (the same sums,
     /// in the same order).</summary>
     public static IReadOnlyList<int> FindRowMajor(ReadOnlySpan<double> x, int p)

@@ -15,15 +15,23 @@ internal sealed class ExpressionEvaluator
 
     /// <summary>An evaluator over <paramref name="keptRows"/> of <paramref name="table"/>. Without
     /// <paramref name="fittedStatistics"/> it fits: <c>scale</c> and <c>poly</c> take their statistics from the data
-    /// (see <see cref="Statistics"/>); with them (a fitted design's), it transforms new data the fitted way.</summary>
-    public ExpressionEvaluator(DataTable table, int[] keptRows, IReadOnlyDictionary<string, double[]>? fittedStatistics = null)
+    /// (see <see cref="Statistics"/>); with them (a fitted design's), it transforms new data the fitted way.
+    /// <paramref name="keepAllLevels"/>: for one chunk of a streamed source, whose categorical columns carry the
+    /// levels of the whole data, a level absent from the chunk keeps its column of X.</summary>
+    public ExpressionEvaluator(DataTable table, int[] keptRows, IReadOnlyDictionary<string, double[]>? fittedStatistics = null,
+        bool keepAllLevels = false)
     {
         this.table = table;
         this.keptRows = keptRows;
+        this.keepAllLevels = keepAllLevels;
         KeepsAllRows = IsIdentity(keptRows, table.RowCount);
         fitting = fittedStatistics is null;
         statistics = new Dictionary<string, double[]>(fittedStatistics ?? new Dictionary<string, double[]>(), StringComparer.Ordinal);
     }
+
+    /// <summary>For one chunk of a streamed source, whose categorical columns carry the levels of the whole data: a
+    /// level absent from the chunk keeps its column of X.</summary>
+    private readonly bool keepAllLevels;
 
     /// <summary>The statistics of every <c>scale</c> and <c>poly</c> call evaluated, by the call as printed.</summary>
     public IReadOnlyDictionary<string, double[]> Statistics => statistics;
@@ -91,8 +99,9 @@ internal sealed class ExpressionEvaluator
     private static string FormatNonFinite(double value) =>
         double.IsNaN(value) ? "NaN" : value > 0 ? "Inf" : "-Inf";
 
-    private CategoricalFactor Categorical(string label, CategoricalColumn column) =>
-        CategoricalOverKeptRows(label, column.Codes, column.Levels, keptRows, KeepsAllRows);
+    private CategoricalFactor Categorical(string label, CategoricalColumn column) => keepAllLevels
+        ? new CategoricalFactor(label, keptRows.Select(row => column.Codes[row]).ToArray(), column.Levels)
+        : CategoricalOverKeptRows(label, column.Codes, column.Levels, keptRows, KeepsAllRows);
 
     /// <summary>The codes of the kept rows with unused levels dropped: the column's own codes when all rows are kept
     /// and every level is used, else a renumbered copy.</summary>

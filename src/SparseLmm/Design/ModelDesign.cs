@@ -27,6 +27,10 @@ internal sealed record ModelDesign(
     /// their spread (they would be kept if shifted).</summary>
     public IReadOnlyList<string> AliasedByLocation { get; init; } = [];
 
+    /// <summary>True when the rows were streamed into the cross-products and not kept (<see cref="X"/>, the response's
+    /// values and the terms' rows are empty): the fit has no per-row fitted values or residuals.</summary>
+    public bool RowsStreamed { get; init; }
+
     /// <summary>The formula's offsets summed per kept row, or null when it has none. A linear mixed model's
     /// <see cref="Response"/> already has it subtracted (it is fitted to y − offset, so everything downstream of the
     /// one pass is unchanged); a GLMM adds it to η in every PIRLS row pass.</summary>

@@ -46,7 +46,15 @@ internal sealed record ModelMatrixPlan(IReadOnlyList<string> Names, IReadOnlyLis
     private const int BlockRows = 4096;
 
     /// <summary>The plan of <see cref="ModelMatrixColumns.Build"/>: same columns, names and coding.</summary>
-    public static ModelMatrixPlan Build(bool hasIntercept, IReadOnlyList<Term> terms, ExpressionEvaluator evaluator, int rowCount)
+    /// <param name="hasIntercept">Whether the matrix starts with the intercept.</param>
+    /// <param name="terms">The terms.</param>
+    /// <param name="evaluator">The rows.</param>
+    /// <param name="rowCount">Their number.</param>
+    /// <param name="allIndicators">One indicator per level of every categorical factor, contrasts or not: the columns of
+    /// any coding by treatment contrasts are among them, named alike, whichever level turns out first (for the
+    /// statistics of one partition, whose levels are not all the data's).</param>
+    public static ModelMatrixPlan Build(bool hasIntercept, IReadOnlyList<Term> terms, ExpressionEvaluator evaluator, int rowCount,
+        bool allIndicators = false)
     {
         var names = new List<string>();
         var columns = new List<ColumnPlan>();
@@ -65,7 +73,7 @@ internal sealed record ModelMatrixPlan(IReadOnlyList<string> Names, IReadOnlyLis
             {
                 var factor = evaluator.Evaluate(term.Factors[f]);
                 var margin = TermKey(labels.Where((_, index) => index != f));
-                pieces.Add(Expand(factor, useContrasts: termKeys.Contains(margin)));
+                pieces.Add(Expand(factor, useContrasts: !allIndicators && termKeys.Contains(margin)));
             }
             // R varies the first factor fastest in an interaction's columns.
             var combined = pieces[0];

@@ -15,6 +15,23 @@ internal sealed class CrossProductLayout
     /// <summary>Builds the layout for <paramref name="terms"/> (already ordered largest first) and p fixed effects.</summary>
     public CrossProductLayout(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount,
         RestStorage storage = RestStorage.Automatic, ThreadBudget? threads = null)
+        : this(terms, fixedEffectCount, rowCount, null, null, storage, threads)
+    {
+    }
+
+    /// <summary>Builds the layout from the co-occurring level pairs instead of the rows, for cross-products streamed
+    /// from a source whose rows are not kept (the terms have no rows; <see cref="RowPatternPosition"/> is empty).</summary>
+    /// <param name="terms">The terms, largest first, without rows.</param>
+    /// <param name="fixedEffectCount">p.</param>
+    /// <param name="rowCount">n.</param>
+    /// <param name="pairs">For each term t ≥ 1 (entry 0 unused): the first term's levels' ranges (q₁ + 1 entries) into
+    /// the ascending, distinct levels of term t that share a row with them.</param>
+    /// <param name="nested">Which terms are nested in which, as <see cref="RestStructure.NestedTerms"/>.</param>
+    /// <param name="storage">The rest's storage.</param>
+    /// <param name="threads">The fit's threads.</param>
+    internal CrossProductLayout(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount,
+        (int[] Range, int[] Levels)[]? pairs, IReadOnlyList<(int Inner, int Outer)>? nested, RestStorage storage,
+        ThreadBudget? threads)
     {
         Threads = threads ?? new ThreadBudget();
         Terms = terms;
@@ -30,7 +47,7 @@ internal sealed class CrossProductLayout
         }
         RestRandomSize = offset;
         RestSize = offset + fixedEffectCount + 1;
-        (PatternStart, PatternRow, RowPatternPosition) = BuildPatterns();
+        (PatternStart, PatternRow, RowPatternPosition) = BuildPatterns(pairs);
         MaxPatternLength = 0;
         for (int level = 0; level < First.LevelCount; level++)
             MaxPatternLength = Math.Max(MaxPatternLength, PatternStart[level + 1] - PatternStart[level]);
@@ -40,7 +57,7 @@ internal sealed class CrossProductLayout
         RestRowTerm = new int[RestRandomSize];
         for (int t = 1; t < terms.Count; t++)
             RestRowTerm.AsSpan(RestTermOffset[t], terms[t].Size).Fill(t);
-        Structure = RestStructure.Choose(this, storage);
+        Structure = RestStructure.Choose(this, storage, nested);
         if (Structure.Supernodal is { } supernodal) Supernodal = new SupernodalRestLayout(this, supernodal);
     }
 
@@ -103,19 +120,25 @@ internal sealed class CrossProductLayout
     /// <summary>The longest pattern, for sizing workspaces.</summary>
     public int MaxPatternLength { get; }
 
-    private (int[] Start, int[] Row, int[][] RowPosition) BuildPatterns()
+    private (int[] Start, int[] Row, int[][] RowPosition) BuildPatterns((int[] Range, int[] Levels)[]? given)
     {
         int q1 = First.LevelCount, n = RowCount, tail = FixedEffectCount + 1;
         var firstLevels = First.LevelOfRow;
+        // For each rest term, the distinct (first level, this level) pairs in order: that is the pattern in order.
+        // pairLevels[t][pair] is the term's level of a pair; the pairs of first level l are levelRangeByTerm[t][l] ..
+        var pairLevels = new int[Terms.Count][];
+        var levelRangeByTerm = new int[Terms.Count][];
+        if (given is not null)
+        {
+            for (int t = 1; t < Terms.Count; t++) (levelRangeByTerm[t], pairLevels[t]) = given[t];
+            var (patternStart, patternRow, _) = PatternsFromPairs(pairLevels, levelRangeByTerm);
+            return (patternStart, patternRow, new int[Terms.Count][]);
+        }
         // The rows of each first-term level (a counting sort), shared by the rest terms.
         var rowStart = new int[q1 + 1];
         for (int i = 0; i < n; i++) rowStart[firstLevels[i] + 1]++;
         for (int l = 0; l < q1; l++) rowStart[l + 1] += rowStart[l];
 
-        // For each rest term, the distinct (first level, this level) pairs in order: that is the pattern in order.
-        // pairLevels[t][pair] is the term's level of a pair; the pairs of first level l are levelRangeByTerm[t][l] ..
-        var pairLevels = new int[Terms.Count][];
-        var levelRangeByTerm = new int[Terms.Count][];
         var next = Terms.Count > 1 ? new int[q1] : [];
         for (int t = 1; t < Terms.Count; t++)
         {
@@ -140,6 +163,38 @@ internal sealed class CrossProductLayout
             levelRangeByTerm[t] = range;
         }
 
+        var (start, rows, termStartInPattern) = PatternsFromPairs(pairLevels, levelRangeByTerm);
+        var rowPosition = new int[Terms.Count][];
+        for (int t = 1; t < Terms.Count; t++)
+        {
+            var positions = new int[n];
+            var pairs = pairLevels[t];
+            var range = levelRangeByTerm[t];
+            var startOfTerm = termStartInPattern[t];
+            var levelsOfTerm = Terms[t].LevelOfRow;
+            int k = Terms[t].ColumnCount;
+            void Fill(int from, int to)
+            {
+                for (int i = from; i < to; i++)
+                {
+                    int l = firstLevels[i];
+                    int pair = pairs.AsSpan(range[l], range[l + 1] - range[l]).BinarySearch(levelsOfTerm[i]);
+                    positions[i] = startOfTerm[l] + pair * k;
+                }
+            }
+            const int block = 1 << 16;
+            if (n >= 2 * block) Parallel.For(0, (n + block - 1) / block, b => Fill(b * block, Math.Min(n, (b + 1) * block)));
+            else Fill(0, n);
+            rowPosition[t] = positions;
+        }
+        return (start, rows, rowPosition);
+    }
+
+    /// <summary>The pattern (each first-term level's rest rows, in order) from the distinct level pairs of each rest
+    /// term, and where each term's entries start in each level's pattern.</summary>
+    private (int[] Start, int[] Row, int[][] TermStartInPattern) PatternsFromPairs(int[][] pairLevels, int[][] levelRangeByTerm)
+    {
+        int q1 = First.LevelCount, tail = FixedEffectCount + 1;
         var start = new int[q1 + 1];
         for (int l = 0; l < q1; l++)
         {
@@ -167,30 +222,6 @@ internal sealed class CrossProductLayout
             }
             for (int c = 0; c < tail; c++) rows[entry++] = RestRandomSize + c;
         }
-
-        var rowPosition = new int[Terms.Count][];
-        for (int t = 1; t < Terms.Count; t++)
-        {
-            var positions = new int[n];
-            var pairs = pairLevels[t];
-            var range = levelRangeByTerm[t];
-            var startOfTerm = termStartInPattern[t];
-            var levelsOfTerm = Terms[t].LevelOfRow;
-            int k = Terms[t].ColumnCount;
-            void Fill(int from, int to)
-            {
-                for (int i = from; i < to; i++)
-                {
-                    int l = firstLevels[i];
-                    int pair = pairs.AsSpan(range[l], range[l + 1] - range[l]).BinarySearch(levelsOfTerm[i]);
-                    positions[i] = startOfTerm[l] + pair * k;
-                }
-            }
-            const int block = 1 << 16;
-            if (n >= 2 * block) Parallel.For(0, (n + block - 1) / block, b => Fill(b * block, Math.Min(n, (b + 1) * block)));
-            else Fill(0, n);
-            rowPosition[t] = positions;
-        }
-        return (start, rows, rowPosition);
+        return (start, rows, termStartInPattern);
     }
 }

@@ -87,7 +87,7 @@ internal sealed class CrossProducts
     public double LogWeightSum { get; private set; }
 
     /// <summary>The coordinates X and y were accumulated in (identity unless given to <see cref="Accumulate"/>).</summary>
-    public FixedEffectScaling Scaling { get; private set; }
+    public FixedEffectScaling Scaling { get; internal set; }
 
     /// <summary>Accumulates the cross-products of the weighted rows [Z X y]: each row is scaled by √wᵢ
     /// (weights empty means all ones). <paramref name="x"/> is row-major n×p. With <paramref name="scaling"/>, X and y

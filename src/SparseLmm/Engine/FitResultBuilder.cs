@@ -30,7 +30,9 @@ internal static class FitResultBuilder
             (effects[t], conditionalSds[t]) = ScaleModes(terms[t], factors[t], solution.SphericalModes[t], solution.UnscaledConditionalCovariance[t], variance);
         }
 
-        // Plain loops over preallocated arrays: at ten million rows these three vectors are the result's bulk.
+        // Plain loops over preallocated arrays: at ten million rows these three vectors are the result's bulk. A streamed
+        // design kept no rows to compute them from.
+        if (design.RowsStreamed) n = 0;
         var fitted = new double[n];
         for (int i = 0; i < n; i++)
         {
@@ -69,7 +71,7 @@ internal static class FitResultBuilder
             Formula = design.Formula.Text,
             ResponseName = design.Response.Label,
             Method = summary.Method,
-            ObservationCount = n,
+            ObservationCount = design.RowCount,
             DroppedRowCount = design.DroppedRowCount,
             ObservationRows = design.KeptRows,
             GroupCounts = terms.GroupBy(t => t.GroupName).Select(g => new GroupCount(g.Key, g.First().LevelCount)).ToList(),

@@ -91,6 +91,19 @@ internal sealed class FixedEffectScaling
         return new FixedEffectScaling(shift[..p], scale[..p], shift[p], scale[p], intercept);
     }
 
+    /// <summary>The coordinates of <see cref="For"/> from moments accumulated elsewhere (streamed rows, partitions):
+    /// the shift of each column of [X y] (0 for the intercept) and the root mean square of each shifted column.</summary>
+    internal static FixedEffectScaling FromMoments(double[] shift, double[] rootMeanSquare, int intercept,
+        IReadOnlyList<string> columnNames, string responseName)
+    {
+        int p = shift.Length - 1;
+        var scale = new double[p + 1];
+        for (int c = 0; c <= p; c++)
+            scale[c] = c == intercept ? 1
+                : PowerOfTwoScale(rootMeanSquare[c], 1, 1, c < p ? columnNames[c] : responseName, c < p ? "fixed-effect column" : "response");
+        return new FixedEffectScaling(shift[..p], scale[..p], shift[p], scale[p], intercept);
+    }
+
     private static double Value(ReadOnlySpan<double> x, ReadOnlySpan<double> response, int p, int i, int c) =>
         c < p ? x[i * p + c] : response[i];
 

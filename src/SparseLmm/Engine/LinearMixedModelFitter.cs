@@ -10,7 +10,7 @@ namespace SparseLmm.Engine;
 internal static class LinearMixedModelFitter
 {
     // lme4's isSingular tolerance on the diagonal of T.
-    private const double SingularTolerance = 1e-4;
+    internal const double SingularTolerance = 1e-4;
 
     /// <summary>Fits by REML (<paramref name="reml"/> true) or ML, on at most <paramref name="threads"/> threads
     /// (default: every processor).</summary>
@@ -24,6 +24,19 @@ internal static class LinearMixedModelFitter
         FitMonitor? monitor = null)
     {
         var clock = Stopwatch.StartNew();
+        var response = RequireFittable(design, reml);
+        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+        monitor ??= new FitMonitor();
+        monitor.ThrowIfCancelled();
+        products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, threads: threads));
+        products.AccumulateCentred(design, response.Values, monitor.Cancellation);
+        return Optimize(design, products, reml, clock, monitor);
+    }
+
+    /// <summary>The design's response, or an <see cref="InputException"/> when the design cannot be fitted as a linear
+    /// mixed model by the method.</summary>
+    internal static NumericResponse RequireFittable(ModelDesign design, bool reml)
+    {
         if (design.Response is not NumericResponse response)
             throw new InputException(
                 $"response '{design.Response.Label}' is text; a gaussian model needs a numeric response (use --family binomial for a two-level outcome)");
@@ -35,13 +48,7 @@ internal static class LinearMixedModelFitter
         }
         if (reml && design.RowCount <= design.FixedEffectCount)
             throw new InputException($"{design.RowCount} observations are too few for {design.FixedEffectCount} fixed effects under REML");
-
-        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        monitor ??= new FitMonitor();
-        monitor.ThrowIfCancelled();
-        products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, threads: threads));
-        products.AccumulateCentred(design, response.Values, monitor.Cancellation);
-        return Optimize(design, products, reml, clock, monitor);
+        return response;
     }
 
     /// <summary>Fits by REML or ML over cross-products already accumulated from <paramref name="design"/> (read only
@@ -103,7 +110,7 @@ internal static class LinearMixedModelFitter
     /// rows), so at millions of rows an absolute 10⁻⁶ lies below what an evaluation can resolve and the last stages
     /// would only chase rounding (at 10M rows, a fifth of the evaluations); 3·10⁻¹¹ of a deviance of 3·10⁷ is 10⁻³, a
     /// log-likelihood to 5·10⁻⁴. Small models keep 10⁻⁶.</summary>
-    private static double FunctionTolerance(double startValue) =>
+    internal static double FunctionTolerance(double startValue) =>
         double.IsFinite(startValue) ? Math.Max(1e-6, 3e-11 * Math.Abs(startValue)) : 1e-6;
 
     /// <summary>Puts diagonal entries of T that ended within 1e-4 of the bound 0 exactly on it when that costs less
@@ -128,6 +135,6 @@ internal static class LinearMixedModelFitter
     /// <summary>A full quadratic model, (n+1)(n+2)/2 points, for the few parameters of most models: it captures the
     /// coupling between entries of T (correlations) from the start, which saved a fifth of the evaluations on the
     /// 1M-row benchmark and a quarter on sleepstudy; beyond six parameters Powell's 2n+1 keeps the start cheap.</summary>
-    private static int? InterpolationPoints(int parameters) =>
+    internal static int? InterpolationPoints(int parameters) =>
         parameters <= 6 ? (parameters + 1) * (parameters + 2) / 2 : null;
 }

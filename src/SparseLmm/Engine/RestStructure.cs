@@ -45,9 +45,13 @@ internal sealed class RestStructure
 
     /// <summary>Chooses the structure for <paramref name="layout"/> (or takes the one <paramref name="storage"/> asks
     /// for, which tests use to hold the two against each other).</summary>
-    public static RestStructure Choose(CrossProductLayout layout, RestStorage storage = RestStorage.Automatic)
+    /// <param name="layout">The layout.</param>
+    /// <param name="storage">The storage asked for.</param>
+    /// <param name="nestedTerms">The nested pairs when the terms have no rows to find them from (streamed data).</param>
+    public static RestStructure Choose(CrossProductLayout layout, RestStorage storage = RestStorage.Automatic,
+        IReadOnlyList<(int Inner, int Outer)>? nestedTerms = null)
     {
-        var nested = FindNestedTerms(layout.Terms);
+        var nested = nestedTerms ?? FindNestedTerms(layout.Terms);
         var nesting = nested.Select(pair => $"{layout.Terms[pair.Inner].GroupName} in {layout.Terms[pair.Outer].GroupName}")
             .Distinct().ToList();
         int randomSize = layout.RestRandomSize, tail = layout.FixedEffectCount + 1;

@@ -17,9 +17,15 @@ public static class ConditionalAicMethods
         ArgumentNullException.ThrowIfNull(fit);
         if (fit.Source is not { } source)
         {
-            reason = fit.Family.IsLinearMixedModel
-                ? "cAIC needs the fit's design: make the fit with MixedModel.Fit(...)"
-                : "cAIC is computed for linear mixed models only";
+            reason = !fit.Family.IsLinearMixedModel ? "cAIC is computed for linear mixed models only"
+                : fit.ResidualVariance is not null || fit.ResidualCorrelation is not null
+                    ? "cAIC is not computed for a model with a residual structure (varIdent, corAR1)"
+                    : "cAIC needs the fit's design: make the fit with MixedModel.Fit(...)";
+            return null;
+        }
+        if (source.Design.RowsStreamed)
+        {
+            reason = "cAIC needs the rows, which a streamed fit or a fit from partials does not keep";
             return null;
         }
         // The correction's parameters are the entries of ΛΛ' at Λ's pattern, lme4's: a diag() term's are its variances

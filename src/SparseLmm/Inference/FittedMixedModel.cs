@@ -38,6 +38,9 @@ internal sealed class FittedMixedModel
     {
         ArgumentNullException.ThrowIfNull(fit);
         if (fit.Source is { } source) return new FittedMixedModel(fit, source);
+        if (fit.ResidualVariance is not null || fit.ResidualCorrelation is not null)
+            throw new InputException(
+                "predictions, profile and bootstrap intervals, df and simulation assume independent residuals of one variance; they are not available for a model with a residual structure (varIdent, corAR1)");
         throw new InputException(fit.Family.IsLinearMixedModel
             ? "this fit carries no design: make it with MixedModel.Fit(...)"
             : $"predictions, profile and bootstrap intervals, df and simulation apply to linear mixed models (gaussian family) only, not to a {fit.Family.Name} model (its fitted values on the link and response scales are in the fit: fit --json)");

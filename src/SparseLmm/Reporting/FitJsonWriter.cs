@@ -11,7 +11,7 @@ namespace SparseLmm.Reporting;
 /// <c>cs</c> and <c>ar1</c>, <c>rho</c>), <c>loglik</c>, <c>df</c>, <c>aic</c>, <c>bic</c>,
 /// <c>deviance</c>, <c>reml_criterion</c>, <c>singular</c>, <c>ranef</c>, plus the conditional AIC (<c>caic</c>,
 /// <c>caic_df</c>, <c>caic_loglik</c>, and <c>caic_note</c> when it is not computed), <c>converged</c>, <c>notes</c>,
-/// <c>dropped_rows</c>, <c>aliased</c>, <c>icc</c> and <c>timing</c>. Doubles are written with round-trip precision;
+/// <c>dropped_rows</c>, <c>aliased</c>, <c>icc</c>, <c>timing</c>, and <c>residual</c> for nlme's residual structures. Doubles are written with round-trip precision;
 /// NaN and infinities as null.</summary>
 internal static class FitJsonWriter
 {
@@ -58,11 +58,13 @@ internal static class FitJsonWriter
             NumberArray(writer, "statistic", fit.FixedEffects.Select(e => e.Statistic));
             NumberArray(writer, "p", pValues);
         }
+        ResidualStructureReport.WriteFixedEffectDf(writer, fit);
         options.FixedEffectExtras?.Invoke(writer);
         writer.WriteEndObject();
 
         NumberArray(writer, "theta", fit.Theta);
         Number(writer, "sigma", fit.Sigma);
+        ResidualStructureReport.WriteJson(writer, fit);
 
         writer.WriteStartArray("varcorr");
         foreach (var component in fit.VarianceComponents)

@@ -23,6 +23,7 @@ internal static class SummaryWriter
         AppendScaledResiduals(output, fit);
         AppendRandomEffects(output, fit);
         AppendGroups(output, fit);
+        ResidualStructureReport.AppendSummary(output, fit);
         AppendFixedEffects(output, fit);
         AppendTrailer(output, fit);
         return output.ToString();
@@ -221,11 +222,14 @@ internal static class SummaryWriter
         output.Append("\nFixed effects:\n");
         // lme4: p values for a GLMM; the statistic is called z when the scale is fixed (binomial, Poisson), else t.
         IReadOnlyList<double>? pvalues = null;
-        if (IsGeneralized(fit))
+        if (fit.FixedEffectDegreesOfFreedom is not null) pvalues = fit.FixedEffectPValues;
+        else if (IsGeneralized(fit))
             pvalues = fit.FixedEffectPValues is { } given && given.Count == p
                 ? given
                 : effects.Select(e => TwoSidedNormalP(e.Statistic)).ToArray();
-        var table = CoefficientTable(effects, pvalues, fit.Sigma is null ? "z value" : "t value");
+        var table = fit.FixedEffectDegreesOfFreedom is null
+            ? CoefficientTable(effects, pvalues, fit.Sigma is null ? "z value" : "t value")
+            : CoefficientTable(effects, pvalues, "t value", "Pr(>|t|)");
         TextTable.Append(output, effects.Select(e => e.Name).ToList(), table.Headers, table.Cells, rightJustify: true);
         if (table.Stars)
             output.Append("---\nSignif. codes:  0 '***' 0.001 '**' 0.01 '*' 0.05 '.' 0.1 ' ' 1\n");
@@ -240,7 +244,7 @@ internal static class SummaryWriter
 
     /// <summary>R's printCoefmat as lme4 calls it (digits 4; p values for a GLMM).</summary>
     internal static (List<string> Headers, List<IReadOnlyList<string>> Cells, bool Stars) CoefficientTable(
-        IReadOnlyList<FixedEffect> effects, IReadOnlyList<double>? pvalues, string statisticName)
+        IReadOnlyList<FixedEffect> effects, IReadOnlyList<double>? pvalues, string statisticName, string pValueName = "Pr(>|z|)")
     {
         int p = effects.Count;
         int statisticDigits = Math.Max(1, Math.Min(5, Digits - 1));
@@ -274,7 +278,7 @@ internal static class SummaryWriter
         if (pvalues is not null)
         {
             pColumn = RNumberFormat.FormatPValues(pvalues, statisticDigits);
-            headers.Add("Pr(>|z|)");
+            headers.Add(pValueName);
             if (pvalues.Any(v => v < 0.1))
             {
                 stars = pvalues.Select(Stars).ToArray();

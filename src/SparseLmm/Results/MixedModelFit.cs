@@ -46,6 +46,12 @@ public sealed record MixedModelFit
     /// <summary>Residual standard deviation σ (or the dispersion's square root for Gamma); null for binomial and Poisson.</summary>
     public double? Sigma { get; init; }
 
+    /// <summary>The residual variance function (nlme's varIdent) when one was fitted; null otherwise.</summary>
+    public ResidualVarianceFit? ResidualVariance { get; init; }
+
+    /// <summary>The residual correlation (nlme's corAR1) when one was fitted; null otherwise.</summary>
+    public ResidualCorrelationFit? ResidualCorrelation { get; init; }
+
     /// <summary>Random-effects covariance per term: SDs and correlations, terms ordered by number of levels.</summary>
     public required IReadOnlyList<VarianceComponent> VarianceComponents { get; init => field = Frozen.List(value); }
 
@@ -106,8 +112,13 @@ public sealed record MixedModelFit
     public double? IntraclassCorrelation { get; init; }
 
     /// <summary>Two-sided p-values of the fixed effects' z statistics (Wald tests against the normal distribution, as
-    /// lme4's summary of a GLMM); null for a linear mixed model.</summary>
+    /// lme4's summary of a GLMM); for a model with a residual structure, of the t statistics on
+    /// <see cref="FixedEffectDegreesOfFreedom"/> (as nlme's summary); null otherwise.</summary>
     public IReadOnlyList<double>? FixedEffectPValues { get; init => field = Frozen.OptionalList(value); }
+
+    /// <summary>For a model with a residual structure (nlme's varIdent, corAR1): nlme's containment ("between/within")
+    /// df of the fixed effects' t tests, when the grouping factors are nested; null otherwise.</summary>
+    public IReadOnlyList<double>? FixedEffectDegreesOfFreedom { get; init => field = Frozen.OptionalList(value); }
 
     /// <summary>GLMM: fitted values on the link scale, η = Xβ̂ + Zb̂ (<see cref="Fitted"/> holds μ); null for a linear
     /// mixed model.</summary>
@@ -117,7 +128,8 @@ public sealed record MixedModelFit
     /// <c>residuals()</c> of a GLMM); null for a linear mixed model.</summary>
     public IReadOnlyList<double>? DevianceResiduals { get; init => field = Frozen.OptionalList(value); }
 
-    /// <summary>GLMM: Pearson residuals (y − μ)√(w/V(μ)); null for a linear mixed model.</summary>
+    /// <summary>GLMM: Pearson residuals (y − μ)√(w/V(μ)); with a varIdent residual structure, each conditional residual
+    /// over its level's SD ratio (nlme's Pearson residuals times σ); null otherwise.</summary>
     public IReadOnlyList<double>? PearsonResiduals { get; init => field = Frozen.OptionalList(value); }
 
     /// <summary>What a linear mixed model was fitted from (design, training table, options, cross-products), for the

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Numerics;
+using Parquet;
+using Parquet.Schema;
+
+namespace SparseLmm.Data;
+
+/// <summary>A Parquet file, read a row group at a time with Parquet.Net (fully managed).
+/// <para>Types as a user expects them: every integer and floating-point type (and decimals) is numeric; strings,
+/// byte arrays and dictionary-encoded columns are text (categorical, levels sorted as the CSV reader sorts them);
+/// booleans are text with levels FALSE and TRUE, as R's factor of a logical; dates and times are text in ISO 8601, as
+/// they would be read from a CSV file. Nulls are missing cells. Nested columns (lists, maps, structs) have no place in a
+/// model frame and are not offered.</para></summary>
+internal sealed class ParquetSource : IChunkedSource
+{
+    private static readonly ParquetOptions Options = new() { TreatByteArrayAsString = true };
+    private readonly Stream stream;
+    private readonly ParquetReader reader;
+    private readonly Dictionary<string, DataField> fields;
+
+    private ParquetSource(Stream stream, ParquetReader reader, string source)
+    {
+        this.stream = stream;
+        this.reader = reader;
+        Source = source;
+        var flat = reader.Schema.Fields.OfType<DataField>().Where(f => !f.IsArray).ToList();
+        fields = new Dictionary<string, DataField>(StringComparer.Ordinal);
+        foreach (var field in flat)
+            if (!fields.TryAdd(field.Name, field))
+                throw new InputException($"{source}: duplicate column name '{field.Name}'");
+        ColumnNames = flat.Select(f => f.Name).ToList();
+        RowCount = reader.RowGroups.Sum(g => g.RowCount);
+    }
+
+    /// <summary>Opens <paramref name="stream"/> (seekable; disposed with the source).</summary>
+    public static ParquetSource Open(Stream stream, string source)
+    {
+        try
+        {
+            var reader = ParquetReader.CreateAsync(stream, Options, leaveStreamOpen: true).GetAwaiter().GetResult();
+            return new ParquetSource(stream, reader, source);
+        }
+        catch (Exception e) when (e is not InputException)
+        {
+            stream.Dispose();
+            throw Unreadable(source, e);
+        }
+    }
+
+    public string Source { get; }
+
+    public IReadOnlyList<string> ColumnNames { get; }
+
+    public long? RowCount { get; }
+
+    public IEnumerable<IReadOnlyList<ColumnChunk>> Chunks(IReadOnlyList<string> columns)
+    {
+        var selected = columns.Select(name => fields[name]).ToArray();
+        for (int group = 0; group < reader.RowGroupCount; group++)
+        {
+            ColumnChunk[] chunk;
+            try
+            {
+                using var rowGroup = reader.OpenRowGroupReader(group);
+                int rows = checked((int)rowGroup.RowCount);
+                chunk = new ColumnChunk[selected.Length];
+                for (int j = 0; j < selected.Length; j++) chunk[j] = ReadColumn(rowGroup, selected[j], rows);
+            }
+            catch (Exception e) when (e is not InputException)
+            {
+                throw Unreadable(Source, e);
+            }
+            yield return chunk;
+        }
+    }
+
+    private ColumnChunk ReadColumn(ParquetRowGroupReader rowGroup, DataField field, int rows)
+    {
+        var type = field.ClrType;
+        if (type == typeof(double)) return Numbers<double>(rowGroup, field, rows);
+        if (type == typeof(float)) return Numbers<float>(rowGroup, field, rows);
+        if (type == typeof(int)) return Numbers<int>(rowGroup, field, rows);
+        if (type == typeof(long)) return Numbers<long>(rowGroup, field, rows);
+        if (type == typeof(short)) return Numbers<short>(rowGroup, field, rows);
+        if (type == typeof(sbyte)) return Numbers<sbyte>(rowGroup, field, rows);
+        if (type == typeof(byte)) return Numbers<byte>(rowGroup, field, rows);
+        if (type == typeof(ushort)) return Numbers<ushort>(rowGroup, field, rows);
+        if (type == typeof(uint)) return Numbers<uint>(rowGroup, field, rows);
+        if (type == typeof(ulong)) return Numbers<ulong>(rowGroup, field, rows);
+        if (type == typeof(decimal)) return Numbers<decimal>(rowGroup, field, rows);
+        if (type == typeof(Half)) return Numbers<Half>(rowGroup, field, rows);
+        if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
+        {
+            var labels = new string[rows];
+            rowGroup.ReadAsync(field, labels.AsMemory()).GetAwaiter().GetResult();
+            return LabelChunk.FromLabels(field.Name, labels!);
+        }
+        if (type == typeof(bool)) return Labels<bool>(rowGroup, field, rows, b => b ? "TRUE" : "FALSE");
+        if (type == typeof(DateTime)) return Labels<DateTime>(rowGroup, field, rows, FormatDateTime);
+        if (type == typeof(DateOnly)) return Labels<DateOnly>(rowGroup, field, rows, d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        if (type == typeof(TimeOnly)) return Labels<TimeOnly>(rowGroup, field, rows, t => t.ToString("HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture));
+        if (type == typeof(TimeSpan)) return Labels<TimeSpan>(rowGroup, field, rows, t => t.ToString("c", CultureInfo.InvariantCulture));
+        if (type == typeof(Guid)) return Labels<Guid>(rowGroup, field, rows, g => g.ToString());
+        throw new InputException($"{Source}: column '{field.Name}' has Parquet type {type.Name}, which cannot be read into a model frame");
+    }
+
+    internal static string FormatDateTime(DateTime value) =>
+        value.TimeOfDay == TimeSpan.Zero
+            ? value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)
+            : value.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture);
+
+    private static NumberChunk Numbers<T>(ParquetRowGroupReader rowGroup, DataField field, int rows) where T : struct, INumberBase<T>
+    {
+        var values = new double[rows];
+        if (!field.IsNullable)
+        {
+            var raw = new T[rows];
+            rowGroup.ReadAsync(field, raw.AsMemory()).GetAwaiter().GetResult();
+            for (int i = 0; i < rows; i++) values[i] = double.CreateChecked(raw[i]);
+            return new NumberChunk(field.Name, values, null);
+        }
+        var nullable = new T?[rows];
+        rowGroup.ReadAsync(field, nullable.AsMemory()).GetAwaiter().GetResult();
+        bool[]? missing = null;
+        for (int i = 0; i < rows; i++)
+        {
+            if (nullable[i] is { } value) values[i] = double.CreateChecked(value);
+            else
+            {
+                values[i] = double.NaN;
+                (missing ??= new bool[rows])[i] = true;
+            }
+        }
+        return new NumberChunk(field.Name, values, missing);
+    }
+
+    private static LabelChunk Labels<T>(ParquetRowGroupReader rowGroup, DataField field, int rows, Func<T, string> format) where T : struct
+    {
+        var labels = new string?[rows];
+        if (!field.IsNullable)
+        {
+            var raw = new T[rows];
+            rowGroup.ReadAsync(field, raw.AsMemory()).GetAwaiter().GetResult();
+            for (int i = 0; i < rows; i++) labels[i] = format(raw[i]);
+        }
+        else
+        {
+            var nullable = new T?[rows];
+            rowGroup.ReadAsync(field, nullable.AsMemory()).GetAwaiter().GetResult();
+            for (int i = 0; i < rows; i++) labels[i] = nullable[i] is { } value ? format(value) : null;
+        }
+        return LabelChunk.FromLabels(field.Name, labels);
+    }
+
+    private static InputException Unreadable(string source, Exception e) =>
+        new($"cannot read '{source}' as Parquet: {e.Message.Split('\n')[0].Trim()}");
+
+    public void Dispose()
+    {
+        reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        stream.Dispose();
+    }
+}

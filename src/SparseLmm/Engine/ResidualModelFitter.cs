@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using SparseLmm.Design;
+using SparseLmm.Inference;
+using SparseLmm.Numerics;
+using SparseLmm.Optimization;
+using SparseLmm.Results;
+
+namespace SparseLmm.Engine;
+
+/// <summary>Fits a linear mixed model with an nlme residual structure (varIdent and/or corAR1): one pass for the
+/// structure's cross-products, BOBYQA over θ, the log variance ratios and ρ (σ profiled), then the solution of the
+/// whitened system at the optimum.</summary>
+internal static class ResidualModelFitter
+{
+    /// <summary>Largest order of the dense rest (random effects after the largest term, fixed effects, response) the
+    /// residual structures take: they keep several copies of it.</summary>
+    public const int MaxRestSize = 3000;
+
+    /// <summary>Fits by REML or ML on at most <paramref name="threads"/> threads, with at most
+    /// <paramref name="maxEvaluations"/> evaluations in the search.</summary>
+    public static MixedModelFit Fit(ModelDesign design, ResidualDesign residual, bool reml, ThreadBudget threads, int maxEvaluations)
+    {
+        var clock = Stopwatch.StartNew();
+        var response = LinearMixedModelFitter.RequireFittable(design, reml);
+        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+        int restSize = terms.Skip(1).Sum(t => t.Size) + design.FixedEffectCount + 1;
+        if (restSize > MaxRestSize)
+            throw new InputException(
+                $"with a residual structure the random effects after '{terms[0].GroupName}' and the fixed effects may number at most {MaxRestSize:N0}, not {restSize:N0}");
+        var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, RestStorage.Dense, threads);
+        var products = new ResidualCrossProducts(layout, residual);
+        products.Accumulate(design, response.Values);
+        var objective = new ResidualDeviance(products, reml);
+        var deviance = objective.Deviance;
+        var parameterization = deviance.Parameterization;
+
+        // θ starts as for independent residuals (the moment estimates of the unweighted cross-products: ratios 1,
+        // ρ = 0), the structure at its start.
+        objective.SetStructure(new double[objective.Length - objective.ThetaLength]);
+        var structureStart = objective.StructureStart();
+        var candidates = StartingValues.Candidates(products.Combined, parameterization)
+            .Select(theta => theta.Concat(structureStart).ToArray()).ToList();
+        var values = candidates.Select(start => objective.Evaluate(start)).ToList();
+        int best = values.IndexOf(values.Min());
+        var start = candidates[best];
+        double radius = Math.Max(0.1, StartingValues.InitialRadius(start, layout, parameterization));
+        var optimum = Bobyqa.Minimize(objective.Evaluate, start, objective.LowerBounds(), objective.UpperBounds(), new BobyqaOptions(
+            InitialTrustRadius: radius, FinalTrustRadius: 1e-6, MaxEvaluations: maxEvaluations,
+            FunctionTolerance: LinearMixedModelFitter.FunctionTolerance(values[best]),
+            InterpolationPoints: LinearMixedModelFitter.InterpolationPoints(objective.Length)));
+
+        var parameters = optimum.Minimizer.ToArray();
+        var theta = parameters[..objective.ThetaLength];
+        var structure = parameters[objective.ThetaLength..];
+        double logDeterminant = objective.SetStructure(structure);
+        var solution = ModeSolution.Compute(deviance, theta);
+        double value = deviance.ObjectiveFromFactor() + logDeterminant;
+        clock.Stop();
+
+        int n = design.RowCount, p = design.FixedEffectCount;
+        var fit = FitResultBuilder.Build(design, response.Values, terms, parameterization, theta, solution, new FitSummary(
+            Method: reml ? EstimationMethod.Reml : EstimationMethod.MaximumLikelihood,
+            LogLikelihood: -value / 2,
+            Sigma: Math.Sqrt(solution.PenalizedResidualSquares / (reml ? n - p : n)),
+            Converged: optimum.Converged && !AtCorrelationBound(residual, structure),
+            OptimizerMessage: AtCorrelationBound(residual, structure)
+                ? $"the AR(1) correlation reached the bound ±{ResidualDeviance.LargestCorrelation}"
+                : optimum.Message,
+            Singular: Enumerable.Range(0, theta.Length)
+                .Any(i => parameterization.IsDiagonal(i) && theta[i] < LinearMixedModelFitter.SingularTolerance),
+            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + candidates.Count, layout.Structure.Description)));
+        // nlme's t tests: containment df (for nested grouping factors; none otherwise); for ML, summary.lme's
+        // adjustSigma scales the SEs by √(n/(n−p)) first.
+        var df = ContainmentDegreesOfFreedom.Compute(design);
+        double adjust = reml ? 1 : Math.Sqrt((double)n / (n - p));
+        return fit with
+        {
+            FixedEffectDegreesOfFreedom = df,
+            FixedEffectPValues = df?.Select((d, j) => Distributions.StudentTwoSided(fit.FixedEffects[j].Statistic / adjust, d)).ToArray(),
+            DegreesOfFreedom = fit.DegreesOfFreedom + structure.Length,
+            // nlme's Pearson residuals (before the division by σ): each row's residual over its level's SD ratio.
+            PearsonResiduals = residual.VarianceGroup is null
+                ? null
+                : fit.Residuals.Select((r, i) => residual.VarianceGroupOfRow[i] == 0 ? r : r / Math.Exp(structure[residual.VarianceGroupOfRow[i] - 1])).ToArray(),
+            IntraclassCorrelation = null,
+            ResidualVariance = residual.VarianceGroup is { } group
+                ? new ResidualVarianceFit(group, residual.VarianceLevels,
+                    [1.0, .. structure[..(residual.VarianceLevelCount - 1)].Select(Math.Exp)])
+                : null,
+            ResidualCorrelation = residual.Autoregressive
+                ? new ResidualCorrelationFit(residual.CorrelationOrder, residual.CorrelationGroup!, structure[^1])
+                : null,
+        };
+    }
+
+    private static bool AtCorrelationBound(ResidualDesign residual, double[] structure) =>
+        residual.Autoregressive && Math.Abs(structure[^1]) >= ResidualDeviance.LargestCorrelation - 1e-9;
+}
