@@ -197,6 +197,14 @@ public sealed class StructuredCovarianceTests
     }
 
     [Fact]
+    public void StreamedFitRefusesStructuredTerms()
+    {
+        var result = CliRunner.Run("fit", Orthodont, "distance ~ age + ar1(0 + factor(age) | Subject)", "--stream");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("a streamed fit does not support ar1() random-effects terms", Assert.Single(result.StderrLines));
+    }
+
+    [Fact]
     public void OneColumnCorrelationStructureIsRefused()
     {
         var result = CliRunner.Run("fit", Orthodont, "distance ~ age + ar1(1 | Subject)");
