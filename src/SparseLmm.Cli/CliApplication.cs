@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Encodings.Web;
 using System.Diagnostics;
 using System.Reflection;
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using SparseLmm.Cli.Commands;
 using SparseLmm.Results;
 
@@ -47,7 +49,7 @@ public static class CliApplication
         }
         catch (UsageException e)
         {
-            Report(stdout, stderr, $"sparselmm: {OneLine(e.Message)} (see 'sparselmm --help')");
+            Report(stdout, stderr, $"sparselmm: {OneLine(e.Message)} (see 'sparselmm {(e.Command is null ? "" : e.Command + " ")}--help')");
             return BadInput;
         }
         catch (InputException e)
@@ -91,84 +93,73 @@ public static class CliApplication
     private static int Dispatch(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
     {
         if (args.Length == 0)
-            throw new UsageException("missing command: use 'sparselmm fit DATA FORMULA' or 'sparselmm demo'");
+            throw new UsageException($"missing command: use 'sparselmm fit DATA FORMULA' or 'sparselmm demo' (commands: {CommandTree.CommandList})");
+        // "sparselmm help [COMMAND]" is "sparselmm [COMMAND] --help".
+        if (args[0] == "help") args = [.. args[1..], "--help"];
 
-        switch (args[0])
+        var parsed = CommandTree.Parse(args);
+        if (parsed.Action is { } and not ParseErrorAction)
         {
-            case "--help" or "-h" or "help":
-                stdout.Write(CommandLine.HelpText(Version));
-                return Success;
-            case "--version":
-                stdout.WriteLine($"sparselmm {Version}");
-                return Success;
-            case "fit":
-            case "demo":
-            {
-                var (settings, positional) = CommandLine.Parse(args[1..], args[0]);
-                if (settings.Help)
-                {
-                    stdout.Write(CommandLine.HelpText(Version));
-                    return Success;
-                }
-                if (args[0] == "demo")
-                {
-                    if (positional.Count > 0)
-                        throw new UsageException($"demo takes no arguments, got '{positional[0]}'");
-                    settings.Data = DemoData;
-                    settings.Formula = DemoFormula;
-                }
-                else if (settings.Partials is not null)
-                {
-                    if (positional.Count != 1)
-                        throw new UsageException("fit --partials GLOB takes FORMULA only (the data are the partials), e.g. sparselmm fit --partials 'parts/*.cp' \"y ~ x + (1 | g)\"");
-                    settings.Formula = positional[0];
-                }
-                else
-                {
-                    if (positional.Count < 2)
-                        throw new UsageException(positional.Count == 0
-                            ? "fit needs DATA and FORMULA, e.g. sparselmm fit sleepstudy \"Reaction ~ 1 + Days + (1 + Days | Subject)\""
-                            : "fit needs a FORMULA after DATA, e.g. \"Reaction ~ 1 + Days + (1 + Days | Subject)\"");
-                    if (positional.Count > 2)
-                        throw new UsageException($"unexpected argument '{positional[2]}' (quote the formula as one argument)");
-                    settings.Data = positional[0];
-                    settings.Formula = positional[1];
-                }
+            // Help, --version and the [suggest] directive of shell completion.
+            // The usage lines name the program by its assembly (SparseLmm.Cli), whether run as the tool or not.
+            var output = new StringWriter { NewLine = "\n" };
+            parsed.Invoke(new InvocationConfiguration { Output = output, Error = stderr, EnableDefaultExceptionHandler = false });
+            stdout.Write(output.ToString().Replace($"  {RootCommand.ExecutableName} ", "  sparselmm ", StringComparison.Ordinal));
+            stdout.Flush();
+            return Success;
+        }
+        string command = parsed.CommandResult.Command.Name;
+        try
+        {
+            return Run(command, parsed, stdout, stderr, interactive);
+        }
+        catch (UsageException e) when (e.Command is null && parsed.CommandResult.Command is not RootCommand)
+        {
+            throw new UsageException(e.Message, command);
+        }
+    }
+
+    private static int Run(string command, ParseResult parsed, TextWriter stdout, TextWriter stderr, bool interactive)
+    {
+        var (settings, positional) = CommandTree.Settings(parsed);
+        switch (command)
+        {
+            case "fit" when settings.Partials is not null:
+                if (positional.Count != 1)
+                    throw new UsageException("fit --partials GLOB takes FORMULA only (the data are the partials), e.g. sparselmm fit --partials 'parts/*.cp' \"y ~ x + (1 | g)\"");
+                settings.Formula = positional[0];
                 return FitCommand.Run(settings, stdout, stderr, interactive);
-            }
+            case "fit":
+                settings.Data = positional[0];
+                settings.Formula = positional[1];
+                return FitCommand.Run(settings, stdout, stderr, interactive);
+            case "demo":
+                settings.Data = DemoData;
+                settings.Formula = DemoFormula;
+                return FitCommand.Run(settings, stdout, stderr, interactive);
             case "compare":
-                return CompareCommand.Run(args[1..], stdout, stderr);
+                return CompareCommand.Run(settings, positional, stdout, stderr, interactive);
             case "predict":
-                return PredictCommand.Run(args[1..], stdout, stderr);
+                return PredictCommand.Run(settings, positional, stdout, stderr, interactive);
             case "plot":
-                return PlotCommand.Run(args[1..], stdout, stderr, interactive);
+                return PlotCommand.Run(settings, positional, stdout, stderr, interactive);
             case "report":
-                return ReportCommand.Run(args[1..], stdout, stderr, interactive);
+                return ReportCommand.Run(settings, positional, stdout, stderr, interactive);
             case "partial":
-                return PartialCommand.Run(args[1..], stdout, stderr);
+                return PartialCommand.Run(settings, positional, stdout, stderr);
             case "sql":
-            {
-                var (settings, positional) = CommandLine.Parse(args[1..], "sql");
-                if (settings.Help)
-                {
-                    stdout.Write(CommandLine.HelpText(Version));
-                    return Success;
-                }
-                if (positional.Count != 1) throw new UsageException("sql takes FORMULA only, e.g. sparselmm sql \"y ~ x + (1 | g)\" --table events");
                 if (settings.Table is null) throw new UsageException("sql needs --table T, the table the statements read");
                 stdout.Write(MixedModel.SufficientStatisticsSql(positional[0], settings.Table, settings.Factors));
                 stdout.Flush();
                 return Success;
-            }
+            case "completion":
+                stdout.Write(ShellCompletion.Script(positional[0]));
+                stdout.Flush();
+                return Success;
             default:
-                if (args[0].StartsWith('-'))
-                    throw new UsageException($"unknown option '{args[0]}' before the command (commands: {CommandList})");
-                throw new UsageException($"unknown command '{args[0]}' (commands: {CommandList})");
+                throw new UsageException($"missing command: use 'sparselmm fit DATA FORMULA' or 'sparselmm demo' (commands: {CommandTree.CommandList})");
         }
     }
-
-    /// <summary>Every command, as the unknown-command message lists them.</summary>
-    internal const string CommandList = "fit, demo, compare, predict, plot, report, partial, sql, help";
 
     /// <summary>The first line of a message, so that every error is exactly one line, with control characters (an
     /// escape sequence in a column name, say) written as escapes rather than sent to the terminal.</summary>
@@ -247,10 +238,11 @@ internal static class FitCommand
                 times[i] = clock.Elapsed.TotalMilliseconds;
             }
         }
+        var inference = InferenceOutput.Compute(settings, fit, progress);
+        if (settings.Mcmc is not null) progress.SetPhase("MCMC sampling");
+        var posterior = McmcOutput.Sample(settings, fit);
         progress.Dispose();
 
-        var inference = InferenceOutput.Compute(settings, fit);
-        var posterior = McmcOutput.Sample(settings, fit);
         if (fit.DroppedRowCount > 0)
             stderr.WriteLine($"sparselmm: note: {DroppedRowsNote(fit)}");
         if (settings.Json)

@@ -3,16 +3,17 @@ using System.Globalization;
 
 namespace SparseLmm.Cli;
 
-/// <summary>A one-line spinner on stderr ("| fitting... 12 s") for work that takes more than a second, when stderr
-/// is a terminal. A timer thread rewrites the line with '\r'; disposing stops it and blanks the line. Inactive (writes
-/// nothing) when not enabled.</summary>
+/// <summary>A one-line spinner on stderr ("| fitting... 12 s", "| boot 120/1000... 14 s") for work that takes more
+/// than a second, when stderr is a terminal. A timer thread rewrites the line with '\r'; disposing stops it and blanks
+/// the line. Inactive (writes nothing) when not enabled, so output redirected to a file or a pipe stays clean.</summary>
 internal sealed class ProgressIndicator : IDisposable
 {
-    private static readonly TimeSpan Delay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan DefaultDelay = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
     private const string Spinner = "|/-\\";
 
     private readonly TextWriter output;
+    private readonly TimeSpan delay;
     private readonly Timer? timer;
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly object gate = new();
@@ -22,11 +23,13 @@ internal sealed class ProgressIndicator : IDisposable
     private int lastLength;
     private bool disposed;
 
-    public ProgressIndicator(TextWriter output, bool enabled, string phase)
+    /// <param name="delay">How long a phase runs before it is shown (default one second).</param>
+    public ProgressIndicator(TextWriter output, bool enabled, string phase, TimeSpan? delay = null)
     {
         this.output = output;
         this.phase = phase;
-        if (enabled) timer = new Timer(_ => Draw(), null, Delay, Period);
+        this.delay = delay ?? DefaultDelay;
+        if (enabled) timer = new Timer(_ => Draw(), null, this.delay, Period);
     }
 
     /// <summary>Changes the text shown ("reading data", "fitting 2/5") and restarts the clock.</summary>
@@ -40,6 +43,21 @@ internal sealed class ProgressIndicator : IDisposable
         }
     }
 
+    /// <summary>Changes the text shown without restarting the clock: the count of a phase ("boot 120/1000").</summary>
+    public void Update(string text)
+    {
+        lock (gate) phase = text;
+    }
+
+    /// <summary>A counter for work of <paramref name="total"/> steps, shown as "<paramref name="label"/> done/total"
+    /// from whichever thread reports (the bootstrap's workers).</summary>
+    public IProgress<int> Counter(string label, int total) => new StepCounter(this, label, total);
+
+    private sealed class StepCounter(ProgressIndicator indicator, string label, int total) : IProgress<int>
+    {
+        public void Report(int value) => indicator.Update($"{label} {value}/{total}");
+    }
+
     /// <summary>The rows read so far in this phase, shown with the rate ("1,200,000 rows, 950,000 rows/s").</summary>
     public void SetRows(long count)
     {
@@ -50,7 +68,7 @@ internal sealed class ProgressIndicator : IDisposable
     {
         lock (gate)
         {
-            if (disposed || clock.Elapsed < Delay) return;
+            if (disposed || clock.Elapsed < delay) return;
             string seconds = ((int)clock.Elapsed.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             string line = $"{Spinner[tick++ % Spinner.Length]} {phase}... {seconds} s";
             if (rows > 0)

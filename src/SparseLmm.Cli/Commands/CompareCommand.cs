@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using SparseLmm.Data;
 using SparseLmm.Inference;
 
 namespace SparseLmm.Cli.Commands;
@@ -9,20 +10,18 @@ namespace SparseLmm.Cli.Commands;
 /// models, both fitted by ML.</summary>
 internal static class CompareCommand
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var (settings, positional) = CommandLine.Parse(args, "compare");
-        if (settings.Help)
-        {
-            stdout.Write(CommandLine.HelpText(CliApplication.Version));
-            return CliApplication.Success;
-        }
-        if (positional.Count != 3)
-            throw new UsageException("compare needs DATA SMALL BIG, e.g. sparselmm compare sleepstudy \"Reaction ~ Days + (1 | Subject)\" \"Reaction ~ Days + (Days | Subject)\"");
         // --family, --link, --nagq and --weights as for fit (a GLMM comparison); both models are fitted by ML.
         var options = FitCommand.Validate(settings) with { Reml = settings.Reml };
-        var data = MixedModel.LoadData(positional[0]);
-        var test = ModelComparison.Compare(data, positional[1], positional[2], options);
+        LikelihoodRatioTest test;
+        DataTable data;
+        using (var progress = new ProgressIndicator(stderr, interactive, "reading data"))
+        {
+            data = MixedModel.LoadData(positional[0]);
+            progress.SetPhase("fitting both models by ML");
+            test = ModelComparison.Compare(data, positional[1], positional[2], options);
+        }
         int dropped = data.RowCount - test.ObservationCount;
         if (dropped > 0)
             stderr.WriteLine($"sparselmm: note: {dropped} row{(dropped == 1 ? "" : "s")} dropped for missing values in either model's columns; {test.ObservationCount} used by both");
@@ -41,6 +40,7 @@ internal static class CompareCommand
     {
         var root = new JsonObject
         {
+            ["schema_version"] = Reporting.FitJsonWriter.SchemaVersion,
             ["data"] = dataName,
             ["factors"] = new JsonArray(settings.Factors.Select(f => (JsonNode)JsonValue.Create(f)!).ToArray()),
             ["small"] = test.Small,
@@ -48,7 +48,7 @@ internal static class CompareCommand
             ["method"] = "ML",
             ["family"] = test.Family.Name,
             ["link"] = test.Link.Name,
-            ["nagq"] = test.QuadratureNodes,
+            ["nAGQ"] = test.QuadratureNodes ?? 1,
             ["refitted_ml"] = settings.Reml,
             ["nobs"] = test.ObservationCount,
             ["loglik_small"] = InferenceOutput.Number(test.LogLikSmall),

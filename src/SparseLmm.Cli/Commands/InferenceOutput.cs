@@ -13,7 +13,8 @@ namespace SparseLmm.Cli.Commands;
 internal static class InferenceOutput
 {
     /// <summary>The inference asked for (or defaulted) for a linear fit; null for a GLMM (which refuses the options).</summary>
-    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit)
+    /// <param name="progress">Shows which step runs (df, profile) and the bootstrap's count.</param>
+    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit, ProgressIndicator progress)
     {
         bool linear = fit.Family.IsLinearMixedModel && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
         if (!linear)
@@ -36,13 +37,21 @@ internal static class InferenceOutput
             "boot" or "bootstrap" => IntervalMethod.Bootstrap,
             _ => throw new UsageException($"unknown --ci '{settings.Ci}' (use wald, profile or boot)"),
         };
-        var inference = fit.Inference(new InferenceOptions(
+        int replicates = settings.Nsim ?? 1000;
+        var inference = FitInference.Compute(fit, new InferenceOptions(
             Ddf: settings.Ddf is null ? null : FixedEffectTests.ParseMethod(settings.Ddf),
             Intervals: intervals,
             Level: ParseLevel(settings.Level),
-            BootstrapReplicates: settings.Nsim ?? 1000,
-            Seed: settings.Seed ?? 1));
+            BootstrapReplicates: replicates,
+            Seed: settings.Seed ?? 1),
+            new Stages(progress, replicates), progress.Counter("boot", replicates));
         return new InferenceOutcome(inference, settings.Seed ?? 1);
+    }
+
+    /// <summary>Shows the library's inference steps on the progress line; the bootstrap starts at its count, 0/N.</summary>
+    private sealed class Stages(ProgressIndicator progress, int replicates) : IProgress<string>
+    {
+        public void Report(string value) => progress.SetPhase(value == "boot" ? $"boot 0/{replicates}" : value);
     }
 
     internal static double ParseLevel(string? text)
@@ -87,7 +96,7 @@ internal sealed record InferenceOutcome(FitInference Inference, int Seed)
         if (Method == DdfMethod.KenwardRoger) Numbers(writer, "stderr_unadjusted", Original.FixedEffects.Select(e => e.StandardError));
         Numbers(writer, "df", Tests.Select(t => t.Df));
         Numbers(writer, "statistic", Tests.Select(t => t.Statistic));
-        Numbers(writer, "p", Tests.Select(t => t.PValue));
+        Numbers(writer, "p_value", Tests.Select(t => t.PValue));
         writer.WriteString("ddf_method", Method switch
         {
             DdfMethod.Satterthwaite => "satterthwaite",
@@ -133,7 +142,7 @@ internal sealed record InferenceOutcome(FitInference Inference, int Seed)
         Numbers(writer, "lower", intervals.Lower);
         Numbers(writer, "upper", intervals.Upper);
         writer.WriteNumber("level", intervals.Level);
-        writer.WriteString("method", intervals.Method);
+        writer.WriteString("method", intervals.Method.ToLowerInvariant());
         writer.WriteEndObject();
     }
 

@@ -6,16 +6,8 @@ namespace SparseLmm.Cli.Commands;
 /// (streamed, never held), for <c>sparselmm fit --partials 'parts/*.cp' FORMULA</c>.</summary>
 internal static class PartialCommand
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr)
     {
-        var (settings, positional) = CommandLine.Parse(args, "partial");
-        if (settings.Help)
-        {
-            stdout.Write(CommandLine.HelpText(CliApplication.Version));
-            return CliApplication.Success;
-        }
-        if (positional.Count != 2)
-            throw new UsageException("partial needs DATA and FORMULA, e.g. sparselmm partial part1.parquet \"y ~ x + (1 | g)\" --out part1.cp");
         if (settings.Out is null) throw new UsageException("partial needs --out PART.cp, the file to write");
         if (positional[0] == "-") throw new UsageException("partial reads DATA twice, so it needs a file, not standard input");
         if (settings.Reml || settings.MaximumLikelihood)

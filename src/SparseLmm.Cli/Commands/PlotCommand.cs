@@ -8,21 +8,15 @@ namespace SparseLmm.Cli.Commands;
 /// draws one figure.</summary>
 internal static class PlotCommand
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var (settings, positional) = CommandLine.Parse(args, "plot");
-        if (settings.Help)
-        {
-            stdout.Write(CommandLine.HelpText(CliApplication.Version));
-            return CliApplication.Success;
-        }
-        PlotInputs.CheckPositional("plot", positional, settings);
+        settings.Data = positional[0];
+        settings.Formula = positional[1];
         if (settings.Kind is null)
             throw new UsageException(
                 $"plot needs --kind KIND ({string.Join(", ", PlotKinds.All.Select(k => k.Name()))})");
         if (settings.Out is null)
             throw new UsageException("plot needs --out FILE.png or --out FILE.svg");
-        PlotInputs.RejectFitOnlyOptions("plot", settings);
         var kind = PlotKinds.Parse(settings.Kind);
         PlotInputs.CheckOutput(settings.Out);
         ModelPlot.FormatOf(settings.Out);
@@ -40,24 +34,6 @@ internal static class PlotCommand
 /// <summary>What <c>plot</c> and <c>report</c> share: argument checks, the fit, and writing the output file.</summary>
 internal static class PlotInputs
 {
-    public static void CheckPositional(string command, List<string> positional, FitSettings settings)
-    {
-        if (positional.Count < 2)
-            throw new UsageException(positional.Count == 0
-                ? $"{command} needs DATA and FORMULA, e.g. sparselmm {command} sleepstudy \"Reaction ~ 1 + Days + (1 + Days | Subject)\" --out {(command == "plot" ? "fig.png --kind shrinkage" : "report.html")}"
-                : $"{command} needs a FORMULA after DATA, e.g. \"Reaction ~ 1 + Days + (1 + Days | Subject)\"");
-        if (positional.Count > 2)
-            throw new UsageException($"unexpected argument '{positional[2]}' (quote the formula as one argument)");
-        settings.Data = positional[0];
-        settings.Formula = positional[1];
-    }
-
-    public static void RejectFitOnlyOptions(string command, FitSettings settings)
-    {
-        if (settings.Json) throw new UsageException($"--json applies to fit, not to {command}");
-        if (settings.Repeat != 1) throw new UsageException($"--repeat applies to fit, not to {command}");
-    }
-
     /// <summary>Reads the data, fits the model with the fit options, and returns the fit with the table as fitted
     /// (after the <c>--factor</c> conversions).</summary>
     public static (MixedModelFit Fit, DataTable Data) Fit(FitSettings settings, TextWriter stderr, bool interactive)

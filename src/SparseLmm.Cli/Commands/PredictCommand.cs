@@ -9,18 +9,12 @@ namespace SparseLmm.Cli.Commands;
 /// fits the model and predicts for the rows of FILE, with and without the random effects, with prediction intervals.</summary>
 internal static class PredictCommand
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var (settings, positional) = CommandLine.Parse(args, "predict");
-        if (settings.Help)
-        {
-            stdout.Write(CommandLine.HelpText(CliApplication.Version));
-            return CliApplication.Success;
-        }
-        if (positional.Count != 2)
-            throw new UsageException("predict needs DATA and FORMULA, and --newdata FILE");
         if (settings.NewData is null)
             throw new UsageException("predict needs --newdata FILE (a CSV/TSV with the predictor and grouping columns)");
+        if (positional[0] == "-" && settings.NewData == "-")
+            throw new UsageException("DATA and --newdata cannot both be - (standard input is read once)");
         if (settings.Reml && settings.MaximumLikelihood)
             throw new UsageException("--reml and --ml cannot be used together");
         var policy = settings.NewLevels?.ToLowerInvariant() switch
@@ -32,10 +26,18 @@ internal static class PredictCommand
         double level = InferenceOutput.ParseLevel(settings.Level);
         // --family, --link, --nagq and --weights as for fit: a GLMM is refused with the reason (exit 2), not fitted as gaussian.
         var options = FitCommand.Validate(settings);
-        var fit = MixedModel.Fit(positional[1], MixedModel.LoadData(positional[0]), options);
-        var newData = MixedModel.LoadData(settings.NewData);
-        var conditional = fit.Predict(newData, includeRandomEffects: true, policy, level);
-        var population = fit.Predict(newData, includeRandomEffects: false, policy, level);
+        Results.MixedModelFit fit;
+        IReadOnlyList<Prediction> conditional, population;
+        using (var progress = new ProgressIndicator(stderr, interactive, "reading data"))
+        {
+            var data = MixedModel.LoadData(positional[0]);
+            progress.SetPhase("fitting");
+            fit = MixedModel.Fit(positional[1], data, options);
+            progress.SetPhase("predicting");
+            var newData = MixedModel.LoadData(settings.NewData);
+            conditional = fit.Predict(newData, includeRandomEffects: true, policy, level);
+            population = fit.Predict(newData, includeRandomEffects: false, policy, level);
+        }
         if (fit.DroppedRowCount > 0)
             stderr.WriteLine($"sparselmm: note: {Rows(fit.DroppedRowCount)} of {positional[0]} dropped for missing values; {fit.ObservationCount} used in the fit");
         int incomplete = conditional.Count(p => double.IsNaN(p.Fitted));
@@ -44,26 +46,31 @@ internal static class PredictCommand
         int unseen = conditional.Count(p => p.NewLevels.Count > 0);
         if (unseen > 0)
             stderr.WriteLine($"sparselmm: note: {unseen} row{(unseen == 1 ? "" : "s")} with levels not in the fit predicted at the population level for those factors");
-        stdout.Write(settings.Json ? Json(conditional, population, level, positional[1]) : Csv(conditional, population));
+        stdout.Write(settings.Json ? Json(conditional, population, level, positional, settings.NewData) : Csv(conditional, population));
         stdout.Flush();
         return CliApplication.Success;
     }
 
     private static string Rows(int n) => $"{n} row{(n == 1 ? "" : "s")}";
 
-    private static string Json(IReadOnlyList<Prediction> conditional, IReadOnlyList<Prediction> population, double level, string formula)
+    private static string Json(IReadOnlyList<Prediction> conditional, IReadOnlyList<Prediction> population, double level,
+        IReadOnlyList<string> positional, string newData)
     {
         var root = new JsonObject
         {
-            ["formula"] = formula,
+            ["schema_version"] = Reporting.FitJsonWriter.SchemaVersion,
+            ["data"] = positional[0],
+            ["formula"] = positional[1],
+            ["newdata"] = newData,
+            ["rows"] = conditional.Count,
             ["level"] = level,
             ["fit"] = InferenceOutput.Numbers(conditional.Select(p => p.Fitted)),
             ["fit_population"] = InferenceOutput.Numbers(population.Select(p => p.Fitted)),
             ["se"] = InferenceOutput.Numbers(conditional.Select(p => p.StandardError)),
             ["lower"] = InferenceOutput.Numbers(conditional.Select(p => p.Lower)),
             ["upper"] = InferenceOutput.Numbers(conditional.Select(p => p.Upper)),
-            ["population_lower"] = InferenceOutput.Numbers(population.Select(p => p.Lower)),
-            ["population_upper"] = InferenceOutput.Numbers(population.Select(p => p.Upper)),
+            ["lower_population"] = InferenceOutput.Numbers(population.Select(p => p.Lower)),
+            ["upper_population"] = InferenceOutput.Numbers(population.Select(p => p.Upper)),
             ["new_levels"] = new JsonArray(conditional.Select(p =>
                 (JsonNode)new JsonArray(p.NewLevels.Select(l => (JsonNode)JsonValue.Create(l)!).ToArray())).ToArray()),
         };

@@ -7,20 +7,12 @@ namespace SparseLmm.Cli.Commands;
 /// self-contained HTML page with the summary and every figure that applies.</summary>
 internal static class ReportCommand
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
     {
-        var (settings, positional) = CommandLine.Parse(args, "report");
-        if (settings.Help)
-        {
-            stdout.Write(CommandLine.HelpText(CliApplication.Version));
-            return CliApplication.Success;
-        }
-        PlotInputs.CheckPositional("report", positional, settings);
+        settings.Data = positional[0];
+        settings.Formula = positional[1];
         if (settings.Out is null)
             throw new UsageException("report needs --out FILE.html");
-        if (settings.Kind is not null)
-            throw new UsageException("--kind applies to plot; a report has every figure that applies");
-        PlotInputs.RejectFitOnlyOptions("report", settings);
         PlotInputs.CheckOutput(settings.Out);
         var extension = Path.GetExtension(settings.Out).ToLowerInvariant();
         if (extension is not (".html" or ".htm"))

@@ -83,7 +83,12 @@ public sealed class FitInference
             [Intervals ?? WaldIntervals], IntraclassCorrelation);
 
     /// <summary>Computes the inference <paramref name="options"/> ask for.</summary>
-    internal static FitInference Compute(MixedModelFit fit, InferenceOptions options)
+    internal static FitInference Compute(MixedModelFit fit, InferenceOptions options) => Compute(fit, options, null, null);
+
+    /// <summary>Computes the inference <paramref name="options"/> ask for, telling <paramref name="stages"/> each long
+    /// step before it starts ("Satterthwaite df", "Kenward-Roger df", "profiling", "boot") and
+    /// <paramref name="replicates"/> the bootstrap's replicates done (the command line's progress line).</summary>
+    internal static FitInference Compute(MixedModelFit fit, InferenceOptions options, IProgress<string>? stages, IProgress<int>? replicates)
     {
         ArgumentNullException.ThrowIfNull(fit);
         ArgumentNullException.ThrowIfNull(options);
@@ -95,17 +100,21 @@ public sealed class FitInference
         var method = options.Ddf ?? DefaultMethod(fit);
         if (options.Ddf is null && method == DdfMethod.None && linear)
             notes.Add("fixed-effect p-values use the normal distribution (the fit carries no design for Satterthwaite df)");
+        if (method is DdfMethod.Satterthwaite or DdfMethod.KenwardRoger)
+            stages?.Report(method == DdfMethod.KenwardRoger ? "Kenward-Roger df" : "Satterthwaite df");
         var tests = Inference.FixedEffectTests.Compute(fit, method);
         var reported = notes.Count == 0 ? fit : fit with { Notes = [.. fit.Notes, .. notes] };
         if (method == DdfMethod.KenwardRoger)
             reported = reported with { FixedEffects = fit.FixedEffects.Select((e, j) => e with { StandardError = tests[j].StandardError }).ToList() };
         var wald = ConfidenceIntervalMethods.Wald(fit, options.Level);
         BootstrapResult? bootstrap = null;
+        if (options.Intervals != IntervalMethod.Wald)
+            stages?.Report(options.Intervals == IntervalMethod.Profile ? "profiling" : "boot");
         var intervals = options.Intervals switch
         {
             IntervalMethod.Profile => ConfidenceIntervalMethods.Profile(fit, options.Level),
             IntervalMethod.Bootstrap => Simulation.PercentileIntervals(
-                bootstrap = Simulation.Bootstrap(fit, options.BootstrapReplicates, options.Seed), options.Level),
+                bootstrap = Simulation.Bootstrap(fit, options.BootstrapReplicates, options.Seed, replicates), options.Level),
             _ => null,
         };
         var icc = intervals is not null && fit.IntraclassCorrelation is not null

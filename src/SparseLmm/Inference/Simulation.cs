@@ -33,7 +33,16 @@ public static class Simulation
     /// fit's method (on all cores); the estimates of every parameter (names as <see cref="ConfidenceIntervalMethods.Profile"/>)
     /// per replicate. Reproducible by <paramref name="seed"/>.</summary>
     /// <exception cref="InputException">The fit is not a linear mixed model, or <paramref name="count"/> is below 2.</exception>
-    public static BootstrapResult Bootstrap(MixedModelFit fit, int count, int seed)
+    public static BootstrapResult Bootstrap(MixedModelFit fit, int count, int seed) => Bootstrap(fit, count, seed, null);
+
+    /// <summary>The parametric bootstrap of <see cref="Bootstrap(MixedModelFit, int, int)"/>, telling
+    /// <paramref name="progress"/> how many replicates are done after each one (from the worker threads; the same
+    /// replicates and result whether or not it is given).</summary>
+    /// <param name="fit">A linear mixed model fit.</param>
+    /// <param name="count">Number of replicates.</param>
+    /// <param name="seed">Seed of the first replicate; replicate i uses <see cref="ReplicateSeed"/>(seed, i).</param>
+    /// <param name="progress">Hears the number of replicates done, 1 to <paramref name="count"/>; may be null.</param>
+    public static BootstrapResult Bootstrap(MixedModelFit fit, int count, int seed, IProgress<int>? progress)
     {
         var model = FittedMixedModel.Of(fit);
         if (count < 2) throw new InputException("the bootstrap needs at least 2 simulations (--nsim)");
@@ -41,6 +50,7 @@ public static class Simulation
         var names = ConfidenceIntervalMethods.VarianceParameterNames(model.Fit).Concat(model.Fit.FixedEffects.Select(e => e.Name)).ToList();
         var estimates = new double[count][];
         var converged = new bool[count];
+        int done = 0;
         Parallel.For(0, count, i =>
         {
             // The design's response is y − offset, so the replicate is drawn without it.
@@ -48,6 +58,7 @@ public static class Simulation
             var refit = model.RefitTo(y);
             estimates[i] = Parameters(refit);
             converged[i] = refit.Converged;
+            progress?.Report(Interlocked.Increment(ref done));
         });
         return new BootstrapResult(names, Parameters(model.Fit), estimates, converged.Count(c => !c));
     }

@@ -5,8 +5,8 @@ using SparseLmm.Results;
 
 namespace SparseLmm.Reporting;
 
-/// <summary>Writes a fit as one JSON object with the field names of the reference fits (lme4's numbers exported
-/// from R): <c>formula</c>, <c>family</c>, <c>link</c>, <c>method</c>, <c>nAGQ</c>, <c>nobs</c>, <c>ngroups</c>,
+/// <summary>Writes a fit as one JSON object (schemas/fit.schema.json) with the field names of the reference fits
+/// (lme4's numbers exported from R): <c>schema_version</c>, <c>formula</c>, <c>family</c>, <c>link</c>, <c>method</c>, <c>nAGQ</c>, <c>nobs</c>, <c>ngroups</c>,
 /// <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c> (each entry with glmmTMB's <c>structure</c> and, for
 /// <c>cs</c> and <c>ar1</c>, <c>rho</c>), <c>loglik</c>, <c>df</c>, <c>aic</c>, <c>bic</c>,
 /// <c>deviance</c>, <c>reml_criterion</c>, <c>singular</c>, <c>ranef</c>, plus the conditional AIC (<c>caic</c>,
@@ -15,6 +15,10 @@ namespace SparseLmm.Reporting;
 /// NaN and infinities as null.</summary>
 internal static class FitJsonWriter
 {
+    /// <summary>The version of the published JSON schemas (schemas/*.schema.json) of <c>fit</c>, <c>compare</c> and
+    /// <c>predict</c>: raised when a field is removed, renamed or changes meaning; fields may be added within one.</summary>
+    internal const int SchemaVersion = 1;
+
     private const int FlushBytes = 1 << 16;
 
     public static string Write(MixedModelFit fit, JsonReportOptions options)
@@ -34,6 +38,7 @@ internal static class FitJsonWriter
     {
         ArgumentNullException.ThrowIfNull(fit);
         writer.WriteStartObject();
+        writer.WriteNumber("schema_version", SchemaVersion);
         if (options.DataName is not null) writer.WriteString("data", options.DataName);
         writer.WriteString("formula", fit.Formula);
         if (options.FactorColumns is not null) StringArray(writer, "factors", options.FactorColumns);
@@ -56,7 +61,7 @@ internal static class FitJsonWriter
         {
             // GLMMs: Wald z tests, as glmer's summary.
             NumberArray(writer, "statistic", fit.FixedEffects.Select(e => e.Statistic));
-            NumberArray(writer, "p", pValues);
+            NumberArray(writer, "p_value", pValues);
         }
         ResidualStructureReport.WriteFixedEffectDf(writer, fit);
         options.FixedEffectExtras?.Invoke(writer);

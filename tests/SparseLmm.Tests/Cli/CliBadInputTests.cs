@@ -196,7 +196,7 @@ public class CliBadInputTests
     [InlineData(new[] { "predict", "sleepstudy", "Reaction ~ Days + (1 | Subject)", "--newdata", "x.csv", "--kind", "qq" }, "--kind does not apply to predict")]
     [InlineData(new[] { "report", "sleepstudy", "Reaction ~ Days + (1 | Subject)", "--out", "x.png" }, "must end in .html")]
     [InlineData(new[] { "fit", "sleepstudy", "Reaction ~ Days + (1 | Subject)", "--repeat", "2147483647" }, "--repeat")]
-    [InlineData(new[] { "frobnicate" }, "commands: fit, demo, compare, predict, plot, report, partial, sql, help")]
+    [InlineData(new[] { "frobnicate" }, "commands: fit, demo, compare, predict, plot, report, partial, sql, completion, help")]
     public void Options_that_do_not_apply_are_refused(string[] args, string mentions) =>
         AssertBadInput(Run(args), mentions);
 

@@ -12,15 +12,56 @@ public class CliUsageTests
     [InlineData("--help")]
     [InlineData("-h")]
     [InlineData("help")]
-    public void Help_exits_zero_and_lists_commands_and_options(string flag)
+    public void Help_exits_zero_and_lists_the_commands(string flag)
     {
         var result = Run(flag);
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("", result.Stderr);
-        Assert.Contains("sparselmm fit DATA FORMULA", result.Stdout);
-        Assert.Contains("sparselmm demo", result.Stdout);
+        Assert.Contains("sparselmm [command] [options]", result.Stdout);
+        Assert.Contains("fit <DATA> <FORMULA>", result.Stdout);
+        foreach (var command in CommandTree.Commands)
+            Assert.Matches($@"(?m)^  {command.Name}\b", result.Stdout);
+        Assert.Contains("Exit codes: 0 success, 2 bad input or usage", result.Stdout);
+    }
+
+    public static TheoryData<string> CommandNames => [.. CommandTree.Commands.Select(c => c.Name)];
+
+    [Theory]
+    [MemberData(nameof(CommandNames))]
+    public void Each_command_lists_exactly_the_options_that_apply_to_it(string command)
+    {
+        var result = Run(command, "--help");
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains($"sparselmm {command}", result.Stdout);
         foreach (var option in CommandLine.Options)
-            Assert.Contains(option.Name, result.Stdout);
+        {
+            bool listed = System.Text.RegularExpressions.Regex.IsMatch(result.Stdout,
+                $@"(?m)^  {System.Text.RegularExpressions.Regex.Escape(option.Name)}( <|\s)");
+            Assert.True(option.AppliesTo(command) == listed, $"{option.Name} listed: {listed}, applies to {command}: {option.AppliesTo(command)}");
+        }
+        Assert.Equal(result.Stdout, Run("help", command).Stdout);
+    }
+
+    [Fact]
+    public void Every_option_applies_to_some_command_and_is_refused_by_the_others()
+    {
+        foreach (var option in CommandLine.Options)
+        {
+            Assert.Contains(CommandTree.Commands, c => option.AppliesTo(c.Name));
+            var refusing = CommandTree.Commands.Where(c => !option.AppliesTo(c.Name) && c.Name != "completion");
+            foreach (var command in refusing)
+            {
+                string[] args = command.Name switch
+                {
+                    "demo" => ["demo"],
+                    "compare" => ["compare", "sleepstudy", "Reaction ~ 1 + (1 | Subject)", Formula],
+                    "sql" => ["sql", Formula],
+                    _ => [command.Name, "sleepstudy", Formula],
+                };
+                string[] withOption = option.ValueName is null ? [.. args, option.Name] : [.. args, option.Name, "1"];
+                AssertBadInput(Run(withOption), $"option {option.Name} does not apply to {command.Name}");
+            }
+        }
     }
 
     [Fact]
@@ -28,7 +69,31 @@ public class CliUsageTests
     {
         var result = Run("fit", "--help");
         Assert.Equal(0, result.ExitCode);
-        Assert.Contains("--repeat N", result.Stdout);
+        Assert.Contains("--repeat <N>", result.Stdout);
+        Assert.DoesNotContain("--kind", result.Stdout);
+    }
+
+    [Fact]
+    public void Version_is_the_commit_count_of_the_source()
+    {
+        // src/Directory.Build.targets: 0.1.N, N = git rev-list --count of the commit the CLI was built from, whose
+        // hash follows the '+' of the informational version.
+        var informational = typeof(CliApplication).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "src", "Directory.Build.targets"))) root = root.Parent;
+        Assert.NotNull(root);
+        int plus = informational.IndexOf('+');
+        if (plus < 0)
+        {
+            Assert.Equal("0.1.0", CliApplication.Version);   // built without git
+            return;
+        }
+        string commit = informational[(plus + 1)..].Split('+', '.')[0];
+        var git = CliProcess.Run(["-C", root.FullName, "rev-list", "--count", commit], program: "git", prependAssembly: false);
+        Assert.True(git.ExitCode == 0, git.Stderr);
+        Assert.Equal($"0.1.{git.Stdout.Trim()}", CliApplication.Version);
     }
 
     [Fact]
@@ -65,6 +130,11 @@ public class CliUsageTests
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--threads", "0" }, "--threads: '0'")]
     [InlineData(new[] { "fit", "sleepstudy", Formula, "--threads", "65" }, "--threads")]
     [InlineData(new[] { "demo", "extra" }, "demo takes no arguments")]
+    [InlineData(new[] { "fit", "sleepstudy", Formula, "--json=yes", "--help" }, "see 'sparselmm fit --help'")]
+    [InlineData(new[] { "compare", "sleepstudy", Formula }, "compare needs DATA SMALL BIG")]
+    [InlineData(new[] { "plot", "sleepstudy" }, "plot needs a FORMULA after DATA")]
+    [InlineData(new[] { "completion" }, "completion needs a shell")]
+    [InlineData(new[] { "completion", "fish" }, "unknown shell 'fish'")]
     public void Usage_errors_exit_two_with_one_line(string[] args, string mentions) =>
         AssertBadInput(Run(args), mentions);
 

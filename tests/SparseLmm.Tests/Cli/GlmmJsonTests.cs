@@ -17,7 +17,7 @@ public sealed class GlmmJsonTests
         var estimates = fixef.GetProperty("estimate").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var errors = fixef.GetProperty("stderr").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         var statistics = fixef.GetProperty("statistic").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        var p = fixef.GetProperty("p").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        var p = fixef.GetProperty("p_value").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         for (int j = 0; j < estimates.Length; j++) Assert.Equal(estimates[j] / errors[j], statistics[j], 10);
         // glmer's summary for cbpp: z = -6.048 (p 1.47e-09) for the intercept, -3.272 (p 0.00107) for period2.
         Assert.Equal(-6.048, statistics[0], 2);

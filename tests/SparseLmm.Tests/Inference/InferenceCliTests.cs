@@ -26,7 +26,7 @@ public class InferenceCliTests
         var fixef = JsonDocument.Parse(result.Stdout).RootElement.GetProperty("fixef");
         var expected = Load("sleepstudy_fixef").GetProperty("fixef");
         var df = Doubles(fixef.GetProperty("df"));
-        var p = Doubles(fixef.GetProperty("p"));
+        var p = Doubles(fixef.GetProperty("p_value"));
         Close(Doubles(expected.GetProperty("satterthwaite_df"))[0], df[0], 1e-3, "df");
         Close(Doubles(expected.GetProperty("satterthwaite_p"))[1], p[1], 1e-2, "p");
     }

@@ -34,6 +34,23 @@ public class SimulationAndPredictionTests
     }
 
     [Fact]
+    public void Bootstrap_reports_each_replicate_done_and_gives_the_same_result()
+    {
+        var model = Sleepstudy.Value;
+        var reported = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var counted = Simulation.Bootstrap(model, 30, 7, new Recorder(reported));
+        Assert.Equal(Enumerable.Range(1, 30), reported.Order());
+        var plain = Simulation.Bootstrap(model, 30, 7);
+        Assert.Equal(plain.Replicates.Select(r => r.ToArray()), counted.Replicates.Select(r => r.ToArray()));
+    }
+
+    /// <summary>Records reports synchronously (System.Progress would post them to the thread pool, after the call).</summary>
+    private sealed class Recorder(System.Collections.Concurrent.ConcurrentBag<int> values) : IProgress<int>
+    {
+        public void Report(int value) => values.Add(value);
+    }
+
+    [Fact]
     public void Icc_with_profile_interval()
     {
         var model = MixedModel.Fit("Yield ~ 1 + (1 | Batch)", MixedModel.LoadData("Dyestuff"));

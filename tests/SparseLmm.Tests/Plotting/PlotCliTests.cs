@@ -108,9 +108,10 @@ public sealed class PlotCliTests : IDisposable
     public void Help_lists_plot_and_report()
     {
         var result = Run("--help");
-        Assert.Contains("sparselmm plot DATA FORMULA --kind KIND", result.Stdout);
-        Assert.Contains("sparselmm report DATA FORMULA --out", result.Stdout);
-        Assert.Contains("--kind KIND", result.Stdout);
+        Assert.Contains("plot <DATA> <FORMULA>", result.Stdout);
+        Assert.Contains("report <DATA> <FORMULA>", result.Stdout);
+        Assert.Contains("--kind <KIND>", Run("plot", "--help").Stdout);
+        Assert.Contains("--out <FILE>", Run("report", "--help").Stdout);
     }
 
     private static int CountOf(string text, string part)

@@ -62,7 +62,7 @@ public sealed class NlmeReferenceTests
         var fixedEffects = candidate.GetProperty("fixef");
         Assert.Equal("nlme", fixedEffects.GetProperty("ddf_method").GetString());
         Assert.Equal(Doubles(reference.GetProperty("fixef").GetProperty("df")), Doubles(fixedEffects.GetProperty("df")));
-        var pValues = Doubles(fixedEffects.GetProperty("p"));
+        var pValues = Doubles(fixedEffects.GetProperty("p_value"));
         var referencePValues = Doubles(reference.GetProperty("fixef").GetProperty("p"));
         for (int i = 0; i < pValues.Count; i++)
             if (Math.Abs(pValues[i] - referencePValues[i]) > 1e-3 * referencePValues[i] + 1e-300)
