@@ -71,7 +71,7 @@ public static class MixedModel
         // Rows dropped for their weights are rows of the caller's table too: the observations count in its rows.
         if (weights is not null)
             fit = fit with { ObservationRows = design.KeptRows.Select(row => weights.DataRow(row) - 1).ToArray() };
-        return fit with { Source = new FitSource(design, data, options, products) };
+        return StructuredFixedCovariance.Apply(fit with { Source = new FitSource(design, data, options, products) });
     }
 
     /// <summary>Fits <paramref name="formula"/> to a CSV/TSV file or an embedded data set named <paramref name="dataPathOrName"/>

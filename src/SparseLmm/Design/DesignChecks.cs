@@ -107,7 +107,8 @@ internal static class DesignChecks
     /// <summary>lme4's checks that the random effects can be told apart from the residual: each grouping factor has
     /// fewer levels than there are observations, and each term fewer random effects (levels × columns) than
     /// observations. A GLMM (<paramref name="allowEqual"/>, lme4's <c>allow.n</c>) may have as many, for an
-    /// observation-level random effect, since it has no residual variance.</summary>
+    /// observation-level random effect, since it has no residual variance. <c>cs</c> and <c>ar1</c> terms are exempt
+/// from the second check.</summary>
     public static void RequireIdentifiable(ModelFormula formula, IReadOnlyList<RandomEffectsDesign> terms, int rowCount,
         bool allowEqual)
     {
@@ -122,7 +123,11 @@ internal static class DesignChecks
                     $"a grouping factor needs {relation} levels than observations (lme4's check.nobs.vs.nlev)" +
                     (allowEqual ? "" : ": one random effect per observation cannot be told apart from the residual"));
             long size = (long)levels * term.ColumnCount;
-            if (allowEqual ? size > rowCount : size >= rowCount)
+            // cs and ar1 tie the columns together through one correlation, which the residual does not have, so a
+            // term with a random effect per observation (one row per subject and time) is identifiable, as
+            // glmmTMB fits it.
+            bool correlated = term.Structure is Results.CovarianceStructure.CompoundSymmetry or Results.CovarianceStructure.AutoRegressive;
+            if (!correlated && (allowEqual ? size > rowCount : size >= rowCount))
                 throw new InputException(
                     $"random-effects term {FormulaText.Format(formula.RandomTerms[t])} has {size:N0} random effects " +
                     $"({levels:N0} levels × {term.ColumnCount:N0} column{(term.ColumnCount == 1 ? "" : "s")}) for {rowCount:N0} observations; " +

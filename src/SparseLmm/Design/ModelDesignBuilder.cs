@@ -1,5 +1,6 @@
 using SparseLmm.Data;
 using SparseLmm.Formulas;
+using SparseLmm.Results;
 
 namespace SparseLmm.Design;
 
@@ -165,6 +166,12 @@ internal static class ModelDesignBuilder
         if (grouping.Levels.Length < 2)
             throw new InputException(
                 $"grouping factor '{term.GroupName}' has only {grouping.Levels.Length} level in the data used; a random effect needs at least 2");
-        return new RandomEffectsDesign(term.GroupName, columns.Names, grouping.Codes, grouping.Levels, columns.ToRowMajor());
+        if (term.Structure is CovarianceStructure.CompoundSymmetry or CovarianceStructure.AutoRegressive && columns.Columns.Count < 2)
+            throw new InputException(
+                $"{FormulaText.Format(term)} has one column, so its correlation cannot be estimated; {term.Structure.Name()}() needs at least two, as in {term.Structure.Name()}(0 + factor(time) | {term.GroupName})");
+        return new RandomEffectsDesign(term.GroupName, columns.Names, grouping.Codes, grouping.Levels, columns.ToRowMajor())
+        {
+            Structure = term.Structure,
+        };
     }
 }

@@ -1,3 +1,5 @@
+using SparseLmm.Results;
+
 namespace SparseLmm.Design;
 
 /// <summary>One random-effects term <c>(expr | g)</c> laid out for the engine.</summary>
@@ -9,6 +11,9 @@ namespace SparseLmm.Design;
 internal sealed record RandomEffectsDesign(
     string GroupName, IReadOnlyList<string> TermNames, int[] LevelOfRow, string[] Levels, double[] Z)
 {
+    /// <summary>The covariance structure of the term's random effects (formula's <c>diag()</c>, <c>cs()</c>, ...).</summary>
+    public CovarianceStructure Structure { get; init; } = CovarianceStructure.Unstructured;
+
     /// <summary>Columns per level (k).</summary>
     public int ColumnCount => TermNames.Count;
 

@@ -57,14 +57,20 @@ internal static class ConditionalAicCalculator
         {
             int k = terms[t].ColumnCount, index = parameterization.Offset(t);
             if (k == 1) continue;
+            int rows = PatternRows(parameterization, t, k);
             var zero = new List<int>();
             for (int column = 0, at = index; column < k; column++)
-                for (int row = column; row < k; row++, at++)
+                for (int row = column; row < Math.Min(k, column + rows); row++, at++)
                     if (row == column && theta[at] == 0) zero.Add(column);
             if (zero.Count > 0) result.Add((t, zero.ToArray()));
         }
         return result;
     }
+
+    /// <summary>How many rows of each column of Λ's pattern, from the diagonal down: all for an unstructured term, the
+    /// diagonal only for a diag() term (whose θ is its SDs). cs() and ar1() terms are not given a criterion.</summary>
+    private static int PatternRows(CovarianceParameterization parameterization, int term, int k) =>
+        parameterization.Structure(term) == CovarianceStructure.Diagonal ? 1 : k;
 
     /// <summary>One variance parameter: the positions of its symmetric indicator D_s among the random effects.</summary>
     private sealed record VarianceParameter(int[] Rows, int[] Columns);
@@ -78,29 +84,29 @@ internal static class ConditionalAicCalculator
         for (int t = 0; t < terms.Count; t++)
         {
             var term = terms[t];
-            int k = term.ColumnCount, index = parameterization.Offset(t);
+            int k = term.ColumnCount, index = parameterization.Offset(t), rows = PatternRows(parameterization, t, k);
             bool zeroDiagonal = false;
             for (int column = 0, at = index; column < k; column++)
-                for (int row = column; row < k; row++, at++)
+                for (int row = column; row < Math.Min(k, column + rows); row++, at++)
                     if (row == column && theta[at] == 0) zeroDiagonal = true;
             if (zeroDiagonal && k > 1) needsRefit = true;
             if (!zeroDiagonal)
             {
                 for (int column = 0; column < k; column++)
-                    for (int row = column; row < k; row++)
+                    for (int row = column; row < Math.Min(k, column + rows); row++)
                     {
-                        var rows = new List<int>();
+                        var rowIndices = new List<int>();
                         var columns = new List<int>();
                         for (int level = 0; level < term.LevelCount; level++)
                         {
                             int baseIndex = offset + level * k;
-                            rows.Add(baseIndex + row);
+                            rowIndices.Add(baseIndex + row);
                             columns.Add(baseIndex + column);
                             if (row == column) continue;
-                            rows.Add(baseIndex + column);
+                            rowIndices.Add(baseIndex + column);
                             columns.Add(baseIndex + row);
                         }
-                        result.Add(new VarianceParameter(rows.ToArray(), columns.ToArray()));
+                        result.Add(new VarianceParameter(rowIndices.ToArray(), columns.ToArray()));
                     }
             }
             offset += term.Size;

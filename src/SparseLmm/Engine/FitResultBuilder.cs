@@ -26,7 +26,7 @@ internal static class FitResultBuilder
             int k = terms[t].ColumnCount;
             factors[t] = new double[k * k];
             parameterization.FillFactor(theta, t, factors[t]);
-            components.Add(Component(terms[t], factors[t], sigma));
+            components.Add(Component(terms[t], factors[t], sigma, parameterization.Correlation(theta, t)));
             (effects[t], conditionalSds[t]) = ScaleModes(terms[t], factors[t], solution.SphericalModes[t], solution.UnscaledConditionalCovariance[t], variance);
         }
 
@@ -99,8 +99,10 @@ internal static class FitResultBuilder
         };
     }
 
-    /// <summary>The variance component σ²TT' of a term, as SDs and correlations.</summary>
-    internal static VarianceComponent Component(RandomEffectsDesign term, double[] factor, double sigma)
+    /// <summary>The variance component σ²TT' of a term, as SDs and correlations. A structured term's correlations
+    /// are its structure's (from <paramref name="rho"/> for <c>cs</c> and <c>ar1</c>), which stay defined where an SD
+    /// is 0.</summary>
+    internal static VarianceComponent Component(RandomEffectsDesign term, double[] factor, double sigma, double? rho)
     {
         int k = term.ColumnCount;
         var covariance = Square(k, (a, b) =>
@@ -113,10 +115,16 @@ internal static class FitResultBuilder
         var correlations = Square(k, (a, b) =>
         {
             if (a == b) return 1.0;
+            switch (term.Structure)
+            {
+                case CovarianceStructure.Diagonal: return 0.0;
+                case CovarianceStructure.CompoundSymmetry: return rho!.Value;
+                case CovarianceStructure.AutoRegressive: return Math.Pow(rho!.Value, Math.Abs(a - b));
+            }
             double scale = Math.Sqrt(covariance[a][a] * covariance[b][b]);
             return scale > 0 ? covariance[a][b] / scale : 0.0;
         });
-        return new VarianceComponent(term.GroupName, term.TermNames, sds, correlations);
+        return new VarianceComponent(term.GroupName, term.TermNames, sds, correlations) { Structure = term.Structure, Rho = rho };
     }
 
     /// <summary>b = T û per level, and Cov(b | y) = σ² T V T' per level, of which the diagonal's square roots are kept.</summary>

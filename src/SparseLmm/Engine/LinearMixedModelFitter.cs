@@ -63,7 +63,7 @@ internal static class LinearMixedModelFitter
         var terms = layout.Terms;
         var deviance = new ProfiledDeviance(products, reml);
         var parameterization = deviance.Parameterization;
-        var upper = Enumerable.Repeat(double.PositiveInfinity, parameterization.Length).ToArray();
+        var upper = parameterization.UpperBounds();
         monitor.Enter(FitStage.Search);
         var evaluate = monitor.Watch(deviance.Evaluate);
         var (start, startEvaluations, startValue) = ChooseStart(evaluate, StartingValues.Candidates(products, parameterization));
@@ -85,7 +85,7 @@ internal static class LinearMixedModelFitter
             Sigma: Math.Sqrt(solution.PenalizedResidualSquares / (reml ? design.RowCount - design.FixedEffectCount : design.RowCount)),
             Converged: optimum.Converged,
             OptimizerMessage: optimum.Message,
-            Singular: Enumerable.Range(0, theta.Length).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance),
+            Singular: parameterization.IsSingular(theta, SingularTolerance),
             Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + startEvaluations + snapEvaluations,
                 layout.Structure.Description)));
     }

@@ -30,7 +30,7 @@ internal sealed class ProfiledDeviance
         this.products = products;
         Reml = reml;
         var layout = products.Layout;
-        parameterization = new CovarianceParameterization(layout.Terms.Select(t => t.ColumnCount).ToList());
+        parameterization = new CovarianceParameterization(layout.Terms);
         factors = layout.Terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
         int k1 = layout.First.ColumnCount;
         // The supernodal rest takes the first term's rows level by level; only the dense rest reads them all at once.

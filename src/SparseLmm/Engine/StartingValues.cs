@@ -1,5 +1,6 @@
 using SparseLmm.Design;
 using SparseLmm.Numerics;
+using SparseLmm.Results;
 
 namespace SparseLmm.Engine;
 
@@ -134,15 +135,13 @@ internal static class StartingValues
         bool clamped = false;
         for (int t = 0; t < layout.Terms.Count; t++)
         {
-            int k = layout.Terms[t].ColumnCount, index = parameterization.Offset(t);
             double largest = 0;
-            for (int column = 0; column < k; column++)
-                for (int row = column; row < k; row++, index++)
-                    if (row == column)
-                    {
-                        largest = Math.Max(largest, theta[index]);
-                        clamped |= theta[index] == Smallest;
-                    }
+            for (int index = parameterization.Offset(t); index < parameterization.Offset(t + 1); index++)
+                if (parameterization.IsDiagonal(index))
+                {
+                    largest = Math.Max(largest, theta[index]);
+                    clamped |= theta[index] == Smallest;
+                }
             radius = Math.Max(radius, largest / Math.Sqrt(layout.Terms[t].LevelCount));
         }
         return Math.Min(clamped ? Math.Max(radius, Smallest) : radius, 0.1);
@@ -158,6 +157,14 @@ internal static class StartingValues
             var factor = estimate.Factor;
             double scale = Math.Sqrt(estimate.Within / residualVariance);
             int k = parameterization.ColumnCounts[t], index = parameterization.Offset(t);
+            if (parameterization.Structure(t) != CovarianceStructure.Unstructured)
+            {
+                // A structured term starts from the structure nearest the term's moment estimate.
+                parameterization.ProjectCovariance(Gram(factor, k, scale * scale), t, theta);
+                for (; index < parameterization.Offset(t + 1); index++)
+                    if (parameterization.IsDiagonal(index)) theta[index] = Math.Clamp(theta[index], Smallest, Largest);
+                continue;
+            }
             for (int column = 0; column < k; column++)
                 for (int row = column; row < k; row++)
                 {

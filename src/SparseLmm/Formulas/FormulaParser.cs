@@ -1,3 +1,4 @@
+using SparseLmm.Results;
 
 namespace SparseLmm.Formulas;
 
@@ -11,7 +12,9 @@ namespace SparseLmm.Formulas;
 /// <c>abs</c>, <c>I</c>, <c>factor</c>, <c>scale</c>, <c>poly</c> and <c>offset</c> whose arguments are arithmetic
 /// (<c>+ - * / ^</c>, unary minus, numbers, <c>TRUE</c>/<c>FALSE</c>, parentheses, names, nested calls), named as R
 /// names them where R does (<c>scale(x, center = TRUE, scale = FALSE)</c>, <c>log(x, base = 2)</c>); random-effects terms
-/// <c>(lhs | g)</c> and <c>(lhs || g)</c> with grouping <c>g</c>, <c>a:b</c> or <c>a/b</c>; backquoted names.</para>
+/// <c>(lhs | g)</c> and <c>(lhs || g)</c> with grouping <c>g</c>, <c>a:b</c> or <c>a/b</c>, and glmmTMB's covariance
+/// structures around a term: <c>us(lhs | g)</c>, <c>diag(lhs | g)</c>, <c>cs(lhs | g)</c>, <c>ar1(lhs | g)</c>;
+/// backquoted names.</para>
 /// <para>Fixed terms come out in R's order: main effects, then two-way interactions, and so on, each group in the
 /// order written, without duplicates; the factors of an interaction are ordered by their first appearance in the
 /// fixed part (in the random term's own left-hand side for random terms). <c>(lhs || g)</c> becomes one term per
@@ -150,7 +153,24 @@ internal static partial class FormulaParser
 
     private sealed record ParenNode(Node Inner, int OpenPosition) : Node(OpenPosition);
 
-    private sealed record BarNode(Node Lhs, Node Group, bool IsDouble, int BarPosition) : Node(Lhs.Position);
+    /// <summary><c>lhs | group</c>; <paramref name="Structure"/> is set when glmmTMB's <c>us()</c>, <c>diag()</c>,
+    /// <c>cs()</c> or <c>ar1()</c> wraps it.</summary>
+    private sealed record BarNode(Node Lhs, Node Group, bool IsDouble, int BarPosition, CovarianceStructure? Structure = null)
+        : Node(Lhs.Position);
+
+    /// <summary>The covariance structures a random-effects term may be wrapped in, by glmmTMB's names.</summary>
+    private static readonly Dictionary<string, CovarianceStructure> Structures = new(StringComparer.Ordinal)
+    {
+        ["us"] = CovarianceStructure.Unstructured,
+        ["diag"] = CovarianceStructure.Diagonal,
+        ["cs"] = CovarianceStructure.CompoundSymmetry,
+        ["ar1"] = CovarianceStructure.AutoRegressive,
+    };
+
+    /// <summary>glmmTMB's name of a structure, as the formula writes it; null for the unstructured default (a plain
+    /// <c>(lhs | g)</c>).</summary>
+    internal static string? StructureName(CovarianceStructure structure) =>
+        structure == CovarianceStructure.Unstructured ? null : structure.Name();
 
     /// <summary>The Pratt parser of the formula language: tokens to the syntax tree (<see cref="Node"/>), which the
     /// expansion (FormulaTermsExpansion.cs, R's <c>terms()</c>) turns into terms.</summary>
@@ -319,6 +339,7 @@ internal static partial class FormulaParser
             {
                 case FormulaTokenKind.Name:
                     Next();
+                    if (Peek.Is("(") && Structures.TryGetValue(t.Text, out var structure)) return ParseStructured(t, structure);
                     return new LeafNode(Peek.Is("(") ? ParseCall(t) : Variable(t));
                 case FormulaTokenKind.Number:
                     Next();
@@ -350,6 +371,22 @@ internal static partial class FormulaParser
             throw ErrorAt(t.Position, after is null
                 ? $"expected a term but found {t.Describe()}"
                 : $"expected a term after '{after}' but found {t.Describe()}");
+        }
+
+        /// <summary>glmmTMB's <c>diag(lhs | g)</c> (and <c>us</c>, <c>cs</c>, <c>ar1</c>): a random-effects term with
+        /// its covariance structure, read as the parenthesised term <c>(lhs | g)</c> carrying the structure.</summary>
+        private Node ParseStructured(FormulaToken name, CovarianceStructure structure)
+        {
+            string example = $"{name.Text}(0 + factor(time) | g)";
+            FormulaToken open = Next(); // '('
+            if (Peek.Is(")")) throw ErrorAt(open.Position, $"{name.Text}() wraps a random-effects term, as in {example}");
+            Node inner = ParseFormula(0, barAllowed: true);
+            ExpectClose(open);
+            if (inner is not BarNode bar)
+                throw ErrorAt(name.Position, $"{name.Text}() wraps a random-effects term with '|', as in {example}");
+            if (bar.IsDouble)
+                throw ErrorAt(bar.BarPosition, $"{name.Text}() takes a term with '|', not '||' (which is diag())");
+            return new ParenNode(bar with { Structure = structure }, name.Position);
         }
 
         private void ExpectClose(FormulaToken open)

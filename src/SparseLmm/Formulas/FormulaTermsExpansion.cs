@@ -1,3 +1,5 @@
+using SparseLmm.Results;
+
 namespace SparseLmm.Formulas;
 
 // The expansion of a parsed formula into terms, as R's terms() and lme4 do it: + and - on term lists, the intercept
@@ -254,7 +256,9 @@ static partial class FormulaParser
             }
             else
             {
-                foreach (var g in groups) result.Add(new RandomEffectsTerm(intercept, terms, g.Variables, g.Name));
+                var structure = bar.Structure ?? CovarianceStructure.Unstructured;
+                foreach (var g in groups)
+                    result.Add(new RandomEffectsTerm(intercept, terms, g.Variables, g.Name) { Structure = structure });
             }
 
             return result;

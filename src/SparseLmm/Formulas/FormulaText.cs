@@ -40,7 +40,9 @@ internal static class FormulaText
         var parts = new List<string> { term.HasIntercept ? "1" : "0" };
         parts.AddRange(term.Terms.Select(t => t.Label));
         string lhs = string.Join(" + ", parts);
-        return $"({lhs} | {term.GroupName})";
+        return FormulaParser.StructureName(term.Structure) is { } structure
+            ? $"{structure}({lhs} | {term.GroupName})"
+            : $"({lhs} | {term.GroupName})";
     }
 
     /// <summary>Formats a number as R prints it: up to 15 significant digits, fixed notation unless scientific

@@ -1,3 +1,5 @@
+using SparseLmm.Results;
+
 namespace SparseLmm.Formulas;
 
 /// <summary>A parsed and expanded lme4 formula.</summary>
@@ -40,6 +42,10 @@ internal sealed record Term(IReadOnlyList<FormulaExpression> Factors)
 internal sealed record RandomEffectsTerm(bool HasIntercept, IReadOnlyList<Term> Terms, IReadOnlyList<string> GroupingVariables,
     string? Name = null)
 {
+    /// <summary>The covariance structure: glmmTMB's <c>us</c>, <c>diag</c>, <c>cs</c> or <c>ar1</c> wrapped around the
+    /// term; unstructured when none is.</summary>
+    public CovarianceStructure Structure { get; init; } = CovarianceStructure.Unstructured;
+
     /// <summary>The grouping factor's name as lme4 prints it, e.g. <c>Subject</c>, <c>cask:batch</c> or
     /// <c>INDEX:(BROOD:LOCATION)</c>.</summary>
     public string GroupName => Name ?? string.Join(":", GroupingVariables);

@@ -93,7 +93,7 @@ internal static class GeneralizedMixedModelFitter
         var parameterization = objective.Parameterization;
         int thetaLength = parameterization.Length;
         var thetaLower = parameterization.LowerBounds();
-        var thetaUpper = Enumerable.Repeat(double.PositiveInfinity, thetaLength).ToArray();
+        var thetaUpper = parameterization.UpperBounds();
 
         // Stage one: θ with β in PIRLS, every evaluation starting where PIRLS at θ = 1 ended (as lme4).
         objective.InitializeStageOne();
@@ -154,11 +154,13 @@ internal static class GeneralizedMixedModelFitter
                 lower[i] = double.IsNegativeInfinity(thetaLower[i]) ? double.NegativeInfinity : (thetaLower[i] - thetaOne[i]) / thetaScale[i];
             for (int j = 0; j < p; j++) lower[thetaLength + j] = double.NegativeInfinity;
             var upper = Enumerable.Repeat(double.PositiveInfinity, thetaLength + p).ToArray();
+            for (int i = 0; i < thetaLength; i++)
+                if (double.IsFinite(thetaUpper[i])) upper[i] = (thetaUpper[i] - thetaOne[i]) / thetaScale[i];
             var betaWork = new double[p];
             var thetaWork = new double[thetaLength];
             double StageTwo(ReadOnlySpan<double> v)
             {
-                for (int i = 0; i < thetaLength; i++) thetaWork[i] = Math.Max(thetaLower[i], thetaOne[i] + thetaScale[i] * v[i]);
+                for (int i = 0; i < thetaLength; i++) thetaWork[i] = Math.Clamp(thetaOne[i] + thetaScale[i] * v[i], thetaLower[i], thetaUpper[i]);
                 for (int j = 0; j < p; j++) betaWork[j] = betaOne[j] + betaScale[j] * v[thetaLength + j];
                 return objective.StageTwo(thetaWork, betaWork, nodes);
             }
@@ -169,7 +171,7 @@ internal static class GeneralizedMixedModelFitter
             monitor.SearchEnded();
             var v = stageTwo.Minimizer;
             theta = new double[thetaLength];
-            for (int i = 0; i < thetaLength; i++) theta[i] = Math.Max(thetaLower[i], thetaOne[i] + thetaScale[i] * v[i]);
+            for (int i = 0; i < thetaLength; i++) theta[i] = Math.Clamp(thetaOne[i] + thetaScale[i] * v[i], thetaLower[i], thetaUpper[i]);
             beta = new double[p];
             for (int j = 0; j < p; j++) beta[j] = betaOne[j] + betaScale[j] * v[thetaLength + j];
             objectiveValue = objective.StageTwo(theta, beta, nodes);
@@ -217,7 +219,7 @@ internal static class GeneralizedMixedModelFitter
             coordinates.CovarianceToOriginal(covariance), state, deviance, quadratureNodes,
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
-            Singular: Enumerable.Range(0, thetaLength).Any(i => parameterization.IsDiagonal(i) && theta[i] < SingularTolerance)));
+            Singular: parameterization.IsSingular(theta, SingularTolerance)));
         return fit with { ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray() };
     }
 

@@ -67,7 +67,7 @@ internal static class GlmmResultBuilder
             int k = term.ColumnCount;
             var factor = new double[k * k];
             input.Parameterization.FillFactor(input.Theta, t, factor);
-            components.Add(FitResultBuilder.Component(term, factor, sigma));
+            components.Add(FitResultBuilder.Component(term, factor, sigma, input.Parameterization.Correlation(input.Theta, t)));
             effects[t] = new double[term.Size];
             conditionalSds[t] = new double[term.Size];
             var conditional = state.ConditionalCovariance[t];

@@ -41,7 +41,7 @@ internal sealed class PirlsState
         RowCount = design.RowCount;
         FixedEffectCount = design.FixedEffectCount;
         int n = RowCount, p = FixedEffectCount;
-        Parameterization = new CovarianceParameterization(terms.Select(t => t.ColumnCount).ToList());
+        Parameterization = new CovarianceParameterization(terms);
         relativeFactors = terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
         Modes = new PenalizedSystem(terms, 0, n, this.threads);
         int q = terms.Sum(t => t.Size);

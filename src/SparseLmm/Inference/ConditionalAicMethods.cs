@@ -28,6 +28,13 @@ public static class ConditionalAicMethods
             reason = "cAIC needs the rows, which a streamed fit or a fit from partials does not keep";
             return null;
         }
+        // The correction's parameters are the entries of ΛΛ' at Λ's pattern, lme4's: a diag() term's are its variances
+        // (the model of lme4's ||), but cs() and ar1() tie the entries together through ρ.
+        if (Enumerable.Range(0, source.Terms.Count).Any(t => source.Parameterization.Structure(t) is CovarianceStructure.CompoundSymmetry or CovarianceStructure.AutoRegressive))
+        {
+            reason = "cAIC is not computed for cs() or ar1() terms (cAIC4's correction is for lme4's covariance parameters)";
+            return null;
+        }
         var zeroColumns = ConditionalAicCalculator.ZeroColumns(source.Terms, source.Parameterization, fit.Theta.ToArray());
         if (zeroColumns.Count > 0)
             return WithoutZeroColumns(fit, source, zeroColumns, out reason);

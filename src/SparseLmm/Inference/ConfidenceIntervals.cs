@@ -38,19 +38,40 @@ public static class ConfidenceIntervalMethods
     }
 
     /// <summary>The names of the variance parameters in lme4's order: per term (most levels first) the lower triangle
-    /// column by column (<c>sd_</c> on the diagonal, <c>cor_</c> below), then <c>sigma</c>.</summary>
+    /// column by column (<c>sd_</c> on the diagonal, <c>cor_</c> below), then <c>sigma</c>. A structured term names
+    /// only its parameters: <c>diag</c> its SDs, <c>cs</c> its SDs and ρ, <c>ar1</c> its SD and ρ (the first
+    /// column's <c>sd_</c>, and ρ as the first pair's <c>cor_</c>).</summary>
     public static IReadOnlyList<string> VarianceParameterNames(MixedModelFit fit)
     {
         var names = new List<string>();
         foreach (var component in fit.VarianceComponents)
-        {
-            int k = component.Terms.Count;
-            for (int c = 0; c < k; c++)
-                for (int r = c; r < k; r++)
-                    names.Add(r == c ? $"sd_{component.Terms[c]}|{component.Group}" : $"cor_{component.Terms[r]}.{component.Terms[c]}|{component.Group}");
-        }
+            foreach (var (r, c) in VarianceEntries(component))
+                names.Add(r == c ? $"sd_{component.Terms[c]}|{component.Group}" : $"cor_{component.Terms[r]}.{component.Terms[c]}|{component.Group}");
         names.Add("sigma");
         return names;
+    }
+
+    /// <summary>The (row, column) entries of a term's SDs (on the diagonal) and correlations that are its parameters:
+    /// the lower triangle by column for an unstructured term; the SDs for diag; the SDs and ρ (as the first pair's
+    /// correlation) for cs; the one SD and ρ for ar1.</summary>
+    internal static IEnumerable<(int Row, int Column)> VarianceEntries(VarianceComponent component)
+    {
+        int k = component.Terms.Count;
+        switch (component.Structure)
+        {
+            case CovarianceStructure.Unstructured:
+                for (int c = 0; c < k; c++)
+                    for (int r = c; r < k; r++) yield return (r, c);
+                break;
+            case CovarianceStructure.AutoRegressive:
+                yield return (0, 0);
+                yield return (1, 0);
+                break;
+            default:
+                for (int c = 0; c < k; c++) yield return (c, c);
+                if (component.Structure == CovarianceStructure.CompoundSymmetry) yield return (1, 0);
+                break;
+        }
     }
 
     /// <summary>Profile-likelihood intervals for every parameter, as lme4's <c>confint(profile(fit))</c>: the
@@ -68,6 +89,10 @@ public static class ConfidenceIntervalMethods
     {
         var model = FittedMixedModel.Of(fit);
         CheckLevel(level);
+        // The profile runs over every term's SDs and correlations, which a structured term does not have as free
+        // parameters.
+        if (model.Source.Parameterization.IsStructured)
+            throw new InputException("profile intervals are not available for diag(), cs() or ar1() terms; use --ci boot (or wald for the fixed effects)");
         var ml = model.RefitMl();
         // The variance parameters of a REML fit are profiled on the REML criterion (the function the fit maximised);
         // the fixed effects always on the ML deviance, as the REML criterion does not compare values of β.

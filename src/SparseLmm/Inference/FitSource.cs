@@ -21,7 +21,7 @@ internal sealed class FitSource
         Options = options;
         Products = products;
         Response = ((NumericResponse)design.Response).Values;
-        Parameterization = new CovarianceParameterization(Terms.Select(t => t.ColumnCount).ToList());
+        Parameterization = new CovarianceParameterization(Terms);
     }
 
     /// <summary>The design the fit was computed from.</summary>
@@ -50,7 +50,7 @@ internal sealed class FitSource
     public MixedModelFit Refit(bool reml)
     {
         var source = reml == Options.Reml ? this : new FitSource(Design, Data, Options with { Reml = reml }, Products);
-        return LinearMixedModelFitter.Fit(Design, Products, reml) with { Source = source };
+        return StructuredFixedCovariance.Apply(LinearMixedModelFitter.Fit(Design, Products, reml) with { Source = source });
     }
 
     /// <summary>The same design fitted to another response (for simulation and the bootstrap): the layout's symbolic

@@ -20,6 +20,10 @@ internal static class KenwardRoger
             throw new InputException("Kenward-Roger df are defined at the REML estimates: fit without --ml (REML), or use --ddf satterthwaite");
         if (model.Design.Weights is not null)
             throw new InputException("Kenward-Roger is not available with prior weights (--weights); use --ddf satterthwaite");
+        // Σ is linear in each entry of an unstructured covariance, which this form relies on; a structured term's
+        // covariance is not linear in its SDs and ρ.
+        if (model.Source.Parameterization.IsStructured)
+            throw new InputException("Kenward-Roger is not available for diag(), cs() or ar1() terms; use --ddf satterthwaite");
         double sigma = fit.Sigma ?? throw new InputException("Kenward-Roger needs a residual variance"), s2 = sigma * sigma;
         var traces = KenwardRogerTraces.Compute(model.Source, fit.Theta.ToArray());
         int p = model.Design.FixedEffectCount, r = traces.Count;

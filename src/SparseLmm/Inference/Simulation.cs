@@ -80,17 +80,13 @@ public static class Simulation
         return new ConfidenceIntervals(bootstrap.Names, lower, upper, level, "boot");
     }
 
-    /// <summary>sds, correlations (per term, lower triangle by column), σ, then β̂ of a fit.</summary>
+    /// <summary>sds, correlations (per term, as <see cref="ConfidenceIntervalMethods.VarianceEntries"/>), σ, then β̂ of a fit.</summary>
     internal static double[] Parameters(MixedModelFit fit)
     {
         var values = new List<double>();
         foreach (var component in fit.VarianceComponents)
-        {
-            int k = component.Terms.Count;
-            for (int c = 0; c < k; c++)
-                for (int r = c; r < k; r++)
-                    values.Add(r == c ? component.StandardDeviations[c] : component.Correlations[r][c]);
-        }
+            foreach (var (r, c) in ConfidenceIntervalMethods.VarianceEntries(component))
+                values.Add(r == c ? component.StandardDeviations[c] : component.Correlations[r][c]);
         values.Add(fit.Sigma ?? double.NaN);
         values.AddRange(fit.FixedEffects.Select(e => e.Estimate));
         return values.ToArray();

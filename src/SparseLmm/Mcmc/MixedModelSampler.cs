@@ -29,6 +29,9 @@ public static class MixedModelSampler
         if (!fit.Family.IsLinearMixedModel)
             throw new InputException($"MCMC is implemented for linear mixed models (gaussian family), not for a {fit.Family.Name} model");
         var model = FittedMixedModel.Of(fit);
+        // The priors are densities over an unstructured T (SDs and an LKJ correlation); a structured term's θ is not.
+        if (model.Source.Parameterization.IsStructured)
+            throw new InputException("MCMC is implemented for unstructured covariances, not for diag(), cs() or ar1() terms");
         if (options.Draws < 4) throw new InputException("MCMC needs at least 4 draws per chain");
         if (options.Chains < 1) throw new InputException("MCMC needs at least one chain");
         if (options.Warmup < 0) throw new InputException("the MCMC warmup cannot be negative");

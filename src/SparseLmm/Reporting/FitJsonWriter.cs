@@ -7,7 +7,8 @@ namespace SparseLmm.Reporting;
 
 /// <summary>Writes a fit as one JSON object (schemas/fit.schema.json) with the field names of the reference fits
 /// (lme4's numbers exported from R): <c>schema_version</c>, <c>formula</c>, <c>family</c>, <c>link</c>, <c>method</c>, <c>nAGQ</c>, <c>nobs</c>, <c>ngroups</c>,
-/// <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c>, <c>loglik</c>, <c>df</c>, <c>aic</c>, <c>bic</c>,
+/// <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c> (each entry with glmmTMB's <c>structure</c> and, for
+/// <c>cs</c> and <c>ar1</c>, <c>rho</c>), <c>loglik</c>, <c>df</c>, <c>aic</c>, <c>bic</c>,
 /// <c>deviance</c>, <c>reml_criterion</c>, <c>singular</c>, <c>ranef</c>, plus the conditional AIC (<c>caic</c>,
 /// <c>caic_df</c>, <c>caic_loglik</c>, and <c>caic_note</c> when it is not computed), <c>converged</c>, <c>notes</c>,
 /// <c>dropped_rows</c>, <c>aliased</c>, <c>icc</c>, <c>timing</c>, and <c>residual</c> for nlme's residual structures. Doubles are written with round-trip precision;
@@ -92,6 +93,8 @@ internal static class FitJsonWriter
                 writer.WriteEndArray();
             }
             writer.WriteEndArray();
+            writer.WriteString("structure", component.Structure.Name());
+            if (component.Rho is { } rho) Number(writer, "rho", rho);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();

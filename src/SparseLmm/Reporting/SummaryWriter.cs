@@ -131,13 +131,30 @@ internal static class SummaryWriter
         var variances = RNumberFormat.Format(sds.Select(s => s * s).ToArray(), Digits);
         var deviations = RNumberFormat.Format(sds.ToArray(), Digits);
 
-        // Correlations: lower triangle of each term's matrix, rounded to 2 decimals, in (largest k − 1) columns.
-        int maxTerms = components.Count == 0 ? 0 : components.Max(c => c.Terms.Count);
-        int correlationColumns = Math.Max(0, maxTerms - 1);
+        // Correlations: lower triangle of each term's matrix, rounded to 2 decimals, in (largest k − 1) columns. A
+        // structured term shows what it estimates, as glmmTMB prints it: ρ and the structure on its first row for
+        // cs and ar1, nothing for diag.
+        int correlationColumns = components.Count == 0 ? 0 : components.Max(c => c.Structure switch
+        {
+            CovarianceStructure.Unstructured => c.Terms.Count - 1,
+            CovarianceStructure.Diagonal => 0,
+            _ => 1,
+        });
         var correlationCells = new List<string[]>();
         foreach (var component in components)
         {
             int k = component.Terms.Count;
+            if (component.Structure != CovarianceStructure.Unstructured)
+            {
+                for (int a = 0; a < k; a++)
+                {
+                    var row = new string[correlationColumns];
+                    if (a == 0 && component.Rho is { } rho)
+                        row[0] = $"{RNumberFormat.Format([RNumberFormat.Round(rho, 2)], 7, 2)[0]} ({component.Structure.Name()})";
+                    correlationCells.Add(row);
+                }
+                continue;
+            }
             var all = new double[k * k];
             for (int a = 0; a < k; a++)
                 for (int b = 0; b < k; b++)

@@ -17,6 +17,14 @@ public sealed record VarianceComponent(
     /// <summary>Correlation matrix of the term's random effects.</summary>
     public IReadOnlyList<IReadOnlyList<double>> Correlations { get; init => field = Frozen.Rows(value); } = Frozen.Rows(Correlations);
 
+    /// <summary>The term's covariance structure (<c>us</c>, <c>diag</c>, <c>cs</c>, <c>ar1</c> in the formula).</summary>
+    public CovarianceStructure Structure { get; init; } = CovarianceStructure.Unstructured;
+
+    /// <summary>The correlation parameter ρ of a <see cref="CovarianceStructure.CompoundSymmetry"/> or
+    /// <see cref="CovarianceStructure.AutoRegressive"/> term (the correlation of every pair, or of neighbouring
+    /// columns); null for the other structures.</summary>
+    public double? Rho { get; init; }
+
     /// <summary>Variances (squared standard deviations).</summary>
     public IReadOnlyList<double> Variances => StandardDeviations.Select(s => s * s).ToList();
 }

@@ -1,4 +1,5 @@
 using SparseLmm.Formulas;
+using SparseLmm.Results;
 
 namespace SparseLmm.Streaming;
 
@@ -15,6 +16,10 @@ internal static class StreamedFormula
         if (formula.Offsets.Count > 0) throw new InputException($"{what} does not support offset() terms");
         if (options.WeightsColumn is not null) throw new InputException($"{what} does not support prior weights (--weights)");
         if (options.ReferenceLevels is { Count: > 0 }) throw new InputException($"{what} does not support reference levels");
+        // The streamed layout is built from the level pairs alone, and glmmTMB's standard errors of a structured fit
+        // need the fit's source.
+        if (formula.RandomTerms.FirstOrDefault(t => t.Structure != CovarianceStructure.Unstructured) is { } structured)
+            throw new InputException($"{what} does not support {structured.Structure.Name()}() random-effects terms");
         var calls = new List<string>();
         void Walk(FormulaExpression e)
         {

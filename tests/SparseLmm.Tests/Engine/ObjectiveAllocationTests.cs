@@ -31,6 +31,17 @@ public sealed class ObjectiveAllocationTests
         AssertNoAllocation(table, "y ~ 1 + x + (1 | a) + (1 + x | b) + (1 | c)", RestStorage.Supernodal, [0.8, 0.7, 0.1, 0.3, 0.5]);
     }
 
+    [Theory]
+    [InlineData("diag(1 + x | g)", new[] { 0.8, 0.1, 0.5 })]
+    [InlineData("cs(1 + x | g)", new[] { 0.8, 0.1, 0.4, 0.5 })]
+    [InlineData("ar1(1 + x | g)", new[] { 0.8, -0.3, 0.5 })]
+    public void StructuredEvaluationAllocatesNothing(string term, double[] theta)
+    {
+        // T comes from the structure's closed form at every evaluation.
+        var table = SimulatedDesigns.Crossed(seed: 5, rows: 180, firstLevels: 18, secondLevels: 4);
+        AssertNoAllocation(table, $"y ~ 1 + x + {term} + (1 | h)", RestStorage.Dense, theta);
+    }
+
     private static void AssertNoAllocation(DataTable table, string formula, RestStorage storage, double[] theta)
     {
         var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula), table);

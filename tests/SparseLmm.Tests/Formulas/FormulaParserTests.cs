@@ -1,4 +1,5 @@
 using SparseLmm.Formulas;
+using SparseLmm.Results;
 using static SparseLmm.Tests.Formulas.FormulaTestHelpers;
 
 namespace SparseLmm.Tests.Formulas;
@@ -19,6 +20,29 @@ public class FormulaParserTests
         Assert.Equal(["Days"], re.Terms.Select(t => t.Label));
         Assert.Equal(["Subject"], re.GroupingVariables);
         Assert.Equal("Subject", re.GroupName);
+    }
+
+    [Theory]
+    [InlineData("y ~ x + diag(1 + x | g)", CovarianceStructure.Diagonal, "diag(1 + x | g)")]
+    [InlineData("y ~ x + cs(0 + factor(t) | g)", CovarianceStructure.CompoundSymmetry, "cs(0 + factor(t) | g)")]
+    [InlineData("y ~ x + ar1(0 + factor(t) | g)", CovarianceStructure.AutoRegressive, "ar1(0 + factor(t) | g)")]
+    [InlineData("y ~ x + us(1 + x | g)", CovarianceStructure.Unstructured, "(1 + x | g)")]
+    [InlineData("y ~ x + (diag(x | g))", CovarianceStructure.Diagonal, "diag(1 + x | g)")]
+    public void CovarianceStructureWrapsARandomTerm(string text, CovarianceStructure structure, string formatted)
+    {
+        var f = FormulaParser.Parse(text);
+        Assert.Equal(["x"], f.FixedLabels());
+        var re = Assert.Single(f.RandomTerms);
+        Assert.Equal(structure, re.Structure);
+        Assert.Equal(formatted, FormulaText.Format(re));
+    }
+
+    [Fact]
+    public void StructureCarriesOverNestedGroups()
+    {
+        var f = FormulaParser.Parse("y ~ ar1(0 + factor(t) | a/b)");
+        Assert.Equal(["a", "b:a"], f.RandomTerms.Select(t => t.GroupName));
+        Assert.All(f.RandomTerms, t => Assert.Equal(CovarianceStructure.AutoRegressive, t.Structure));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using SparseLmm.Design;
 using MathNet.Numerics.LinearAlgebra;
 using SparseLmm.Engine;
 using SparseLmm.Mcmc;
@@ -42,7 +43,8 @@ public class CovariancePriorDensityTests
 
     private static void AssertConstant(int k, McmcPrior prior, Func<double[], (double[] Theta, double LogDensity)> map, Func<Random, double[]> draw)
     {
-        var density = new CovariancePriorDensity(prior, new CovarianceParameterization([k]));
+        var density = new CovariancePriorDensity(prior, new CovarianceParameterization(
+            [new RandomEffectsDesign("g", Enumerable.Range(0, k).Select(c => $"t{c}").ToList(), [0], ["a"], new double[k])]));
         var random = new Random(k);
         var differences = new List<double>();
         for (int trial = 0; trial < 6; trial++)

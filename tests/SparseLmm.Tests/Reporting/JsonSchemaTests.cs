@@ -55,6 +55,8 @@ public class JsonSchemaTests
             "--variance", "varIdent(~ 1 | Sex)", "--correlation", "corAR1(~ age | Subject)", "--json"],
         ["fit", "sleepstudy", Intercepts, "--json", "--mcmc", "200", "--chains", "2", "--seed", "5"],
         ["fit", "cbpp", Cbpp, "--family", "binomial", "--factor", "period", "--ref", "period=2", "--json"],
+        ["fit", Path.Combine(AppContext.BaseDirectory, "data", "csv", "Orthodont.csv"), "distance ~ age + ar1(0 + factor(age) | Subject)", "--json"],
+        ["fit", "sleepstudy", "Reaction ~ Days + diag(1 + Days | Subject)", "--json"],
     ];
 
     [Theory]
