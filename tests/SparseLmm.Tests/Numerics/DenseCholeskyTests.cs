@@ -410,15 +410,18 @@ public class DenseCholeskyTests
                     a.CopyTo(w, 0);
                     Assert.True(DenseCholesky.Factor(w, n));
                 }
-                long before = GC.GetAllocatedBytesForCurrentThread();
-                for (int i = 0; i < 5; i++)
+                // A factorization that allocated would show in every window; the quietest of several must be zero
+                // (a loaded machine once showed bytes in a single window, from the runtime, not from the kernels).
+                long allocated = long.MaxValue;
+                for (int window = 0; window < 10 && allocated > 0; window++)
                 {
+                    long before = GC.GetAllocatedBytesForCurrentThread();
                     a.CopyTo(w, 0);
                     DenseCholesky.Factor(w, n, ws);
                     a.CopyTo(w, 0);
                     DenseCholesky.Factor(w, n);
+                    allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
                 }
-                long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
                 Assert.True(allocated == 0, $"n = {n}, threads = {threads}: {allocated} bytes allocated");
             }
         }
