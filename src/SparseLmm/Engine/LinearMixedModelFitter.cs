@@ -67,7 +67,20 @@ internal static class LinearMixedModelFitter
         monitor.Enter(FitStage.Search);
         var evaluate = monitor.Watch(deviance.Evaluate);
         var (start, startEvaluations, startValue) = ChooseStart(evaluate, StartingValues.Candidates(products, parameterization));
-        var optimum = Bobyqa.Minimize(evaluate, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
+        // BOBYQA's first evaluation is at its start, which ChooseStart has just evaluated when there were candidates.
+        int reused = 0;
+        ObjectiveFunction search = double.IsFinite(startValue)
+            ? point =>
+            {
+                if (reused == 0 && point.SequenceEqual(start))
+                {
+                    reused = 1;
+                    return startValue;
+                }
+                return evaluate(point);
+            }
+            : evaluate;
+        var optimum = Bobyqa.Minimize(search, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
             InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: FinalRadius,
             MaxEvaluations: monitor.MaxEvaluations, FunctionTolerance: FunctionTolerance(startValue),
             InterpolationPoints: InterpolationPoints(parameterization.Length)));
@@ -86,7 +99,7 @@ internal static class LinearMixedModelFitter
             Converged: optimum.Converged,
             OptimizerMessage: optimum.Message,
             Singular: parameterization.IsSingular(theta, SingularTolerance),
-            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + startEvaluations + snapEvaluations,
+            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations - reused + startEvaluations + snapEvaluations,
                 layout.Structure.Description)));
     }
 
