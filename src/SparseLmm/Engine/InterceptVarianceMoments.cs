@@ -41,7 +41,7 @@ internal static class InterceptVarianceMoments
         }
         var gramInverse = SmallMatrix.Inverse(gram, p);
         if (gramInverse is null) return null;
-        var beta = Multiply(gramInverse, xy, p);
+        var beta = SmallMatrix.Multiply(gramInverse, xy, p, p, 1);
         double residualSquares = products.RestEntry(layout.ResponseIndex, layout.ResponseIndex);
         for (int a = 0; a < p; a++) residualSquares -= beta[a] * xy[a];
 
@@ -70,7 +70,7 @@ internal static class InterceptVarianceMoments
         }
         var inverse = SmallMatrix.Inverse(system, size);
         if (inverse is null) return null;
-        var variances = Multiply(inverse, observed, size);
+        var variances = SmallMatrix.Multiply(inverse, observed, size, size, 1);
         return variances[0] > 0 && variances.All(double.IsFinite) ? variances : null;
     }
 
@@ -150,14 +150,6 @@ internal static class InterceptVarianceMoments
         for (int i = 0; i < p; i++)
             for (int j = 0; j < p; j++) value += vectors[row * p + i] * matrix[i * p + j] * vectors[row * p + j];
         return value;
-    }
-
-    private static double[] Multiply(double[] matrix, double[] vector, int n)
-    {
-        var result = new double[n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) result[i] += matrix[i * n + j] * vector[j];
-        return result;
     }
 
     /// <summary>One term's levels: counts n_l, rows u_l = Z_l'X and G⁻¹u_l (p per level), U'U, and Σ_l (Z_l'r)²/n_l.</summary>
