@@ -22,7 +22,7 @@ namespace SparseLmm.Engine;
 internal sealed class SchurComplementUpdate : IDenseParallelJob
 {
     // Below this many pattern pairs an evaluation's sweep is too short to share.
-    private const long ParallelMinimumPairs = 1 << 20;
+    private const long ParallelMinimumPairs = 1 << 18;
 
     // The log-determinant is summed per chunk of levels, then the chunks in order: a shorter rounding path than one
     // running sum over a million levels.
