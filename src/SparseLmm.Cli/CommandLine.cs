@@ -88,7 +88,7 @@ internal static class CommandLine
             Values: () => ["wald", "profile", "boot"]),
         new("--level", "L", "confidence level of intervals (default 0.95)", (s, v) => s.Level = v, Commands: ["fit", "demo", "predict"]),
         new("--nsim", "N", "bootstrap replicates for --ci boot (default 1000)", (s, v) => s.Nsim = PositiveInteger("--nsim", v), Commands: ["fit", "demo"]),
-        new("--mcmc", "N", "also sample the posterior by MCMC: N draws per chain (linear mixed models)", (s, v) => s.Mcmc = PositiveInteger("--mcmc", v), Commands: ["fit", "demo"]),
+        new("--mcmc", "N", "also sample the posterior by MCMC: N draws per chain (gaussian, binomial logit, Poisson log)", (s, v) => s.Mcmc = PositiveInteger("--mcmc", v), Commands: ["fit", "demo"]),
         new("--chains", "C", "MCMC chains, run in parallel (default 4)", (s, v) => s.Chains = PositiveInteger("--chains", v, MaxChains), Commands: ["fit", "demo"]),
         new("--warmup", "W", "MCMC warmup iterations per chain (default: as many as --mcmc)", (s, v) => s.Warmup = NonNegativeInteger("--warmup", v), Commands: ["fit", "demo"]),
         new("--draws", "FILE", "write the MCMC draws to FILE as CSV", (s, v) => s.Draws = v, Commands: ["fit", "demo"]),

@@ -137,6 +137,10 @@ public sealed record MixedModelFit
     /// keeps it.</summary>
     internal Inference.FitSource? Source { get; init; }
 
+    /// <summary>What a GLMM was fitted from (design, response, terms), for the posterior sampler; null for a linear
+    /// mixed model.</summary>
+    internal Glmm.GlmmSource? GlmmSource { get; init; }
+
     /// <summary>GLMM: the prior weights per row (for binomial, the number of trials times any user weights); null for a
     /// linear mixed model.</summary>
     public IReadOnlyList<double>? PriorWeights { get; init => field = Frozen.OptionalList(value); }
