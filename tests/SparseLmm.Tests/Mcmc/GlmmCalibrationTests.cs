@@ -34,7 +34,7 @@ public class GlmmCalibrationTests(Xunit.Abstractions.ITestOutputHelper output)
             string formula = binomial ? "cbind(s, f) ~ 1 + x + (1 | g)" : "y ~ 1 + x + (1 | g)";
             var fit = MixedModel.Fit(formula, table, options);
             var posterior = MixedModelSampler.Sample(fit,
-                new McmcOptions(Draws: 400, Chains: 1, Warmup: 200, Seed: dataset, Prior: McmcPrior.RstanarmDecov, Threads: 1));
+                new McmcOptions(Draws: 300, Chains: 1, Warmup: 150, Seed: dataset, Prior: McmcPrior.RstanarmDecov, Threads: 1));
             double[] truth = [sd, intercept, slope, firstEffect];
             for (int j = 0; j < names.Length; j++)
             {
