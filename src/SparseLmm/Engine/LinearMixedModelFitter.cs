@@ -96,19 +96,34 @@ internal static class LinearMixedModelFitter
         var (stencil, check, problem) = CheckOptimum(deviance, products.LogWeightSum, terms, theta, units, monitor);
         var solution = ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();
+        double sigma = Math.Sqrt(solution.PenalizedResidualSquares / (reml ? design.RowCount - design.FixedEffectCount : design.RowCount));
+        problem ??= ExactFitProblem(sigma, products.Scaling);
         clock.Stop();
 
         return FitResultBuilder.Build(design, response.Values, terms, parameterization, theta, solution, new FitSummary(
             Method: reml ? EstimationMethod.Reml : EstimationMethod.MaximumLikelihood,
             LogLikelihood: -objective / 2,
-            Sigma: Math.Sqrt(solution.PenalizedResidualSquares / (reml ? design.RowCount - design.FixedEffectCount : design.RowCount)),
-            Converged: optimum.Converged && check.Passed,
+            Sigma: sigma,
+            Converged: optimum.Converged && problem is null,
             OptimizerMessage: optimum.Converged ? problem ?? optimum.Message : optimum.Message,
             Singular: parameterization.IsSingular(theta, SingularTolerance),
             Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations - reused + startEvaluations + snapEvaluations,
                 layout.Structure.Description),
             Check: check,
             Stencil: stencil));
+    }
+
+    /// <summary>The problem with a fit whose residual SD is below 10⁻⁶ of the response's spread (the power of two the
+    /// response is scaled by approximates its root mean square): the cross-products resolve σ² to about 10⁻¹⁶ of the
+    /// response's variance times the system's condition, so such a σ̂ is rounding. The criterion then has no optimum (it
+    /// falls without bound as σ → 0: y an exact function of x and g gave σ̂ 1.1·10⁻⁷ of y's spread, and a "converged" θ̂
+    /// of 3·10⁶ where the rounding stopped the search). Null otherwise.</summary>
+    private static string? ExactFitProblem(double sigma, FixedEffectScaling scaling)
+    {
+        double ratio = sigma * scaling.ResponseScale;
+        return ratio < 1e-6
+            ? $"the model reproduces the response up to rounding (residual SD {sigma:G3}, {ratio:G2} of the response's spread), so its variance parameters are not determined by the data"
+            : null;
     }
 
     /// <summary>Confirms θ̂ from the gradient and Hessian of the profiled criterion there (<see cref="OptimumStencil"/>,

@@ -74,6 +74,26 @@ public class OptimumCheckTests
     }
 
     [Fact]
+    public void AResponseThatIsAnExactFunctionOfTheModelIsNotAFit()
+    {
+        // y = 2 + x/2 + g/10 exactly: the likelihood grows without bound as σ → 0, and the search stops where rounding
+        // flattens it; no θ̂ there is an estimate.
+        var random = new Random(3);
+        int rows = 240;
+        var g = Enumerable.Range(0, rows).Select(i => i / 8).ToArray();
+        var x = Enumerable.Range(0, rows).Select(_ => 10 * random.NextDouble()).ToArray();
+        var table = new DataTable(
+        [
+            new NumericColumn("y", Enumerable.Range(0, rows).Select(i => 2 + 0.5 * x[i] + 0.1 * g[i]).ToArray()),
+            new NumericColumn("x", x),
+            new CategoricalColumn("g", g, Enumerable.Range(0, 30).Select(l => $"g{l}").ToArray()),
+        ]);
+        var fit = MixedModel.Fit("y ~ x + (1 | g)", table);
+        Assert.False(fit.Converged);
+        Assert.Contains("reproduces the response up to rounding", fit.OptimizerMessage);
+    }
+
+    [Fact]
     public void AFitStoppedByTheEvaluationLimitIsNotConverged()
     {
         var fit = MixedModel.Fit(Sleep, EmbeddedDatasets.Load("sleepstudy"), new FitOptions { MaxEvaluations = 8 });
