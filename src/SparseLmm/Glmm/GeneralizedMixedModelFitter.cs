@@ -239,7 +239,12 @@ internal static class GeneralizedMixedModelFitter
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: parameterization.IsSingular(theta, SingularTolerance)));
-        return fit with { ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray(), OptimumCheck = check };
+        return fit with
+        {
+            ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray(),
+            OptimumCheck = check,
+            GlmmSource = new GlmmSource(design, response, terms, threads?.Degree),
+        };
     }
 
     private static double PearsonDispersion(GlmmObjective objective, GlmmResponse response, int n)
