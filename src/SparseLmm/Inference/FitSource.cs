@@ -56,14 +56,15 @@ internal sealed class FitSource
     /// <summary>The same design fitted to another response (for simulation and the bootstrap): the layout's symbolic
     /// analysis is reused and one pass over the rows accumulates the new response's cross-products. The fit carries no
     /// source.</summary>
-    public MixedModelFit RefitTo(double[] response, bool reml)
+    public MixedModelFit RefitTo(double[] response, bool reml, CancellationToken cancellation = default)
     {
         var design = Design with { Response = new NumericResponse(Design.Response.Label, response) };
         var products = new CrossProducts(Products.Layout);
-        products.AccumulateCentred(design, response);
+        products.AccumulateCentred(design, response, cancellation);
         return LinearMixedModelFitter.Fit(design, products, reml);
     }
 
-    /// <summary>A new evaluator of the likelihood's pieces at any θ (not thread-safe: one per thread).</summary>
-    public ThetaEvaluator Evaluator() => new(this);
+    /// <summary>A new evaluator of the likelihood's pieces at any θ (not thread-safe: one per thread), stopped by
+    /// <paramref name="cancellation"/>.</summary>
+    public ThetaEvaluator Evaluator(CancellationToken cancellation = default) => new(this, cancellation);
 }

@@ -10,15 +10,18 @@ internal sealed record ThetaPieces(
     double LogDetRandom, double LogDetFixed, double PenalizedResidualSquares, double[] Beta, double[]? UnscaledCovariance);
 
 /// <summary>Evaluates the pieces of the linear mixed model's likelihood at any θ, over the cross-products a fit carries
-/// (<see cref="FitSource"/>). Not thread-safe: one per thread.</summary>
+/// (<see cref="FitSource"/>). Not thread-safe: one per thread. Every factorization first looks at the caller's token, so
+/// the df, profiles and intervals built on it stop when it fires.</summary>
 internal sealed class ThetaEvaluator
 {
     private readonly ProfiledDeviance deviance;
     private readonly FitSource source;
+    private readonly CancellationToken cancellation;
 
-    public ThetaEvaluator(FitSource source)
+    public ThetaEvaluator(FitSource source, CancellationToken cancellation = default)
     {
         this.source = source;
+        this.cancellation = cancellation;
         Design = source.Design;
         Terms = source.Terms;
         deviance = new ProfiledDeviance(source.Products, reml: false);
@@ -36,8 +39,10 @@ internal sealed class ThetaEvaluator
     public int FixedCount => Design.FixedEffectCount;
 
     /// <summary>Factors at θ; null when the system is not positive definite.</summary>
+    /// <exception cref="OperationCanceledException">The caller's token fired.</exception>
     public ThetaPieces? Evaluate(ReadOnlySpan<double> theta, bool withCovariance = true)
     {
+        cancellation.ThrowIfCancellationRequested();
         if (!deviance.FactorAt(theta)) return null;
         double logDetRandom = deviance.LogDeterminantRandom, residualSquares = deviance.PenalizedResidualSquares;
         if (!double.IsFinite(logDetRandom) || !double.IsFinite(residualSquares)) return null;

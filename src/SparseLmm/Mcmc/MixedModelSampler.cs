@@ -20,9 +20,13 @@ public static class MixedModelSampler
     /// sampling on its exact marginal posterior, then σ² and (β, u) exactly from their conditionals; see the README).
     /// The chains run in parallel; chain c uses its own random stream of (seed, c), so the draws do not depend on the
     /// number of threads. Each chain starts near the fit's θ̂.</summary>
-    /// <exception cref="InputException">The fit is not a linear mixed model from <see cref="MixedModel.Fit(string, Data.DataTable, FitOptions?)"/>,
+    /// <param name="fit">A linear mixed model fit.</param>
+    /// <param name="options">Draws, chains, warmup, seed, prior, level, threads; <see cref="McmcOptions.Default"/> when null.</param>
+    /// <param name="cancellationToken">Stops the chains: each looks at it before every iteration.</param>
+    /// <exception cref="InputException">The fit is not a linear mixed model from <see cref="MixedModel.Fit(string, Data.DataTable, FitOptions?, IProgress{FitProgress}?, CancellationToken)"/>,
     /// or an option is out of range.</exception>
-    public static McmcResult Sample(MixedModelFit fit, McmcOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static McmcResult Sample(MixedModelFit fit, McmcOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fit);
         options ??= McmcOptions.Default;
@@ -50,14 +54,14 @@ public static class MixedModelSampler
 
         var clock = Stopwatch.StartNew();
         var draws = new double[options.Chains][];
-        Parallel.For(0, options.Chains, new ParallelOptions { MaxDegreeOfParallelism = budget.Degree }, c =>
+        CancellableParallel.For(options.Chains, cancellationToken, c =>
         {
             var random = new RandomStream((ulong)options.Seed, c);
             var chainLayout = new ParameterLayout(terms, source.Parameterization, names, keepRandom);
             var chain = new LinearChain(source.Products, options.Prior, chainLayout, Start(theta, source.Parameterization, random), random);
             draws[c] = new double[options.Draws * layout.Count];
-            chain.Run(warmup, options.Draws, draws[c]);
-        });
+            chain.Run(warmup, options.Draws, draws[c], cancellationToken);
+        }, budget.Degree);
         double milliseconds = clock.Elapsed.TotalMilliseconds;
 
         var summaries = new McmcParameterSummary[layout.Count];
