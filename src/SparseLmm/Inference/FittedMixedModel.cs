@@ -52,7 +52,7 @@ internal sealed class FittedMixedModel
     }
 
     /// <summary>The same model refitted by ML over the same cross-products (this object when the fit is already ML).</summary>
-    public FittedMixedModel RefitMl() => Reml ? Of(Source.Refit(reml: false), Cancellation) : this;
+    public FittedMixedModel RefitMl() => Reml ? Of(Source.Refit(reml: false, Cancellation), Cancellation) : this;
 
     /// <summary>The same design refitted to another response (same method), for simulation and bootstrap.</summary>
     public MixedModelFit RefitTo(double[] response) => Source.RefitTo(response, Reml, Cancellation);
