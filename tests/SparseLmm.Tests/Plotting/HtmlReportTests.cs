@@ -63,5 +63,25 @@ public class HtmlReportTests
         // 0.4123 / (0.4123 + π²/3) with lme4's herd variance 0.4123.
         Assert.Contains("Latent-scale ICC 0.111", html);
         Assert.Contains("<th>z</th>", html);
+        // lme4's glmer summary: estimate, SE, z, p; no df column of ∞.
+        Assert.DoesNotContain("<th>df</th>", html);
+        Assert.DoesNotContain("∞", html);
+        // The captions speak of this model: Pearson residuals and the latent scale, not the linear model's wording.
+        Assert.Contains("<figcaption>Pearson residuals (observed minus fitted, over the square root of the variance function", html);
+        Assert.Contains("on the latent scale of the link", html);
+        Assert.DoesNotContain("Conditional residuals (observed minus fitted", html);
+    }
+
+    [Fact]
+    public void Report_of_a_linear_model_says_nothing_of_glmms_and_its_alt_text_reads_as_sentences()
+    {
+        var m = Get("sleepstudy");
+        var html = HtmlReport.Create(m.Fit, m.Data, "sleepstudy");
+        Assert.DoesNotContain("GLMM", html);
+        Assert.DoesNotContain("binomial", html);
+        Assert.Contains("<figcaption>Conditional residuals (observed minus fitted, random effects included)", html);
+        // The subtitle's lines join as "a; b", not "a;b".
+        var alts = Regex.Matches(html, "alt=\"([^\"]*)\"").Select(a => System.Net.WebUtility.HtmlDecode(a.Groups[1].Value));
+        Assert.All(alts, alt => Assert.DoesNotMatch(@";\S", alt));
     }
 }
