@@ -5,6 +5,7 @@ using System.Reflection;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using SparseLmm.Cli.Commands;
+using SparseLmm.Mcmc;
 using SparseLmm.Results;
 
 namespace SparseLmm.Cli;
@@ -162,9 +163,9 @@ public static class CliApplication
             case "predict":
                 return PredictCommand.Run(settings, positional, stdout, stderr, interactive);
             case "plot":
-                return PlotCommand.Run(settings, positional, stdout, stderr, interactive);
+                return PlotCommand.Run(settings, positional, stdout, stderr, interactive, cancellation);
             case "report":
-                return ReportCommand.Run(settings, positional, stdout, stderr, interactive);
+                return ReportCommand.Run(settings, positional, stdout, stderr, interactive, cancellation);
             case "partial":
                 return PartialCommand.Run(settings, positional, stdout, stderr);
             case "sql":
@@ -343,8 +344,8 @@ internal static class FitCommand
         McmcOutput.Validate(settings);
         Family? family = settings.Family is { } name ? Family.Parse(name, settings.Link) : null;
         Link? link = family is null && settings.Link is { } linkName ? Link.Parse(linkName) : null;
-        if (settings.Mcmc is not null && family is not null && !family.IsLinearMixedModel)
-            throw new UsageException($"--mcmc applies to linear mixed models (gaussian family), not to a {family.Name} model");
+        if (settings.Mcmc is not null && family is not null && MixedModelSampler.WhyNot(family) is { } mcmcRefusal)
+            throw new UsageException("--mcmc: " + mcmcRefusal);
         if (settings.Reml && family is not null && family.Name != "gaussian")
             throw new UsageException($"--reml applies to gaussian models only; a {family.Name} model is fitted by maximum likelihood");
         return new FitOptions(

@@ -210,9 +210,16 @@ internal sealed class FixedEffectScaling
     /// <summary>A copy of internal β mapped to the original coordinates.</summary>
     public double[] ToOriginal(ReadOnlySpan<double> beta)
     {
-        var original = beta.ToArray();
-        MapFixedEffects(original);
+        var original = new double[beta.Length];
+        ToOriginal(beta, original);
         return original;
+    }
+
+    /// <summary>Internal β mapped into <paramref name="original"/>, allocating nothing (a sampler maps every draw).</summary>
+    public void ToOriginal(ReadOnlySpan<double> beta, Span<double> original)
+    {
+        beta.CopyTo(original);
+        MapFixedEffects(original);
     }
 
     /// <summary>Maps an internal unscaled covariance of β (row-major p×p, relative to σ²) to the original coordinates:
