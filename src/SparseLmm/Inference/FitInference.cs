@@ -94,6 +94,8 @@ public sealed class FitInference
     {
         ArgumentNullException.ThrowIfNull(fit);
         ArgumentNullException.ThrowIfNull(options);
+        // Looked at here too: Satterthwaite's df from the stencil the fit carries need no factorization to look at it.
+        cancellation.ThrowIfCancellationRequested();
         bool linear = fit.Family.IsLinearMixedModel;
         if (!linear && (options.Ddf is DdfMethod.Satterthwaite or DdfMethod.KenwardRoger || options.Intervals != IntervalMethod.Wald))
             throw new InputException(
