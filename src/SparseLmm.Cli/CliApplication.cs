@@ -161,7 +161,7 @@ public static class CliApplication
             case "compare":
                 return CompareCommand.Run(settings, positional, stdout, stderr, interactive);
             case "predict":
-                return PredictCommand.Run(settings, positional, stdout, stderr, interactive);
+                return PredictCommand.Run(settings, positional, stdout, stderr, interactive, cancellation);
             case "plot":
                 return PlotCommand.Run(settings, positional, stdout, stderr, interactive, cancellation);
             case "report":
