@@ -96,9 +96,12 @@ internal sealed class ProgressIndicator : IDisposable
             string line = $"{Spinner[tick++ % Spinner.Length]} {phase}... {seconds} s";
             if (rows > 0)
                 line += string.Create(CultureInfo.InvariantCulture, $", {rows:N0} rows, {rows / clock.Elapsed.TotalSeconds:N0} rows/s");
-            output.Write("\r" + line.PadRight(lastLength));
+            // Padded over the longest line written before; the cursor stays at the padding's end, which the blanking
+            // (and the terminal's "^C") starts from.
+            string padded = line.PadRight(lastLength);
+            output.Write("\r" + padded);
             output.Flush();
-            lastLength = line.Length;
+            lastLength = padded.Length;
         }
     }
 
@@ -115,7 +118,8 @@ internal sealed class ProgressIndicator : IDisposable
             disposed = true;
             if (lastLength > 0)
             {
-                output.Write("\r" + new string(' ', lastLength) + "\r");
+                // Two more: the "^C" a terminal echoes after the line when Ctrl+C ends the work.
+                output.Write("\r" + new string(' ', lastLength + 2) + "\r");
                 output.Flush();
             }
         }
