@@ -66,14 +66,20 @@ public class CliConventionsTests
 
     /// <summary>The PowerShell script as a user loads it, with <c>sparselmm</c> an executable on PATH (a native
     /// completer serves applications, not functions), completed by PowerShell's own TabExpansion2. Needs pwsh, which
-    /// .ci/run installs (<c>dotnet tool install --global PowerShell --version 7.6.9</c>).</summary>
+    /// .ci/run installs (<c>dotnet tool install --global PowerShell --version 7.6.9</c>) and then requires through
+    /// SPARSELMM_REQUIRE_PWSH; a machine with only the .NET SDK (the README's <c>dotnet test</c>) has none to run.</summary>
     [Fact]
     public void PowerShell_completion_works_in_pwsh()
     {
         string? pwsh = new[] { Environment.GetEnvironmentVariable("PATH") ?? "", Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools") }
             .SelectMany(p => p.Split(':', StringSplitOptions.RemoveEmptyEntries))
             .Select(directory => Path.Combine(directory, "pwsh")).FirstOrDefault(File.Exists);
-        Assert.True(pwsh is not null, "pwsh is not installed: dotnet tool install --global PowerShell --version 7.6.9");
+        if (pwsh is null)
+        {
+            Assert.True(Environment.GetEnvironmentVariable("SPARSELMM_REQUIRE_PWSH") is null,
+                "pwsh is not installed: dotnet tool install --global PowerShell --version 7.6.9");
+            return;
+        }
         string bin = Directory.CreateTempSubdirectory("sparselmm-pwsh-").FullName;
         try
         {
