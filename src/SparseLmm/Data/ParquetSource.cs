@@ -11,7 +11,7 @@ namespace SparseLmm.Data;
 /// booleans are text with levels FALSE and TRUE, as R's factor of a logical; dates and times are text in ISO 8601, as
 /// they would be read from a CSV file. Nulls are missing cells. Nested columns (lists, maps, structs) have no place in a
 /// model frame and are not offered.</para></summary>
-internal sealed class ParquetSource : IChunkedSource
+internal sealed class ParquetSource : IDataSource
 {
     private static readonly ParquetOptions Options = new() { TreatByteArrayAsString = true };
     private readonly Stream stream;
@@ -53,7 +53,7 @@ internal sealed class ParquetSource : IChunkedSource
 
     public long? RowCount { get; }
 
-    public IEnumerable<IReadOnlyList<ColumnChunk>> Chunks(IReadOnlyList<string> columns)
+    IEnumerable<IReadOnlyList<ColumnChunk>> IDataSource.Chunks(IReadOnlyList<string> columns)
     {
         var selected = columns.Select(name => fields[name]).ToArray();
         for (int group = 0; group < reader.RowGroupCount; group++)

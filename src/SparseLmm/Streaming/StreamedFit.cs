@@ -19,7 +19,7 @@ internal static class StreamedFit
     /// <param name="source">The data, read twice.</param>
     /// <param name="options">Gaussian options only: REML or ML, factor columns, threads.</param>
     /// <param name="progress">Told the rows read so far in each pass (pass 1 or 2), then (3, 0) when the fit starts.</param>
-    public static MixedModelFit Fit(string formula, IChunkedSource source, FitOptions options, Action<int, long>? progress = null)
+    public static MixedModelFit Fit(string formula, IDataSource source, FitOptions options, Action<int, long>? progress = null)
     {
         if (!options.EffectiveFamily().IsLinearMixedModel)
             throw new InputException("streaming fits linear mixed models (the gaussian family) only");
@@ -35,7 +35,7 @@ internal static class StreamedFit
     /// <summary>The terms (formula order, without rows), the statistics (layout order), X's column names and the
     /// response's label, from two passes over <paramref name="source"/>.</summary>
     internal static (IReadOnlyList<RandomEffectsDesign> Terms, LevelStatistics Statistics, IReadOnlyList<string> FixedNames, string ResponseLabel)
-        Accumulate(ModelFormula formula, IChunkedSource source, IReadOnlyList<string> factorColumns, Action<int, long>? progress,
+        Accumulate(ModelFormula formula, IDataSource source, IReadOnlyList<string> factorColumns, Action<int, long>? progress,
             bool allIndicators = false)
     {
         var frame = StreamedFrame.Scan(formula, source, factorColumns, rows => progress?.Invoke(1, rows));

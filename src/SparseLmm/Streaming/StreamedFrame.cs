@@ -49,7 +49,7 @@ internal sealed class StreamedFrame
     /// <param name="source">The data.</param>
     /// <param name="factorColumns">Numeric columns declared categorical.</param>
     /// <param name="progress">Told the rows read so far.</param>
-    public static StreamedFrame Scan(ModelFormula formula, IChunkedSource source, IReadOnlyList<string> factorColumns,
+    public static StreamedFrame Scan(ModelFormula formula, IDataSource source, IReadOnlyList<string> factorColumns,
         Action<long>? progress)
     {
         if (formula.RandomTerms.Count == 0)
@@ -130,7 +130,7 @@ internal sealed class StreamedFrame
         }
     }
 
-    private static InputException UnknownColumn(IChunkedSource source, string name, int position)
+    private static InputException UnknownColumn(IDataSource source, string name, int position)
     {
         var suggestion = NameSuggestions.ClosestName(name, source.ColumnNames);
         var hint = suggestion is null ? "" : $" (did you mean '{suggestion}'?)";
