@@ -20,6 +20,11 @@ public interface IDataSource : IDisposable
     /// in the order given. Each call starts again from the first chunk.</summary>
     internal IEnumerable<IReadOnlyList<ColumnChunk>> Chunks(IReadOnlyList<string> columns);
 
+    /// <summary>True when the source's metadata say that <paramref name="column"/> holds numbers only and no missing
+    /// value (a Parquet column whose statistics count no nulls), so that a pass looking for missing values and levels
+    /// need not read it.</summary>
+    internal bool IsCompleteNumber(string column) => false;
+
     /// <summary>The chunks in order as tables of the <paramref name="columns"/> given (every column when null), text
     /// columns categorical with each chunk's own levels. Each call starts again from the first chunk.</summary>
     /// <exception cref="InputException">A column is not in the source, or the source cannot be read.</exception>

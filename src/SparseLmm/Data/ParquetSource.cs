@@ -53,6 +53,30 @@ internal sealed class ParquetSource : IDataSource
 
     public long? RowCount { get; }
 
+    bool IDataSource.IsCompleteNumber(string column)
+    {
+        if (!fields.TryGetValue(column, out var field) || !IsNumber(field.ClrType)) return false;
+        if (!field.IsNullable) return true;
+        try
+        {
+            for (int group = 0; group < reader.RowGroupCount; group++)
+            {
+                using var rowGroup = reader.OpenRowGroupReader(group);
+                if (rowGroup.GetStatistics(field) is not { NullCount: 0 }) return false;
+            }
+            return true;
+        }
+        catch (Exception e) when (e is not InputException)
+        {
+            throw Unreadable(Source, e);
+        }
+    }
+
+    private static bool IsNumber(Type type) =>
+        type == typeof(double) || type == typeof(float) || type == typeof(int) || type == typeof(long) || type == typeof(short)
+        || type == typeof(sbyte) || type == typeof(byte) || type == typeof(ushort) || type == typeof(uint) || type == typeof(ulong)
+        || type == typeof(decimal) || type == typeof(Half);
+
     IEnumerable<IReadOnlyList<ColumnChunk>> IDataSource.Chunks(IReadOnlyList<string> columns)
     {
         var selected = columns.Select(name => fields[name]).ToArray();

@@ -32,7 +32,7 @@ internal static class Partials
         var parsed = FormulaParser.Parse(formula);
         StreamedFormula.Require(parsed, options, "a partial");
         RequireNoFactorInRandomTerms(parsed, options.FactorColumns ?? [], source);
-        var (terms, statistics, names, label) = StreamedFit.Accumulate(parsed, source, options.FactorColumns ?? [], progress, allIndicators: true);
+        var (terms, statistics, names, label) = StreamedFit.Accumulate(parsed, source, options.FactorColumns ?? [], progress, allIndicators: true, threads: options.Threads);
         var order = Enumerable.Range(0, terms.Count).OrderByDescending(t => terms[t].LevelCount).ToArray();
         var entries = new List<Entry>
         {

@@ -27,7 +27,7 @@ internal static class StreamedFit
             throw new InputException($"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var parsed = FormulaParser.Parse(formula);
         StreamedFormula.Require(parsed, options, "a streamed fit");
-        var (terms, statistics, names, label) = Accumulate(parsed, source, options.FactorColumns ?? [], progress);
+        var (terms, statistics, names, label) = Accumulate(parsed, source, options.FactorColumns ?? [], progress, threads: options.Threads);
         progress?.Invoke(3, 0);
         return FitStatistics(parsed, terms, statistics, names, label, options);
     }
@@ -36,9 +36,9 @@ internal static class StreamedFit
     /// response's label, from two passes over <paramref name="source"/>.</summary>
     internal static (IReadOnlyList<RandomEffectsDesign> Terms, LevelStatistics Statistics, IReadOnlyList<string> FixedNames, string ResponseLabel)
         Accumulate(ModelFormula formula, IDataSource source, IReadOnlyList<string> factorColumns, Action<int, long>? progress,
-            bool allIndicators = false)
+            bool allIndicators = false, int? threads = null)
     {
-        var frame = StreamedFrame.Scan(formula, source, factorColumns, rows => progress?.Invoke(1, rows));
+        var frame = StreamedFrame.Scan(formula, source, factorColumns, rows => progress?.Invoke(1, rows), threads);
         var levels = formula.RandomTerms.Select(frame.GroupingLevels).ToArray();
         // The layout's order: most levels first, ties in formula order (as the fitter orders them).
         var order = Enumerable.Range(0, levels.Length).OrderByDescending(t => levels[t].Length).ToArray();
@@ -47,7 +47,7 @@ internal static class StreamedFit
         string[][]? termNames = null;
         string label = FormulaText.Format(formula.Response);
         long read = 0;
-        foreach (var chunk in source.Chunks(frame.Columns))
+        foreach (var chunk in ChunkPrefetch.Ahead(source.Chunks(frame.Columns), threads))
         {
             var (covariates, grouping, kept) = frame.Tables(chunk);
             var evaluator = new ExpressionEvaluator(covariates, kept, keepAllLevels: true);
@@ -77,6 +77,9 @@ internal static class StreamedFit
         }
         if (statistics is null || statistics.RowCount == 0)
             throw new InputException($"{source.Source}: no rows left after dropping rows with missing values in the model's columns");
+        if (statistics.RowCount != frame.KeptRows)
+            throw new InputException(
+                $"{source.Source}: the second pass kept {statistics.RowCount:N0} rows where the first kept {frame.KeptRows:N0} (the file changed between passes, or its statistics count no nulls in a column that has some)");
         if (statistics.RowCount > Array.MaxLength)
             throw new InputException($"{source.Source}: more than {Array.MaxLength:N0} rows are used; the engine counts rows in 32 bits");
         for (int t = 0; t < levels.Length; t++)
