@@ -14,8 +14,12 @@ public enum FitStage
     /// <summary>A GLMM's second stage: the search over θ and β together on the Laplace or quadrature deviance.</summary>
     JointSearch = 2,
 
-    /// <summary>A GLMM's finite-difference Hessian for the covariance of β̂.</summary>
+    /// <summary>A GLMM's finite-difference Hessian for the covariance of β̂ (which also confirms the optimum).</summary>
     Covariance = 3,
+
+    /// <summary>A linear mixed model's finite-difference derivatives of the criterion at the optimum, which confirm it
+    /// (<see cref="Results.MixedModelFit.OptimumCheck"/>) and which Satterthwaite's df reuse.</summary>
+    Checking = 4,
 }
 
 /// <summary>A report on a running fit. Reports come when a stage begins, at most every 100 ms during a search, and

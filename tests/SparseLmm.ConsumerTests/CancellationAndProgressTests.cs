@@ -93,7 +93,7 @@ public class CancellationAndProgressTests(ITestOutputHelper output)
         var reports = recorder.Reports;
         Assert.Equal(FitStage.Rows, reports[0].Stage);
         Assert.Equal(0, reports[0].Evaluations);
-        Assert.Equal([FitStage.Rows, FitStage.Search], reports.Select(r => r.Stage).Distinct());
+        Assert.Equal([FitStage.Rows, FitStage.Search, FitStage.Checking], reports.Select(r => r.Stage).Distinct());
         Assert.True(reports.Zip(reports.Skip(1)).All(pair => pair.Second.Evaluations >= pair.First.Evaluations
             && pair.Second.Elapsed >= pair.First.Elapsed));
         var last = reports[^1];

@@ -44,7 +44,9 @@ internal static class ConditionalAicCalculator
         if (needsRefit)
             return (null, "cAIC of a term with several columns and a zero variance needs cAIC4's refit without them (ConditionalAicMethods does it)");
         var system = new GramSystem(design, terms, parameterization, theta);
-        return (system.Criterion(parameters, reml, sigma, n, offsetResiduals), null);
+        return system.Criterion(parameters, reml, sigma, n, offsetResiduals) is { } value && double.IsFinite(value.Value)
+            ? (value, null)
+            : (null, "cAIC is not computed: the matrix of second derivatives in its correction is singular or not finite at this fit (a response whose squares overflow, or a degenerate fit)");
     }
 
     /// <summary>The columns of each term (θ order) whose diagonal of T is exactly 0, for terms with several columns
@@ -353,7 +355,7 @@ internal static class ConditionalAicCalculator
             }
         }
 
-        public ConditionalAic Criterion(List<VarianceParameter> parameters, bool reml, double sigma, int n, double offsetResiduals)
+        public ConditionalAic? Criterion(List<VarianceParameter> parameters, bool reml, double sigma, int n, double offsetResiduals)
         {
             var y = new double[order];
             y[q + p] = 1;
@@ -420,8 +422,7 @@ internal static class ConditionalAicCalculator
                 }
                 for (int k = 0; k < m; k++) gMatrix[k * m + j] = ab[k, j] - eWe[k] * eb[j] / (2 * tye);
             }
-            var bInverse = SmallMatrix.Inverse(bMatrix, m)
-                ?? throw new InvalidOperationException("cAIC: the matrix of second derivatives is singular");
+            if (SmallMatrix.Inverse(bMatrix, m) is not { } bInverse) return null;
             double correction = 0;
             for (int j = 0; j < m; j++)
                 for (int k = 0; k < m; k++) correction += bInverse[j * m + k] * gMatrix[k * m + j];

@@ -66,6 +66,14 @@ internal sealed class CovarianceParameterization
         _ => k * (k + 1) / 2,
     };
 
+    /// <summary>The term θ entry <paramref name="index"/> belongs to.</summary>
+    public int TermOf(int index)
+    {
+        int term = 0;
+        while (offsets[term + 1] <= index) term++;
+        return term;
+    }
+
     /// <summary>Columns (k) of each term.</summary>
     public int[] ColumnCounts { get; }
 

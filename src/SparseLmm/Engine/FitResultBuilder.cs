@@ -87,6 +87,8 @@ internal static class FitResultBuilder
             IsSingular = summary.Singular,
             Converged = summary.Converged,
             OptimizerMessage = summary.OptimizerMessage,
+            OptimumCheck = summary.Check,
+            Stencil = summary.Stencil,
             Notes = Notes(design, summary),
             Timing = summary.Timing,
             Response = response,

@@ -66,42 +66,94 @@ internal static class LinearMixedModelFitter
         var upper = parameterization.UpperBounds();
         monitor.Enter(FitStage.Search);
         var evaluate = monitor.Watch(deviance.Evaluate);
-        var (start, startEvaluations, startValue) = ChooseStart(evaluate, StartingValues.Candidates(products, parameterization));
-        // BOBYQA's first evaluation is at its start, which ChooseStart has just evaluated when there were candidates.
+        // The search runs in θ over its entries' natural units (ThetaScales), through one buffer: no allocation.
+        var units = ThetaScales.Of(products, parameterization);
+        var (start, startEvaluations, startValue) = ChooseStart(evaluate, StartingValues.Candidates(products, parameterization, units));
+        var scaledStart = Divide(start, units);
+        var point = new double[units.Length];
         int reused = 0;
-        ObjectiveFunction search = double.IsFinite(startValue)
-            ? point =>
+        double Search(ReadOnlySpan<double> scaled)
+        {
+            // BOBYQA's first evaluation is at its start, which ChooseStart has just evaluated when there were candidates.
+            if (reused == 0 && double.IsFinite(startValue) && scaled.SequenceEqual(scaledStart))
             {
-                if (reused == 0 && point.SequenceEqual(start))
-                {
-                    reused = 1;
-                    return startValue;
-                }
-                return evaluate(point);
+                reused = 1;
+                return startValue;
             }
-            : evaluate;
-        var optimum = Bobyqa.Minimize(search, start, parameterization.LowerBounds(), upper, new BobyqaOptions(
-            InitialTrustRadius: StartingValues.InitialRadius(start, layout, parameterization), FinalTrustRadius: FinalRadius,
-            MaxEvaluations: monitor.MaxEvaluations, FunctionTolerance: FunctionTolerance(startValue),
-            InterpolationPoints: InterpolationPoints(parameterization.Length)));
-        // A copy: the snap below writes to it, and the result must not alias the optimiser's own array.
-        var theta = optimum.Minimizer.ToArray();
+            for (int i = 0; i < point.Length; i++) point[i] = scaled[i] * units[i];
+            return evaluate(point);
+        }
+        var optimum = Bobyqa.Minimize(Search, scaledStart, Divide(parameterization.LowerBounds(), units), Divide(upper, units),
+            new BobyqaOptions(
+                InitialTrustRadius: StartingValues.InitialRadius(scaledStart, layout, parameterization), FinalTrustRadius: FinalRadius,
+                MaxEvaluations: monitor.MaxEvaluations, FunctionTolerance: FunctionTolerance(startValue),
+                InterpolationPoints: InterpolationPoints(parameterization.Length)));
+        // A new array: the snap below writes to it, and the result must not alias the optimiser's own.
+        var theta = optimum.Minimizer.Select((value, i) => value * units[i]).ToArray();
         int snapEvaluations = SnapToBoundary(deviance, evaluate, theta, optimum.Minimum);
         monitor.SearchEnded();
+        monitor.Enter(FitStage.Checking);
+        var (stencil, check, problem) = CheckOptimum(deviance, products.LogWeightSum, terms, theta, units, monitor);
         var solution = ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();
+        double sigma = Math.Sqrt(solution.PenalizedResidualSquares / (reml ? design.RowCount - design.FixedEffectCount : design.RowCount));
+        problem ??= ExactFitProblem(sigma, products.Scaling);
         clock.Stop();
 
         return FitResultBuilder.Build(design, response.Values, terms, parameterization, theta, solution, new FitSummary(
             Method: reml ? EstimationMethod.Reml : EstimationMethod.MaximumLikelihood,
             LogLikelihood: -objective / 2,
-            Sigma: Math.Sqrt(solution.PenalizedResidualSquares / (reml ? design.RowCount - design.FixedEffectCount : design.RowCount)),
-            Converged: optimum.Converged,
-            OptimizerMessage: optimum.Message,
+            Sigma: sigma,
+            Converged: optimum.Converged && problem is null,
+            OptimizerMessage: optimum.Converged ? problem ?? optimum.Message : optimum.Message,
             Singular: parameterization.IsSingular(theta, SingularTolerance),
             Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations - reused + startEvaluations + snapEvaluations,
-                layout.Structure.Description)));
+                layout.Structure.Description),
+            Check: check,
+            Stencil: stencil));
     }
+
+    /// <summary>The problem with a fit whose residual SD is below 10⁻⁶ of the response's spread (the power of two the
+    /// response is scaled by approximates its root mean square): the cross-products resolve σ² to about 10⁻¹⁶ of the
+    /// response's variance times the system's condition, so such a σ̂ is rounding. The criterion then has no optimum (it
+    /// falls without bound as σ → 0: y an exact function of x and g gave σ̂ 1.1·10⁻⁷ of y's spread, and a "converged" θ̂
+    /// of 3·10⁶ where the rounding stopped the search). Null otherwise.</summary>
+    private static string? ExactFitProblem(double sigma, FixedEffectScaling scaling)
+    {
+        double ratio = sigma * scaling.ResponseScale;
+        return ratio < 1e-6
+            ? $"the model reproduces the response up to rounding (residual SD {sigma:G3}, {ratio:G2} of the response's spread), so its variance parameters are not determined by the data"
+            : null;
+    }
+
+    /// <summary>Confirms θ̂ from the gradient and Hessian of the profiled criterion there (<see cref="OptimumStencil"/>,
+    /// whose points Satterthwaite's df reuse), as lme4 checks every fit with its <c>deriv12</c>; the reason when the
+    /// check fails. The factor is left at the stencil's last point.</summary>
+    private static (OptimumStencil? Stencil, OptimumCheck Check, string? Problem) CheckOptimum(ProfiledDeviance deviance,
+        double logWeightSum, IReadOnlyList<RandomEffectsDesign> terms, double[] theta, double[] units, FitMonitor monitor)
+    {
+        var layout = deviance.Layout;
+        int n = layout.RowCount, p = layout.FixedEffectCount;
+        bool reml = deviance.Reml;
+        var parameterization = deviance.Parameterization;
+        int evaluations = OptimumStencil.EvaluationCount(theta.Length);
+        var stencil = OptimumStencil.Compute((point, withCovariance) =>
+        {
+            monitor.ThrowIfCancelled();
+            return deviance.FactorAt(point) ? ThetaPieces.FromFactor(deviance, logWeightSum, withCovariance) : null;
+        }, theta, units);
+        if (stencil is null)
+            return (null, new OptimumCheck(double.NaN, double.NaN, double.NaN, 0, evaluations, Passed: false),
+                "the criterion could not be evaluated around the optimum, so the optimum is not confirmed");
+        double Criterion(ThetaPieces pieces) => pieces.ProfiledCriterion(n, p, reml);
+        var names = Enumerable.Range(0, theta.Length)
+            .Select(i => $"theta[{i + 1}] ({terms[parameterization.TermOf(i)].GroupName})").ToList();
+        var (check, problem) = OptimumAssessment.Assess(theta, parameterization.LowerBounds(), parameterization.UpperBounds(),
+            stencil.Gradient(Criterion), stencil.Hessian(Criterion), evaluations, units, names);
+        return (stencil, check, problem);
+    }
+
+    private static double[] Divide(double[] values, double[] units) => values.Select((value, i) => value / units[i]).ToArray();
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there
     /// was one candidate, not evaluated).</summary>

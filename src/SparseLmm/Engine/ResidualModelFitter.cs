@@ -38,7 +38,7 @@ internal static class ResidualModelFitter
         // ρ = 0), the structure at its start.
         objective.SetStructure(new double[objective.Length - objective.ThetaLength]);
         var structureStart = objective.StructureStart();
-        var candidates = StartingValues.Candidates(products.Combined, parameterization)
+        var candidates = StartingValues.Candidates(products.Combined, parameterization, units: [.. Enumerable.Repeat(1.0, parameterization.Length)])
             .Select(theta => theta.Concat(structureStart).ToArray()).ToList();
         var values = candidates.Select(start => objective.Evaluate(start)).ToList();
         int best = values.IndexOf(values.Min());

@@ -21,11 +21,12 @@ internal static class StartingValues
     /// crossed). When every term is a scalar intercept, the ANOVA estimate of <see cref="InterceptVarianceMoments"/>
     /// accounts for crossing and nesting exactly and replaces them, unless a variance came out negative. Everything comes
     /// from the cross-products: no pass over the rows. The caller keeps the candidate with the lowest objective.</summary>
-    public static IReadOnlyList<double[]> Candidates(CrossProducts products, CovarianceParameterization parameterization)
+    public static IReadOnlyList<double[]> Candidates(CrossProducts products, CovarianceParameterization parameterization,
+        double[] units)
     {
         var layout = products.Layout;
-        var candidates = new List<double[]> { parameterization.Start() };
-        (double[] Theta, bool Positive)? anova = InterceptVarianceMoments.Estimate(products) is { } variances ? AnovaTheta(variances, parameterization) : null;
+        var candidates = new List<double[]> { Start(parameterization, units) };
+        (double[] Theta, bool Positive)? anova = InterceptVarianceMoments.Estimate(products) is { } variances ? AnovaTheta(variances, parameterization, units) : null;
         // A positive ANOVA estimate is unbiased whatever the crossing and nesting; the one-way estimates are not, and
         // each costs an evaluation (star: 41 -> 38 evaluations, Penicillin 20 -> 18 without them).
         if (anova is { Positive: true }) return [candidates[0], anova.Value.Theta];
@@ -38,13 +39,13 @@ internal static class StartingValues
         if (present.Count == 0) return candidates;
 
         double smallestWithin = present.Min(e => e.Within);
-        candidates.Add(Theta(estimates, smallestWithin, parameterization));
+        candidates.Add(Theta(estimates, smallestWithin, parameterization, units));
         double totalBetween = present.Sum(e => e.BetweenVariance);
         double crossed = present.Min(e => e.Within - (totalBetween - e.BetweenVariance));
         if (crossed > 0.01 * smallestWithin && crossed < smallestWithin)
-            candidates.Add(Theta(estimates, crossed, parameterization));
+            candidates.Add(Theta(estimates, crossed, parameterization, units));
         if (NestedCorrection(layout, estimates) is { } nested)
-            candidates.Add(Theta(nested, smallestWithin, parameterization));
+            candidates.Add(Theta(nested, smallestWithin, parameterization, units));
         if (anova is { } clamped) candidates.Add(clamped.Theta);
         // Estimates clamped to the same bound coincide (Dyestuff2: all at 0.05); each costs an evaluation.
         return candidates.Where((theta, i) => !candidates.Take(i).Any(earlier => earlier.AsSpan().SequenceEqual(theta))).ToList();
@@ -52,11 +53,14 @@ internal static class StartingValues
 
     /// <summary>θ of the ANOVA variances (each term's SD relative to σ, clamped to [0.05, 20]), and whether every term's
     /// variance came out positive.</summary>
-    private static (double[] Theta, bool Positive) AnovaTheta(double[] variances, CovarianceParameterization parameterization)
+    private static (double[] Theta, bool Positive) AnovaTheta(double[] variances, CovarianceParameterization parameterization, double[] units)
     {
-        var theta = parameterization.Start();
+        var theta = Start(parameterization, units);
         for (int t = 0; t + 1 < variances.Length; t++)
-            theta[parameterization.Offset(t)] = Math.Clamp(Math.Sqrt(Math.Max(0, variances[1 + t]) / variances[0]), Smallest, Largest);
+        {
+            int index = parameterization.Offset(t);
+            theta[index] = Clamp(Math.Sqrt(Math.Max(0, variances[1 + t]) / variances[0]), units[index]);
+        }
         return (theta, variances.Skip(1).All(v => v > 0));
     }
 
@@ -129,6 +133,7 @@ internal static class StartingValues
     /// 0.1). A start whose estimate was clamped to the smallest value (a moment variance at or below zero) says only
     /// that the optimum lies between the bound and about that value, so the radius is at least that value, which
     /// reaches the bound in fewer steps (Dyestuff2: 12 evaluations at 0.02, 10 at 0.05).</summary>
+    /// <para><paramref name="theta"/> is in the search's coordinates, θ over its units (<see cref="ThetaScales"/>).</para>
     public static double InitialRadius(double[] theta, CrossProductLayout layout, CovarianceParameterization parameterization)
     {
         double radius = 0.02;
@@ -140,17 +145,26 @@ internal static class StartingValues
                 if (parameterization.IsDiagonal(index))
                 {
                     largest = Math.Max(largest, theta[index]);
-                    clamped |= theta[index] == Smallest;
+                    // Clamped in units, so equal to Smallest up to the rounding of the unit's division.
+                    clamped |= Math.Abs(theta[index] - Smallest) <= 1e-12;
                 }
             radius = Math.Max(radius, largest / Math.Sqrt(layout.Terms[t].LevelCount));
         }
         return Math.Min(clamped ? Math.Max(radius, Smallest) : radius, 0.1);
     }
 
+    /// <summary>T = I in θ's natural units (<see cref="ThetaScales"/>): each column's SD σ over its column's root mean
+    /// square, correlations 0.</summary>
+    private static double[] Start(CovarianceParameterization parameterization, double[] units) =>
+        parameterization.Start().Select((value, i) => value * units[i]).ToArray();
+
+    /// <summary>A diagonal entry or SD clamped to [<see cref="Smallest"/>, <see cref="Largest"/>] of its unit.</summary>
+    private static double Clamp(double value, double unit) => Math.Clamp(value / unit, Smallest, Largest) * unit;
+
     private static double[] Theta((double[] Factor, double Within, double BetweenVariance)?[] estimates, double residualVariance,
-        CovarianceParameterization parameterization)
+        CovarianceParameterization parameterization, double[] units)
     {
-        var theta = parameterization.Start();
+        var theta = Start(parameterization, units);
         for (int t = 0; t < estimates.Length; t++)
         {
             if (estimates[t] is not { } estimate) continue;
@@ -162,14 +176,15 @@ internal static class StartingValues
                 // A structured term starts from the structure nearest the term's moment estimate.
                 parameterization.ProjectCovariance(Gram(factor, k, scale * scale), t, theta);
                 for (; index < parameterization.Offset(t + 1); index++)
-                    if (parameterization.IsDiagonal(index)) theta[index] = Math.Clamp(theta[index], Smallest, Largest);
+                    if (parameterization.IsDiagonal(index)) theta[index] = Clamp(theta[index], units[index]);
                 continue;
             }
             for (int column = 0; column < k; column++)
                 for (int row = column; row < k; row++)
                 {
                     double value = scale * factor[row * k + column];
-                    theta[index++] = row == column ? Math.Clamp(value, Smallest, Largest) : value;
+                    theta[index] = row == column ? Clamp(value, units[index]) : value;
+                    index++;
                 }
         }
         return theta;

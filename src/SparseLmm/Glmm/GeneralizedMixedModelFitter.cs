@@ -187,6 +187,8 @@ internal static class GeneralizedMixedModelFitter
 
         var notes = new List<string>();
         double[] covariance;
+        OptimumCheck? check = null;
+        string? problem = null;
         if (quadratureNodes == 0)
         {
             covariance = rx.Select(value => value * sigmaSquared).ToArray();
@@ -194,7 +196,13 @@ internal static class GeneralizedMixedModelFitter
         else
         {
             monitor.Enter(FitStage.Covariance);
-            var hessianCovariance = HessianCovariance.Compute(objective, theta, beta, nodes);
+            var derivatives = HessianCovariance.Compute(objective, theta, beta, nodes);
+            // Confirmed in the units of stage two's search (each parameter's stage-one SE), where it is judged.
+            (check, problem) = OptimumAssessment.Assess([.. theta, .. beta], [.. thetaLower, .. Enumerable.Repeat(double.NegativeInfinity, p)],
+                [.. thetaUpper, .. Enumerable.Repeat(double.PositiveInfinity, p)], derivatives.Gradient, derivatives.Hessian,
+                derivatives.Evaluations, [.. thetaScale, .. betaScale],
+                [.. Enumerable.Range(0, thetaLength).Select(i => $"theta[{i + 1}]"), .. design.FixedEffectNames]);
+            var hessianCovariance = derivatives.Covariance;
             if (hessianCovariance is null)
             {
                 covariance = rx.Select(value => value * sigmaSquared).ToArray();
@@ -207,8 +215,8 @@ internal static class GeneralizedMixedModelFitter
         }
         clock.Stop();
         int evaluations = stageOne.Evaluations + (stageTwo?.Evaluations ?? 0);
-        bool converged = stageTwo?.Converged ?? stageOne.Converged;
-        string message = stageTwo?.Message ?? stageOne.Message;
+        bool converged = (stageTwo?.Converged ?? stageOne.Converged) && check?.Passed != false;
+        string message = converged || problem is null ? stageTwo?.Message ?? stageOne.Message : problem;
         if (stageTwo is not null && !stageOne.Converged)
             notes.Add($"stage one (θ with β in PIRLS, the start of stage two) did not converge: {stageOne.Message}");
         if (objective.FailedEvaluations > 0)
@@ -220,7 +228,7 @@ internal static class GeneralizedMixedModelFitter
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: parameterization.IsSingular(theta, SingularTolerance)));
-        return fit with { ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray() };
+        return fit with { ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray(), OptimumCheck = check };
     }
 
     private static double PearsonDispersion(GlmmObjective objective, GlmmResponse response, int n)

@@ -2,7 +2,13 @@ using SparseLmm.Numerics;
 
 namespace SparseLmm.Glmm;
 
-/// <summary>The fixed effects' covariance of a GLMM fitted with nAGQ ≥ 1, from the Hessian of its deviance.</summary>
+/// <summary>The derivatives of a GLMM's stage-two objective at its optimum over (θ, β) (β in the centred-and-scaled
+/// coordinates), from <paramref name="Evaluations"/> evaluations, and the fixed effects' covariance they give (null when
+/// its block is not positive definite).</summary>
+internal sealed record OptimumDerivatives(double[] Gradient, double[] Hessian, int Evaluations, double[]? Covariance);
+
+/// <summary>The fixed effects' covariance of a GLMM fitted with nAGQ ≥ 1, from the Hessian of its deviance, whose
+/// gradient and Hessian also confirm the optimum.</summary>
 internal static class HessianCovariance
 {
     /// <summary>Cov(β̂) as lme4's default <c>vcov</c>: the β block of 2H⁻¹, H the Hessian of the stage-two objective
@@ -12,11 +18,10 @@ internal static class HessianCovariance
     /// the objective's: β is in the centred-and-scaled coordinates of <see cref="FixedEffectsReparameterization"/>
     /// (a step of 1e-4 there is 1e-4 of a covariate's SD, whatever its units), and every point of the stencil runs the
     /// optimum's number of PIRLS iterations (see <see cref="GlmmObjective.StageTwo"/>).</summary>
-    public static double[]? Compute(GlmmObjective objective, double[] theta, double[] beta, int nodes)
+    public static OptimumDerivatives Compute(GlmmObjective objective, double[] theta, double[] beta, int nodes)
     {
         const double delta = 1e-4;
         int thetaLength = theta.Length, p = beta.Length;
-        if (p == 0) return [];
         int d = thetaLength + p;
         var x = theta.Concat(beta).ToArray();
         var point = new double[d];
@@ -35,12 +40,14 @@ internal static class HessianCovariance
         // H_ij = [f(+i+j) + f(−i−j) − f(+i) − f(−i) − f(+j) − f(−j) + 2f] / (2δ²), as accurate as deriv12's four-point
         // formula (both O(δ²)) for half its evaluations.
         var hessian = new double[d * d];
+        var gradient = new double[d];
         var plus = new double[d];
         var minus = new double[d];
         for (int j = 0; j < d; j++)
         {
             plus[j] = Evaluate(j, delta, -1, 0);
             minus[j] = Evaluate(j, -delta, -1, 0);
+            gradient[j] = (plus[j] - minus[j]) / (2 * delta);
             hessian[j * d + j] = (plus[j] - 2 * center + minus[j]) / (delta * delta);
         }
         for (int j = 0; j < d; j++)
@@ -54,7 +61,14 @@ internal static class HessianCovariance
         }
         // Restore the state at the optimum.
         objective.StageTwo(theta, beta, nodes);
+        // The centre twice (to learn the PIRLS iterations, then with them), the axes, the pairs, the restore.
+        return new OptimumDerivatives(gradient, hessian, 3 + 2 * d + d * (d - 1), Covariance(hessian, thetaLength, p));
+    }
 
+    private static double[]? Covariance(double[] hessian, int thetaLength, int p)
+    {
+        if (p == 0) return [];
+        int d = thetaLength + p;
         var inverse = SmallMatrix.Inverse(hessian, d);
         if (inverse is null) return null;
         var covariance = new double[p * p];

@@ -242,7 +242,7 @@ public static class VarianceDecomposition
         double Zeta(double theta)
         {
             if (evaluator.Evaluate([theta], withCovariance: false) is not { } pieces) return double.NaN;
-            double d = ThetaEvaluator.ProfiledMl(pieces, n) - baseDeviance;
+            double d = pieces.ProfiledCriterion(n, 0, reml: false) - baseDeviance;
             return Math.Sign(theta - thetaHat) * Math.Sqrt(Math.Max(0, d));
         }
         double cut = Distributions.NormalQuantile(0.5 + level / 2);

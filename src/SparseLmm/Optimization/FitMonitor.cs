@@ -39,12 +39,13 @@ internal sealed class FitMonitor
     /// <summary>Stops the fit (<see cref="OperationCanceledException"/>) if the caller asked.</summary>
     public void ThrowIfCancelled() => Cancellation.ThrowIfCancellationRequested();
 
-    /// <summary>A new stage begins: a report now, and the best value starts over.</summary>
+    /// <summary>A new stage begins: a report now; a search starts its best value over, and the stages after a search
+    /// (the covariance, the check of the optimum) report its best.</summary>
     public void Enter(FitStage next)
     {
         ThrowIfCancelled();
         stage = next;
-        best = double.NaN;
+        if (next is FitStage.Search or FitStage.JointSearch) best = double.NaN;
         Report(Stopwatch.GetTimestamp());
     }
 

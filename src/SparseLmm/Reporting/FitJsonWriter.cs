@@ -10,7 +10,7 @@ namespace SparseLmm.Reporting;
 /// <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c> (each entry with glmmTMB's <c>structure</c> and, for
 /// <c>cs</c> and <c>ar1</c>, <c>rho</c>), <c>loglik</c>, <c>df</c>, <c>aic</c>, <c>bic</c>,
 /// <c>deviance</c>, <c>reml_criterion</c>, <c>singular</c>, <c>ranef</c>, plus the conditional AIC (<c>caic</c>,
-/// <c>caic_df</c>, <c>caic_loglik</c>, and <c>caic_note</c> when it is not computed), <c>converged</c>, <c>notes</c>,
+/// <c>caic_df</c>, <c>caic_loglik</c>, and <c>caic_note</c> when it is not computed), <c>converged</c>, <c>optimum_check</c>, <c>notes</c>,
 /// <c>dropped_rows</c>, <c>aliased</c>, <c>icc</c>, <c>timing</c>, and <c>residual</c> for nlme's residual structures. Doubles are written with round-trip precision;
 /// NaN and infinities as null.</summary>
 internal static class FitJsonWriter
@@ -128,6 +128,17 @@ internal static class FitJsonWriter
 
         writer.WriteBoolean("converged", fit.Converged);
         if (!string.IsNullOrEmpty(fit.OptimizerMessage)) writer.WriteString("optimizer_message", fit.OptimizerMessage);
+        if (fit.OptimumCheck is { } check)
+        {
+            writer.WriteStartObject("optimum_check");
+            Number(writer, "relative_step", check.RelativeStep);
+            Number(writer, "max_gradient", check.MaxGradient);
+            Number(writer, "eigenvalue_ratio", check.EigenvalueRatio);
+            writer.WriteNumber("parameters_at_bound", check.ParametersAtBound);
+            writer.WriteNumber("evaluations", check.Evaluations);
+            writer.WriteBoolean("passed", check.Passed);
+            writer.WriteEndObject();
+        }
         StringArray(writer, "notes", SummaryWriter.NotesFor(fit));
         writer.WriteNumber("dropped_rows", fit.DroppedRowCount);
         StringArray(writer, "aliased", fit.AliasedFixedEffects);

@@ -79,8 +79,13 @@ public sealed record MixedModelFit
     /// <summary>True when some random-effects covariance is singular (a diagonal of T at or near 0), like lme4's isSingular.</summary>
     public required bool IsSingular { get; init; }
 
-    /// <summary>True when the optimiser met its convergence criterion.</summary>
+    /// <summary>True when the optimiser met its convergence criterion and, where the fit checked its optimum from the
+    /// criterion's derivatives (<see cref="OptimumCheck"/>), the check passed.</summary>
     public required bool Converged { get; init; }
+
+    /// <summary>How the optimum was confirmed from the gradient and Hessian of the criterion there; null where the fit
+    /// makes no such check (a model with a residual structure, a GLMM fitted with nAGQ = 0).</summary>
+    public OptimumCheck? OptimumCheck { get; init; }
 
     /// <summary>What the optimiser said when it stopped.</summary>
     public string OptimizerMessage { get; init; } = "";
@@ -136,6 +141,10 @@ public sealed record MixedModelFit
     /// inference, prediction and simulation that follow; null for a GLMM. An init property, so that <c>fit with { … }</c>
     /// keeps it.</summary>
     internal Inference.FitSource? Source { get; init; }
+
+    /// <summary>A linear mixed model's likelihood pieces around θ̂ from the fit's check of its optimum, which
+    /// Satterthwaite's df reuse; null otherwise.</summary>
+    internal Engine.OptimumStencil? Stencil { get; init; }
 
     /// <summary>GLMM: the prior weights per row (for binomial, the number of trials times any user weights); null for a
     /// linear mixed model.</summary>

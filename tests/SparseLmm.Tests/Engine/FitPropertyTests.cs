@@ -91,6 +91,28 @@ public sealed class FitPropertyTests
             Assert.Equal(factor * fit.FixedEffects[j].Estimate, fitScaled.FixedEffects[j].Estimate, 1e-3 * factor * fit.FixedEffects[j].StandardError);
     }
 
+    [Property(MaxTest = 12)]
+    public void RescalingARandomSlopesCovariateDoesNotMatter(int seed)
+    {
+        // x → 10ᵏ x (k from −6 to 6) is the same model in other units: the ML log-likelihood is unchanged, the θ
+        // entries in x's row scale by 10⁻ᵏ, and the fit confirms its optimum. Unscaled, a search at a fixed resolution
+        // in θ cannot resolve an entry of 10⁻⁶ (lme4 stops far short, calling the fit singular).
+        var table = SimulatedDesigns.Crossed(seed);
+        double factor = Math.Pow(10, new Random(seed).Next(-6, 7));
+        var x = ((NumericColumn)table["x"]).Values;
+        var rescaled = table.WithColumns([new NumericColumn("x", x.Select(v => factor * v).ToArray())]);
+        var fit = MixedModel.Fit(SlopeModel, table, new FitOptions(Reml: false));
+        var fitRescaled = MixedModel.Fit(SlopeModel, rescaled, new FitOptions(Reml: false));
+        Assert.True(fitRescaled.Converged, fitRescaled.OptimizerMessage);
+        Assert.True(fitRescaled.OptimumCheck!.Passed);
+        Assert.Equal(fit.LogLikelihood, fitRescaled.LogLikelihood, 1e-6 * Math.Abs(fit.LogLikelihood));
+        // θ of (1 + x | g): (intercept, x row's intercept column, x's diagonal); the largest term comes first.
+        int offset = fit.GroupCounts[0].Group == "g" ? 0 : 1;
+        double scale = fit.Theta.Take(3).Select(Math.Abs).Max();
+        for (int i = 1; i < 3; i++)
+            Assert.Equal(fit.Theta[offset + i], factor * fitRescaled.Theta[offset + i], 1e-3 * scale);
+    }
+
     [Property(MaxTest = 10)]
     public void RemlAndMlAgreeOnFixedEffectsForBalancedDesigns(int seed)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SparseLmm.Data;
 using SparseLmm.Inference;
 using SparseLmm.Reporting;
 
@@ -33,6 +34,19 @@ public class ConditionalAicTests
         Assert.Equal(reference.GetProperty("loglik").GetDouble(), caic.ConditionalLogLikelihood, 2e-3);
         Assert.Equal(reference.GetProperty("df").GetDouble(), caic.DegreesOfFreedom, 2e-3);
         Assert.Equal(reference.GetProperty("caic").GetDouble(), caic.Value, 5e-3);
+    }
+
+    [Fact]
+    public void Is_not_computed_but_explained_when_the_responses_squares_overflow()
+    {
+        // Reaction × 10¹⁴⁹: the fit is the original one in other units, but the correction's sums of squares overflow.
+        var data = EmbeddedDatasets.Load("sleepstudy");
+        var reaction = ((NumericColumn)data["Reaction"]).Values;
+        var huge = data.WithColumns([new NumericColumn("Reaction", reaction.Select(r => r * 1e149).ToArray())]);
+        var fit = MixedModel.Fit("Reaction ~ Days + (1 | Subject)", huge);
+        Assert.True(fit.Converged);
+        Assert.Null(fit.ConditionalAic(out var reason));
+        Assert.Contains("not finite", reason);
     }
 
     [Fact]

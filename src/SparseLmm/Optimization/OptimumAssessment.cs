@@ -1,0 +1,75 @@
+using MathNet.Numerics.LinearAlgebra;
+using SparseLmm.Numerics;
+using SparseLmm.Results;
+
+namespace SparseLmm.Optimization;
+
+/// <summary>Judges a minimum from the gradient and Hessian at it: the Karush–Kuhn–Tucker conditions of a bounded
+/// problem, with a tolerance that does not depend on the size of the data (<see cref="OptimumCheck"/>).</summary>
+internal static class OptimumAssessment
+{
+    /// <summary>The check at <paramref name="x"/> (bounds <paramref name="lower"/> and <paramref name="upper"/>, ∓∞ for
+    /// none; g and H row-major from <paramref name="evaluations"/> criterion evaluations; each parameter's natural unit,
+    /// in which the curvature is judged; a name per parameter for the message), and the reason it failed (null when it
+    /// passed).</summary>
+    public static (OptimumCheck Check, string? Problem) Assess(IReadOnlyList<double> x, IReadOnlyList<double> lower,
+        IReadOnlyList<double> upper, double[] gradient, double[] hessian, int evaluations, IReadOnlyList<double> units,
+        IReadOnlyList<string> names)
+    {
+        int m = x.Count;
+        // A parameter on a bound is held there when the criterion does not fall into the feasible side; otherwise it
+        // is free, and a step into the feasible region is asked of it like of any other.
+        bool Held(int i) => (x[i] <= lower[i] && gradient[i] >= 0) || (x[i] >= upper[i] && gradient[i] <= 0);
+        var free = Enumerable.Range(0, m).Where(i => !Held(i)).ToArray();
+        int atBound = m - free.Length;
+        if (free.Length == 0) return (new OptimumCheck(0, 0, 1, atBound, evaluations, true), null);
+        int f = free.Length;
+        var h = new double[f * f];
+        var g = new double[f];
+        for (int a = 0; a < f; a++)
+        {
+            g[a] = gradient[free[a]];
+            for (int b = 0; b < f; b++) h[a * f + b] = hessian[free[a] * m + free[b]];
+        }
+        double maxGradient = g.Max(Math.Abs);
+        if (!g.All(double.IsFinite) || !h.All(double.IsFinite))
+            return (new OptimumCheck(double.PositiveInfinity, maxGradient, double.NaN, atBound, evaluations, false),
+                "the derivatives of the criterion at the optimum are not finite");
+        // The eigenvalues of H in the parameters' units: in raw units, a slope's entry measured per 10⁵ units of its
+        // covariate would make any Hessian look singular. (The Newton step below is the same in any units.)
+        var scaled = new double[f * f];
+        for (int a = 0; a < f; a++)
+            for (int b = 0; b < f; b++) scaled[a * f + b] = h[a * f + b] * units[free[a]] * units[free[b]];
+        var eigenvalues = Matrix<double>.Build.DenseOfRowMajor(f, f, scaled).Evd(Symmetricity.Symmetric).EigenValues
+            .Select(e => e.Real).ToArray();
+        double largest = eigenvalues.Max(Math.Abs), ratio = largest > 0 ? eigenvalues.Min() / largest : double.NaN;
+
+        double relativeStep = double.PositiveInfinity;
+        int worst = -1;
+        var factor = (double[])h.Clone();
+        if (SmallMatrix.Cholesky(factor, f))
+        {
+            var step = (double[])g.Clone();
+            SmallMatrix.SolveLower(factor, f, step);
+            SmallMatrix.SolveLowerTransposed(factor, f, step);
+            // The standard error of each parameter: the criterion is −2 log-likelihood, so its covariance is 2H⁻¹.
+            var inverse = SmallMatrix.Inverse(h, f)!;
+            relativeStep = 0;
+            for (int a = 0; a < f; a++)
+            {
+                double size = Math.Max(Math.Abs(x[free[a]]), Math.Sqrt(2 * inverse[a * f + a]));
+                double relative = Math.Abs(step[a]) / size;
+                if (relative > relativeStep) (relativeStep, worst) = (relative, a);
+            }
+        }
+        bool curved = ratio >= -OptimumCheck.EigenvalueTolerance;
+        bool close = relativeStep <= OptimumCheck.StepTolerance;
+        var check = new OptimumCheck(relativeStep, maxGradient, ratio, atBound, evaluations, curved && close);
+        if (check.Passed) return (check, null);
+        if (!curved)
+            return (check, $"the criterion's Hessian at the optimum has a negative eigenvalue ({ratio:G3} of the largest): the point is not a minimum");
+        if (double.IsPositiveInfinity(relativeStep))
+            return (check, "the criterion's Hessian at the optimum is singular: the parameters are not determined by the data");
+        return (check, $"the optimum is not confirmed: a Newton step from it would still move {names[free[worst]]} by {relativeStep:G3} of its size or standard error (tolerance {OptimumCheck.StepTolerance:G3})");
+    }
+}

@@ -1,0 +1,103 @@
+using SparseLmm.Data;
+using SparseLmm.Inference;
+
+namespace SparseLmm.Tests.Engine;
+
+/// <summary>The check every linear mixed model fit makes of its optimum (gradient and Hessian of the profiled criterion
+/// on one finite-difference stencil), the natural units the search runs in, and Satterthwaite's df from the same
+/// stencil.</summary>
+public class OptimumCheckTests
+{
+    private const string Sleep = "Reaction ~ 1 + Days + (1 + Days | Subject)";
+
+    private static DataTable SleepstudyWithDaysTimes(double factor)
+    {
+        var data = EmbeddedDatasets.Load("sleepstudy");
+        var days = ((NumericColumn)data["Days"]).Values;
+        return data.WithColumns([new NumericColumn("Days", days.Select(d => factor * d).ToArray())]);
+    }
+
+    [Theory]
+    [InlineData("sleepstudy", Sleep, false)]
+    [InlineData("sleepstudy", Sleep, true)]
+    [InlineData("Penicillin", "diameter ~ 1 + (1 | plate) + (1 | sample)", true)]
+    [InlineData("Pastes", "strength ~ 1 + (1 | batch/cask)", true)]
+    [InlineData("Dyestuff2", "Yield ~ 1 + (1 | Batch)", true)]
+    public void ReferenceFitsConfirmTheirOptimum(string data, string formula, bool reml)
+    {
+        var fit = MixedModel.Fit(formula, EmbeddedDatasets.Load(data), new FitOptions(Reml: reml));
+        var check = fit.OptimumCheck!;
+        Assert.True(check.Passed);
+        Assert.True(fit.Converged);
+        Assert.True(check.RelativeStep < 1e-4, $"relative step {check.RelativeStep}");
+        Assert.True(check.EigenvalueRatio > 0);
+        int m = fit.Theta.Count;
+        Assert.Equal(1 + 2 * m + m * (m - 1), check.Evaluations);
+    }
+
+    [Fact]
+    public void ASingularFitHoldsItsZeroVarianceOnTheBound()
+    {
+        var fit = MixedModel.Fit("Yield ~ 1 + (1 | Batch)", EmbeddedDatasets.Load("Dyestuff2"));
+        Assert.Equal(0, fit.Theta[0]);
+        Assert.Equal(1, fit.OptimumCheck!.ParametersAtBound);
+    }
+
+    [Theory]
+    [InlineData(1e5)]
+    [InlineData(1e-5)]
+    public void DaysInOtherUnitsGiveTheSameFit(double factor)
+    {
+        // lme4 1.1-31 on Days × 10⁵: log-likelihood −902.555 (REML; the optimum is −883.327), θ (2.70, 2.1e-6, 0),
+        // "boundary (singular) fit", i.e. 19 log-likelihood units short and reported as a fit.
+        var original = MixedModel.Fit(Sleep, EmbeddedDatasets.Load("sleepstudy"), new FitOptions(Reml: false));
+        var fit = MixedModel.Fit(Sleep, SleepstudyWithDaysTimes(factor), new FitOptions(Reml: false));
+        Assert.True(fit.Converged, fit.OptimizerMessage);
+        Assert.Equal(original.LogLikelihood, fit.LogLikelihood, 1e-6);
+        Assert.Equal(original.Theta[0], fit.Theta[0], 1e-4);
+        Assert.Equal(original.Theta[1], factor * fit.Theta[1], 1e-4);
+        Assert.Equal(original.Theta[2], factor * fit.Theta[2], 1e-4);
+        // The slope's SE scales with the units; its t value does not.
+        Assert.Equal(original.FixedEffects[1].Statistic, fit.FixedEffects[1].Statistic, 1e-4);
+    }
+
+    [Fact]
+    public void SatterthwaiteReusesTheFitsStencil()
+    {
+        var fit = MixedModel.Fit(Sleep, EmbeddedDatasets.Load("sleepstudy"));
+        Assert.NotNull(fit.Stencil);
+        var carried = FixedEffectTests.Satterthwaite(fit);
+        var recomputed = FixedEffectTests.Satterthwaite(fit with { Stencil = null });
+        for (int j = 0; j < carried.Length; j++) Assert.Equal(recomputed[j], carried[j], 1e-9 * recomputed[j]);
+        // lmerTest: 17.00 for both (balanced design).
+        Assert.Equal(17, carried[1], 1e-3);
+    }
+
+    [Fact]
+    public void AResponseThatIsAnExactFunctionOfTheModelIsNotAFit()
+    {
+        // y = 2 + x/2 + g/10 exactly: the likelihood grows without bound as σ → 0, and the search stops where rounding
+        // flattens it; no θ̂ there is an estimate.
+        var random = new Random(3);
+        int rows = 240;
+        var g = Enumerable.Range(0, rows).Select(i => i / 8).ToArray();
+        var x = Enumerable.Range(0, rows).Select(_ => 10 * random.NextDouble()).ToArray();
+        var table = new DataTable(
+        [
+            new NumericColumn("y", Enumerable.Range(0, rows).Select(i => 2 + 0.5 * x[i] + 0.1 * g[i]).ToArray()),
+            new NumericColumn("x", x),
+            new CategoricalColumn("g", g, Enumerable.Range(0, 30).Select(l => $"g{l}").ToArray()),
+        ]);
+        var fit = MixedModel.Fit("y ~ x + (1 | g)", table);
+        Assert.False(fit.Converged);
+        Assert.Contains("reproduces the response up to rounding", fit.OptimizerMessage);
+    }
+
+    [Fact]
+    public void AFitStoppedByTheEvaluationLimitIsNotConverged()
+    {
+        var fit = MixedModel.Fit(Sleep, EmbeddedDatasets.Load("sleepstudy"), new FitOptions { MaxEvaluations = 8 });
+        Assert.False(fit.Converged);
+        Assert.NotEmpty(fit.OptimizerMessage);
+    }
+}
