@@ -60,3 +60,46 @@ public class DataSourceTests
         _ => throw new InvalidOperationException(),
     };
 }
+
+/// <summary>The first streamed pass skips numeric Parquet columns whose statistics count no nulls: with nulls in one row
+/// group of a numeric column (written by DuckDB), the column is read and the rows with them dropped, as in memory.</summary>
+public class ParquetNullStatisticsTests
+{
+    [Theory]
+    [InlineData("Days")]
+    [InlineData("Reaction")]
+    public void NullsInOneRowGroupOfANumericColumnAreDroppedAsInMemory(string column)
+    {
+        var csv = Path.Combine(AppContext.BaseDirectory, "data", "csv", "sleepstudy.csv").Replace("'", "''");
+        var path = Path.Combine(Path.GetTempPath(), $"sparselmm-nulls-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            using (var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:"))
+            {
+                connection.Open();
+                using var command = connection.CreateCommand();
+                // Rows 150 to 160 (in the last of the row groups of 50 rows) lose their value of the column.
+                command.CommandText =
+                    $"COPY (SELECT * REPLACE (CASE WHEN row_number() OVER () BETWEEN 150 AND 160 THEN NULL ELSE {column} END AS {column}) " +
+                    $"FROM read_csv('{csv}')) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 50)";
+                command.ExecuteNonQuery();
+            }
+            using (var source = DataSource.Open(path))
+            {
+                Assert.False(source.IsCompleteNumber(column));
+                Assert.True(source.IsCompleteNumber(column == "Days" ? "Reaction" : "Days"));
+            }
+            const string formula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
+            var expected = MixedModel.Fit(formula, MixedModel.LoadData(path));
+            Assert.Equal(169, expected.ObservationCount);
+            var streamed = MixedModel.FitStreamed(formula, path);
+            Assert.Equal(169, streamed.ObservationCount);
+            Assert.Equal(11, streamed.DroppedRowCount);
+            StreamedFitTests.AssertSameFit(expected, streamed);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
