@@ -6,6 +6,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using SparseLmm.Cli.Commands;
 using SparseLmm.Data;
+using SparseLmm.Mcmc;
 using SparseLmm.Results;
 
 namespace SparseLmm.Cli;
@@ -324,8 +325,8 @@ internal static class FitCommand
         McmcOutput.Validate(settings);
         Family? family = settings.Family is { } name ? Family.Parse(name, settings.Link) : null;
         Link? link = family is null && settings.Link is { } linkName ? Link.Parse(linkName) : null;
-        if (settings.Mcmc is not null && family is not null && !family.IsLinearMixedModel)
-            throw new UsageException($"--mcmc applies to linear mixed models (gaussian family), not to a {family.Name} model");
+        if (settings.Mcmc is not null && family is not null && MixedModelSampler.WhyNot(family) is { } mcmcRefusal)
+            throw new UsageException("--mcmc: " + mcmcRefusal);
         if (settings.Reml && family is not null && family.Name != "gaussian")
             throw new UsageException($"--reml applies to gaussian models only; a {family.Name} model is fitted by maximum likelihood");
         return new FitOptions(

@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Text;
 using SparseLmm.Data;
 using SparseLmm.Inference;
+using SparseLmm.Mcmc;
 using SparseLmm.Results;
 
 namespace SparseLmm.Plotting;
@@ -32,6 +33,10 @@ public static class HtmlReport
             "look for curvature (a missing term) and a funnel shape (non-constant variance).",
         [PlotKind.QQ] = "Normal quantile–quantile plots: points near the dashed line are consistent with the normal " +
             "distributions the model assumes.",
+        [PlotKind.Trace] = "Each MCMC chain's draws in order, one colour per chain: chains that have mixed overlap as one " +
+            "band without trends; a chain apart from the others, or a slow wave, means more draws are needed (see R-hat and ESS).",
+        [PlotKind.Density] = "Each chain's posterior density: the curves agree when the chains have converged; the dashed " +
+            "lines are the central posterior interval over all chains.",
     };
 
     /// <summary>The report page.</summary>
@@ -42,9 +47,11 @@ public static class HtmlReport
     /// <param name="options">Image size choices for every figure; defaults when null.</param>
     /// <param name="inference">The df, p-values and intervals to show; <c>fit.Inference()</c> (the CLI's defaults)
     /// when null.</param>
+    /// <param name="posterior">Posterior draws of the model, or null: with them the page adds the posterior table
+    /// after the summary and the trace and density figures.</param>
     /// <returns>The HTML text (UTF-8 when written).</returns>
     public static string Create(MixedModelFit fit, DataTable? data, string? dataName = null, PlotOptions? options = null,
-        FitInference? inference = null)
+        FitInference? inference = null, McmcResult? posterior = null)
     {
         ArgumentNullException.ThrowIfNull(fit);
         inference ??= fit.Inference();
@@ -82,12 +89,13 @@ public static class HtmlReport
         var skipped = new List<(PlotKind Kind, string Reason)>();
         foreach (var kind in PlotKinds.All)
         {
-            if (PlotBuilder.WhyNot(fit, data, kind, options) is { } reason)
+            if (PlotBuilder.WhyNot(fit, data, kind, options, posterior) is { } reason)
             {
-                skipped.Add((kind, reason));
+                // Without draws the MCMC figures are not a property of the model: nothing to list.
+                if (kind is not (PlotKind.Trace or PlotKind.Density)) skipped.Add((kind, reason));
                 continue;
             }
-            using var plot = PlotBuilder.Create(fit, data, kind, options);
+            using var plot = PlotBuilder.Create(fit, data, kind, options, posterior);
             var png = Convert.ToBase64String(plot.ToPng());
             var figure = new StringBuilder();
             figure.Append($"<h2 id=\"{kind.Name()}\">{Encode(Heading(kind))}</h2>\n<figure>\n");
@@ -101,6 +109,7 @@ public static class HtmlReport
         }
 
         html.Append("<nav><ul>\n<li><a href=\"#fixed-effects\">Fixed effects</a></li>\n<li><a href=\"#summary\">Summary</a></li>\n");
+        if (posterior is not null) html.Append("<li><a href=\"#posterior\">Posterior (MCMC)</a></li>\n");
         foreach (var (kind, _) in shown)
             html.Append($"<li><a href=\"#{kind.Name()}\">{Encode(Heading(kind))}</a></li>\n");
         html.Append("</ul></nav>\n");
@@ -109,6 +118,12 @@ public static class HtmlReport
         html.Append("<h2 id=\"summary\">Summary</h2>\n<pre>");
         html.Append(Encode(inference.Summary(dataName)));
         html.Append("</pre>\n");
+        if (posterior is not null)
+        {
+            html.Append("<h2 id=\"posterior\">Posterior (MCMC)</h2>\n<pre>");
+            html.Append(Encode(posterior.Summary()));
+            html.Append("</pre>\n");
+        }
         foreach (var (_, figure) in shown) html.Append(figure);
 
         if (skipped.Count > 0)
@@ -178,6 +193,8 @@ public static class HtmlReport
         PlotKind.Caterpillar => "Random effects (caterpillar)",
         PlotKind.Residuals => "Residuals against fitted",
         PlotKind.QQ => "Normal QQ plots",
+        PlotKind.Trace => "MCMC traces",
+        PlotKind.Density => "MCMC posterior densities",
         _ => kind.Name(),
     };
 

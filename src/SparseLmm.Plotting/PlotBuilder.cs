@@ -1,11 +1,13 @@
 using SparseLmm.Data;
+using SparseLmm.Mcmc;
 using SparseLmm.Results;
 
 namespace SparseLmm.Plotting;
 
 /// <summary>Draws the figures of a fitted mixed model. Some kinds need the data the model was fitted to (the same
 /// table, with the same <c>--factor</c> conversions): <see cref="PlotKind.Shrinkage"/>, <see cref="PlotKind.Intercepts"/>
-/// and <see cref="PlotKind.Slopes"/>; the others use the fit alone.</summary>
+/// and <see cref="PlotKind.Slopes"/>; <see cref="PlotKind.Trace"/> and <see cref="PlotKind.Density"/> need posterior
+/// draws of the model; the others use the fit alone.</summary>
 /// <example><code>
 /// var data = MixedModel.LoadData("sleepstudy");
 /// var fit = MixedModel.Fit("Reaction ~ 1 + Days + (1 + Days | Subject)", data);
@@ -19,13 +21,16 @@ public static class PlotBuilder
     /// <param name="data">The table the model was fitted to; may be null for kinds that do not need it.</param>
     /// <param name="kind">The figure.</param>
     /// <param name="options">Size, factor and covariate choices; <see cref="PlotOptions.Default"/> when null.</param>
+    /// <param name="posterior">Posterior draws of the model (<see cref="MixedModelSampler.Sample"/>), for
+    /// <see cref="PlotKind.Trace"/> and <see cref="PlotKind.Density"/>; ignored by the other kinds.</param>
     /// <exception cref="InputException">The kind does not apply to this model (the message says why, e.g.
-    /// <c>kind 'slopes' needs a random slope, e.g. (1 + x | g)</c>), or it needs the data and none was given.</exception>
-    public static ModelPlot Create(MixedModelFit fit, DataTable? data, PlotKind kind, PlotOptions? options = null)
+    /// <c>kind 'slopes' needs a random slope, e.g. (1 + x | g)</c>), or it needs the data or the draws and none were
+    /// given.</exception>
+    public static ModelPlot Create(MixedModelFit fit, DataTable? data, PlotKind kind, PlotOptions? options = null, McmcResult? posterior = null)
     {
         ArgumentNullException.ThrowIfNull(fit);
         options ??= PlotOptions.Default;
-        if (WhyNot(fit, data, kind, options) is { } reason)
+        if (WhyNot(fit, data, kind, options, posterior) is { } reason)
             throw new InputException(reason);
         var context = new PlotContext(fit, data is null ? null : ModelRows.Build(fit, data), options);
         return kind switch
@@ -37,6 +42,8 @@ public static class PlotBuilder
             PlotKind.Caterpillar => CaterpillarPlot.Create(context),
             PlotKind.Residuals => ResidualsPlot.Create(context),
             PlotKind.QQ => QQPlot.Create(context),
+            PlotKind.Trace => PosteriorPlots.Trace(context, posterior!),
+            PlotKind.Density => PosteriorPlots.Density(context, posterior!),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown plot kind"),
         };
     }
@@ -47,11 +54,16 @@ public static class PlotBuilder
     /// <param name="data">The table the model was fitted to, or null.</param>
     /// <param name="kind">The figure.</param>
     /// <param name="options">The options the figure would be drawn with; <see cref="PlotOptions.Default"/> when null.</param>
-    public static string? WhyNot(MixedModelFit fit, DataTable? data, PlotKind kind, PlotOptions? options = null)
+    /// <param name="posterior">Posterior draws of the model, or null.</param>
+    public static string? WhyNot(MixedModelFit fit, DataTable? data, PlotKind kind, PlotOptions? options = null, McmcResult? posterior = null)
     {
         ArgumentNullException.ThrowIfNull(fit);
         options ??= PlotOptions.Default;
         string name = kind.Name();
+        if (kind is PlotKind.Trace or PlotKind.Density)
+            return posterior is null
+                ? $"kind '{name}' draws MCMC draws: sample the posterior (--mcmc N, or MixedModelSampler.Sample) and pass the draws"
+                : null;
         bool linear = fit.Family.IsLinearMixedModel;
         bool needsData = kind is PlotKind.Shrinkage or PlotKind.Intercepts or PlotKind.Slopes;
 
@@ -102,8 +114,9 @@ public static class PlotBuilder
     /// <summary>The kinds that apply to the model (those for which <see cref="WhyNot"/> is null).</summary>
     /// <param name="fit">The fitted model.</param>
     /// <param name="data">The table the model was fitted to, or null (then the kinds that need data are left out).</param>
-    public static IReadOnlyList<PlotKind> ApplicableKinds(MixedModelFit fit, DataTable? data) =>
-        PlotKinds.All.Where(kind => WhyNot(fit, data, kind) is null).ToList();
+    /// <param name="posterior">Posterior draws of the model, or null (then trace and density are left out).</param>
+    public static IReadOnlyList<PlotKind> ApplicableKinds(MixedModelFit fit, DataTable? data, McmcResult? posterior = null) =>
+        PlotKinds.All.Where(kind => WhyNot(fit, data, kind, posterior: posterior) is null).ToList();
 
     /// <summary>The grouping factors to consider: the one named in the options, or all in the fit's order.</summary>
     internal static IEnumerable<GroupRandomEffects> Factors(MixedModelFit fit, PlotOptions options)

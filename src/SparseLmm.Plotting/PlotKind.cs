@@ -31,6 +31,15 @@ public enum PlotKind
     /// <summary>Normal quantile–quantile plots of the conditional residuals (linear models) and of each random
     /// effect.</summary>
     QQ,
+
+    /// <summary>MCMC traces: each chain's draws of every variance parameter, σ and fixed effect against the draw
+    /// index. Needs posterior draws (<see cref="Mcmc.MixedModelSampler.Sample"/>, <c>--mcmc N</c>).</summary>
+    Trace,
+
+    /// <summary>MCMC posterior densities: each chain's kernel density of every variance parameter, σ and fixed effect,
+    /// with the central interval. Needs posterior draws (<see cref="Mcmc.MixedModelSampler.Sample"/>,
+    /// <c>--mcmc N</c>).</summary>
+    Density,
 }
 
 /// <summary>Names of the plot kinds as the command line spells them (<c>shrinkage</c>, <c>qq</c>, ...).</summary>

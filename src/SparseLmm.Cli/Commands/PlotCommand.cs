@@ -18,11 +18,17 @@ internal static class PlotCommand
         if (settings.Out is null)
             throw new UsageException("plot needs --out FILE.png or --out FILE.svg");
         var kind = PlotKinds.Parse(settings.Kind);
+        bool posteriorKind = kind is PlotKind.Trace or PlotKind.Density;
+        if (posteriorKind && settings.Mcmc is null)
+            throw new UsageException($"--kind {kind.Name()} draws MCMC draws: add --mcmc N (draws per chain)");
+        if (!posteriorKind && settings.Mcmc is not null)
+            throw new UsageException($"--mcmc applies to plot --kind trace or density, not to --kind {kind.Name()}");
         PlotInputs.CheckOutput(settings.Out);
         ModelPlot.FormatOf(settings.Out);
 
         var (fit, data) = PlotInputs.Fit(settings, stderr, interactive);
-        using (var plot = PlotBuilder.Create(fit, data, kind))
+        var posterior = McmcOutput.Sample(settings, fit);
+        using (var plot = PlotBuilder.Create(fit, data, kind, posterior: posterior))
             PlotInputs.Write(settings.Out, plot.Save);
         PlotInputs.WarnIfNoFonts(stderr);
         PlotInputs.NoteDroppedRows(fit, stderr);

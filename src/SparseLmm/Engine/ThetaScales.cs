@@ -1,3 +1,4 @@
+using SparseLmm.Design;
 using SparseLmm.Results;
 
 namespace SparseLmm.Engine;
@@ -17,13 +18,27 @@ namespace SparseLmm.Engine;
 internal static class ThetaScales
 {
     /// <summary>The unit of each θ entry from the cross-products' diagonal (Σ over the rows of each Z column's square).</summary>
-    public static double[] Of(CrossProducts products, CovarianceParameterization parameterization)
-    {
-        var layout = products.Layout;
-        var units = new double[parameterization.Length];
-        for (int t = 0; t < layout.Terms.Count; t++)
+    public static double[] Of(CrossProducts products, CovarianceParameterization parameterization) =>
+        FromRootMeanSquares(Enumerable.Range(0, products.Layout.Terms.Count).Select(t => ColumnRootMeanSquares(products, t)).ToList(),
+            parameterization);
+
+    /// <summary>The unit of each θ entry from the terms' model matrices (a GLMM's, which keeps them).</summary>
+    public static double[] Of(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization) =>
+        FromRootMeanSquares(terms.Select(term =>
         {
-            var rms = ColumnRootMeanSquares(products, t);
+            int k = term.ColumnCount, n = term.LevelOfRow.Length;
+            var sums = new double[k];
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < k; c++) sums[c] += term.Z[i * k + c] * term.Z[i * k + c];
+            return sums.Select(sum => Math.Sqrt(sum / Math.Max(n, 1))).ToArray();
+        }).ToList(), parameterization);
+
+    private static double[] FromRootMeanSquares(IReadOnlyList<double[]> rootMeanSquares, CovarianceParameterization parameterization)
+    {
+        var units = new double[parameterization.Length];
+        for (int t = 0; t < rootMeanSquares.Count; t++)
+        {
+            var rms = rootMeanSquares[t];
             int k = rms.Length, index = parameterization.Offset(t);
             static double Unit(double value) => value is > 0 and (< 1e-2 or > 1e2) && double.IsFinite(value) ? 1 / value : 1;
             switch (parameterization.Structure(t))

@@ -79,6 +79,17 @@ internal sealed class FixedEffectsReparameterization
     /// <summary>β = A β_t.</summary>
     public double[] ToOriginal(ReadOnlySpan<double> transformedBeta) => SmallMatrix.Multiply(a, transformedBeta, p, p, 1);
 
+    /// <summary>β = A β_t into <paramref name="beta"/>, allocating nothing (a sampler maps every draw).</summary>
+    public void ToOriginal(ReadOnlySpan<double> transformedBeta, Span<double> beta)
+    {
+        for (int i = 0; i < p; i++)
+        {
+            double value = 0;
+            for (int j = 0; j < p; j++) value += a[i * p + j] * transformedBeta[j];
+            beta[i] = value;
+        }
+    }
+
     /// <summary>A C A' for a row-major p × p covariance C of β_t.</summary>
     public double[] CovarianceToOriginal(ReadOnlySpan<double> transformedCovariance) =>
         SmallMatrix.Congruence(a, transformedCovariance, p);

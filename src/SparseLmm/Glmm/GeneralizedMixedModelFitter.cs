@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SparseLmm.Data;
 using SparseLmm.Design;
+using SparseLmm.Engine;
 using SparseLmm.Formulas;
 using SparseLmm.Numerics;
 using SparseLmm.Optimization;
@@ -98,26 +99,36 @@ internal static class GeneralizedMixedModelFitter
         // Stage one: θ with β in PIRLS, every evaluation starting where PIRLS at θ = 1 ended (as lme4).
         objective.InitializeStageOne();
         monitor.Enter(FitStage.Search);
-        var stageOne = Bobyqa.Minimize(monitor.Watch(objective.StageOne), parameterization.Start(), thetaLower, thetaUpper,
+        // In θ's natural units (ThetaScales), through one buffer: a slope's entries per 10⁵ units of its covariate
+        // are otherwise below the search's resolution.
+        var units = ThetaScales.Of(terms, parameterization);
+        var thetaPoint = new double[thetaLength];
+        double StageOne(ReadOnlySpan<double> scaled)
+        {
+            for (int i = 0; i < thetaLength; i++) thetaPoint[i] = scaled[i] * units[i];
+            return objective.StageOne(thetaPoint);
+        }
+        var stageOne = Bobyqa.Minimize(monitor.Watch(StageOne), parameterization.Start(),
+            thetaLower.Select((bound, i) => bound / units[i]).ToArray(), thetaUpper.Select((bound, i) => bound / units[i]).ToArray(),
             new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius,
                 MaxEvaluations: monitor.MaxEvaluations));
         monitor.SearchEnded();
-        var thetaOne = stageOne.Minimizer;
-        var thetaScale = Enumerable.Repeat(1.0, thetaLength).ToArray();
+        var thetaOne = stageOne.Minimizer.Select((value, i) => value * units[i]).ToArray();
+        var thetaScale = (double[])units.Clone();
         if (quadratureNodes > 0)
         {
             // Curvature of the stage-one deviance along each θ: its SE-like scale makes stage two well conditioned.
             double center = objective.StageOne(thetaOne);
             for (int i = 0; i < thetaLength; i++)
             {
-                double h = 1e-3 * Math.Max(1, Math.Abs(thetaOne[i]));
+                double h = 1e-3 * Math.Max(units[i], Math.Abs(thetaOne[i]));
                 var probe = (double[])thetaOne.Clone();
                 probe[i] += h;
                 double plus = objective.StageOne(probe);
                 probe[i] = thetaOne[i] - h;
                 double minus = objective.StageOne(probe);
                 double curvature = (plus - 2 * center + minus) / (h * h);
-                if (curvature > 0 && double.IsFinite(curvature)) thetaScale[i] = Math.Clamp(Math.Sqrt(2 / curvature), 1e-2, 1);
+                if (curvature > 0 && double.IsFinite(curvature)) thetaScale[i] = Math.Clamp(Math.Sqrt(2 / curvature), 1e-2 * units[i], units[i]);
             }
         }
         double devianceOne = objective.StageOne(thetaOne);
@@ -196,7 +207,7 @@ internal static class GeneralizedMixedModelFitter
         else
         {
             monitor.Enter(FitStage.Covariance);
-            var derivatives = HessianCovariance.Compute(objective, theta, beta, nodes);
+            var derivatives = HessianCovariance.Compute(objective, theta, beta, nodes, units);
             // Confirmed in the units of stage two's search (each parameter's stage-one SE), where it is judged.
             (check, problem) = OptimumAssessment.Assess([.. theta, .. beta], [.. thetaLower, .. Enumerable.Repeat(double.NegativeInfinity, p)],
                 [.. thetaUpper, .. Enumerable.Repeat(double.PositiveInfinity, p)], derivatives.Gradient, derivatives.Hessian,
@@ -228,7 +239,12 @@ internal static class GeneralizedMixedModelFitter
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: parameterization.IsSingular(theta, SingularTolerance)));
-        return fit with { ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray(), OptimumCheck = check };
+        return fit with
+        {
+            ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray(),
+            OptimumCheck = check,
+            GlmmSource = new GlmmSource(design, response, terms, threads?.Degree),
+        };
     }
 
     private static double PearsonDispersion(GlmmObjective objective, GlmmResponse response, int n)

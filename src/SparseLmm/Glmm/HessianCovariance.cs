@@ -12,17 +12,19 @@ internal sealed record OptimumDerivatives(double[] Gradient, double[] Hessian, i
 internal static class HessianCovariance
 {
     /// <summary>Cov(β̂) as lme4's default <c>vcov</c>: the β block of 2H⁻¹, H the Hessian of the stage-two objective
-    /// over (θ, β) by lme4's central differences (<c>deriv12</c>: step 1e-4 in every coordinate, no bounds; a scalar
+    /// over (θ, β) by lme4's central differences (<c>deriv12</c>: step 1e-4 in every coordinate (of θ's natural unit), no bounds; a scalar
     /// term's deviance is even in its θ, so steps below 0 are harmless), H inverted with partial pivoting and the block
     /// symmetrized. Null when the block is not positive definite. Two departures from lme4, both so that the Hessian is
     /// the objective's: β is in the centred-and-scaled coordinates of <see cref="FixedEffectsReparameterization"/>
     /// (a step of 1e-4 there is 1e-4 of a covariate's SD, whatever its units), and every point of the stencil runs the
     /// optimum's number of PIRLS iterations (see <see cref="GlmmObjective.StageTwo"/>).</summary>
-    public static OptimumDerivatives Compute(GlmmObjective objective, double[] theta, double[] beta, int nodes)
+    public static OptimumDerivatives Compute(GlmmObjective objective, double[] theta, double[] beta, int nodes,
+        IReadOnlyList<double> thetaUnits)
     {
-        const double delta = 1e-4;
         int thetaLength = theta.Length, p = beta.Length;
         int d = thetaLength + p;
+        // 10⁻⁴ of each θ's natural unit (1 for an intercept's; see ThetaScales) and of each scaled β.
+        var delta = Enumerable.Range(0, d).Select(j => 1e-4 * (j < thetaLength ? thetaUnits[j] : 1)).ToArray();
         var x = theta.Concat(beta).ToArray();
         var point = new double[d];
         // Every point of the stencil takes as many PIRLS iterations as the optimum did.
@@ -45,17 +47,17 @@ internal static class HessianCovariance
         var minus = new double[d];
         for (int j = 0; j < d; j++)
         {
-            plus[j] = Evaluate(j, delta, -1, 0);
-            minus[j] = Evaluate(j, -delta, -1, 0);
-            gradient[j] = (plus[j] - minus[j]) / (2 * delta);
-            hessian[j * d + j] = (plus[j] - 2 * center + minus[j]) / (delta * delta);
+            plus[j] = Evaluate(j, delta[j], -1, 0);
+            minus[j] = Evaluate(j, -delta[j], -1, 0);
+            gradient[j] = (plus[j] - minus[j]) / (2 * delta[j]);
+            hessian[j * d + j] = (plus[j] - 2 * center + minus[j]) / (delta[j] * delta[j]);
         }
         for (int j = 0; j < d; j++)
         {
             for (int i = 0; i < j; i++)
             {
-                double value = (Evaluate(i, delta, j, delta) + Evaluate(i, -delta, j, -delta)
-                    - plus[i] - minus[i] - plus[j] - minus[j] + 2 * center) / (2 * delta * delta);
+                double value = (Evaluate(i, delta[i], j, delta[j]) + Evaluate(i, -delta[i], j, -delta[j])
+                    - plus[i] - minus[i] - plus[j] - minus[j] + 2 * center) / (2 * delta[i] * delta[j]);
                 hessian[i * d + j] = hessian[j * d + i] = value;
             }
         }

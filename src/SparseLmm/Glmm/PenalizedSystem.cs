@@ -44,6 +44,12 @@ internal sealed class PenalizedSystem
     /// carries fixed effects, β. Allocates nothing.</summary>
     public void Solve(Span<double> u, Span<double> beta) => solver.Solve(u, beta);
 
+    /// <summary>After <see cref="Factor"/>: the solution of L'x = (the response row of L) + <paramref name="shift"/>
+    /// (first term's entries level by level, then the other terms, then β): with a standard-normal shift, a draw from
+    /// N(solution, (LL')⁻¹) (see <see cref="PenalizedSolver.SolveShifted"/>; a GLMM system is not rescaled).
+    /// Allocates nothing.</summary>
+    public void SolveShifted(Span<double> u, Span<double> beta, ReadOnlySpan<double> shift) => solver.SolveShifted(u, beta, shift);
+
     /// <summary>After <see cref="Factor"/> of a system with fixed effects: (L_X L_X')⁻¹, row-major p×p, the unscaled
     /// covariance of β̂ given θ (lme4's RX-based <c>vcov</c>, before scaling by σ²).</summary>
     public double[] UnscaledFixedCovariance() => Deviance.UnscaledFixedCovariance();

@@ -185,8 +185,10 @@ internal sealed class PirlsState
     }
 
     /// <summary>Sets η and μ at the given modes and returns the penalized deviance Σ deviance residuals + ‖u‖²
-    /// (+∞ when η or μ leaves the family's range).</summary>
-    public double EvaluateAt(ReadOnlySpan<double> modesU, ReadOnlySpan<double> fixedEffects, bool jointMode)
+    /// (+∞ when η or μ leaves the family's range). With <paramref name="accumulate"/> false the pass leaves the
+    /// cross-products alone even where it could fuse their accumulation, so the factor stays that of the products (a
+    /// sampler evaluates many points against one factor).</summary>
+    public double EvaluateAt(ReadOnlySpan<double> modesU, ReadOnlySpan<double> fixedEffects, bool jointMode, bool accumulate = true)
     {
         // b = Λ u, term by term.
         for (int t = 0; t < Terms.Count; t++)
@@ -212,7 +214,7 @@ internal sealed class PirlsState
             }
         }
 
-        var target = SingleScalarTerm ? (jointMode ? joint!.Products : Modes.Products) : null;
+        var target = SingleScalarTerm && accumulate ? (jointMode ? joint!.Products : Modes.Products) : null;
         fusedFor = null;
         double deviance = RowPass.Evaluate(Rows, fixedEffects, jointMode, target);
         if (!double.IsFinite(deviance)) return double.PositiveInfinity;

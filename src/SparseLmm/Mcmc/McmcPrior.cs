@@ -2,7 +2,8 @@ namespace SparseLmm.Mcmc;
 
 /// <summary>The priors of <see cref="MixedModelSampler.Sample"/>. Both are flat on the fixed effects and put their
 /// covariance prior on the relative covariance Σ/σ² of each term (the scale lme4's θ lives on), so that σ and the fixed
-/// effects can be integrated out of θ's posterior exactly.</summary>
+/// effects can be integrated out of θ's posterior exactly. A binomial or Poisson GLMM has no σ: there the same
+/// densities are on Σ itself (σ_b in place of σ_b/σ), as rstanarm's <c>stan_glmer</c> puts them.</summary>
 public enum McmcPrior
 {
     /// <summary>The default, weakly informative: each relative random-effect SD σ_b/σ ~ half-t(3, scale 1), each

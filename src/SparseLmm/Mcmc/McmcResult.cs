@@ -6,13 +6,16 @@ using SparseLmm.Results;
 
 namespace SparseLmm.Mcmc;
 
-/// <summary>Posterior draws of a linear mixed model from <see cref="MixedModelSampler.Sample"/>: every chain's draws of
-/// every parameter, and each parameter's posterior summary and convergence diagnostics.</summary>
+/// <summary>Posterior draws of a mixed model from <see cref="MixedModelSampler.Sample"/>: every chain's draws of every
+/// parameter, and each parameter's posterior summary and convergence diagnostics.</summary>
 public sealed class McmcResult
 {
     internal McmcResult(IReadOnlyList<string> names, int hyperparameterCount, double[][] chainDraws, int draws,
-        McmcOptions options, int warmup, double milliseconds, IReadOnlyList<McmcParameterSummary> summaries, IReadOnlyList<string> notes)
+        McmcOptions options, int warmup, double milliseconds, IReadOnlyList<McmcParameterSummary> summaries, IReadOnlyList<string> notes,
+        string algorithm, double? acceptanceRate)
     {
+        Algorithm = algorithm;
+        AcceptanceRate = acceptanceRate;
         Names = Frozen.List(names);
         HyperparameterCount = hyperparameterCount;
         this.chainDraws = chainDraws;
@@ -26,12 +29,19 @@ public sealed class McmcResult
 
     private readonly double[][] chainDraws;
 
-    /// <summary>The parameters: SDs and correlations per term, <c>sigma</c>, the fixed effects, then the random effects
-    /// (when kept).</summary>
+    /// <summary>The parameters: SDs and correlations per term, <c>sigma</c> (linear mixed models), the fixed effects,
+    /// then the random effects (when kept).</summary>
     public IReadOnlyList<string> Names { get; }
 
     /// <summary>How many of <see cref="Names"/> are variance parameters, σ and fixed effects (the rest are random effects).</summary>
     public int HyperparameterCount { get; }
+
+    /// <summary>How the draws were made, in words (the JSON's <c>algorithm</c>).</summary>
+    internal string Algorithm { get; }
+
+    /// <summary>For a GLMM, the share of the Metropolis–Hastings moves accepted after the warmup, over all chains;
+    /// null for a linear mixed model (whose Gibbs sampler accepts every draw).</summary>
+    public double? AcceptanceRate { get; }
 
     /// <summary>The options sampled with.</summary>
     public McmcOptions Options { get; }
@@ -98,7 +108,7 @@ public sealed class McmcResult
         var output = new StringBuilder();
         string percent = (100 * Options.Level).ToString("0.#", CultureInfo.InvariantCulture);
         output.Append(CultureInfo.InvariantCulture,
-            $"MCMC: {Options.Chains} chains x {DrawsPerChain} draws (warmup {Warmup}), seed {Options.Seed}, prior {PriorName(Options.Prior)}; {Milliseconds / 1000:0.00} s\n");
+            $"MCMC: {Options.Chains} chains x {DrawsPerChain} draws (warmup {Warmup}), seed {Options.Seed}, prior {PriorName(Options.Prior)}{(AcceptanceRate is { } rate ? $", {rate:P0} of the moves accepted" : "")}; {Milliseconds / 1000:0.00} s\n");
         var rows = Summaries.Take(HyperparameterCount).ToList();
         var cells = rows.Select(s => (IReadOnlyList<string>)
         [
@@ -127,7 +137,7 @@ public sealed class McmcResult
         writer.WriteNumber("seed", Options.Seed);
         writer.WriteString("prior", PriorName(Options.Prior));
         writer.WriteNumber("level", Options.Level);
-        writer.WriteString("algorithm", "collapsed Gibbs: slice-sampled theta, exact sigma and (beta, u)");
+        writer.WriteString("algorithm", Algorithm);
         writer.WriteBoolean("converged", Converged);
         writer.WriteNumber("milliseconds", Milliseconds);
         writer.WriteStartArray("parameters");

@@ -4,8 +4,8 @@ using SparseLmm.Engine;
 namespace SparseLmm.Mcmc;
 
 /// <summary>The parameters an MCMC draw records, in the bootstrap's order: per random-effects term its SDs and
-/// correlations (lower triangle by column), σ, the fixed effects, then (when kept) every random effect b = T u, term
-/// by term, level by level.</summary>
+/// correlations (lower triangle by column), σ (for a model that has one), the fixed effects, then (when kept) every
+/// random effect b = T u, term by term, level by level.</summary>
 internal sealed class ParameterLayout
 {
     private readonly IReadOnlyList<RandomEffectsDesign> terms;
@@ -13,10 +13,12 @@ internal sealed class ParameterLayout
     private readonly int[] termOffsets;
     private readonly double[] factor;
     private readonly double[] sds;
+    private readonly bool recordsSigma;
 
     public ParameterLayout(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization,
-        IReadOnlyList<string> fixedEffectNames, bool randomEffects)
+        IReadOnlyList<string> fixedEffectNames, bool randomEffects, bool sigma = true)
     {
+        recordsSigma = sigma;
         this.terms = terms;
         this.parameterization = parameterization;
         RandomEffects = randomEffects;
@@ -28,7 +30,7 @@ internal sealed class ParameterLayout
                 for (int r = c; r < k; r++)
                     names.Add(r == c ? $"sd_{term.TermNames[c]}|{term.GroupName}" : $"cor_{term.TermNames[r]}.{term.TermNames[c]}|{term.GroupName}");
         }
-        names.Add("sigma");
+        if (sigma) names.Add("sigma");
         names.AddRange(fixedEffectNames);
         HyperparameterCount = names.Count;
         termOffsets = new int[terms.Count];
@@ -54,7 +56,8 @@ internal sealed class ParameterLayout
     public bool RandomEffects { get; }
 
     /// <summary>Writes one draw's parameters. <paramref name="u"/> is the spherical random effects in the response's
-    /// units (terms concatenated, as <see cref="PenalizedSolver"/> leaves them).</summary>
+    /// units (terms concatenated, as <see cref="PenalizedSolver"/> leaves them); <paramref name="sigma"/> scales the
+    /// SDs (1 for a binomial or Poisson model, which records no σ).</summary>
     public void Fill(ReadOnlySpan<double> theta, double sigma, ReadOnlySpan<double> beta, ReadOnlySpan<double> u, Span<double> output)
     {
         int index = 0;
@@ -82,7 +85,7 @@ internal sealed class ParameterLayout
                     output[index++] = scale > 0 ? product / scale : 0;
                 }
         }
-        output[index++] = sigma;
+        if (recordsSigma) output[index++] = sigma;
         beta.CopyTo(output[index..]);
         index += beta.Length;
         if (!RandomEffects) return;

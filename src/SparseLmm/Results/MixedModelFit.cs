@@ -142,6 +142,10 @@ public sealed record MixedModelFit
     /// keeps it.</summary>
     internal Inference.FitSource? Source { get; init; }
 
+    /// <summary>What a GLMM was fitted from (design, response, terms), for the posterior sampler; null for a linear
+    /// mixed model.</summary>
+    internal Glmm.GlmmSource? GlmmSource { get; init; }
+
     /// <summary>A linear mixed model's likelihood pieces around θ̂ from the fit's check of its optimum, which
     /// Satterthwaite's df reuse; null otherwise.</summary>
     internal Engine.OptimumStencil? Stencil { get; init; }

@@ -69,10 +69,27 @@ public class McmcCliTests
     }
 
     [Fact]
-    public void A_glmm_is_refused()
+    public void A_binomial_glmm_samples_without_sigma()
+    {
+        using var draws = new TempFile("");
+        var result = Run("fit", Glmm.GlmmReference.DataPath("cbpp.csv"), "cbind(incidence, size - incidence) ~ period + (1 | herd)",
+            "--family", "binomial", "--factor", "period", "--mcmc", "300", "--chains", "2", "--json", "--draws", draws.Path);
+        Assert.True(result.ExitCode is 0 or 3, result.Stderr);
+        using var document = JsonDocument.Parse(result.Stdout);
+        var mcmc = document.RootElement.GetProperty("mcmc");
+        Assert.StartsWith("Metropolis-Hastings", mcmc.GetProperty("algorithm").GetString());
+        var names = mcmc.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
+        Assert.Equal(["sd_(Intercept)|herd", "(Intercept)", "period2", "period3", "period4"], names.Take(5));
+        Assert.DoesNotContain("sigma", names);
+        Assert.Equal(5 + 15, names.Count);
+        Assert.Equal(1 + 2 * 300, File.ReadAllLines(draws.Path).Length);
+    }
+
+    [Fact]
+    public void A_glmm_without_a_sampler_is_refused_before_fitting()
     {
         var result = Run("fit", Glmm.GlmmReference.DataPath("cbpp.csv"), "cbind(incidence, size - incidence) ~ period + (1 | herd)",
-            "--family", "binomial", "--factor", "period", "--mcmc", "100");
-        AssertBadInput(result, "linear mixed models");
+            "--family", "binomial", "--link", "cloglog", "--factor", "period", "--mcmc", "100");
+        AssertBadInput(result, "binomial models with the logit link");
     }
 }

@@ -72,13 +72,18 @@ public class SamplerTests
         }
     }
 
-    [Fact]
-    public void A_glmm_is_refused()
+    [Theory]
+    [InlineData("Gamma", "inverse", "Gamma model with the inverse link")]
+    [InlineData("binomial", "probit", "binomial model with the probit link")]
+    public void A_glmm_without_a_sampler_is_refused(string family, string link, string named)
     {
-        var fit = MixedModel.Fit("cbind(incidence, size - incidence) ~ period + (1 | herd)", Glmm.GlmmReference.DataPath("cbpp.csv"),
-            new FitOptions(Family: Family.Binomial(), FactorColumns: ["period"]));
-        var error = Assert.Throws<InputException>(() => MixedModelSampler.Sample(fit));
-        Assert.Contains("linear mixed models", error.Message);
+        var data = EmbeddedDatasets.Load("cbpp");
+        // A Gamma response needs positive values: the herd sizes are.
+        string formula = family == "Gamma" ? "size ~ period + (1 | herd)" : "cbind(incidence, size - incidence) ~ period + (1 | herd)";
+        var fit = MixedModel.Fit(formula, data, new FitOptions(Family: Family.Parse(family, link), FactorColumns: ["period"]));
+        var error = Assert.Throws<InputException>(() => MixedModelSampler.Sample(fit, new McmcOptions(Draws: 10)));
+        Assert.Contains(named, error.Message);
+        Assert.Contains("logit", error.Message);
     }
 
     [Theory]
