@@ -5,6 +5,7 @@ using System.Reflection;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using SparseLmm.Cli.Commands;
+using SparseLmm.Data;
 using SparseLmm.Mcmc;
 using SparseLmm.Results;
 
@@ -320,7 +321,8 @@ internal static class FitCommand
         if (settings.Ci is { } ci && ci.StartsWith("boot", StringComparison.OrdinalIgnoreCase))
             throw new UsageException("--ci boot needs the rows, which --stream does not keep");
         int shown = 0;
-        return MixedModel.FitStreamed(settings.Formula!, settings.Data!, options, (pass, rows) =>
+        using var source = DataSource.Open(settings.Data!);
+        return MixedModel.FitStreamed(settings.Formula!, source, options, (pass, rows) =>
         {
             if (pass != shown)
             {
