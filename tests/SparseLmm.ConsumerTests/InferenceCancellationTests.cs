@@ -75,6 +75,6 @@ public class InferenceCancellationTests(ITestOutputHelper output)
         });
         output.WriteLine($"{work}: stopped {sinceCancel.Elapsed.TotalMilliseconds:F0} ms after the cancel");
         Assert.IsAssignableFrom<OperationCanceledException>(thrown);
-        Assert.True(sinceCancel.Elapsed < TimeSpan.FromSeconds(1), $"{work} went on {sinceCancel.Elapsed.TotalMilliseconds:F0} ms after the cancel");
+        Assert.True(sinceCancel.Elapsed < TimeSpan.FromSeconds(5), $"{work} went on {sinceCancel.Elapsed.TotalMilliseconds:F0} ms after the cancel");
     }
 }

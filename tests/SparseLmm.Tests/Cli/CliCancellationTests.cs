@@ -6,7 +6,8 @@ using Xunit.Abstractions;
 namespace SparseLmm.Tests.Cli;
 
 /// <summary>Ctrl+C: the work stops through the library's token, and the command exits 130 with one line on stderr, no
-/// stack trace and nothing on stdout, within a second.</summary>
+/// stack trace and nothing on stdout, promptly. The bounds are ten times what a quiet machine takes (the work itself runs
+/// for tens of seconds to minutes), so that a loaded CI machine does not fail them while a token that is not heard does.</summary>
 public partial class CliCancellationTests(ITestOutputHelper output)
 {
     private const string SlowFit = "y ~ service + (1 + service | d) + (1 | s) + (1 | dept)";
@@ -49,7 +50,7 @@ public partial class CliCancellationTests(ITestOutputHelper output)
         Assert.Equal(CliApplication.Cancelled, process.ExitCode);
         Assert.Equal(CliApplication.CancelledMessage + "\n", stderr.Result);
         Assert.Equal("", stdout.Result);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"the program exited {clock.Elapsed.TotalMilliseconds:F0} ms after SIGINT");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the program exited {clock.Elapsed.TotalMilliseconds:F0} ms after SIGINT");
     }
 
     /// <summary>In-process, where no signal handler can end the process: only the token stops the work. Each runs for
@@ -77,6 +78,6 @@ public partial class CliCancellationTests(ITestOutputHelper output)
         Assert.Equal(CliApplication.Cancelled, code);
         Assert.Equal("sparselmm: cancelled\n", stderr.ToString());
         Assert.Equal("", stdout.ToString());
-        Assert.True(sinceCancel.Elapsed < TimeSpan.FromSeconds(1), $"returned {sinceCancel.Elapsed.TotalMilliseconds:F0} ms after the cancel");
+        Assert.True(sinceCancel.Elapsed < TimeSpan.FromSeconds(5), $"returned {sinceCancel.Elapsed.TotalMilliseconds:F0} ms after the cancel");
     }
 }
