@@ -28,7 +28,12 @@ internal sealed record ThetaLaplace(double[] Mode, double[] Precision, double[] 
     /// not close enough to Gaussian (small data, θ near the boundary, a Hessian that is not negative definite). Costs
     /// about 2 d² + 1 evaluations per Newton iteration plus 4 d + 1 for the check, all deterministic (no random draws), so
     /// the sampler's random stream is the same whichever way it goes.</summary>
-    public static ThetaLaplace? Find(ThetaPosterior posterior, Engine.CovarianceParameterization parameterization, ReadOnlySpan<double> start)
+    public static ThetaLaplace? Find(ThetaPosterior posterior, Engine.CovarianceParameterization parameterization, ReadOnlySpan<double> start) =>
+        Approximate(posterior, parameterization, start) is { } laplace && laplace.Holds(new Density(posterior, laplace.Logarithmic)) ? laplace : null;
+
+    /// <summary>The approximation from <paramref name="start"/> without the check (null where a Hessian is not negative
+    /// definite or an evaluation fails): any proposal leaves the independence sampler exact, only slower.</summary>
+    internal static ThetaLaplace? Approximate(ThetaPosterior posterior, Engine.CovarianceParameterization parameterization, ReadOnlySpan<double> start)
     {
         int d = start.Length;
         var logarithmic = new bool[d];
@@ -59,8 +64,7 @@ internal sealed record ThetaLaplace(double[] Mode, double[] Precision, double[] 
             if (inverse is null) return null;
             for (int j = 0; j < d; j++) steps[j] = 0.1 * Math.Sqrt(inverse[j * d + j]);
         }
-        var laplace = new ThetaLaplace(mode, precision!, factor!, logarithmic);
-        return laplace.Holds(density) ? laplace : null;
+        return new ThetaLaplace(mode, precision!, factor!, logarithmic);
     }
 
     /// <summary>θ of the coordinates <paramref name="point"/>.</summary>

@@ -49,12 +49,25 @@ public class IndependenceProposalTests
     }
 
     [Fact]
-    public void The_independence_sampler_agrees_with_the_slice_sampler()
+    public void The_independence_sampler_agrees_with_the_slice_sampler_on_many_data() =>
+        AgreesWithSliceSampling(Large.Value, Find(Large.Value)!, draws: 1500, minimumAcceptance: 0.6);
+
+    /// <summary>Sleepstudy's θ posterior is skewed, so the check refuses the proposal, but the independence sampler is
+    /// exact with any proposal: forced here, it must still sample what the slice sampler does (this is where an error
+    /// in the weights, such as a missing Jacobian of the log coordinates, would show; with many data it is invisible).</summary>
+    [Fact]
+    public void The_independence_sampler_agrees_with_the_slice_sampler_where_the_check_refuses_it()
     {
-        var fit = Large.Value;
+        var source = FittedMixedModel.Of(Sleepstudy.Value).Source;
+        var laplace = ThetaLaplace.Approximate(new ThetaPosterior(source.Products, McmcPrior.HalfStudentT), source.Parameterization,
+            Sleepstudy.Value.Theta.ToArray());
+        AgreesWithSliceSampling(Sleepstudy.Value, laplace!, draws: 20000, minimumAcceptance: 0.5);
+    }
+
+    private static void AgreesWithSliceSampling(Results.MixedModelFit fit, ThetaLaplace laplace, int draws, double minimumAcceptance)
+    {
         var source = FittedMixedModel.Of(fit).Source;
-        var laplace = Find(fit)!;
-        const int draws = 1500, warmup = 300;
+        const int warmup = 300;
         var names = fit.FixedEffects.Select(e => e.Name).ToList();
         double[] Chain(ThetaLaplace? proposal, int stream, out ParameterLayout layout)
         {
@@ -62,7 +75,7 @@ public class IndependenceProposalTests
             var output = new double[draws * layout.Count];
             var chain = new LinearChain(source.Products, McmcPrior.HalfStudentT, layout, fit.Theta.ToArray(), new RandomStream(5, stream), proposal);
             chain.Run(warmup, draws, output);
-            if (proposal is not null) Assert.InRange(chain.Moves.Accepted / (double)chain.Moves.Proposed, 0.6, 1);
+            if (proposal is not null) Assert.InRange(chain.Moves.Accepted / (double)chain.Moves.Proposed, minimumAcceptance, 1);
             return output;
         }
         var independence = Chain(laplace, 0, out var layout);
