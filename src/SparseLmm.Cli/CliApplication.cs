@@ -5,6 +5,7 @@ using System.Reflection;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using SparseLmm.Cli.Commands;
+using SparseLmm.Data;
 using SparseLmm.Mcmc;
 using SparseLmm.Results;
 
@@ -12,7 +13,7 @@ namespace SparseLmm.Cli;
 
 /// <summary>The <c>sparselmm</c> command, callable in-process: <see cref="Run"/> takes the arguments and the two
 /// output streams and returns the exit code (0 success, 2 bad input or usage, 3 a fit that did not converge, 1 internal
-/// error).</summary>
+/// error, 130 cancelled).</summary>
 public static class CliApplication
 {
     /// <summary>Exit code: success.</summary>
@@ -28,6 +29,12 @@ public static class CliApplication
     /// or on rounding errors): its numbers are flagged (<c>"converged": false</c>) and are not to be trusted.</summary>
     public const int NotConverged = 3;
 
+    /// <summary>Exit code: the work was cancelled (Ctrl+C), 128 + SIGINT as shells report a process that SIGINT ended.</summary>
+    public const int Cancelled = 130;
+
+    /// <summary>The one line written on stderr when the work was cancelled.</summary>
+    public const string CancelledMessage = "sparselmm: cancelled";
+
     /// <summary>The model <c>sparselmm demo</c> fits.</summary>
     public const string DemoFormula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
 
@@ -39,14 +46,22 @@ public static class CliApplication
     /// <param name="stdout">Where results go (the summary or the JSON object).</param>
     /// <param name="stderr">Where errors, notes and progress go.</param>
     /// <param name="interactive">True when <paramref name="stderr"/> is a terminal: long fits then show progress on it.</param>
+    /// <param name="cancellation">Stops a fit and its df, profile, bootstrap or MCMC (the program's Ctrl+C); the
+    /// command then writes <see cref="CancelledMessage"/> and returns <see cref="Cancelled"/>.</param>
     /// <returns>The exit code.</returns>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, bool interactive = false,
+        CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         SparseLmm.DuckDb.DuckDbSource.Register();
         try
         {
-            return Dispatch(args, stdout, stderr, interactive);
+            return Dispatch(args, stdout, stderr, interactive, cancellation);
+        }
+        catch (Exception e) when (cancellation.IsCancellationRequested && IsCancellation(e))
+        {
+            Report(stdout, stderr, CancelledMessage);
+            return Cancelled;
         }
         catch (UsageException e)
         {
@@ -91,7 +106,12 @@ public static class CliApplication
         }
     }
 
-    private static int Dispatch(string[] args, TextWriter stdout, TextWriter stderr, bool interactive)
+    /// <summary>True for the library's <see cref="OperationCanceledException"/>, alone or gathered by a parallel loop.</summary>
+    private static bool IsCancellation(Exception e) =>
+        e is OperationCanceledException
+        || e is AggregateException aggregate && aggregate.Flatten().InnerExceptions.All(inner => inner is OperationCanceledException);
+
+    private static int Dispatch(string[] args, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellation)
     {
         if (args.Length == 0)
             throw new UsageException($"missing command: use 'sparselmm fit DATA FORMULA' or 'sparselmm demo' (commands: {CommandTree.CommandList})");
@@ -112,7 +132,7 @@ public static class CliApplication
         string command = parsed.CommandResult.Command.Name;
         try
         {
-            return Run(command, parsed, stdout, stderr, interactive);
+            return Run(command, parsed, stdout, stderr, interactive, cancellation);
         }
         catch (UsageException e) when (e.Command is null && parsed.CommandResult.Command is not RootCommand)
         {
@@ -120,7 +140,8 @@ public static class CliApplication
         }
     }
 
-    private static int Run(string command, ParseResult parsed, TextWriter stdout, TextWriter stderr, bool interactive)
+    private static int Run(string command, ParseResult parsed, TextWriter stdout, TextWriter stderr, bool interactive,
+        CancellationToken cancellation)
     {
         var (settings, positional) = CommandTree.Settings(parsed);
         switch (command)
@@ -129,23 +150,23 @@ public static class CliApplication
                 if (positional.Count != 1)
                     throw new UsageException("fit --partials GLOB takes FORMULA only (the data are the partials), e.g. sparselmm fit --partials 'parts/*.cp' \"y ~ x + (1 | g)\"");
                 settings.Formula = positional[0];
-                return FitCommand.Run(settings, stdout, stderr, interactive);
+                return FitCommand.Run(settings, stdout, stderr, interactive, cancellation);
             case "fit":
                 settings.Data = positional[0];
                 settings.Formula = positional[1];
-                return FitCommand.Run(settings, stdout, stderr, interactive);
+                return FitCommand.Run(settings, stdout, stderr, interactive, cancellation);
             case "demo":
                 settings.Data = DemoData;
                 settings.Formula = DemoFormula;
-                return FitCommand.Run(settings, stdout, stderr, interactive);
+                return FitCommand.Run(settings, stdout, stderr, interactive, cancellation);
             case "compare":
                 return CompareCommand.Run(settings, positional, stdout, stderr, interactive);
             case "predict":
-                return PredictCommand.Run(settings, positional, stdout, stderr, interactive);
+                return PredictCommand.Run(settings, positional, stdout, stderr, interactive, cancellation);
             case "plot":
-                return PlotCommand.Run(settings, positional, stdout, stderr, interactive);
+                return PlotCommand.Run(settings, positional, stdout, stderr, interactive, cancellation);
             case "report":
-                return ReportCommand.Run(settings, positional, stdout, stderr, interactive);
+                return ReportCommand.Run(settings, positional, stdout, stderr, interactive, cancellation);
             case "partial":
                 return PartialCommand.Run(settings, positional, stdout, stderr);
             case "sql":
@@ -205,7 +226,7 @@ public static class CliApplication
 /// <summary>Runs one fit (or N for timing) and writes the summary or JSON.</summary>
 internal static class FitCommand
 {
-    public static int Run(FitSettings settings, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Run(FitSettings settings, TextWriter stdout, TextWriter stderr, bool interactive, CancellationToken cancellation)
     {
         var options = Validate(settings);
 
@@ -233,15 +254,16 @@ internal static class FitCommand
             readMilliseconds = clock.Elapsed.TotalMilliseconds;
             for (int i = 0; i < settings.Repeat; i++)
             {
-                progress.SetPhase(settings.Repeat == 1 ? "fitting" : $"fitting {i + 1}/{settings.Repeat}");
+                string phase = settings.Repeat == 1 ? "fitting" : $"fitting {i + 1}/{settings.Repeat}";
+                progress.SetPhase(phase);
                 clock.Restart();
-                fit = MixedModel.Fit(settings.Formula!, data, options);
+                fit = MixedModel.Fit(settings.Formula!, data, options, progress.Fit(phase, ObjectiveName(options)), cancellation);
                 times[i] = clock.Elapsed.TotalMilliseconds;
             }
         }
-        var inference = InferenceOutput.Compute(settings, fit, progress);
+        var inference = InferenceOutput.Compute(settings, fit, progress, cancellation);
         if (settings.Mcmc is not null) progress.SetPhase("MCMC sampling");
-        var posterior = McmcOutput.Sample(settings, fit);
+        var posterior = McmcOutput.Sample(settings, fit, cancellation);
         progress.Dispose();
 
         if (fit.DroppedRowCount > 0)
@@ -299,7 +321,8 @@ internal static class FitCommand
         if (settings.Ci is { } ci && ci.StartsWith("boot", StringComparison.OrdinalIgnoreCase))
             throw new UsageException("--ci boot needs the rows, which --stream does not keep");
         int shown = 0;
-        return MixedModel.FitStreamed(settings.Formula!, settings.Data!, options, (pass, rows) =>
+        using var source = DataSource.Open(settings.Data!);
+        return MixedModel.FitStreamed(settings.Formula!, source, options, (pass, rows) =>
         {
             if (pass != shown)
             {
@@ -343,6 +366,10 @@ internal static class FitCommand
                 : ResidualStructure.Parse(settings.Variance, settings.Correlation),
         };
     }
+
+    /// <summary>What the search minimises, as the progress line names it: lme4's "REML criterion" or the deviance.</summary>
+    private static string ObjectiveName(FitOptions options) =>
+        options.Reml && options.EffectiveFamily().IsLinearMixedModel ? "REML criterion" : "deviance";
 
     /// <summary>The engine's note about rows dropped for missing values, or our own wording.</summary>
     private static string DroppedRowsNote(MixedModelFit fit) =>

@@ -1,3 +1,5 @@
 using SparseLmm.Cli;
 
-return CliApplication.Run(args, Console.Out, Console.Error, interactive: !Console.IsErrorRedirected);
+bool terminal = !Console.IsErrorRedirected;
+using var interruption = new Interruption(Console.Error, terminal);
+return CliApplication.Run(args, Console.Out, Console.Error, interactive: terminal, interruption.Token);

@@ -3,7 +3,8 @@ using System.Globalization;
 
 namespace SparseLmm.Cli;
 
-/// <summary>A one-line spinner on stderr ("| fitting... 12 s", "| boot 120/1000... 14 s") for work that takes more
+/// <summary>A one-line spinner on stderr ("| fitting: 37 evaluations, REML criterion 1743.63... 12 s",
+/// "| boot 120/1000... 14 s") for work that takes more
 /// than a second, when stderr is a terminal. A timer thread rewrites the line with '\r'; disposing stops it and blanks
 /// the line. Inactive (writes nothing) when not enabled, so output redirected to a file or a pipe stays clean.</summary>
 internal sealed class ProgressIndicator : IDisposable
@@ -58,6 +59,28 @@ internal sealed class ProgressIndicator : IDisposable
         public void Report(int value) => indicator.Update($"{label} {value}/{total}");
     }
 
+    /// <summary>The fit's reports shown as "<paramref name="phase"/>: 37 evaluations, <paramref name="objective"/>
+    /// 1743.63" (the best value of the current search), on the fitting thread, so nothing is posted anywhere.</summary>
+    public IProgress<FitProgress> Fit(string phase, string objective) => new FitReporter(this, phase, objective);
+
+    private sealed class FitReporter(ProgressIndicator indicator, string phase, string objective) : IProgress<FitProgress>
+    {
+        public void Report(FitProgress value) => indicator.Update(Describe(phase, objective, value));
+    }
+
+    /// <summary>The text of one fit report: what the fit is doing, the evaluations so far and the best objective.</summary>
+    internal static string Describe(string phase, string objective, FitProgress report)
+    {
+        string evaluations = report.Evaluations == 1 ? "1 evaluation" : $"{report.Evaluations:N0} evaluations";
+        return report.Stage switch
+        {
+            FitStage.Rows => phase,
+            FitStage.Covariance => $"{phase}: {evaluations}, the Hessian for the fixed effects' covariance",
+            _ when double.IsNaN(report.BestObjective) => $"{phase}: {evaluations}",
+            _ => string.Create(CultureInfo.InvariantCulture, $"{phase}: {evaluations}, {objective} {report.BestObjective:F2}"),
+        };
+    }
+
     /// <summary>The rows read so far in this phase, shown with the rate ("1,200,000 rows, 950,000 rows/s").</summary>
     public void SetRows(long count)
     {
@@ -73,9 +96,12 @@ internal sealed class ProgressIndicator : IDisposable
             string line = $"{Spinner[tick++ % Spinner.Length]} {phase}... {seconds} s";
             if (rows > 0)
                 line += string.Create(CultureInfo.InvariantCulture, $", {rows:N0} rows, {rows / clock.Elapsed.TotalSeconds:N0} rows/s");
-            output.Write("\r" + line.PadRight(lastLength));
+            // Padded over the longest line written before; the cursor stays at the padding's end, which the blanking
+            // (and the terminal's "^C") starts from.
+            string padded = line.PadRight(lastLength);
+            output.Write("\r" + padded);
             output.Flush();
-            lastLength = line.Length;
+            lastLength = padded.Length;
         }
     }
 
@@ -92,7 +118,8 @@ internal sealed class ProgressIndicator : IDisposable
             disposed = true;
             if (lastLength > 0)
             {
-                output.Write("\r" + new string(' ', lastLength) + "\r");
+                // Two more: the "^C" a terminal echoes after the line when Ctrl+C ends the work.
+                output.Write("\r" + new string(' ', lastLength + 2) + "\r");
                 output.Flush();
             }
         }

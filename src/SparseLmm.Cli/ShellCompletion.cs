@@ -47,10 +47,13 @@ internal static class ShellCompletion
 
     private const string PowerShell = """
         # sparselmm completion for PowerShell. Load it with: sparselmm completion pwsh | Out-String | Invoke-Expression
-        # (or add that line to $PROFILE).
+        # (or add that line to $PROFILE). File names are completed where sparselmm suggests nothing.
         Register-ArgumentCompleter -Native -CommandName sparselmm -ScriptBlock {
             param($wordToComplete, $commandAst, $cursorPosition)
-            sparselmm "[suggest:$cursorPosition]" "$commandAst" 2>$null | ForEach-Object {
+            # The cursor counts from the start of the whole input ("cd data; sparselmm fit ..."), the command's text
+            # from its own start.
+            $position = $cursorPosition - $commandAst.Extent.StartOffset
+            sparselmm "[suggest:$position]" "$commandAst" 2>$null | ForEach-Object {
                 [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
             }
         }

@@ -20,6 +20,14 @@ public static class DuckDbSource
     /// <see cref="MixedModel.WritePartial"/> and the CLI.</summary>
     public static void Register() => DataSources.RegisterScheme(Scheme, spec => new DuckDbChunkedSource(spec));
 
+    /// <summary>A DuckDB query or table (the text after <c>duckdb:</c>) as a source read once per pass, for
+    /// <see cref="MixedModel.FitStreamed(string, IDataSource, FitOptions?, Action{int, long}?)"/>.</summary>
+    public static IDataSource Open(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new DuckDbChunkedSource(spec);
+    }
+
     /// <summary>Reads a DuckDB query or table whole (the text after <c>duckdb:</c>).</summary>
     public static DataTable Read(string spec)
     {
@@ -32,7 +40,7 @@ public static class DuckDbSource
 /// <summary>A DuckDB result read 65,536 rows at a time; each pass runs the query again, selecting only the columns the
 /// pass reads (DuckDB pushes the projection into its scan). Types map as for Parquet: numbers numeric, text, booleans,
 /// dates and times categorical, NULL missing.</summary>
-internal sealed class DuckDbChunkedSource : IChunkedSource
+internal sealed class DuckDbChunkedSource : IDataSource
 {
     private const int ChunkRows = 1 << 16;
     private readonly string database;
@@ -102,7 +110,7 @@ internal sealed class DuckDbChunkedSource : IChunkedSource
 
     private static string OneLine(Exception e) => e.Message.Split('\n')[0].Trim();
 
-    public IEnumerable<IReadOnlyList<ColumnChunk>> Chunks(IReadOnlyList<string> columns)
+    IEnumerable<IReadOnlyList<ColumnChunk>> IDataSource.Chunks(IReadOnlyList<string> columns)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();

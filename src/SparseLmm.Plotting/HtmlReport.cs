@@ -23,14 +23,13 @@ public static class HtmlReport
         [PlotKind.Intercepts] = "Each group's line has its own intercept (population intercept plus the group's random " +
             "intercept) and the common fixed slope; the thick black line is the population line.",
         [PlotKind.Variance] = "How the variance splits between groups (random intercepts) and within groups (residual), " +
-            "and the intraclass correlation: the share of the variance that is between groups. For a binomial GLMM the " +
-            "split is on the latent scale, whose residual variance is fixed by the link (π²/3 for logit).",
+            "and the intraclass correlation: the share of the variance that is between groups.",
         [PlotKind.Slopes] = "Each group's fitted trajectory (its own intercept and slope: fixed effects plus BLUPs) over " +
             "its observations, around the population line (thick black).",
         [PlotKind.Caterpillar] = "The conditional modes (BLUPs) of every random effect, sorted, with 95% intervals from " +
             "the conditional standard deviations.",
-        [PlotKind.Residuals] = "Residuals (Pearson residuals for a GLMM) against fitted values with a LOWESS smooth: " +
-            "look for curvature (a missing term) and a funnel shape (non-constant variance).",
+        [PlotKind.Residuals] = "Conditional residuals (observed minus fitted, random effects included) against fitted " +
+            "values with a LOWESS smooth: look for curvature (a missing term) and a funnel shape (non-constant variance).",
         [PlotKind.QQ] = "Normal quantile–quantile plots: points near the dashed line are consistent with the normal " +
             "distributions the model assumes.",
         [PlotKind.Trace] = "Each MCMC chain's draws in order, one colour per chain: chains that have mixed overlap as one " +
@@ -38,6 +37,23 @@ public static class HtmlReport
         [PlotKind.Density] = "Each chain's posterior density: the curves agree when the chains have converged; the dashed " +
             "lines are the central posterior interval over all chains.",
     };
+
+    /// <summary>What a GLMM's figures show instead: the latent scale, and residuals scaled by the variance function.</summary>
+    private static readonly Dictionary<PlotKind, string> GeneralizedCaptions = new()
+    {
+        [PlotKind.Variance] = "How the variance splits between groups (random intercepts) and within groups, on the " +
+            "latent scale of the link, whose residual variance is fixed by the link (π²/3 for logit, 1 for probit); the " +
+            "latent-scale ICC is the share between groups.",
+        [PlotKind.Residuals] = "Pearson residuals (observed minus fitted, over the square root of the variance function " +
+            "and the prior weight) against fitted values on the response scale, with a LOWESS smooth: look for curvature " +
+            "(a missing term) and for residuals far beyond ±2 (overdispersion).",
+        [PlotKind.QQ] = "Normal quantile–quantile plots of the conditional modes on the link scale: points near the " +
+            "dashed line are consistent with the normal distribution the model assumes for the random effects.",
+    };
+
+    /// <summary>The caption of <paramref name="kind"/> for <paramref name="fit"/>.</summary>
+    private static string Caption(MixedModelFit fit, PlotKind kind) =>
+        !fit.Family.IsLinearMixedModel && GeneralizedCaptions.TryGetValue(kind, out var caption) ? caption : Captions[kind];
 
     /// <summary>The report page.</summary>
     /// <param name="fit">The fitted model.</param>
@@ -101,10 +117,11 @@ public static class HtmlReport
             figure.Append($"<h2 id=\"{kind.Name()}\">{Encode(Heading(kind))}</h2>\n<figure>\n");
             // The alt text says what the picture holds (its title, the model and what it holds fixed, what to read in
             // it), so that a reader who cannot see it learns what a reader who can would.
-            string alt = $"{plot.Title}. {plot.Subtitle.Replace('\n', ';')}. {Captions[kind]}";
+            string caption = Caption(fit, kind);
+            string alt = $"{plot.Title}. {plot.Subtitle.Replace("\n", "; ", StringComparison.Ordinal)}. {caption}";
             figure.Append($"<img src=\"data:image/png;base64,{png}\" width=\"{plot.Width}\" height=\"{plot.Height}\" " +
                           $"alt=\"{Encode(alt)}\">\n");
-            figure.Append($"<figcaption>{Encode(Captions[kind])}</figcaption>\n</figure>\n");
+            figure.Append($"<figcaption>{Encode(caption)}</figcaption>\n</figure>\n");
             shown.Add((kind, figure.ToString()));
         }
 
@@ -137,19 +154,20 @@ public static class HtmlReport
         return html.ToString();
     }
 
-    /// <summary>The fixed effects as a table: estimate, standard error, df, statistic, p-value and Wald interval.</summary>
+    /// <summary>The fixed effects as a table: estimate, standard error, df, statistic, p-value and Wald interval; z tests
+    /// have no df column (lme4's glmer summary has none: a column of ∞ says nothing).</summary>
     private static void AppendFixedEffects(StringBuilder html, FitInference inference)
     {
         var wald = inference.WaldIntervals;
         bool z = inference.Method == DdfMethod.None;
         string level = (100 * wald.Level).ToString("0.##", CultureInfo.InvariantCulture);
         html.Append("<h2 id=\"fixed-effects\">Fixed effects</h2>\n<table class=\"effects\">\n<thead><tr><th>term</th><th>estimate</th>" +
-                    $"<th>std. error</th><th>df</th><th>{(z ? "z" : "t")}</th><th>p-value</th><th>{level}% Wald interval</th></tr></thead>\n<tbody>\n");
+                    $"<th>std. error</th>{(z ? "" : "<th>df</th>")}<th>{(z ? "z" : "t")}</th><th>p-value</th><th>{level}% Wald interval</th></tr></thead>\n<tbody>\n");
         for (int j = 0; j < inference.FixedEffectTests.Count; j++)
         {
             var test = inference.FixedEffectTests[j];
             html.Append($"<tr><td>{Encode(test.Name)}</td><td>{Number(test.Estimate, 5)}</td><td>{Number(test.StandardError, 4)}</td>" +
-                        $"<td>{(double.IsInfinity(test.Df) ? "∞" : Number(test.Df, 4))}</td><td>{Number(test.Statistic, 4)}</td>" +
+                        (z ? "" : $"<td>{Number(test.Df, 4)}</td>") + $"<td>{Number(test.Statistic, 4)}</td>" +
                         $"<td>{Number(test.PValue, 3)}</td><td>[{Number(wald.Lower[j], 5)}, {Number(wald.Upper[j], 5)}]</td></tr>\n");
         }
         html.Append("</tbody>\n</table>\n<p class=\"meta\">");

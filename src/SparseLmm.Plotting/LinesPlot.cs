@@ -80,6 +80,7 @@ internal static class LinesPlot
         for (int k = 0; k < highlighted.Length; k++) colorOf[highlighted[k]] = PlotStyle.HighlightColor(k);
         double pointAlpha = PlotStyle.PointAlpha(x.Length);
 
+        var names = new List<(string Text, double X, double Y, Color Color)>();
         // Grey groups first, so the highlighted ones are drawn over them.
         foreach (int g in byValue.OrderBy(g => colorOf.ContainsKey(g)))
         {
@@ -93,15 +94,20 @@ internal static class LinesPlot
             var line = plot.Add.Line(lo, a + b * lo, hi, a + b * hi);
             line.Color = isHighlighted ? color : PlotStyle.Data.WithAlpha(0.55);
             line.LineWidth = isHighlighted ? 2.5f : 1f;
-            if (isHighlighted)
-            {
-                var label = plot.Add.Text(group.Levels[g], hi, a + b * hi);
-                label.LabelFontColor = color;
-                label.LabelFontSize = 12;
-                label.LabelBold = true;
-                label.LabelAlignment = Alignment.MiddleLeft;
-                label.OffsetX = 4;
-            }
+            if (isHighlighted) names.Add((group.Levels[g], hi, a + b * hi, color));
+        }
+        // Lines that end close together (sleepstudy's 330 and 331) would print their names over one another: the
+        // names are moved apart to a label's height, about 3.5 % of the data's range on a 720-pixel figure.
+        double gap = 0.035 * (y.Max() - y.Min());
+        var heights = PlotMath.Spread(names.Select(n => n.Y).ToArray(), gap);
+        for (int k = 0; k < names.Count; k++)
+        {
+            var label = plot.Add.Text(names[k].Text, names[k].X, heights[k]);
+            label.LabelFontColor = names[k].Color;
+            label.LabelFontSize = 12;
+            label.LabelBold = true;
+            label.LabelAlignment = Alignment.MiddleLeft;
+            label.OffsetX = 4;
         }
 
         var population = plot.Add.Line(xMin, beta0 + shift + beta1 * xMin, xMax, beta0 + shift + beta1 * xMax);

@@ -149,4 +149,23 @@ internal static class PlotMath
             return value.ToString($"G{digits}", System.Globalization.CultureInfo.InvariantCulture);
         return Math.Round(value, decimals).ToString($"F{decimals}", System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    /// <summary>Heights for labels wanted at <paramref name="wanted"/>, at least <paramref name="gap"/> apart, in the
+    /// same order, moved as little as one pass can: from the lowest up, each label goes at least a gap above the one
+    /// below, then the whole set moves down by the mean shift, so that the names stay centred on their lines.</summary>
+    public static double[] Spread(double[] wanted, double gap)
+    {
+        var order = Enumerable.Range(0, wanted.Length).OrderBy(i => wanted[i]).ToArray();
+        var heights = new double[wanted.Length];
+        double shift = 0;
+        for (int k = 0; k < order.Length; k++)
+        {
+            int i = order[k];
+            heights[i] = k == 0 ? wanted[i] : Math.Max(wanted[i], heights[order[k - 1]] + gap);
+            shift += heights[i] - wanted[i];
+        }
+        if (order.Length > 0) shift /= order.Length;
+        for (int i = 0; i < heights.Length; i++) heights[i] -= shift;
+        return heights;
+    }
 }

@@ -99,7 +99,22 @@ public static class MixedModel
     {
         ArgumentNullException.ThrowIfNull(formula);
         ArgumentNullException.ThrowIfNull(path);
-        using var source = DataSources.OpenChunked(path);
+        using var source = DataSource.Open(path);
+        return Streaming.StreamedFit.Fit(formula, source, options ?? FitOptions.Default, progress);
+    }
+
+    /// <summary>Fits a linear mixed model to <paramref name="source"/> as
+    /// <see cref="FitStreamed(string, string, FitOptions?, Action{int, long}?)"/> fits a file: two passes over the
+    /// formula's columns, a chunk at a time (the source is left open).</summary>
+    /// <param name="formula">The model (gaussian family).</param>
+    /// <param name="source">The data (<see cref="DataSource.Open"/>, <see cref="DataSource.FromTable"/>, a DuckDB query).</param>
+    /// <param name="options">REML or ML, factor columns, threads.</param>
+    /// <param name="progress">Told the rows read so far in each pass (1 or 2), then (3, 0) when the optimisation starts.</param>
+    /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
+    public static MixedModelFit FitStreamed(string formula, IDataSource source, FitOptions? options = null, Action<int, long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(formula);
+        ArgumentNullException.ThrowIfNull(source);
         return Streaming.StreamedFit.Fit(formula, source, options ?? FitOptions.Default, progress);
     }
 
@@ -113,7 +128,7 @@ public static class MixedModel
         ArgumentNullException.ThrowIfNull(formula);
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(outputPath);
-        using var source = DataSources.OpenChunked(path);
+        using var source = DataSource.Open(path);
         return Streaming.Partials.Write(formula, source, options ?? FitOptions.Default, outputPath, null);
     }
 

@@ -14,7 +14,8 @@ internal static class InferenceOutput
 {
     /// <summary>The inference asked for (or defaulted) for a linear fit; null for a GLMM (which refuses the options).</summary>
     /// <param name="progress">Shows which step runs (df, profile) and the bootstrap's count.</param>
-    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit, ProgressIndicator progress)
+    /// <param name="cancellation">Stops the df, the profile and the bootstrap.</param>
+    public static InferenceOutcome? Compute(FitSettings settings, MixedModelFit fit, ProgressIndicator progress, CancellationToken cancellation)
     {
         bool linear = fit.Family.IsLinearMixedModel && fit.Method is EstimationMethod.Reml or EstimationMethod.MaximumLikelihood;
         if (!linear)
@@ -44,7 +45,7 @@ internal static class InferenceOutput
             Level: ParseLevel(settings.Level),
             BootstrapReplicates: replicates,
             Seed: settings.Seed ?? 1),
-            new Stages(progress, replicates), progress.Counter("boot", replicates));
+            new Stages(progress, replicates), progress.Counter("boot", replicates), cancellation);
         return new InferenceOutcome(inference, settings.Seed ?? 1);
     }
 

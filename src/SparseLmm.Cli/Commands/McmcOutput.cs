@@ -24,8 +24,9 @@ internal static class McmcOutput
         ParsePrior(settings.Prior);
     }
 
-    /// <summary>The posterior when <c>--mcmc</c> was given (after the fit); null otherwise.</summary>
-    public static McmcResult? Sample(FitSettings settings, MixedModelFit fit)
+    /// <summary>The posterior when <c>--mcmc</c> was given (after the fit), the chains stopped by
+    /// <paramref name="cancellation"/>; null otherwise.</summary>
+    public static McmcResult? Sample(FitSettings settings, MixedModelFit fit, CancellationToken cancellation)
     {
         if (settings.Mcmc is not { } draws) return null;
         var options = new McmcOptions(
@@ -36,7 +37,7 @@ internal static class McmcOutput
             Prior: ParsePrior(settings.Prior),
             Level: InferenceOutput.ParseLevel(settings.Level),
             Threads: settings.Threads);
-        var result = MixedModelSampler.Sample(fit, options);
+        var result = MixedModelSampler.Sample(fit, options, cancellation);
         if (settings.Draws is { } path)
         {
             try

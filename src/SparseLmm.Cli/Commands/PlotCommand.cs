@@ -8,7 +8,8 @@ namespace SparseLmm.Cli.Commands;
 /// draws one figure.</summary>
 internal static class PlotCommand
 {
-    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive,
+        CancellationToken cancellation)
     {
         settings.Data = positional[0];
         settings.Formula = positional[1];
@@ -26,8 +27,8 @@ internal static class PlotCommand
         PlotInputs.CheckOutput(settings.Out);
         ModelPlot.FormatOf(settings.Out);
 
-        var (fit, data) = PlotInputs.Fit(settings, stderr, interactive);
-        var posterior = McmcOutput.Sample(settings, fit);
+        var (fit, data) = PlotInputs.Fit(settings, stderr, interactive, cancellation);
+        var posterior = McmcOutput.Sample(settings, fit, cancellation);
         using (var plot = PlotBuilder.Create(fit, data, kind, posterior: posterior))
             PlotInputs.Write(settings.Out, plot.Save);
         PlotInputs.WarnIfNoFonts(stderr);
@@ -41,14 +42,14 @@ internal static class PlotCommand
 internal static class PlotInputs
 {
     /// <summary>Reads the data, fits the model with the fit options, and returns the fit with the table as fitted
-    /// (after the <c>--factor</c> conversions).</summary>
-    public static (MixedModelFit Fit, DataTable Data) Fit(FitSettings settings, TextWriter stderr, bool interactive)
+    /// (after the <c>--factor</c> conversions); <paramref name="cancellation"/> stops the fit.</summary>
+    public static (MixedModelFit Fit, DataTable Data) Fit(FitSettings settings, TextWriter stderr, bool interactive, CancellationToken cancellation)
     {
         var options = FitCommand.Validate(settings);
         using var progress = new ProgressIndicator(stderr, interactive, "reading data");
         var data = MixedModel.LoadData(settings.Data!);
         progress.SetPhase("fitting");
-        var fit = MixedModel.Fit(settings.Formula!, data, options);
+        var fit = MixedModel.Fit(settings.Formula!, data, options, cancellationToken: cancellation);
         progress.SetPhase("drawing");
         foreach (var column in options.FactorColumns ?? [])
             data = ColumnConversions.ToCategorical(data, column);

@@ -9,7 +9,8 @@ namespace SparseLmm.Cli.Commands;
 /// fits the model and predicts for the rows of FILE, with and without the random effects, with prediction intervals.</summary>
 internal static class PredictCommand
 {
-    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive,
+        CancellationToken cancellation)
     {
         if (settings.NewData is null)
             throw new UsageException("predict needs --newdata FILE (a CSV/TSV with the predictor and grouping columns)");
@@ -32,7 +33,7 @@ internal static class PredictCommand
         {
             var data = MixedModel.LoadData(positional[0]);
             progress.SetPhase("fitting");
-            fit = MixedModel.Fit(positional[1], data, options);
+            fit = MixedModel.Fit(positional[1], data, options, cancellationToken: cancellation);
             progress.SetPhase("predicting");
             var newData = MixedModel.LoadData(settings.NewData);
             conditional = fit.Predict(newData, includeRandomEffects: true, policy, level);

@@ -8,7 +8,8 @@ namespace SparseLmm.Cli.Commands;
 /// posterior table and the trace and density figures too).</summary>
 internal static class ReportCommand
 {
-    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive)
+    public static int Run(FitSettings settings, IReadOnlyList<string> positional, TextWriter stdout, TextWriter stderr, bool interactive,
+        CancellationToken cancellation)
     {
         settings.Data = positional[0];
         settings.Formula = positional[1];
@@ -19,9 +20,9 @@ internal static class ReportCommand
         if (extension is not (".html" or ".htm"))
             throw new UsageException($"report writes one HTML page: --out must end in .html, not '{settings.Out}' (for one figure use plot)");
 
-        var (fit, data) = PlotInputs.Fit(settings, stderr, interactive);
+        var (fit, data) = PlotInputs.Fit(settings, stderr, interactive, cancellation);
         // With --mcmc the page adds the posterior table and the trace and density figures.
-        var posterior = McmcOutput.Sample(settings, fit);
+        var posterior = McmcOutput.Sample(settings, fit, cancellation);
         string html = HtmlReport.Create(fit, data, settings.Data, posterior: posterior);
         PlotInputs.Write(settings.Out, path => File.WriteAllText(path, html, new UTF8Encoding(false)));
         PlotInputs.WarnIfNoFonts(stderr);

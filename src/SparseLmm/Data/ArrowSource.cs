@@ -11,7 +11,7 @@ namespace SparseLmm.Data;
 /// (<see cref="ParquetSource"/>): numbers numeric, strings and dictionary-encoded columns text (a dictionary column's
 /// codes are taken as they are, without building a string per row), booleans FALSE/TRUE, dates and times ISO 8601
 /// text, nulls missing; nested columns are not offered.</summary>
-internal sealed class ArrowSource : IChunkedSource
+internal sealed class ArrowSource : IDataSource
 {
     private static readonly CompressionCodecFactory Codecs = new();
     private readonly Func<Stream> open;
@@ -69,7 +69,7 @@ internal sealed class ArrowSource : IChunkedSource
         public void Dispose() => reader.Dispose();
     }
 
-    public IEnumerable<IReadOnlyList<ColumnChunk>> Chunks(IReadOnlyList<string> columns)
+    IEnumerable<IReadOnlyList<ColumnChunk>> IDataSource.Chunks(IReadOnlyList<string> columns)
     {
         var selected = columns.Select(name => fieldIndex[name]).ToArray();
         ArrowReaderImplementation reader;

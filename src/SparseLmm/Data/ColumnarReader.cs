@@ -66,7 +66,7 @@ internal static class DataFormats
     }
 
     /// <summary>A chunked source over a Parquet or Arrow file, or null when it holds text.</summary>
-    public static IChunkedSource? OpenChunked(string path)
+    public static IDataSource? OpenChunked(string path)
     {
         if (Directory.Exists(path)) throw new InputException($"cannot read '{path}': it is a directory");
         if (!File.Exists(path)) throw new InputException($"cannot read '{path}': no such file");
@@ -74,10 +74,10 @@ internal static class DataFormats
     }
 
     /// <summary>A chunked source over bytes in memory (standard input), or null when they hold text.</summary>
-    public static IChunkedSource? OpenChunked(byte[] bytes, string source) =>
+    public static IDataSource? OpenChunked(byte[] bytes, string source) =>
         Open(Detect(bytes), () => new MemoryStream(bytes, writable: false), source);
 
-    private static IChunkedSource? Open(DataFormat format, Func<Stream> open, string source) => format switch
+    private static IDataSource? Open(DataFormat format, Func<Stream> open, string source) => format switch
     {
         DataFormat.Parquet => ParquetSource.Open(open(), source),
         DataFormat.ArrowFile => ArrowSource.Open(open, fileFormat: true, source),

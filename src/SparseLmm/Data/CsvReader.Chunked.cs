@@ -3,13 +3,13 @@ namespace SparseLmm.Data;
 public static partial class CsvReader
 {
     /// <summary>A CSV/TSV file (optionally gzip-compressed) as a chunked source, for passes that never hold the table.</summary>
-    internal static IChunkedSource OpenChunked(string path) => new CsvChunkedSource(path);
+    internal static IDataSource OpenChunked(string path) => new CsvChunkedSource(path);
 
     /// <summary>Chunks of a delimited text file, a few megabytes each, parsed as <see cref="ReadFile(string)"/> parses
     /// them. A column is numeric in a chunk while its cells are numbers; once a chunk shows text in it, later chunks
     /// read it as labels from their first row, and a pass that had already handed out numbers for it stops with
     /// <see cref="Streaming.ColumnTurnedTextException"/> so that the caller can start again.</summary>
-    private sealed class CsvChunkedSource : IChunkedSource
+    private sealed class CsvChunkedSource : IDataSource
     {
         private readonly string path;
         private readonly bool gzip;
@@ -47,7 +47,7 @@ public static partial class CsvReader
             return OpenText(stream, path, gzip, expected);
         }
 
-        public IEnumerable<IReadOnlyList<ColumnChunk>> Chunks(IReadOnlyList<string> columns)
+        IEnumerable<IReadOnlyList<ColumnChunk>> IDataSource.Chunks(IReadOnlyList<string> columns)
         {
             var selected = columns.Select(name => ColumnNames.ToList().IndexOf(name)).ToArray();
             var handedAsNumbers = new bool[ColumnNames.Count];

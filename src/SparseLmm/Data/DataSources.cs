@@ -4,17 +4,17 @@ namespace SparseLmm.Data;
 /// text.</summary>
 internal static class DataSources
 {
-    private static readonly Dictionary<string, Func<string, IChunkedSource>> Schemes = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Func<string, IDataSource>> Schemes = new(StringComparer.Ordinal);
 
     /// <summary>Makes data paths that start with <paramref name="scheme"/> (e.g. "duckdb:") open through
     /// <paramref name="open"/>, which is given the rest of the path: how an optional assembly (SparseLmm.DuckDb, whose
     /// native code the core library does not carry) adds a source.</summary>
-    public static void RegisterScheme(string scheme, Func<string, IChunkedSource> open)
+    public static void RegisterScheme(string scheme, Func<string, IDataSource> open)
     {
         lock (Schemes) Schemes[scheme] = open;
     }
 
-    private static IChunkedSource? OpenScheme(string path)
+    private static IDataSource? OpenScheme(string path)
     {
         lock (Schemes)
         {
@@ -45,7 +45,7 @@ internal static class DataSources
 
     /// <summary>The file at <paramref name="path"/> as a chunked source, whatever its format (a pipe cannot be read
     /// twice and is refused).</summary>
-    public static IChunkedSource OpenChunked(string path)
+    public static IDataSource OpenChunked(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (OpenScheme(path) is { } scheme) return scheme;

@@ -11,7 +11,7 @@ namespace SparseLmm.Data;
 /// booleans are text with levels FALSE and TRUE, as R's factor of a logical; dates and times are text in ISO 8601, as
 /// they would be read from a CSV file. Nulls are missing cells. Nested columns (lists, maps, structs) have no place in a
 /// model frame and are not offered.</para></summary>
-internal sealed class ParquetSource : IChunkedSource
+internal sealed class ParquetSource : IDataSource
 {
     private static readonly ParquetOptions Options = new() { TreatByteArrayAsString = true };
     private readonly Stream stream;
@@ -53,7 +53,31 @@ internal sealed class ParquetSource : IChunkedSource
 
     public long? RowCount { get; }
 
-    public IEnumerable<IReadOnlyList<ColumnChunk>> Chunks(IReadOnlyList<string> columns)
+    bool IDataSource.IsCompleteNumber(string column)
+    {
+        if (!fields.TryGetValue(column, out var field) || !IsNumber(field.ClrType)) return false;
+        if (!field.IsNullable) return true;
+        try
+        {
+            for (int group = 0; group < reader.RowGroupCount; group++)
+            {
+                using var rowGroup = reader.OpenRowGroupReader(group);
+                if (rowGroup.GetStatistics(field) is not { NullCount: 0 }) return false;
+            }
+            return true;
+        }
+        catch (Exception e) when (e is not InputException)
+        {
+            throw Unreadable(Source, e);
+        }
+    }
+
+    private static bool IsNumber(Type type) =>
+        type == typeof(double) || type == typeof(float) || type == typeof(int) || type == typeof(long) || type == typeof(short)
+        || type == typeof(sbyte) || type == typeof(byte) || type == typeof(ushort) || type == typeof(uint) || type == typeof(ulong)
+        || type == typeof(decimal) || type == typeof(Half);
+
+    IEnumerable<IReadOnlyList<ColumnChunk>> IDataSource.Chunks(IReadOnlyList<string> columns)
     {
         var selected = columns.Select(name => fields[name]).ToArray();
         for (int group = 0; group < reader.RowGroupCount; group++)

@@ -2,22 +2,26 @@ using SparseLmm.Numerics;
 
 namespace SparseLmm.Engine;
 
-/// <summary>The internal coordinates of a linear mixed model's fixed effects and response: each column of X but the
-/// intercept is centred (when X has an intercept) and scaled by a power of two, and so is y.
-/// <para>Cross-products of uncentred columns lose the digits that matter: a response near 10⁹ with a spread of 25 keeps
-/// none of them in y'y. In the centred coordinates the products are of the spread itself. Scaling by powers of two is
-/// exact and keeps squares of columns like x·10¹⁵⁴ finite. The model is the same (the intercept absorbs the shifts),
-/// so θ̂ and the likelihood do not change; β̂, its covariance, û and r² are mapped back here, in one place, and
-/// log|L_X|² gets the Jacobian of the scaling.</para></summary>
+/// <summary>The internal coordinates of a mixed model's fixed effects (and a linear model's response): each column of X
+/// but the intercept is centred (when X has an intercept) and scaled, x_t = (x − s)·d, so that Xβ = X_t β_t with
+/// β = A β_t and Cov(β̂) = A Cov(β̂_t) A'; β̂ and its covariance are mapped back here, in one place.
+/// <para>A linear model (<see cref="For"/>) scales by powers of two, and y too. Cross-products of uncentred columns lose
+/// the digits that matter: a response near 10⁹ with a spread of 25 keeps none of them in y'y. In the centred
+/// coordinates the products are of the spread itself. Scaling by powers of two is exact and keeps squares of columns
+/// like x·10¹⁵⁴ finite. The model is the same (the intercept absorbs the shifts), so θ̂ and the likelihood do not
+/// change; û and r² are mapped back too, and log|L_X|² gets the Jacobian of the scaling.</para>
+/// <para>A GLMM (<see cref="Standardized"/>) is fitted in X_t with columns of unit spread: see there.</para></summary>
 internal sealed class FixedEffectScaling
 {
-    private FixedEffectScaling(double[] columnShift, double[] columnScale, double responseShift, double responseScale, int intercept)
+    private FixedEffectScaling(double[] columnShift, double[] columnScale, double responseShift, double responseScale, int intercept,
+        double interceptValue = 1)
     {
         ColumnShift = columnShift;
         ColumnScale = columnScale;
         ResponseShift = responseShift;
         ResponseScale = responseScale;
         InterceptColumn = intercept;
+        InterceptValue = interceptValue;
         double logScales = 0;
         foreach (double scale in columnScale) logScales += Math.Log(scale);
         LogDeterminantCorrection = -2 * logScales;
@@ -35,8 +39,11 @@ internal sealed class FixedEffectScaling
     /// <summary>The power of two the shifted y is multiplied by.</summary>
     public double ResponseScale { get; }
 
-    /// <summary>The column of ones in X, or −1.</summary>
+    /// <summary>The column of ones in X (of one constant value, for <see cref="Standardized"/>), or −1.</summary>
     public int InterceptColumn { get; }
+
+    /// <summary>The value of every entry of the intercept column: 1, or the constant of <see cref="Standardized"/>'s.</summary>
+    public double InterceptValue { get; }
 
     /// <summary>log|L_X|² in the original coordinates minus that in the internal ones.</summary>
     public double LogDeterminantCorrection { get; }
@@ -91,6 +98,72 @@ internal sealed class FixedEffectScaling
         return new FixedEffectScaling(shift[..p], scale[..p], shift[p], scale[p], intercept);
     }
 
+    /// <summary>The coordinates a GLMM is fitted in: each column but the first constant one (any nonzero value plays
+    /// the intercept) centred when there is one, at a two-pass mean (the second pass corrects the first's rounding),
+    /// and divided by its spread about it, exactly (not to a power of two); the response is left alone.
+    /// <para>Why: the Laplace and quadrature deviances depend on β only through Xβ, so they are invariant to this
+    /// reparameterization, but everything numerical about the fit is not. With an uncentred covariate (a year near 2010)
+    /// the intercept and the slope are correlated to −0.9999, BOBYQA's stage two crawls along that ridge and stops short,
+    /// and lme4's Hessian step of 1e-4 in β moves η by 0.2 per row: the estimates and standard errors come out wrong
+    /// (lme4 only warns "Rescale variables?"). In these coordinates the columns are uncorrelated with the intercept and
+    /// of unit spread, the search is well conditioned and the finite-difference step is one ten-thousandth of a
+    /// covariate's standard deviation whatever its units, so β̂ and its standard errors do not change when a covariate
+    /// is shifted or rescaled.</para></summary>
+    /// <param name="x">Row-major <paramref name="n"/> × <paramref name="p"/>.</param>
+    /// <param name="n">Rows.</param>
+    /// <param name="p">Columns.</param>
+    public static FixedEffectScaling Standardized(double[] x, int n, int p)
+    {
+        var shifts = new double[p];
+        var scales = Enumerable.Repeat(1.0, p).ToArray();
+        if (n == 0 || p == 0) return new FixedEffectScaling(shifts, scales, 0, 1, -1);
+
+        int constant = -1;
+        for (int j = 0; j < p && constant < 0; j++)
+        {
+            double first = x[j];
+            if (first == 0 || !double.IsFinite(first)) continue;
+            bool same = true;
+            for (int i = 1; i < n && same; i++) same = x[i * p + j] == first;
+            if (same) constant = j;
+        }
+        for (int j = 0; j < p; j++)
+        {
+            if (j == constant) continue;
+            double sum = 0;
+            for (int i = 0; i < n; i++) sum += x[i * p + j];
+            double mean = sum / n, correction = 0;
+            for (int i = 0; i < n; i++) correction += x[i * p + j] - mean;
+            mean += correction / n;
+            double shift = constant >= 0 ? mean : 0;
+            double squares = 0;
+            for (int i = 0; i < n; i++)
+            {
+                double d = x[i * p + j] - shift;
+                squares += d * d;
+            }
+            double spread = Math.Sqrt(squares / n);
+            double scale = spread > 0 && double.IsFinite(spread) ? 1 / spread : 1;
+            shifts[j] = shift;
+            scales[j] = double.IsFinite(scale) ? scale : 1;
+        }
+        return new FixedEffectScaling(shifts, scales, 0, 1, constant, constant >= 0 ? x[constant] : 1);
+    }
+
+    /// <summary>Row-major n × p <paramref name="x"/> in these coordinates, (x − s)·d column by column (the intercept
+    /// column as it is).</summary>
+    public double[] Transform(ReadOnlySpan<double> x)
+    {
+        int p = ColumnScale.Length;
+        var transformed = new double[x.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int j = i % p;
+            transformed[i] = j == InterceptColumn ? x[i] : (x[i] - ColumnShift[j]) * ColumnScale[j];
+        }
+        return transformed;
+    }
+
     /// <summary>The coordinates of <see cref="For"/> from moments accumulated elsewhere (streamed rows, partitions):
     /// the shift of each column of [X y] (0 for the intercept) and the root mean square of each shifted column.</summary>
     internal static FixedEffectScaling FromMoments(double[] shift, double[] rootMeanSquare, int intercept,
@@ -120,7 +193,7 @@ internal sealed class FixedEffectScaling
         return Math.ScaleB(1.0, -exponent);
     }
 
-    /// <summary>Maps internal β (in place) to the original coordinates.</summary>
+    /// <summary>Maps internal β (in place) to the original coordinates: β = A β_t, then the response's shift and scale.</summary>
     public void MapFixedEffects(Span<double> beta)
     {
         double shiftSum = 0;
@@ -131,11 +204,26 @@ internal sealed class FixedEffectScaling
             beta[c] *= ColumnScale[c] / ResponseScale;
         }
         if (InterceptColumn >= 0)
-            beta[InterceptColumn] = ResponseShift + (beta[InterceptColumn] - shiftSum) / ResponseScale;
+            beta[InterceptColumn] = ResponseShift + (beta[InterceptColumn] - shiftSum / InterceptValue) / ResponseScale;
+    }
+
+    /// <summary>A copy of internal β mapped to the original coordinates.</summary>
+    public double[] ToOriginal(ReadOnlySpan<double> beta)
+    {
+        var original = new double[beta.Length];
+        ToOriginal(beta, original);
+        return original;
+    }
+
+    /// <summary>Internal β mapped into <paramref name="original"/>, allocating nothing (a sampler maps every draw).</summary>
+    public void ToOriginal(ReadOnlySpan<double> beta, Span<double> original)
+    {
+        beta.CopyTo(original);
+        MapFixedEffects(original);
     }
 
     /// <summary>Maps an internal unscaled covariance of β (row-major p×p, relative to σ²) to the original coordinates:
-    /// N C N' with N the Jacobian of the map times the response scale.</summary>
+    /// A C A' with A the Jacobian of the map.</summary>
     public double[] MapCovariance(double[] covariance)
     {
         int p = ColumnScale.Length;
@@ -143,7 +231,7 @@ internal sealed class FixedEffectScaling
         for (int c = 0; c < p; c++) jacobian[c * p + c] = ColumnScale[c];
         if (InterceptColumn >= 0)
             for (int c = 0; c < p; c++)
-                if (c != InterceptColumn) jacobian[InterceptColumn * p + c] = -ColumnShift[c] * ColumnScale[c];
+                if (c != InterceptColumn) jacobian[InterceptColumn * p + c] = -ColumnShift[c] * ColumnScale[c] / InterceptValue;
         return SmallMatrix.Congruence(jacobian, covariance, p);
     }
 }

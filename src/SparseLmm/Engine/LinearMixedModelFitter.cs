@@ -53,8 +53,8 @@ internal static class LinearMixedModelFitter
 
     /// <summary>Fits by REML or ML over cross-products already accumulated from <paramref name="design"/> (read only
     /// here, so fits by either method may share them).</summary>
-    public static MixedModelFit Fit(ModelDesign design, CrossProducts products, bool reml) =>
-        Optimize(design, products, reml, Stopwatch.StartNew(), new FitMonitor());
+    public static MixedModelFit Fit(ModelDesign design, CrossProducts products, bool reml, FitMonitor? monitor = null) =>
+        Optimize(design, products, reml, Stopwatch.StartNew(), monitor ?? new FitMonitor());
 
     private static MixedModelFit Optimize(ModelDesign design, CrossProducts products, bool reml, Stopwatch clock, FitMonitor monitor)
     {

@@ -88,9 +88,9 @@ internal static class GeneralizedMixedModelFitter
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
         int p = design.FixedEffectCount, n = design.RowCount;
         // Everything below works in centred-and-scaled fixed-effects coordinates; β̂ and Cov(β̂) are mapped back
-        // at the end (see FixedEffectsReparameterization for why).
-        var coordinates = FixedEffectsReparameterization.For(design.X, n, p);
-        var objective = new GlmmObjective(design with { X = coordinates.TransformedX }, terms, response, threads, monitor.Cancellation);
+        // at the end (see FixedEffectScaling.Standardized for why).
+        var coordinates = Engine.FixedEffectScaling.Standardized(design.X, n, p);
+        var objective = new GlmmObjective(design with { X = coordinates.Transform(design.X) }, terms, response, threads, monitor.Cancellation);
         var parameterization = objective.Parameterization;
         int thetaLength = parameterization.Length;
         var thetaLower = parameterization.LowerBounds();
@@ -235,7 +235,7 @@ internal static class GeneralizedMixedModelFitter
 
         var fit = GlmmResultBuilder.Build(new GlmmResultInput(
             design, family, response, terms, parameterization, theta, coordinates.ToOriginal(beta),
-            coordinates.CovarianceToOriginal(covariance), state, deviance, quadratureNodes,
+            coordinates.MapCovariance(covariance), state, deviance, quadratureNodes,
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: parameterization.IsSingular(theta, SingularTolerance)));

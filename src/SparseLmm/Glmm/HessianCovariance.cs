@@ -15,7 +15,7 @@ internal static class HessianCovariance
     /// over (θ, β) by lme4's central differences (<c>deriv12</c>: step 1e-4 in every coordinate (of θ's natural unit), no bounds; a scalar
     /// term's deviance is even in its θ, so steps below 0 are harmless), H inverted with partial pivoting and the block
     /// symmetrized. Null when the block is not positive definite. Two departures from lme4, both so that the Hessian is
-    /// the objective's: β is in the centred-and-scaled coordinates of <see cref="FixedEffectsReparameterization"/>
+    /// the objective's: β is in the centred-and-scaled coordinates of <see cref="Engine.FixedEffectScaling.Standardized"/>
     /// (a step of 1e-4 there is 1e-4 of a covariate's SD, whatever its units), and every point of the stencil runs the
     /// optimum's number of PIRLS iterations (see <see cref="GlmmObjective.StageTwo"/>).</summary>
     public static OptimumDerivatives Compute(GlmmObjective objective, double[] theta, double[] beta, int nodes,

@@ -85,9 +85,13 @@ public static class ConfidenceIntervalMethods
     /// exact β-profiled residual with βⱼ = b. An sd whose profile stays below the cut-off down to 0 gets lower limit 0;
     /// a correlation that reaches ±1 gets ±1.</summary>
     /// <exception cref="InputException">The fit is not a linear mixed model.</exception>
-    public static ConfidenceIntervals Profile(MixedModelFit fit, double level = 0.95)
+    public static ConfidenceIntervals Profile(MixedModelFit fit, double level = 0.95) => Profile(fit, level, CancellationToken.None);
+
+    /// <summary>The intervals of <see cref="Profile(MixedModelFit, double)"/>, stopped by <paramref name="cancellation"/>
+    /// (looked at before every factorization).</summary>
+    internal static ConfidenceIntervals Profile(MixedModelFit fit, double level, CancellationToken cancellation)
     {
-        var model = FittedMixedModel.Of(fit);
+        var model = FittedMixedModel.Of(fit, cancellation);
         CheckLevel(level);
         // The profile runs over every term's SDs and correlations, which a structured term does not have as free
         // parameters.
@@ -103,7 +107,7 @@ public static class ConfidenceIntervalMethods
         var lower = new double[count];
         var upper = new double[count];
         double cut = Distributions.NormalQuantile(0.5 + level / 2);
-        Parallel.For(0, count, i =>
+        CancellableParallel.For(count, cancellation, i =>
         {
             var worker = i < varianceCount ? new Profiler(varianceModel, model.Reml) : new Profiler(ml, reml: false);
             (lower[i], upper[i]) = worker.Interval(i, cut);

@@ -83,15 +83,19 @@ public sealed class FitInference
             [Intervals ?? WaldIntervals], IntraclassCorrelation);
 
     /// <summary>Computes the inference <paramref name="options"/> ask for.</summary>
-    internal static FitInference Compute(MixedModelFit fit, InferenceOptions options) => Compute(fit, options, null, null);
+    internal static FitInference Compute(MixedModelFit fit, InferenceOptions options) => Compute(fit, options, null, null, default);
 
     /// <summary>Computes the inference <paramref name="options"/> ask for, telling <paramref name="stages"/> each long
     /// step before it starts ("Satterthwaite df", "Kenward-Roger df", "profiling", "boot") and
-    /// <paramref name="replicates"/> the bootstrap's replicates done (the command line's progress line).</summary>
-    internal static FitInference Compute(MixedModelFit fit, InferenceOptions options, IProgress<string>? stages, IProgress<int>? replicates)
+    /// <paramref name="replicates"/> the bootstrap's replicates done (the command line's progress line), and stopping
+    /// when <paramref name="cancellation"/> fires.</summary>
+    internal static FitInference Compute(MixedModelFit fit, InferenceOptions options, IProgress<string>? stages, IProgress<int>? replicates,
+        CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(fit);
         ArgumentNullException.ThrowIfNull(options);
+        // Looked at here too: Satterthwaite's df from the stencil the fit carries need no factorization to look at it.
+        cancellation.ThrowIfCancellationRequested();
         bool linear = fit.Family.IsLinearMixedModel;
         if (!linear && (options.Ddf is DdfMethod.Satterthwaite or DdfMethod.KenwardRoger || options.Intervals != IntervalMethod.Wald))
             throw new InputException(
@@ -102,7 +106,7 @@ public sealed class FitInference
             notes.Add("fixed-effect p-values use the normal distribution (the fit carries no design for Satterthwaite df)");
         if (method is DdfMethod.Satterthwaite or DdfMethod.KenwardRoger)
             stages?.Report(method == DdfMethod.KenwardRoger ? "Kenward-Roger df" : "Satterthwaite df");
-        var tests = Inference.FixedEffectTests.Compute(fit, method);
+        var tests = Inference.FixedEffectTests.Compute(fit, method, cancellation);
         var reported = notes.Count == 0 ? fit : fit with { Notes = [.. fit.Notes, .. notes] };
         if (method == DdfMethod.KenwardRoger)
             reported = reported with { FixedEffects = fit.FixedEffects.Select((e, j) => e with { StandardError = tests[j].StandardError }).ToList() };
@@ -112,13 +116,13 @@ public sealed class FitInference
             stages?.Report(options.Intervals == IntervalMethod.Profile ? "profiling" : "boot");
         var intervals = options.Intervals switch
         {
-            IntervalMethod.Profile => ConfidenceIntervalMethods.Profile(fit, options.Level),
+            IntervalMethod.Profile => ConfidenceIntervalMethods.Profile(fit, options.Level, cancellation),
             IntervalMethod.Bootstrap => Simulation.PercentileIntervals(
-                bootstrap = Simulation.Bootstrap(fit, options.BootstrapReplicates, options.Seed, replicates), options.Level),
+                bootstrap = Simulation.Bootstrap(fit, options.BootstrapReplicates, options.Seed, replicates, cancellation), options.Level),
             _ => null,
         };
         var icc = intervals is not null && fit.IntraclassCorrelation is not null
-            ? VarianceDecomposition.Icc(fit, options.Level, bootstrap)
+            ? VarianceDecomposition.Icc(fit, options.Level, bootstrap, cancellation)
             : null;
         return new FitInference(fit, reported, method, tests, wald, intervals, bootstrap, icc);
     }

@@ -1,6 +1,7 @@
 using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Engine;
+using SparseLmm.Optimization;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -46,24 +47,26 @@ internal sealed class FitSource
     public CovarianceParameterization Parameterization { get; }
 
     /// <summary>The same model fitted by REML or ML over the same cross-products (no pass over the rows); the fit
-    /// carries a source with <see cref="FitOptions.Reml"/> set accordingly.</summary>
-    public MixedModelFit Refit(bool reml)
+    /// carries a source with <see cref="FitOptions.Reml"/> set accordingly. <paramref name="cancellation"/> stops the search.</summary>
+    public MixedModelFit Refit(bool reml, CancellationToken cancellation = default)
     {
         var source = reml == Options.Reml ? this : new FitSource(Design, Data, Options with { Reml = reml }, Products);
-        return StructuredFixedCovariance.Apply(LinearMixedModelFitter.Fit(Design, Products, reml) with { Source = source });
+        return StructuredFixedCovariance.Apply(
+            LinearMixedModelFitter.Fit(Design, Products, reml, new FitMonitor(cancellation)) with { Source = source });
     }
 
     /// <summary>The same design fitted to another response (for simulation and the bootstrap): the layout's symbolic
     /// analysis is reused and one pass over the rows accumulates the new response's cross-products. The fit carries no
-    /// source.</summary>
-    public MixedModelFit RefitTo(double[] response, bool reml)
+    /// source. <paramref name="cancellation"/> stops the pass and the search.</summary>
+    public MixedModelFit RefitTo(double[] response, bool reml, CancellationToken cancellation = default)
     {
         var design = Design with { Response = new NumericResponse(Design.Response.Label, response) };
         var products = new CrossProducts(Products.Layout);
-        products.AccumulateCentred(design, response);
-        return LinearMixedModelFitter.Fit(design, products, reml);
+        products.AccumulateCentred(design, response, cancellation);
+        return LinearMixedModelFitter.Fit(design, products, reml, new FitMonitor(cancellation));
     }
 
-    /// <summary>A new evaluator of the likelihood's pieces at any θ (not thread-safe: one per thread).</summary>
-    public ThetaEvaluator Evaluator() => new(this);
+    /// <summary>A new evaluator of the likelihood's pieces at any θ (not thread-safe: one per thread), stopped by
+    /// <paramref name="cancellation"/>.</summary>
+    public ThetaEvaluator Evaluator(CancellationToken cancellation = default) => new(this, cancellation);
 }

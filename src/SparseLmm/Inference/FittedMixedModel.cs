@@ -8,10 +8,11 @@ namespace SparseLmm.Inference;
 /// inference code: the fit as given (it may be a <c>with</c> copy) and its source.</summary>
 internal sealed class FittedMixedModel
 {
-    private FittedMixedModel(MixedModelFit fit, FitSource source)
+    private FittedMixedModel(MixedModelFit fit, FitSource source, CancellationToken cancellation)
     {
         Fit = fit;
         Source = source;
+        Cancellation = cancellation;
     }
 
     /// <summary>The fit.</summary>
@@ -19,6 +20,10 @@ internal sealed class FittedMixedModel
 
     /// <summary>What it was fitted from.</summary>
     public FitSource Source { get; }
+
+    /// <summary>The caller's token: every evaluator made here looks at it before each factorization, and refits before
+    /// each pass over the rows.</summary>
+    public CancellationToken Cancellation { get; }
 
     /// <summary>True for a REML fit.</summary>
     public bool Reml => Fit.Method == EstimationMethod.Reml;
@@ -34,10 +39,10 @@ internal sealed class FittedMixedModel
 
     /// <summary>The fit with its source.</summary>
     /// <exception cref="InputException">The fit is not a linear mixed model fitted by <see cref="MixedModel.Fit(string, DataTable, FitOptions?, IProgress{FitProgress}?, CancellationToken)"/>.</exception>
-    public static FittedMixedModel Of(MixedModelFit fit)
+    public static FittedMixedModel Of(MixedModelFit fit, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(fit);
-        if (fit.Source is { } source) return new FittedMixedModel(fit, source);
+        if (fit.Source is { } source) return new FittedMixedModel(fit, source, cancellation);
         if (fit.ResidualVariance is not null || fit.ResidualCorrelation is not null)
             throw new InputException(
                 "predictions, profile and bootstrap intervals, df and simulation assume independent residuals of one variance; they are not available for a model with a residual structure (varIdent, corAR1)");
@@ -47,10 +52,10 @@ internal sealed class FittedMixedModel
     }
 
     /// <summary>The same model refitted by ML over the same cross-products (this object when the fit is already ML).</summary>
-    public FittedMixedModel RefitMl() => Reml ? Of(Source.Refit(reml: false)) : this;
+    public FittedMixedModel RefitMl() => Reml ? Of(Source.Refit(reml: false, Cancellation), Cancellation) : this;
 
     /// <summary>The same design refitted to another response (same method), for simulation and bootstrap.</summary>
-    public MixedModelFit RefitTo(double[] response) => Source.RefitTo(response, Reml);
+    public MixedModelFit RefitTo(double[] response) => Source.RefitTo(response, Reml, Cancellation);
 
-    public ThetaEvaluator Evaluator() => Source.Evaluator();
+    public ThetaEvaluator Evaluator() => Source.Evaluator(Cancellation);
 }

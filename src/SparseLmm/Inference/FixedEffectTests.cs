@@ -36,7 +36,12 @@ public static class FixedEffectTests
 
     /// <summary>The t tests of every fixed effect by <paramref name="method"/>.</summary>
     /// <exception cref="InputException">The fit is not a linear mixed model (df need its design).</exception>
-    public static IReadOnlyList<FixedEffectTest> Compute(MixedModelFit fit, DdfMethod method = DdfMethod.Satterthwaite)
+    public static IReadOnlyList<FixedEffectTest> Compute(MixedModelFit fit, DdfMethod method = DdfMethod.Satterthwaite) =>
+        Compute(fit, method, CancellationToken.None);
+
+    /// <summary>The tests of <see cref="Compute(MixedModelFit, DdfMethod)"/>, stopped by <paramref name="cancellation"/>
+    /// (looked at before every factorization of the df).</summary>
+    internal static IReadOnlyList<FixedEffectTest> Compute(MixedModelFit fit, DdfMethod method, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(fit);
         double[] se = fit.FixedEffects.Select(e => e.StandardError).ToArray();
@@ -46,10 +51,10 @@ public static class FixedEffectTests
             case DdfMethod.None:
                 return Asymptotic(fit);
             case DdfMethod.KenwardRoger:
-                (se, df, _) = KenwardRoger.Compute(FittedMixedModel.Of(fit));
+                (se, df, _) = KenwardRoger.Compute(FittedMixedModel.Of(fit, cancellation));
                 break;
             default:
-                df = Satterthwaite(fit);
+                df = SatterthwaiteDf.Compute(FittedMixedModel.Of(fit, cancellation));
                 break;
         }
         return Tests(fit, se, df);

@@ -25,7 +25,7 @@ internal static class KenwardRoger
         if (model.Source.Parameterization.IsStructured)
             throw new InputException("Kenward-Roger is not available for diag(), cs() or ar1() terms; use --ddf satterthwaite");
         double sigma = fit.Sigma ?? throw new InputException("Kenward-Roger needs a residual variance"), s2 = sigma * sigma;
-        var traces = KenwardRogerTraces.Compute(model.Source, fit.Theta.ToArray());
+        var traces = KenwardRogerTraces.Compute(model.Source, fit.Theta.ToArray(), model.Cancellation);
         int p = model.Design.FixedEffectCount, r = traces.Count;
         var phi = SmallMatrix.Inverse(traces.FixedInformation, p) ?? throw new InputException("Kenward-Roger: X'Σ⁻¹X is singular");
         var pMats = traces.P;

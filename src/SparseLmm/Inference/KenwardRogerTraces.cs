@@ -48,7 +48,9 @@ internal sealed partial class KenwardRogerTraces
     /// <summary>Computes the pieces at <paramref name="theta"/> over the fit's cross-products.</summary>
     /// <exception cref="InputException">A term's covariance is singular, or the dense matrices over the random effects
     /// after the first term would not fit in memory.</exception>
-    public static KenwardRogerTraces Compute(FitSource source, double[] theta)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> fired (it is looked at once per level of
+    /// the first term in each pass over them).</exception>
+    public static KenwardRogerTraces Compute(FitSource source, double[] theta, CancellationToken cancellation = default)
     {
         var layout = source.Products.Layout;
         var terms = layout.Terms;
@@ -97,6 +99,7 @@ internal sealed partial class KenwardRogerTraces
         var unit = new double[k1];
         for (int level = 0; level < levels; level++)
         {
+            cancellation.ThrowIfCancellationRequested();
             if (!deviance.FirstLevelRows(level, block, rows))
                 throw new InputException("Kenward-Roger: the penalized system is not positive definite at the estimates");
             int start = layout.PatternStart[level], length = Used(layout, level);
@@ -144,6 +147,7 @@ internal sealed partial class KenwardRogerTraces
         var fFirst = new double[levels * k1 * p];
         for (int level = 0; level < levels; level++)
         {
+            cancellation.ThrowIfCancellationRequested();
             int start = layout.PatternStart[level], length = Used(layout, level);
             var f = fFirst.AsSpan(level * k1 * p, k1 * p);
             for (int e = 0; e < length; e++)
@@ -166,6 +170,7 @@ internal sealed partial class KenwardRogerTraces
         var coefficients = new double[k1];
         for (int level = 0; level < levels; level++)
         {
+            cancellation.ThrowIfCancellationRequested();
             int start = layout.PatternStart[level], length = RandomEntries(layout, level, q2);
             Array.Clear(v);
             for (int e = 0; e < length; e++)
@@ -300,6 +305,7 @@ internal sealed partial class KenwardRogerTraces
         var g = Enumerable.Range(0, random).Select(_ => new double[k1 * p]).ToArray();
         for (int level = 0; level < levels; level++)
         {
+            cancellation.ThrowIfCancellationRequested();
             int start = layout.PatternStart[level], length = RandomEntries(layout, level, q2);
             var f = fFirst.AsSpan(level * k1 * p, k1 * p).ToArray();
             var b = levelInverse.AsSpan(level * k1 * k1, k1 * k1).ToArray();

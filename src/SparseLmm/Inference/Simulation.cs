@@ -1,3 +1,4 @@
+using SparseLmm.Numerics;
 using SparseLmm.Results;
 
 namespace SparseLmm.Inference;
@@ -42,16 +43,21 @@ public static class Simulation
     /// <param name="count">Number of replicates.</param>
     /// <param name="seed">Seed of the first replicate; replicate i uses <see cref="ReplicateSeed"/>(seed, i).</param>
     /// <param name="progress">Hears the number of replicates done, 1 to <paramref name="count"/>; may be null.</param>
-    public static BootstrapResult Bootstrap(MixedModelFit fit, int count, int seed, IProgress<int>? progress)
+    public static BootstrapResult Bootstrap(MixedModelFit fit, int count, int seed, IProgress<int>? progress) =>
+        Bootstrap(fit, count, seed, progress, CancellationToken.None);
+
+    /// <summary>The bootstrap of <see cref="Bootstrap(MixedModelFit, int, int, IProgress{int})"/>, stopped by
+    /// <paramref name="cancellation"/> (looked at before each replicate and in each replicate's pass over the rows).</summary>
+    internal static BootstrapResult Bootstrap(MixedModelFit fit, int count, int seed, IProgress<int>? progress, CancellationToken cancellation)
     {
-        var model = FittedMixedModel.Of(fit);
+        var model = FittedMixedModel.Of(fit, cancellation);
         if (count < 2) throw new InputException("the bootstrap needs at least 2 simulations (--nsim)");
         var sampler = new Sampler(model);
         var names = ConfidenceIntervalMethods.VarianceParameterNames(model.Fit).Concat(model.Fit.FixedEffects.Select(e => e.Name)).ToList();
         var estimates = new double[count][];
         var converged = new bool[count];
         int done = 0;
-        Parallel.For(0, count, i =>
+        CancellableParallel.For(count, cancellation, i =>
         {
             // The design's response is y − offset, so the replicate is drawn without it.
             var y = sampler.Draw(ReplicateSeed(seed, i), withOffset: false);
@@ -222,7 +228,12 @@ public static class VarianceDecomposition
     /// profiled over σ with θ = ρ fixed: for a single scalar term θ is exactly that ratio), or a bootstrap percentile
     /// interval when <paramref name="bootstrap"/> is given.</summary>
     /// <exception cref="InputException">The fit is not a linear mixed model with a single random intercept.</exception>
-    public static IntraclassCorrelation Icc(MixedModelFit fit, double level = 0.95, BootstrapResult? bootstrap = null)
+    public static IntraclassCorrelation Icc(MixedModelFit fit, double level = 0.95, BootstrapResult? bootstrap = null) =>
+        Icc(fit, level, bootstrap, CancellationToken.None);
+
+    /// <summary>The ICC of <see cref="Icc(MixedModelFit, double, BootstrapResult?)"/>, its profile stopped by
+    /// <paramref name="cancellation"/>.</summary>
+    internal static IntraclassCorrelation Icc(MixedModelFit fit, double level, BootstrapResult? bootstrap, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(fit);
         if (fit.VarianceComponents.Count != 1 || fit.VarianceComponents[0].Terms.Count != 1 || fit.VarianceComponents[0].Terms[0] != "(Intercept)")
@@ -234,7 +245,7 @@ public static class VarianceDecomposition
             var values = bootstrap.Replicates.Select(r => Icc(r[0], r[1])).Where(double.IsFinite).Order().ToArray();
             return new IntraclassCorrelation(estimate, SortedSample.Quantile(values, (1 - level) / 2), SortedSample.Quantile(values, (1 + level) / 2), level, "boot");
         }
-        var ml = FittedMixedModel.Of(fit).RefitMl();
+        var ml = FittedMixedModel.Of(fit, cancellation).RefitMl();
         var evaluator = ml.Evaluator();
         int n = evaluator.RowCount;
         double baseDeviance = -2 * ml.Fit.LogLikelihood;

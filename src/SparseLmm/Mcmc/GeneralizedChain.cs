@@ -43,7 +43,7 @@ internal sealed class GeneralizedChain
     private LaplaceMap current, candidateMap;
     private readonly CovariancePriorDensity prior;
     private readonly CovarianceParameterization parameterization;
-    private readonly FixedEffectsReparameterization coordinates;
+    private readonly FixedEffectScaling coordinates;
     private readonly ParameterLayout parameters;
     private readonly RandomStream random;
     private readonly int dimension;
@@ -58,7 +58,7 @@ internal sealed class GeneralizedChain
 
     /// <summary>A chain over <paramref name="design"/> (X in <paramref name="coordinates"/>' centred coordinates),
     /// <paramref name="terms"/> most levels first, started at <paramref name="start"/>.</summary>
-    public GeneralizedChain(ModelDesign design, FixedEffectsReparameterization coordinates, IReadOnlyList<RandomEffectsDesign> terms,
+    public GeneralizedChain(ModelDesign design, FixedEffectScaling coordinates, IReadOnlyList<RandomEffectsDesign> terms,
         GlmmResponse response, McmcPrior priorKind, ParameterLayout parameters, ReadOnlySpan<double> start, RandomStream random,
         ThreadBudget threads)
     {
@@ -102,13 +102,15 @@ internal sealed class GeneralizedChain
     public int Accepted { get; private set; }
 
     /// <summary>Runs <paramref name="warmup"/> iterations, then <paramref name="draws"/> whose parameters (in
-    /// <see cref="ParameterLayout"/> order) fill <paramref name="output"/>, draws × parameters, row-major.</summary>
-    public void Run(int warmup, int draws, double[] output)
+    /// <see cref="ParameterLayout"/> order) fill <paramref name="output"/>, draws × parameters, row-major; stopped by
+    /// <paramref name="cancellation"/>, looked at before every iteration.</summary>
+    public void Run(int warmup, int draws, double[] output, CancellationToken cancellation = default)
     {
         var history = new double[Math.Max(warmup, 1) * dimension];
         int adaptAt = warmup / 2, from = warmup / 4;
         for (int iteration = 0; iteration < warmup; iteration++)
         {
+            cancellation.ThrowIfCancellationRequested();
             if (iteration == adaptAt && adaptAt - from > 2 * dimension + 10)
                 Adapt(history.AsSpan(from * dimension, (adaptAt - from) * dimension));
             // Robbins–Monro on the log step length and the logit of the shift, decaying so that the warmup settles them.
@@ -121,6 +123,7 @@ internal sealed class GeneralizedChain
         }
         for (int draw = 0; draw < draws; draw++)
         {
+            cancellation.ThrowIfCancellationRequested();
             Proposed += 1 + ShiftMoves;
             if (MoveTheta()) Accepted++;
             for (int move = 0; move < ShiftMoves; move++)

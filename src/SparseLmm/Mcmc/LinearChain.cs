@@ -66,13 +66,15 @@ internal sealed class LinearChain
     private int accepted, proposed;
 
     /// <summary>Runs <paramref name="warmup"/> iterations, then <paramref name="draws"/> whose parameters (in
-    /// <see cref="ParameterLayout"/> order) fill <paramref name="output"/>, draws × parameters, row-major.</summary>
-    public void Run(int warmup, int draws, double[] output)
+    /// <see cref="ParameterLayout"/> order) fill <paramref name="output"/>, draws × parameters, row-major; stopped by
+    /// <paramref name="cancellation"/>, looked at before every iteration.</summary>
+    public void Run(int warmup, int draws, double[] output, CancellationToken cancellation = default)
     {
         var history = new double[Math.Max(warmup, 1) * dimension];
         int adaptAt = warmup / 2, from = warmup / 4;
         for (int iteration = 0; iteration < warmup; iteration++)
         {
+            cancellation.ThrowIfCancellationRequested();
             if (iteration == adaptAt && adaptAt - from > 2 * dimension) Adapt(history.AsSpan(from * dimension, (adaptAt - from) * dimension));
             if (laplace is null) Step();
             else Move(keepFactor: false);
@@ -85,6 +87,7 @@ internal sealed class LinearChain
         var shift = new double[layout.First.Size + layout.RestSize - 1];
         for (int draw = 0; draw < draws; draw++)
         {
+            cancellation.ThrowIfCancellationRequested();
             // The last evaluation of each slice update is the point it accepts, so the factor is already at θ.
             if (laplace is null) Step();
             else Move(keepFactor: true);

@@ -24,14 +24,18 @@ public static class MixedModelSampler
     /// preconditioned Crank–Nicolson moves at fixed θ, accepted by the exact posterior (see the README). The chains run in parallel; chain c uses its own
     /// random stream of (seed, c), so the draws do not depend on the number of threads. Each chain starts near the
     /// fit's θ̂.</summary>
+    /// <param name="fit">A linear mixed model or GLMM fit.</param>
+    /// <param name="options">Draws, chains, warmup, seed, prior, level, threads; <see cref="McmcOptions.Default"/> when null.</param>
+    /// <param name="cancellationToken">Stops the chains: each looks at it before every iteration.</param>
     /// <exception cref="InputException">The fit is not from <see cref="MixedModel.Fit(string, Data.DataTable, FitOptions?, IProgress{FitProgress}?, CancellationToken)"/>,
     /// its family or link has no sampler (Gamma; binomial other than logit; Poisson other than log), or an option is
     /// out of range.</exception>
-    public static McmcResult Sample(MixedModelFit fit, McmcOptions? options = null)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static McmcResult Sample(MixedModelFit fit, McmcOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(fit);
         options ??= McmcOptions.Default;
-        var model = fit.Family.IsLinearMixedModel ? Linear(fit, options) : Generalized(fit);
+        var model = fit.Family.IsLinearMixedModel ? Linear(fit, options, cancellationToken) : Generalized(fit, cancellationToken);
         // The priors are densities over an unstructured T (SDs and an LKJ correlation); a structured term's θ is not.
         if (model.Parameterization.IsStructured)
             throw new InputException("MCMC is implemented for unstructured covariances, not for diag(), cs() or ar1() terms");
@@ -55,13 +59,13 @@ public static class MixedModelSampler
         var clock = Stopwatch.StartNew();
         var draws = new double[options.Chains][];
         var acceptance = new (int Accepted, int Proposed)[options.Chains];
-        Parallel.For(0, options.Chains, new ParallelOptions { MaxDegreeOfParallelism = budget.Degree }, c =>
+        CancellableParallel.For(options.Chains, cancellationToken, c =>
         {
             var random = new RandomStream((ulong)options.Seed, c);
             draws[c] = new double[options.Draws * layout.Count];
             acceptance[c] = model.Run(Start(theta, model.Parameterization, random), random, NewLayout(), new ThreadBudget(chainThreads),
                 options, warmup, draws[c]);
-        });
+        }, budget.Degree);
         double milliseconds = clock.Elapsed.TotalMilliseconds;
 
         var summaries = new McmcParameterSummary[layout.Count];
@@ -84,18 +88,18 @@ public static class MixedModelSampler
 
     /// <summary>What the sampler needs of a model: its terms and θ mapping, whether it has a residual SD, the fit's
     /// thread limit, the algorithm's name for the output, and how one chain runs (returning its accepted and proposed
-    /// Metropolis moves after the warmup, 0 of 0 for the Gibbs sampler).</summary>
+    /// Metropolis moves after the warmup, 0 of 0 for the Gibbs sampler; stopped by the caller's token).</summary>
     private sealed record SamplerModel(
         IReadOnlyList<Design.RandomEffectsDesign> Terms, Engine.CovarianceParameterization Parameterization, bool HasSigma, int? Threads,
         string Algorithm, Func<double[], RandomStream, ParameterLayout, ThreadBudget, McmcOptions, int, double[], (int, int)> Run);
 
-    private static SamplerModel Linear(MixedModelFit fit, McmcOptions options)
+    private static SamplerModel Linear(MixedModelFit fit, McmcOptions options, CancellationToken cancellation)
     {
         var source = FittedMixedModel.Of(fit).Source;
         // One deterministic check per model, shared by the chains: where θ's posterior is close to Gaussian, the chains
         // move θ by independence Metropolis with one factorization per iteration.
         var laplace = source.Parameterization.IsStructured ? null
-            : ThetaLaplace.Find(new ThetaPosterior(source.Products, options.Prior), source.Parameterization, fit.Theta.ToArray());
+            : ThetaLaplace.Find(new ThetaPosterior(source.Products, options.Prior), source.Parameterization, fit.Theta.ToArray(), cancellation);
         return new SamplerModel(source.Terms, source.Parameterization, true, source.Options.Threads,
             laplace is null
                 ? "collapsed Gibbs: slice-sampled theta, exact sigma and (beta, u)"
@@ -103,7 +107,7 @@ public static class MixedModelSampler
             (start, random, layout, _, options, warmup, output) =>
             {
                 var chain = new LinearChain(source.Products, options.Prior, layout, start, random, laplace);
-                chain.Run(warmup, options.Draws, output);
+                chain.Run(warmup, options.Draws, output, cancellation);
                 return chain.Moves;
             });
     }
@@ -115,21 +119,21 @@ public static class MixedModelSampler
             ? null
             : $"MCMC is implemented for gaussian models, binomial models with the logit link and Poisson models with the log link, not for a {family.Name} model with the {family.Link.Name} link";
 
-    private static SamplerModel Generalized(MixedModelFit fit)
+    private static SamplerModel Generalized(MixedModelFit fit, CancellationToken cancellation)
     {
         if (WhyNot(fit.Family) is { } reason) throw new InputException(reason);
         var source = fit.GlmmSource ?? throw new InputException("this fit carries no design: make it with MixedModel.Fit(...)");
         var design = source.Design;
-        // The chains work in the fitter's centred coordinates (see FixedEffectsReparameterization); a flat prior on β
+        // The chains work in the fitter's centred coordinates (see FixedEffectScaling.Standardized); a flat prior on β
         // is flat in them too, and each draw is mapped back.
-        var coordinates = Glmm.FixedEffectsReparameterization.For(design.X, design.RowCount, design.FixedEffectCount);
-        var centred = design with { X = coordinates.TransformedX };
+        var coordinates = Engine.FixedEffectScaling.Standardized(design.X, design.RowCount, design.FixedEffectCount);
+        var centred = design with { X = coordinates.Transform(design.X) };
         return new SamplerModel(source.Terms, new Engine.CovarianceParameterization(source.Terms), false, source.Threads,
             "Metropolis-Hastings in Laplace-whitened coordinates: random-walk theta, pCN moves of (beta, u)",
             (start, random, layout, threads, options, warmup, output) =>
             {
                 var chain = new GeneralizedChain(centred, coordinates, source.Terms, source.Response, options.Prior, layout, start, random, threads);
-                chain.Run(warmup, options.Draws, output);
+                chain.Run(warmup, options.Draws, output, cancellation);
                 return (chain.Accepted, chain.Proposed);
             });
     }

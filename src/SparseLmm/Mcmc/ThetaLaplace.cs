@@ -28,12 +28,16 @@ internal sealed record ThetaLaplace(double[] Mode, double[] Precision, double[] 
     /// not close enough to Gaussian (small data, θ near the boundary, a Hessian that is not negative definite). Costs
     /// about 2 d² + 1 evaluations per Newton iteration plus 4 d + 1 for the check, all deterministic (no random draws), so
     /// the sampler's random stream is the same whichever way it goes.</summary>
-    public static ThetaLaplace? Find(ThetaPosterior posterior, Engine.CovarianceParameterization parameterization, ReadOnlySpan<double> start) =>
-        Approximate(posterior, parameterization, start) is { } laplace && laplace.Holds(new Density(posterior, laplace.Logarithmic)) ? laplace : null;
+    public static ThetaLaplace? Find(ThetaPosterior posterior, Engine.CovarianceParameterization parameterization, ReadOnlySpan<double> start,
+        CancellationToken cancellation = default) =>
+        Approximate(posterior, parameterization, start, cancellation) is { } laplace && laplace.Holds(new Density(posterior, laplace.Logarithmic, cancellation))
+            ? laplace
+            : null;
 
     /// <summary>The approximation from <paramref name="start"/> without the check (null where a Hessian is not negative
     /// definite or an evaluation fails): any proposal leaves the independence sampler exact, only slower.</summary>
-    internal static ThetaLaplace? Approximate(ThetaPosterior posterior, Engine.CovarianceParameterization parameterization, ReadOnlySpan<double> start)
+    internal static ThetaLaplace? Approximate(ThetaPosterior posterior, Engine.CovarianceParameterization parameterization, ReadOnlySpan<double> start,
+        CancellationToken cancellation = default)
     {
         int d = start.Length;
         var logarithmic = new bool[d];
@@ -46,7 +50,7 @@ internal sealed record ThetaLaplace(double[] Mode, double[] Precision, double[] 
             mode[j] = logarithmic[j] ? Math.Log(start[j]) : start[j];
             steps[j] = logarithmic[j] ? 1e-3 : 1e-3 * Math.Max(Math.Abs(start[j]), 0.1);
         }
-        var density = new Density(posterior, logarithmic);
+        var density = new Density(posterior, logarithmic, cancellation);
         double[]? precision = null, factor = null;
         for (int iteration = 0; iteration < NewtonIterations; iteration++)
         {
@@ -88,12 +92,13 @@ internal sealed record ThetaLaplace(double[] Mode, double[] Precision, double[] 
     }
 
     /// <summary>log p(φ | y) + constant: θ's posterior density at θ(φ) times the Jacobian.</summary>
-    private sealed class Density(ThetaPosterior posterior, bool[] logarithmic)
+    private sealed class Density(ThetaPosterior posterior, bool[] logarithmic, CancellationToken cancellation)
     {
         private readonly double[] theta = new double[logarithmic.Length];
 
         public double At(ReadOnlySpan<double> point)
         {
+            cancellation.ThrowIfCancellationRequested();
             double jacobian = 0;
             for (int j = 0; j < point.Length; j++)
             {

@@ -54,13 +54,16 @@ public static class MixedModelFitExtensions
     /// bootstrap intervals <paramref name="options"/> ask for.</summary>
     /// <param name="fit">The fitted model.</param>
     /// <param name="options">df method, intervals and level; <see cref="InferenceOptions.Default"/> when null.</param>
+    /// <param name="cancellationToken">Stops the work: it is looked at before every factorization of the df and the
+    /// profiles and before each bootstrap replicate.</param>
     /// <exception cref="InputException">The options do not apply to the fit (df or profile intervals for a GLMM).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
     /// <example><code>
     /// var inference = fit.Inference(new InferenceOptions(Ddf: DdfMethod.KenwardRoger));
     /// foreach (var test in inference.FixedEffectTests) Console.WriteLine($"{test.Name}: df {test.Df:F1}, p {test.PValue:G3}");
     /// </code></example>
-    public static FitInference Inference(this MixedModelFit fit, InferenceOptions? options = null) =>
-        FitInference.Compute(fit, options ?? InferenceOptions.Default);
+    public static FitInference Inference(this MixedModelFit fit, InferenceOptions? options = null, CancellationToken cancellationToken = default) =>
+        FitInference.Compute(fit, options ?? InferenceOptions.Default, null, null, cancellationToken);
 
     /// <summary>The fit as one JSON object with the field names of lme4 reference fits (<c>formula</c>, <c>nobs</c>,
     /// <c>ngroups</c>, <c>fixef</c>, <c>theta</c>, <c>sigma</c>, <c>varcorr</c>, <c>loglik</c>, <c>ranef</c>, ...),

@@ -25,14 +25,14 @@ internal static class Partials
     private readonly record struct Entry(string ATerm, string ALevel, string AColumn, string BTerm, string BLevel, string BColumn, double Value);
 
     /// <summary>Streams <paramref name="source"/> once for its levels and once for its sums, and writes the partial.</summary>
-    public static long Write(string formula, IChunkedSource source, FitOptions options, string path, Action<int, long>? progress)
+    public static long Write(string formula, IDataSource source, FitOptions options, string path, Action<int, long>? progress)
     {
         if (!options.EffectiveFamily().IsLinearMixedModel || options.WeightsColumn is not null || options.QuadratureNodes != 1)
             throw new InputException("partials are the sufficient statistics of a linear mixed model (the gaussian family, unweighted)");
         var parsed = FormulaParser.Parse(formula);
         StreamedFormula.Require(parsed, options, "a partial");
         RequireNoFactorInRandomTerms(parsed, options.FactorColumns ?? [], source);
-        var (terms, statistics, names, label) = StreamedFit.Accumulate(parsed, source, options.FactorColumns ?? [], progress, allIndicators: true);
+        var (terms, statistics, names, label) = StreamedFit.Accumulate(parsed, source, options.FactorColumns ?? [], progress, allIndicators: true, threads: options.Threads);
         var order = Enumerable.Range(0, terms.Count).OrderByDescending(t => terms[t].LevelCount).ToArray();
         var entries = new List<Entry>
         {
@@ -82,7 +82,7 @@ internal static class Partials
         return statistics.RowCount;
     }
 
-    private static void RequireNoFactorInRandomTerms(ModelFormula formula, IReadOnlyList<string> factors, IChunkedSource source)
+    private static void RequireNoFactorInRandomTerms(ModelFormula formula, IReadOnlyList<string> factors, IDataSource source)
     {
         var uses = new List<VariableUse>();
         foreach (var term in formula.RandomTerms)

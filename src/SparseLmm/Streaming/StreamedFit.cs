@@ -19,15 +19,16 @@ internal static class StreamedFit
     /// <param name="source">The data, read twice.</param>
     /// <param name="options">Gaussian options only: REML or ML, factor columns, threads.</param>
     /// <param name="progress">Told the rows read so far in each pass (pass 1 or 2), then (3, 0) when the fit starts.</param>
-    public static MixedModelFit Fit(string formula, IChunkedSource source, FitOptions options, Action<int, long>? progress = null)
+    public static MixedModelFit Fit(string formula, IDataSource source, FitOptions options, Action<int, long>? progress = null)
     {
         if (!options.EffectiveFamily().IsLinearMixedModel)
-            throw new InputException("streaming fits linear mixed models (the gaussian family) only");
+            throw new InputException(
+                $"streaming fits linear mixed models (the gaussian family) only; fit the {options.EffectiveFamily().Name} model in memory (without --stream)");
         if (options.QuadratureNodes != 1)
             throw new InputException($"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var parsed = FormulaParser.Parse(formula);
         StreamedFormula.Require(parsed, options, "a streamed fit");
-        var (terms, statistics, names, label) = Accumulate(parsed, source, options.FactorColumns ?? [], progress);
+        var (terms, statistics, names, label) = Accumulate(parsed, source, options.FactorColumns ?? [], progress, threads: options.Threads);
         progress?.Invoke(3, 0);
         return FitStatistics(parsed, terms, statistics, names, label, options);
     }
@@ -35,10 +36,10 @@ internal static class StreamedFit
     /// <summary>The terms (formula order, without rows), the statistics (layout order), X's column names and the
     /// response's label, from two passes over <paramref name="source"/>.</summary>
     internal static (IReadOnlyList<RandomEffectsDesign> Terms, LevelStatistics Statistics, IReadOnlyList<string> FixedNames, string ResponseLabel)
-        Accumulate(ModelFormula formula, IChunkedSource source, IReadOnlyList<string> factorColumns, Action<int, long>? progress,
-            bool allIndicators = false)
+        Accumulate(ModelFormula formula, IDataSource source, IReadOnlyList<string> factorColumns, Action<int, long>? progress,
+            bool allIndicators = false, int? threads = null)
     {
-        var frame = StreamedFrame.Scan(formula, source, factorColumns, rows => progress?.Invoke(1, rows));
+        var frame = StreamedFrame.Scan(formula, source, factorColumns, rows => progress?.Invoke(1, rows), threads);
         var levels = formula.RandomTerms.Select(frame.GroupingLevels).ToArray();
         // The layout's order: most levels first, ties in formula order (as the fitter orders them).
         var order = Enumerable.Range(0, levels.Length).OrderByDescending(t => levels[t].Length).ToArray();
@@ -47,7 +48,7 @@ internal static class StreamedFit
         string[][]? termNames = null;
         string label = FormulaText.Format(formula.Response);
         long read = 0;
-        foreach (var chunk in source.Chunks(frame.Columns))
+        foreach (var chunk in ChunkPrefetch.Ahead(source.Chunks(frame.Columns), threads))
         {
             var (covariates, grouping, kept) = frame.Tables(chunk);
             var evaluator = new ExpressionEvaluator(covariates, kept, keepAllLevels: true);
@@ -77,6 +78,9 @@ internal static class StreamedFit
         }
         if (statistics is null || statistics.RowCount == 0)
             throw new InputException($"{source.Source}: no rows left after dropping rows with missing values in the model's columns");
+        if (statistics.RowCount != frame.KeptRows)
+            throw new InputException(
+                $"{source.Source}: the second pass kept {statistics.RowCount:N0} rows where the first kept {frame.KeptRows:N0} (the file changed between passes, or its statistics count no nulls in a column that has some)");
         if (statistics.RowCount > Array.MaxLength)
             throw new InputException($"{source.Source}: more than {Array.MaxLength:N0} rows are used; the engine counts rows in 32 bits");
         for (int t = 0; t < levels.Length; t++)

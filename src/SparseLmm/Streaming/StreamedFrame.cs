@@ -49,8 +49,9 @@ internal sealed class StreamedFrame
     /// <param name="source">The data.</param>
     /// <param name="factorColumns">Numeric columns declared categorical.</param>
     /// <param name="progress">Told the rows read so far.</param>
-    public static StreamedFrame Scan(ModelFormula formula, IChunkedSource source, IReadOnlyList<string> factorColumns,
-        Action<long>? progress)
+    /// <param name="threads">The most threads the pass may use (the next chunk is read while one is scanned).</param>
+    public static StreamedFrame Scan(ModelFormula formula, IDataSource source, IReadOnlyList<string> factorColumns,
+        Action<long>? progress, int? threads = null)
     {
         if (formula.RandomTerms.Count == 0)
             throw new InputException(
@@ -62,6 +63,8 @@ internal sealed class StreamedFrame
         var columns = FormulaParser.Variables(formula).Select(u => u.Name).Distinct().ToList();
         var grouping = formula.RandomTerms.SelectMany(t => t.GroupingVariables).ToHashSet(StringComparer.Ordinal);
         var valueColumns = DesignChecks.ValueColumns(formula);
+        // Numbers the source's metadata show complete add no level and drop no row: this pass need not decode them.
+        var scanned = columns.Where(name => grouping.Contains(name) || factorColumns.Contains(name) || !source.IsCompleteNumber(name)).ToList();
 
         while (true)
         {
@@ -73,13 +76,13 @@ internal sealed class StreamedFrame
             long kept = 0, dropped = 0;
             try
             {
-                foreach (var chunk in source.Chunks(columns))
+                foreach (var chunk in ChunkPrefetch.Ahead(source.Chunks(scanned), threads))
                 {
                     int rows = chunk.Count == 0 ? 0 : chunk[0].Length;
                     var keep = KeptMask(chunk, rows);
-                    for (int j = 0; j < columns.Count; j++)
+                    for (int j = 0; j < scanned.Count; j++)
                     {
-                        string name = columns[j];
+                        string name = scanned[j];
                         bool text = chunk[j] is LabelChunk;
                         if (text && !factorColumns.Contains(name) && valueColumns.Any(v => v.Name == name))
                             strayText.TryAdd(name, (0, 0, null));
@@ -100,7 +103,7 @@ internal sealed class StreamedFrame
                             strayText[name] = CountText(labels, count);
                     }
                     foreach (var term in formula.RandomTerms.Where(t => t.GroupingVariables.Count > 1).DistinctBy(t => t.GroupName))
-                        AddCombinations(term.GroupingVariables.Select(v => chunk[columns.IndexOf(v)]).ToArray(), keep, combinations[term.GroupName]);
+                        AddCombinations(term.GroupingVariables.Select(v => chunk[scanned.IndexOf(v)]).ToArray(), keep, combinations[term.GroupName]);
                     foreach (bool k in keep)
                         if (k) kept++;
                         else dropped++;
@@ -130,7 +133,7 @@ internal sealed class StreamedFrame
         }
     }
 
-    private static InputException UnknownColumn(IChunkedSource source, string name, int position)
+    private static InputException UnknownColumn(IDataSource source, string name, int position)
     {
         var suggestion = NameSuggestions.ClosestName(name, source.ColumnNames);
         var hint = suggestion is null ? "" : $" (did you mean '{suggestion}'?)";

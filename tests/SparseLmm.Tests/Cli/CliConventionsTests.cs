@@ -64,6 +64,57 @@ public class CliConventionsTests
         Assert.Equal("sleepstudy", Complete("sparselmm fit slee"));
     }
 
+    /// <summary>The PowerShell script as a user loads it, with <c>sparselmm</c> an executable on PATH (a native
+    /// completer serves applications, not functions), completed by PowerShell's own TabExpansion2. Needs pwsh, which
+    /// .ci/run installs (<c>dotnet tool install --global PowerShell --version 7.6.9</c>) and then requires through
+    /// SPARSELMM_REQUIRE_PWSH; a machine with only the .NET SDK (the README's <c>dotnet test</c>) has none to run.</summary>
+    [Fact]
+    public void PowerShell_completion_works_in_pwsh()
+    {
+        string? pwsh = new[] { Environment.GetEnvironmentVariable("PATH") ?? "", Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools") }
+            .SelectMany(p => p.Split(':', StringSplitOptions.RemoveEmptyEntries))
+            .Select(directory => Path.Combine(directory, "pwsh")).FirstOrDefault(File.Exists);
+        if (pwsh is null)
+        {
+            Assert.True(Environment.GetEnvironmentVariable("SPARSELMM_REQUIRE_PWSH") is null,
+                "pwsh is not installed: dotnet tool install --global PowerShell --version 7.6.9");
+            return;
+        }
+        string bin = Directory.CreateTempSubdirectory("sparselmm-pwsh-").FullName;
+        try
+        {
+            string launcher = Path.Combine(bin, "sparselmm");
+            File.WriteAllText(launcher, $"#!/bin/sh\nexec dotnet '{CliProcess.Assembly}' \"$@\"\n");
+            File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.WriteAllText(Path.Combine(bin, "data.csv"), "y,g\n1,a\n");
+            string[] lines =
+            [
+                "sparselmm comp",
+                "sparselmm predict sleepstudy y~x --new",
+                "sparselmm fit cbpp y~x --family bin",
+                "sparselmm fit slee",
+                // The cursor counts from the start of the input, not of the command.
+                "Write-Output hi; sparselmm comp",
+                // Nothing suggested: PowerShell completes the file name.
+                $"sparselmm fit {Path.Combine(bin, "da")}",
+            ];
+            string script = $"$env:PATH = '{bin}:' + $env:PATH\nsparselmm completion pwsh | Out-String | Invoke-Expression\n"
+                + string.Concat(lines.Select(line =>
+                    $"$r = TabExpansion2 -inputScript '{line}' -cursorColumn {line.Length}\n" +
+                    "(($r.CompletionMatches | ForEach-Object CompletionText) -join ',')\n"));
+            var result = CliProcess.Run(["-NoProfile", "-NonInteractive", "-Command", script], program: pwsh!, prependAssembly: false,
+                workingDirectory: bin);
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            Assert.Equal(
+                ["compare,completion", "--new-levels,--newdata", "binomial", "sleepstudy", "compare,completion", Path.Combine(bin, "data.csv")],
+                result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()));
+        }
+        finally
+        {
+            Directory.Delete(bin, recursive: true);
+        }
+    }
+
     [Fact]
     public void A_dash_reads_the_data_from_standard_input()
     {

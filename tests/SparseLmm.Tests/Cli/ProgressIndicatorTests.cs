@@ -24,6 +24,33 @@ public class ProgressIndicatorTests
         Assert.EndsWith("\r", written);
     }
 
+    /// <summary>The line a fit draws from its own reports: the evaluations so far and the best REML criterion, which
+    /// at the end is lme4's 1743.628 for this model.</summary>
+    [Fact]
+    public void Shows_a_fits_evaluations_and_its_best_objective()
+    {
+        var output = new StringWriter();
+        string expected;
+        using (var progress = new ProgressIndicator(TextWriter.Synchronized(output), enabled: true, "fitting", delay: TimeSpan.Zero))
+        {
+            var fit = MixedModel.Fit("Reaction ~ Days + (Days | Subject)", "sleepstudy", progress: progress.Fit("fitting", "REML criterion"));
+            expected = $"fitting: {fit.Timing.Evaluations} evaluations, REML criterion 1743.63... ";
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (!output.ToString().Contains(expected, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+                Thread.Sleep(50);
+        }
+        Assert.Contains(expected, output.ToString());
+    }
+
+    [Theory]
+    [InlineData(FitStage.Rows, 0, double.NaN, "fitting")]
+    [InlineData(FitStage.Search, 0, double.NaN, "fitting: 0 evaluations")]
+    [InlineData(FitStage.Search, 1, 184.05312, "fitting: 1 evaluation, deviance 184.05")]
+    [InlineData(FitStage.JointSearch, 12345, 184.05312, "fitting: 12,345 evaluations, deviance 184.05")]
+    [InlineData(FitStage.Covariance, 200, 184.05312, "fitting: 200 evaluations, the Hessian for the fixed effects' covariance")]
+    public void Describes_each_stage_of_a_fit(FitStage stage, int evaluations, double best, string expected) =>
+        Assert.Equal(expected, ProgressIndicator.Describe("fitting", "deviance", new FitProgress(stage, evaluations, best, TimeSpan.Zero)));
+
     [Fact]
     public void Writes_nothing_when_not_enabled()
     {

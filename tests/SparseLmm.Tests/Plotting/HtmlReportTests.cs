@@ -53,6 +53,12 @@ public class HtmlReportTests
         Assert.Equal(PlotBuilder.ApplicableKinds(m.Fit, m.Data).Count, alts.Count);
         Assert.All(alts, alt => Assert.Contains("Reaction ~ 1 + Days + (1 + Days | Subject)", alt));
         Assert.Contains(alts, alt => alt.StartsWith("Shrinkage: no-pooling estimates move toward the population value.", StringComparison.Ordinal));
+        // A subtitle's lines join as "a; b", not "a;b".
+        Assert.All(alts.Select(System.Net.WebUtility.HtmlDecode), alt => Assert.DoesNotMatch(@";\S", alt));
+        // The captions speak of this model, not of GLMMs.
+        Assert.DoesNotContain("GLMM", html);
+        Assert.DoesNotContain("binomial", html);
+        Assert.Contains("<figcaption>Conditional residuals (observed minus fitted, random effects included)", html);
     }
 
     [Fact]
@@ -63,5 +69,12 @@ public class HtmlReportTests
         // 0.4123 / (0.4123 + π²/3) with lme4's herd variance 0.4123.
         Assert.Contains("Latent-scale ICC 0.111", html);
         Assert.Contains("<th>z</th>", html);
+        // lme4's glmer summary: estimate, SE, z, p; no df column of ∞.
+        Assert.DoesNotContain("<th>df</th>", html);
+        Assert.DoesNotContain("∞", html);
+        // The captions speak of this model: Pearson residuals and the latent scale, not the linear model's wording.
+        Assert.Contains("<figcaption>Pearson residuals (observed minus fitted, over the square root of the variance function", html);
+        Assert.Contains("on the latent scale of the link", html);
+        Assert.DoesNotContain("Conditional residuals (observed minus fitted", html);
     }
 }

@@ -7,6 +7,22 @@ namespace SparseLmm.Tests.Plotting;
 /// <summary>The numbers behind the figures: no-pooling estimates, row alignment, QQ positions, the smoother.</summary>
 public class PlotComputationTests
 {
+    [Theory]
+    [InlineData(new[] { 345.0, 346.0, 300.0 }, 10.0)]
+    [InlineData(new[] { 1.0, 1.0, 1.0, 1.0 }, 0.5)]
+    [InlineData(new[] { 0.0, 50.0, 100.0 }, 10.0)]
+    public void Spread_labels_are_a_gap_apart_in_their_order_and_centred(double[] wanted, double gap)
+    {
+        var heights = PlotMath.Spread(wanted, gap);
+        var order = Enumerable.Range(0, wanted.Length).OrderBy(i => wanted[i]).ToArray();
+        for (int k = 1; k < order.Length; k++)
+            Assert.True(heights[order[k]] - heights[order[k - 1]] >= gap - 1e-12, $"labels {order[k - 1]} and {order[k]} are closer than {gap}");
+        Assert.Equal(wanted.Average(), heights.Average(), 9);
+        // Labels already apart stay where they were wanted.
+        if (order.Zip(order.Skip(1)).All(p => wanted[p.Second] - wanted[p.First] >= gap))
+            Assert.Equal(wanted, heights);
+    }
+
     [Fact]
     public void No_pooling_estimates_of_sleepstudy_are_the_per_subject_regressions()
     {
