@@ -10,8 +10,9 @@ namespace SparseLmm.Mcmc;
 /// Only θ is a Markov chain; its directions are the axes for the first half of the warmup, then the Cholesky factor of
 /// the covariance of the warmup's second quarter, so that correlated θ entries move together. Where a checked Gaussian
 /// approximation of θ's posterior exists (<see cref="ThetaLaplace"/>, large data), θ moves instead by independence
-/// Metropolis–Hastings with a multivariate t proposal around it: one factorization per iteration (two after a
-/// rejected move in the draws, which need the factor at the current θ), against a slice sweep's several per θ entry.</summary>
+/// Metropolis–Hastings with a multivariate t proposal around it: one factorization per iteration, against a slice
+/// sweep's several per θ entry. The proposal is factored in a second system, and the two swap roles when it is accepted,
+/// so that the draws always find the factor at the current θ without refactoring after a rejection.</summary>
 internal sealed class LinearChain
 {
     private const double AxisWidth = 0.5;
@@ -22,8 +23,12 @@ internal sealed class LinearChain
     /// p/q stay bounded where the posterior's tails are a little heavier than the approximation's.</summary>
     private const double ProposalDegrees = 10;
 
-    private readonly ThetaPosterior posterior;
-    private readonly PenalizedSolver solver;
+    private ThetaPosterior posterior;
+    private PenalizedSolver solver;
+    /// <summary>The independence proposal's system and solver (null for slice sampling), swapped with the current ones
+    /// on acceptance.</summary>
+    private ThetaPosterior? proposalPosterior;
+    private PenalizedSolver? proposalSolver;
     private readonly ParameterLayout parameters;
     private readonly RandomStream random;
     private readonly int dimension;
@@ -55,6 +60,8 @@ internal sealed class LinearChain
             throw new InvalidOperationException("the MCMC start has zero posterior density");
         if (laplace is not null)
         {
+            proposalPosterior = new ThetaPosterior(products, prior);
+            proposalSolver = new PenalizedSolver(proposalPosterior.Deviance);
             point = new double[dimension];
             laplace.FromTheta(theta, point);
             logWeight = logDensity + laplace.LogJacobian(point) - ProposalLogDensity(point);
@@ -77,7 +84,7 @@ internal sealed class LinearChain
             cancellation.ThrowIfCancellationRequested();
             if (iteration == adaptAt && adaptAt - from > 2 * dimension) Adapt(history.AsSpan(from * dimension, (adaptAt - from) * dimension));
             if (laplace is null) Step();
-            else Move(keepFactor: false);
+            else Move();
             theta.CopyTo(history, iteration * dimension);
         }
         accepted = proposed = 0;
@@ -90,7 +97,7 @@ internal sealed class LinearChain
             cancellation.ThrowIfCancellationRequested();
             // The last evaluation of each slice update is the point it accepts, so the factor is already at θ.
             if (laplace is null) Step();
-            else Move(keepFactor: true);
+            else Move();
             double rate = posterior.Deviance.PenalizedResidualSquares / 2;
             double sigma = Math.Sqrt(rate / random.Gamma(posterior.SigmaShape));
             double scaledSigma = sigma * posterior.Deviance.Scaling.ResponseScale;
@@ -100,9 +107,9 @@ internal sealed class LinearChain
         }
     }
 
-    /// <summary>One independence Metropolis–Hastings move of θ with the t proposal around <see cref="laplace"/>; with
-    /// <paramref name="keepFactor"/>, a rejection refactors at the current θ.</summary>
-    private void Move(bool keepFactor)
+    /// <summary>One independence Metropolis–Hastings move of θ with the t proposal around <see cref="laplace"/>,
+    /// factored in the spare system (which becomes the current one if the move is accepted).</summary>
+    private void Move()
     {
         var standard = (Span<double>)stackalloc double[dimension];
         var proposal = (Span<double>)stackalloc double[dimension];
@@ -110,7 +117,7 @@ internal sealed class LinearChain
         for (int j = 0; j < dimension; j++) standard[j] = scale * random.Normal();
         laplace!.Map(standard, proposal);
         laplace.ToTheta(proposal, candidate);
-        double value = posterior.LogDensity(candidate);
+        double value = proposalPosterior!.LogDensity(candidate);
         // The weights p/q are of φ's density, which carries the Jacobian of θ(φ).
         double weight = value + laplace.LogJacobian(proposal) - ProposalLogDensity(proposal);
         proposed++;
@@ -121,8 +128,9 @@ internal sealed class LinearChain
             logDensity = value;
             logWeight = weight;
             accepted++;
+            (posterior, proposalPosterior) = (proposalPosterior, posterior);
+            (solver, proposalSolver) = (proposalSolver!, solver);
         }
-        else if (keepFactor) posterior.LogDensity(theta);
     }
 
     /// <summary>log q(φ) + constant of the multivariate t proposal.</summary>
