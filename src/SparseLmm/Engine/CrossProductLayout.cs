@@ -140,13 +140,14 @@ internal sealed class CrossProductLayout
         for (int l = 0; l < q1; l++) rowStart[l + 1] += rowStart[l];
 
         var next = Terms.Count > 1 ? new int[q1] : [];
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads.Degree };
         for (int t = 1; t < Terms.Count; t++)
         {
             var levelsOfTerm = Terms[t].LevelOfRow;
             var grouped = new int[n];
             rowStart.AsSpan(0, q1).CopyTo(next);
             for (int i = 0; i < n; i++) grouped[next[firstLevels[i]]++] = levelsOfTerm[i];
-            if (n >= 1 << 16) Parallel.For(0, q1, l => grouped.AsSpan(rowStart[l], rowStart[l + 1] - rowStart[l]).Sort());
+            if (n >= 1 << 16) Parallel.For(0, q1, parallel, l => grouped.AsSpan(rowStart[l], rowStart[l + 1] - rowStart[l]).Sort());
             else for (int l = 0; l < q1; l++) grouped.AsSpan(rowStart[l], rowStart[l + 1] - rowStart[l]).Sort();
             // Drop repeats, compacting in place (the write position never passes the read position).
             var range = new int[q1 + 1];
@@ -183,7 +184,7 @@ internal sealed class CrossProductLayout
                 }
             }
             const int block = 1 << 16;
-            if (n >= 2 * block) Parallel.For(0, (n + block - 1) / block, b => Fill(b * block, Math.Min(n, (b + 1) * block)));
+            if (n >= 2 * block) Parallel.For(0, (n + block - 1) / block, parallel, b => Fill(b * block, Math.Min(n, (b + 1) * block)));
             else Fill(0, n);
             rowPosition[t] = positions;
         }

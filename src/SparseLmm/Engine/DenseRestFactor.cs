@@ -3,8 +3,8 @@ using SparseLmm.Numerics;
 namespace SparseLmm.Engine;
 
 /// <summary>The rest as one dense row-major block, factored by the blocked SIMD Cholesky: right when the later factors
-/// are crossed (the block fills in) or small. The first term's contribution is subtracted by the cache-blocked
-/// <see cref="SchurComplementUpdate"/>.</summary>
+/// are crossed (the block fills in) or small. The first term is eliminated into it by <see cref="SchurComplementUpdate"/>,
+/// which gives the first term's log-determinant too.</summary>
 internal sealed class DenseRestFactor : IRestFactor
 {
     private readonly CrossProductLayout layout;
@@ -17,21 +17,22 @@ internal sealed class DenseRestFactor : IRestFactor
     private double[] lastProducts = [];
     private double[][] lastFactors = [];
 
-    private readonly double[] firstTermRows;
-
-    /// <summary>Allocates the block for <paramref name="layout"/>; the first term's rows of L₂₁ (k₁ values per pattern
-    /// entry) will be in <paramref name="firstTermRows"/> when <see cref="Factor"/> runs.</summary>
-    public DenseRestFactor(CrossProductLayout layout, double[] firstTermRows)
+    /// <summary>Allocates the block for <paramref name="deviance"/>'s layout; its first term's rows of L₂₁ are formed
+    /// from <paramref name="deviance"/> while <see cref="Factor"/> runs.</summary>
+    public DenseRestFactor(ProfiledDeviance deviance)
     {
+        var layout = deviance.Layout;
         this.layout = layout;
-        this.firstTermRows = firstTermRows;
         scaling = new RestScaling(layout);
-        schurUpdate = new SchurComplementUpdate(layout);
+        schurUpdate = new SchurComplementUpdate(deviance);
         workspace = new DenseCholeskyWorkspace(layout.RestSize, layout.Threads.Degree);
         factor = new double[layout.RestSize * layout.RestSize];
         int t = layout.RestSize - layout.RestRandomSize;
         tail = new double[t * t];
     }
+
+    /// <summary>After <see cref="Factor"/>: log-determinant of the first term's diagonal blocks of L.</summary>
+    public double FirstLogDeterminant { get; private set; }
 
     /// <inheritdoc/>
     public double RandomLogDeterminant { get; private set; }
@@ -46,7 +47,8 @@ internal sealed class DenseRestFactor : IRestFactor
         lastProducts = products;
         lastFactors = factors;
         scaling.Apply(products, factor, factors);
-        schurUpdate.Apply(factor, firstTermRows);
+        if (!schurUpdate.Apply(factor, out double firstLogDeterminant)) return false;
+        FirstLogDeterminant = firstLogDeterminant;
         if (!DenseCholesky.Factor(factor, size, workspace)) return false;
         RandomLogDeterminant = DenseCholesky.LogDeterminantOfFactor(factor, size, 0, random);
         int t = size - random;
@@ -85,7 +87,7 @@ internal sealed class DenseRestFactor : IRestFactor
         int size = layout.RestSize, random = layout.RestRandomSize;
         var kept = factor.ToArray();
         scaling.Apply(lastProducts, factor, lastFactors);
-        schurUpdate.Apply(factor, firstTermRows);
+        schurUpdate.Apply(factor, out _);
         var augmented = new double[4L * random * random];
         for (int i = 0; i < random; i++) factor.AsSpan(i * size, i + 1).CopyTo(augmented.AsSpan(i * 2 * random));
         kept.CopyTo(factor, 0);

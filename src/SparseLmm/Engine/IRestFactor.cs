@@ -10,7 +10,7 @@ internal interface IRestFactor
     /// <summary>Forms Λ₂' A₂₂ Λ₂ + I (on the random-effects diagonal) − L₂₁ L₂₁' and factors it.
     /// <paramref name="products"/> are the rest's cross-products in this storage's layout, <paramref name="factors"/>
     /// every term's T. The first term's rows L₂₁ reach the factor during the first term's elimination: the dense block
-    /// reads them from the buffer it was given, the supernodal factor takes each level's product as it comes
+    /// forms them itself, level by level (<see cref="SchurComplementUpdate"/>), the supernodal factor takes each level's product as it comes
     /// (<see cref="SupernodalRestFactor.AddLevel"/>). False when the matrix is not positive definite.</summary>
     bool Factor(double[] products, double[][] factors);
 

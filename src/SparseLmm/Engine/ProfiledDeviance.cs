@@ -18,9 +18,9 @@ internal sealed class ProfiledDeviance
     private readonly CrossProducts products;
     private readonly CovarianceParameterization parameterization;
     private readonly double[][] factors;
-    private readonly double[] lowerRows;
     private readonly double[] restRowScale;
-    private readonly FirstTermLevels firstTermLevels;
+    private readonly FirstTermLevels? firstTermLevels;
+    private readonly DenseRestFactor? dense;
     private readonly bool anyVectorRestTerm;
     private readonly IRestFactor rest;
 
@@ -32,13 +32,16 @@ internal sealed class ProfiledDeviance
         var layout = products.Layout;
         parameterization = new CovarianceParameterization(layout.Terms);
         factors = layout.Terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
-        int k1 = layout.First.ColumnCount;
-        // The supernodal rest takes the first term's rows level by level; only the dense rest reads them all at once.
-        var supernodal = layout.Supernodal is { } positions ? new SupernodalRestFactor(layout, positions) : null;
-        lowerRows = supernodal is null ? new double[layout.PatternRow.Length * k1] : [];
-        rest = supernodal ?? (IRestFactor)new DenseRestFactor(layout, lowerRows);
         restRowScale = new double[layout.RestSize];
-        firstTermLevels = new FirstTermLevels(this, lowerRows, supernodal);
+        // The supernodal rest takes the first term's rows level by level before it is factored; the dense rest forms
+        // them itself, into the block it has just scaled.
+        if (layout.Supernodal is { } positions)
+        {
+            var supernodal = new SupernodalRestFactor(layout, positions);
+            firstTermLevels = new FirstTermLevels(this, supernodal);
+            rest = supernodal;
+        }
+        else rest = dense = new DenseRestFactor(this);
         anyVectorRestTerm = layout.Terms.Skip(1).Any(t => t.ColumnCount > 1);
     }
 
@@ -150,9 +153,11 @@ internal sealed class ProfiledDeviance
             restRowScale[r] = r < layout.RestRandomSize && layout.Terms[layout.RestRowTerm[r]].ColumnCount == 1
                 ? factors[layout.RestRowTerm[r]][0]
                 : 1.0;
-        if (!firstTermLevels.Compute(out double logDet)) return false;
-        FirstLogDeterminant = logDet;
-        return rest.Factor(products.Rest, factors);
+        double firstLogDeterminant = 0;
+        if (firstTermLevels is not null && !firstTermLevels.Compute(out firstLogDeterminant)) return false;
+        if (!rest.Factor(products.Rest, factors)) return false;
+        FirstLogDeterminant = dense?.FirstLogDeterminant ?? firstLogDeterminant;
+        return true;
     }
 
     /// <summary>For level l of the first term: its k₁×k₁ factor L₁₁ and the rows of L₂₁ (one k₁-vector per pattern

@@ -16,6 +16,7 @@ public sealed class ProfiledDevianceTests
     [InlineData("y ~ 1 + x + z + (1 + x | g) + (1 | h)", true)]
     [InlineData("y ~ 1 + (1 | g) + (0 + x | h) + (1 | h)", true)]
     [InlineData("y ~ 1 + x + (1 + x | h) + (1 | g)", false)]
+    [InlineData("y ~ 1 + x + z + c + (1 + x + z | g) + (1 | h)", false)]
     public void BlockedObjectiveEqualsDenseReference(string formula, bool reml)
     {
         var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula), SimulatedDesigns.Crossed(seed: 7));
