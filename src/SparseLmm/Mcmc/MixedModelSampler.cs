@@ -35,7 +35,7 @@ public static class MixedModelSampler
     {
         ArgumentNullException.ThrowIfNull(fit);
         options ??= McmcOptions.Default;
-        var model = fit.Family.IsLinearMixedModel ? Linear(fit, cancellationToken) : Generalized(fit, cancellationToken);
+        var model = fit.Family.IsLinearMixedModel ? Linear(fit, options, cancellationToken) : Generalized(fit, cancellationToken);
         // The priors are densities over an unstructured T (SDs and an LKJ correlation); a structured term's θ is not.
         if (model.Parameterization.IsStructured)
             throw new InputException("MCMC is implemented for unstructured covariances, not for diag(), cs() or ar1() terms");
@@ -72,7 +72,7 @@ public static class MixedModelSampler
         Parallel.For(0, layout.Count, new ParallelOptions { MaxDegreeOfParallelism = budget.Degree }, j =>
             summaries[j] = Summarise(layout.Names[j], draws, options.Draws, layout.Count, j, options.Level));
         var notes = new List<string>();
-        double? acceptanceRate = model.HasSigma ? null : acceptance.Sum(a => a.Accepted) / (double)acceptance.Sum(a => a.Proposed);
+        double? acceptanceRate = acceptance.Sum(a => a.Proposed) == 0 ? null : acceptance.Sum(a => a.Accepted) / (double)acceptance.Sum(a => a.Proposed);
         if (acceptanceRate < LowAcceptance)
             notes.Add($"only {acceptanceRate:P0} of the Metropolis moves were accepted: the Laplace proposal fits this posterior poorly, so the chains move slowly");
         if (!keepRandom)
@@ -93,15 +93,22 @@ public static class MixedModelSampler
         IReadOnlyList<Design.RandomEffectsDesign> Terms, Engine.CovarianceParameterization Parameterization, bool HasSigma, int? Threads,
         string Algorithm, Func<double[], RandomStream, ParameterLayout, ThreadBudget, McmcOptions, int, double[], (int, int)> Run);
 
-    private static SamplerModel Linear(MixedModelFit fit, CancellationToken cancellation)
+    private static SamplerModel Linear(MixedModelFit fit, McmcOptions options, CancellationToken cancellation)
     {
         var source = FittedMixedModel.Of(fit).Source;
+        // One deterministic check per model, shared by the chains: where θ's posterior is close to Gaussian, the chains
+        // move θ by independence Metropolis with one factorization per iteration.
+        var laplace = source.Parameterization.IsStructured ? null
+            : ThetaLaplace.Find(new ThetaPosterior(source.Products, options.Prior), source.Parameterization, fit.Theta.ToArray(), cancellation);
         return new SamplerModel(source.Terms, source.Parameterization, true, source.Options.Threads,
-            "collapsed Gibbs: slice-sampled theta, exact sigma and (beta, u)",
+            laplace is null
+                ? "collapsed Gibbs: slice-sampled theta, exact sigma and (beta, u)"
+                : "collapsed Gibbs: theta by independence Metropolis (t proposal around the posterior's Gaussian approximation), exact sigma and (beta, u)",
             (start, random, layout, _, options, warmup, output) =>
             {
-                new LinearChain(source.Products, options.Prior, layout, start, random).Run(warmup, options.Draws, output, cancellation);
-                return (0, 0);
+                var chain = new LinearChain(source.Products, options.Prior, layout, start, random, laplace);
+                chain.Run(warmup, options.Draws, output, cancellation);
+                return chain.Moves;
             });
     }
 
