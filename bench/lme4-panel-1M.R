@@ -1,6 +1,7 @@
+# Times lme4 on an issue-11 panel file: Rscript bench/lme4-panel-1M.R FILE.csv (ML; prints read and fit seconds, evaluations, log-likelihood).
 suppressMessages({library(lme4); library(data.table)})
 t0 <- proc.time()
-d <- fread("commandArgs(TRUE)[1]", stringsAsFactors = TRUE)
+d <- fread(commandArgs(TRUE)[1], stringsAsFactors = TRUE)
 d$subj <- factor(d$subj); d$site <- factor(d$site); d$grp <- factor(d$grp)
 t1 <- proc.time()
 m <- lmer(y ~ 1 + time + x1 + x2 + grp + (1 + time | subj) + (1 | site), d, REML = FALSE)
