@@ -17,8 +17,7 @@ public class CalibrationTests(Xunit.Abstractions.ITestOutputHelper output)
     public void Posterior_intervals_cover_the_truth_at_their_nominal_rate()
     {
         string[] names = ["sd_(Intercept)|g", "sigma", "(Intercept)", "x", "b_(Intercept)|g:g0"];
-        var covered = new int[names.Length];
-        var cdfSum = new double[names.Length];
+        var tally = new CoverageTally(names);
         var random = new Random(20261201);
         for (int dataset = 0; dataset < Datasets; dataset++)
         {
@@ -27,25 +26,9 @@ public class CalibrationTests(Xunit.Abstractions.ITestOutputHelper output)
             var fit = MixedModel.Fit("y ~ 1 + x + (1 | g)", table, new FitOptions(Threads: 1));
             var posterior = MixedModelSampler.Sample(fit, new McmcOptions(Draws: 400, Chains: 1, Warmup: 100, Seed: dataset, Threads: 1));
             double[] truth = [relativeSd, 1.0, 1.0, -0.5, firstEffect];
-            for (int j = 0; j < names.Length; j++)
-            {
-                int index = posterior.Names.ToList().IndexOf(names[j]);
-                Assert.True(index >= 0, names[j]);
-                var summary = posterior.Summaries[index];
-                if (summary.Lower <= truth[j] && truth[j] <= summary.Upper) covered[j]++;
-                var draws = posterior.ChainDraws(0, index);
-                cdfSum[j] += draws.Count(d => d < truth[j]) / (double)draws.Length;
-            }
+            tally.Add(posterior, truth);
         }
-        double coverageTolerance = 3.5 * Math.Sqrt(0.95 * 0.05 / Datasets);
-        double cdfTolerance = 3.5 * Math.Sqrt(1.0 / 12 / Datasets);
-        for (int j = 0; j < names.Length; j++)
-        {
-            double coverage = covered[j] / (double)Datasets, meanCdf = cdfSum[j] / Datasets;
-            output.WriteLine($"{names[j]}: coverage {coverage:F3}, mean CDF {meanCdf:F3}");
-            Assert.True(Math.Abs(coverage - 0.95) <= coverageTolerance, $"{names[j]}: 95% intervals cover {coverage:P1}");
-            Assert.True(Math.Abs(meanCdf - 0.5) <= cdfTolerance, $"{names[j]}: mean posterior CDF of the truth {meanCdf:F3}");
-        }
+        tally.AssertNominal(output, "");
     }
 
     /// <summary>y = 1 − 0.5 x + b_g + e with σ = 1, b_g ~ N(0, s²); returns the table and b of group g0.</summary>

@@ -23,8 +23,7 @@ public class GlmmCalibrationTests(Xunit.Abstractions.ITestOutputHelper output)
         bool binomial = familyName == "binomial";
         string[] names = ["sd_(Intercept)|g", "(Intercept)", "x", "b_(Intercept)|g:g0"];
         double intercept = binomial ? -0.5 : 1.0, slope = 0.4;
-        var covered = new int[names.Length];
-        var cdfSum = new double[names.Length];
+        var tally = new CoverageTally(names);
         var random = new Random(binomial ? 20261201 : 20261202);
         var options = new FitOptions(Family: binomial ? Family.Binomial() : Family.Poisson(), Threads: 1);
         for (int dataset = 0; dataset < Datasets; dataset++)
@@ -36,25 +35,9 @@ public class GlmmCalibrationTests(Xunit.Abstractions.ITestOutputHelper output)
             var posterior = MixedModelSampler.Sample(fit,
                 new McmcOptions(Draws: 300, Chains: 1, Warmup: 150, Seed: dataset, Prior: McmcPrior.RstanarmDecov, Threads: 1));
             double[] truth = [sd, intercept, slope, firstEffect];
-            for (int j = 0; j < names.Length; j++)
-            {
-                int index = posterior.Names.ToList().IndexOf(names[j]);
-                Assert.True(index >= 0, names[j]);
-                var summary = posterior.Summaries[index];
-                if (summary.Lower <= truth[j] && truth[j] <= summary.Upper) covered[j]++;
-                var draws = posterior.ChainDraws(0, index);
-                cdfSum[j] += draws.Count(d => d < truth[j]) / (double)draws.Length;
-            }
+            tally.Add(posterior, truth);
         }
-        double coverageTolerance = 3.5 * Math.Sqrt(0.95 * 0.05 / Datasets);
-        double cdfTolerance = 3.5 * Math.Sqrt(1.0 / 12 / Datasets);
-        for (int j = 0; j < names.Length; j++)
-        {
-            double coverage = covered[j] / (double)Datasets, meanCdf = cdfSum[j] / Datasets;
-            output.WriteLine($"{familyName} {names[j]}: coverage {coverage:F3}, mean CDF {meanCdf:F3}");
-            Assert.True(Math.Abs(coverage - 0.95) <= coverageTolerance, $"{names[j]}: 95% intervals cover {coverage:P1}");
-            Assert.True(Math.Abs(meanCdf - 0.5) <= cdfTolerance, $"{names[j]}: mean posterior CDF of the truth {meanCdf:F3}");
-        }
+        tally.AssertNominal(output, $"{familyName} ");
     }
 
     /// <summary>η = intercept + slope·x + b_g with b_g ~ N(0, sd²); binomial rows of <see cref="Trials"/> trials or
