@@ -136,7 +136,7 @@ internal static class LinearMixedModelFitter
         int n = layout.RowCount, p = layout.FixedEffectCount;
         bool reml = deviance.Reml;
         var parameterization = deviance.Parameterization;
-        int evaluations = OptimumStencil.EvaluationCount(theta.Length);
+        int evaluations = CentralStencil<ThetaPieces>.EvaluationCount(theta.Length);
         var stencil = OptimumStencil.Compute((point, withCovariance) =>
         {
             monitor.ThrowIfCancelled();

@@ -15,7 +15,8 @@ internal static class HessianCovariance
     /// over (θ, β) by lme4's central differences (<c>deriv12</c>: step 1e-4 in every coordinate (of θ's natural unit), no bounds; a scalar
     /// term's deviance is even in its θ, so steps below 0 are harmless), H inverted with partial pivoting and the block
     /// symmetrized. Null when the block is not positive definite. Two departures from lme4, both so that the Hessian is
-    /// the objective's: β is in the centred-and-scaled coordinates of <see cref="Engine.FixedEffectScaling.Standardized"/>
+    /// the objective's (on a <see cref="CentralStencil{T}"/>, whose pair formula takes half deriv12's evaluations): β is in
+    /// the centred-and-scaled coordinates of <see cref="Engine.FixedEffectScaling.Standardized"/>
     /// (a step of 1e-4 there is 1e-4 of a covariate's SD, whatever its units), and every point of the stencil runs the
     /// optimum's number of PIRLS iterations (see <see cref="GlmmObjective.StageTwo"/>).</summary>
     public static OptimumDerivatives Compute(GlmmObjective objective, double[] theta, double[] beta, int nodes,
@@ -25,46 +26,21 @@ internal static class HessianCovariance
         int d = thetaLength + p;
         // 10⁻⁴ of each θ's natural unit (1 for an intercept's; see ThetaScales) and of each scaled β.
         var delta = Enumerable.Range(0, d).Select(j => 1e-4 * (j < thetaLength ? thetaUnits[j] : 1)).ToArray();
-        var x = theta.Concat(beta).ToArray();
-        var point = new double[d];
         // Every point of the stencil takes as many PIRLS iterations as the optimum did.
         objective.StageTwo(theta, beta, nodes);
         int iterations = objective.LastPirlsIterations;
-        double center = objective.StageTwo(theta, beta, nodes, iterations);
-        double Evaluate(int a, double da, int b, double db)
+        bool Evaluate(double[] point, bool singleStep, out double value)
         {
-            x.CopyTo(point, 0);
-            if (a >= 0) point[a] += da;
-            if (b >= 0) point[b] += db;
-            return objective.StageTwo(point.AsSpan(0, thetaLength), point.AsSpan(thetaLength), nodes, iterations);
+            value = objective.StageTwo(point.AsSpan(0, thetaLength), point.AsSpan(thetaLength), nodes, iterations);
+            return true;
         }
-        // Second differences along each axis (2 evaluations each) and along each pair of axes (2 more each):
-        // H_ij = [f(+i+j) + f(−i−j) − f(+i) − f(−i) − f(+j) − f(−j) + 2f] / (2δ²), as accurate as deriv12's four-point
-        // formula (both O(δ²)) for half its evaluations.
-        var hessian = new double[d * d];
-        var gradient = new double[d];
-        var plus = new double[d];
-        var minus = new double[d];
-        for (int j = 0; j < d; j++)
-        {
-            plus[j] = Evaluate(j, delta[j], -1, 0);
-            minus[j] = Evaluate(j, -delta[j], -1, 0);
-            gradient[j] = (plus[j] - minus[j]) / (2 * delta[j]);
-            hessian[j * d + j] = (plus[j] - 2 * center + minus[j]) / (delta[j] * delta[j]);
-        }
-        for (int j = 0; j < d; j++)
-        {
-            for (int i = 0; i < j; i++)
-            {
-                double value = (Evaluate(i, delta[i], j, delta[j]) + Evaluate(i, -delta[i], j, -delta[j])
-                    - plus[i] - minus[i] - plus[j] - minus[j] + 2 * center) / (2 * delta[i] * delta[j]);
-                hessian[i * d + j] = hessian[j * d + i] = value;
-            }
-        }
+        var stencil = CentralStencil<double>.Compute(Evaluate, [.. theta, .. beta], delta)!;
+        var hessian = stencil.Hessian(value => value);
         // Restore the state at the optimum.
         objective.StageTwo(theta, beta, nodes);
-        // The centre twice (to learn the PIRLS iterations, then with them), the axes, the pairs, the restore.
-        return new OptimumDerivatives(gradient, hessian, 3 + 2 * d + d * (d - 1), Covariance(hessian, thetaLength, p));
+        // The stencil, the centre once more to learn the PIRLS iterations, and the restore.
+        return new OptimumDerivatives(stencil.Gradient(value => value), hessian, CentralStencil<double>.EvaluationCount(d) + 2,
+            Covariance(hessian, thetaLength, p));
     }
 
     private static double[]? Covariance(double[] hessian, int thetaLength, int p)

@@ -26,7 +26,7 @@ internal sealed record ThetaLaplace(double[] Mode, double[] Precision, double[] 
 
     /// <summary>The checked approximation from <paramref name="start"/> (the fit's θ̂), or null where the posterior is
     /// not close enough to Gaussian (small data, θ near the boundary, a Hessian that is not negative definite). Costs
-    /// about 2 d² + 1 evaluations per Newton iteration plus 4 d + 1 for the check, all deterministic (no random draws), so
+    /// d² + d + 1 evaluations per Newton iteration (<see cref="CentralStencil{T}"/>) plus 4 d + 1 for the check, all deterministic (no random draws), so
     /// the sampler's random stream is the same whichever way it goes.</summary>
     public static ThetaLaplace? Find(ThetaPosterior posterior, Engine.CovarianceParameterization parameterization, ReadOnlySpan<double> start,
         CancellationToken cancellation = default) =>
@@ -154,32 +154,12 @@ internal sealed record ThetaLaplace(double[] Mode, double[] Precision, double[] 
     /// evaluation is not finite).</summary>
     private static (double[]? Gradient, double[] Hessian) Derivatives(Density density, double[] at, double[] steps)
     {
-        int d = at.Length;
-        var point = new double[d];
-        var gradient = new double[d];
-        var hessian = new double[d * d];
-        double At(int i, double si, int j, double sj)
+        bool Evaluate(double[] point, bool singleStep, out double value)
         {
-            at.CopyTo(point, 0);
-            if (i >= 0) point[i] += si * steps[i];
-            if (j >= 0) point[j] += sj * steps[j];
-            return density.At(point);
+            value = density.At(point);
+            return double.IsFinite(value);
         }
-        double centre = At(-1, 0, -1, 0);
-        if (!double.IsFinite(centre)) return (null, hessian);
-        for (int i = 0; i < d; i++)
-        {
-            double plus = At(i, 1, -1, 0), minus = At(i, -1, -1, 0);
-            if (!double.IsFinite(plus) || !double.IsFinite(minus)) return (null, hessian);
-            gradient[i] = (plus - minus) / (2 * steps[i]);
-            hessian[i * d + i] = -(plus - 2 * centre + minus) / (steps[i] * steps[i]);
-            for (int j = 0; j < i; j++)
-            {
-                double value = (At(i, 1, j, 1) - At(i, 1, j, -1) - At(i, -1, j, 1) + At(i, -1, j, -1)) / (4 * steps[i] * steps[j]);
-                if (!double.IsFinite(value)) return (null, hessian);
-                hessian[i * d + j] = hessian[j * d + i] = -value;
-            }
-        }
-        return (gradient, hessian);
+        if (CentralStencil<double>.Compute(Evaluate, at, steps) is not { } stencil) return (null, []);
+        return (stencil.Gradient(value => value), stencil.Hessian(value => -value));
     }
 }
