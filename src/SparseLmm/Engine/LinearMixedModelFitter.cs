@@ -69,7 +69,7 @@ internal static class LinearMixedModelFitter
         // The search runs in θ over its entries' natural units (ThetaScales), through one buffer: no allocation.
         var units = ThetaScales.Of(products, parameterization);
         var (start, startEvaluations, startValue) = ChooseStart(evaluate, StartingValues.Candidates(products, parameterization, units));
-        var scaledStart = Divide(start, units);
+        var scaledStart = ThetaScales.ToSearch(start, units);
         var point = new double[units.Length];
         int reused = 0;
         double Search(ReadOnlySpan<double> scaled)
@@ -80,16 +80,17 @@ internal static class LinearMixedModelFitter
                 reused = 1;
                 return startValue;
             }
-            for (int i = 0; i < point.Length; i++) point[i] = scaled[i] * units[i];
+            ThetaScales.FromSearch(scaled, units, point);
             return evaluate(point);
         }
-        var optimum = Bobyqa.Minimize(Search, scaledStart, Divide(parameterization.LowerBounds(), units), Divide(upper, units),
+        var optimum = Bobyqa.Minimize(Search, scaledStart, ThetaScales.ToSearch(parameterization.LowerBounds(), units),
+            ThetaScales.ToSearch(upper, units),
             new BobyqaOptions(
                 InitialTrustRadius: StartingValues.InitialRadius(scaledStart, layout, parameterization), FinalTrustRadius: FinalRadius,
                 MaxEvaluations: monitor.MaxEvaluations, FunctionTolerance: FunctionTolerance(startValue),
                 InterpolationPoints: InterpolationPoints(parameterization.Length)));
         // A new array: the snap below writes to it, and the result must not alias the optimiser's own.
-        var theta = optimum.Minimizer.Select((value, i) => value * units[i]).ToArray();
+        var theta = ThetaScales.FromSearch(optimum.Minimizer, units);
         int snapEvaluations = SnapToBoundary(deviance, evaluate, theta, optimum.Minimum);
         monitor.SearchEnded();
         monitor.Enter(FitStage.Checking);
@@ -152,8 +153,6 @@ internal static class LinearMixedModelFitter
             stencil.Gradient(Criterion), stencil.Hessian(Criterion), evaluations, units, names);
         return (stencil, check, problem);
     }
-
-    private static double[] Divide(double[] values, double[] units) => values.Select((value, i) => value / units[i]).ToArray();
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there
     /// was one candidate, not evaluated).</summary>

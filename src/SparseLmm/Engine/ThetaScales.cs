@@ -17,6 +17,25 @@ namespace SparseLmm.Engine;
 /// one there; scaled from rms 17, it took the other, 1 log-likelihood unit lower.</para></summary>
 internal static class ThetaScales
 {
+    /// <summary>The search's coordinates of <paramref name="values"/> (θ, or its bounds): each over its unit.</summary>
+    public static double[] ToSearch(IReadOnlyList<double> values, double[] units) =>
+        values.Select((value, i) => value / units[i]).ToArray();
+
+    /// <summary>θ of the search's coordinates <paramref name="scaled"/>, into <paramref name="theta"/> (no allocation:
+    /// once per evaluation).</summary>
+    public static void FromSearch(ReadOnlySpan<double> scaled, double[] units, Span<double> theta)
+    {
+        for (int i = 0; i < units.Length; i++) theta[i] = scaled[i] * units[i];
+    }
+
+    /// <summary>θ of the search's coordinates <paramref name="scaled"/>, as a new array.</summary>
+    public static double[] FromSearch(ReadOnlySpan<double> scaled, double[] units)
+    {
+        var theta = new double[units.Length];
+        FromSearch(scaled, units, theta);
+        return theta;
+    }
+
     /// <summary>The unit of each θ entry from the cross-products' diagonal (Σ over the rows of each Z column's square).</summary>
     public static double[] Of(CrossProducts products, CovarianceParameterization parameterization) =>
         FromRootMeanSquares(Enumerable.Range(0, products.Layout.Terms.Count).Select(t => ColumnRootMeanSquares(products, t)).ToList(),

@@ -105,15 +105,15 @@ internal static class GeneralizedMixedModelFitter
         var thetaPoint = new double[thetaLength];
         double StageOne(ReadOnlySpan<double> scaled)
         {
-            for (int i = 0; i < thetaLength; i++) thetaPoint[i] = scaled[i] * units[i];
+            ThetaScales.FromSearch(scaled, units, thetaPoint);
             return objective.StageOne(thetaPoint);
         }
         var stageOne = Bobyqa.Minimize(monitor.Watch(StageOne), parameterization.Start(),
-            thetaLower.Select((bound, i) => bound / units[i]).ToArray(), thetaUpper.Select((bound, i) => bound / units[i]).ToArray(),
+            ThetaScales.ToSearch(thetaLower, units), ThetaScales.ToSearch(thetaUpper, units),
             new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius,
                 MaxEvaluations: monitor.MaxEvaluations));
         monitor.SearchEnded();
-        var thetaOne = stageOne.Minimizer.Select((value, i) => value * units[i]).ToArray();
+        var thetaOne = ThetaScales.FromSearch(stageOne.Minimizer, units);
         var thetaScale = (double[])units.Clone();
         if (quadratureNodes > 0)
         {
