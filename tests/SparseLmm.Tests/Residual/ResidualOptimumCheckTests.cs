@@ -10,9 +10,9 @@ public sealed class ResidualOptimumCheckTests
 {
     private static DataTable Orthodont => MixedModel.LoadData(Path.Combine(TestData.Directory, "csv", "Orthodont.csv"));
 
-    private static FitOptions Options(int maxEvaluations = 10_000) => new(Reml: false)
+    private static FitOptions Options(int maxEvaluations = 10_000, bool corAR1 = true) => new(Reml: false)
     {
-        Residual = ResidualStructure.Parse("varIdent(~ 1 | Sex)", "corAR1(~ age | Subject)"),
+        Residual = ResidualStructure.Parse("varIdent(~ 1 | Sex)", corAR1 ? "corAR1(~ age | Subject)" : null),
         MaxEvaluations = maxEvaluations,
     };
 
@@ -36,6 +36,23 @@ public sealed class ResidualOptimumCheckTests
         var fit = MixedModel.Fit("distance ~ age + Sex + (1 + age | Subject)", Orthodont, Options(maxEvaluations: 12));
         Assert.False(fit.OptimumCheck!.Passed);
         Assert.False(fit.Converged);
+    }
+
+    [Fact]
+    public void ASlopeCovariateInLargeUnitsIsNotReportedConverged()
+    {
+        // Age in thousandths of a year: the likelihood's optimum is the original's (the units of a covariate only
+        // rescale the slope's θ), but the search over unscaled θ stops 3.4 log-likelihood units short, which the
+        // optimiser alone called converged.
+        var original = MixedModel.Fit("distance ~ age + Sex + (1 + age | Subject)", Orthodont, Options(corAR1: false));
+        var age = ((NumericColumn)Orthodont["age"]).Values;
+        var scaled = Orthodont.WithColumns([new NumericColumn("age", age.Select(a => 1000 * a).ToArray())]);
+        var fit = MixedModel.Fit("distance ~ age + Sex + (1 + age | Subject)", scaled, Options(corAR1: false));
+        Assert.True(original.Converged);
+        Assert.True(fit.LogLikelihood < original.LogLikelihood - 1, $"{fit.LogLikelihood} vs {original.LogLikelihood}");
+        Assert.False(fit.OptimumCheck!.Passed);
+        Assert.False(fit.Converged);
+        Assert.Contains("the optimum is not confirmed", fit.OptimizerMessage);
     }
 
     [Fact]
