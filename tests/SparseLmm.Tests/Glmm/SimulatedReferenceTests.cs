@@ -12,6 +12,8 @@ public class SimulatedReferenceTests
 {
     private static string DataDirectory([CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "data");
 
+    internal static string DataPath(string file) => Path.Combine(DataDirectory(), file);
+
     public static TheoryData<string> Cases => new()
     {
         "crossed_binomial", "crossed_cloglog", "poisson_agq1", "poisson_agq10", "poisson_agq25", "poisson_sqrt",
