@@ -5,8 +5,8 @@ namespace SparseLmm.Optimization;
 
 /// <summary>The check of an optimum for a fit whose criterion is one number per point (a residual structure's
 /// objective, a GLMM's θ criterion with β in PIRLS): its gradient and Hessian on one <see cref="CentralStencil{T}"/>,
-/// judged by <see cref="OptimumAssessment"/> as a linear fit's are. The steps are the linear fit's
-/// (<see cref="Engine.OptimumStencil"/>): 5·10⁻⁴ of each parameter, at least 2.5·10⁻⁵ of its unit.</summary>
+/// judged by <see cref="OptimumAssessment"/> as a linear fit's are, with the linear fit's steps
+/// (<see cref="Engine.OptimumStencil.Steps"/>).</summary>
 internal static class CriterionCheck
 {
     /// <summary>The check at <paramref name="x"/> of <paramref name="criterion"/> (a value at or above
@@ -18,7 +18,7 @@ internal static class CriterionCheck
         IReadOnlyList<string> names)
     {
         int evaluations = CentralStencil<double>.EvaluationCount(x.Count);
-        var steps = x.Select((value, i) => 5e-4 * Math.Max(Math.Abs(value), 0.05 * units[i])).ToArray();
+        var steps = Engine.OptimumStencil.Steps(x, units);
         bool Evaluate(double[] point, bool singleStep, out double value)
         {
             value = criterion(point);
