@@ -128,11 +128,12 @@ public static class MixedModelSampler
         // is flat in them too, and each draw is mapped back.
         var coordinates = Engine.FixedEffectScaling.Standardized(design.X, design.RowCount, design.FixedEffectCount);
         var centred = design with { X = coordinates.Transform(design.X) };
+        var anchor = fit.Theta.ToArray();
         return new SamplerModel(source.Terms, new Engine.CovarianceParameterization(source.Terms), false, source.Threads,
             "Metropolis-Hastings in Laplace-whitened coordinates: random-walk theta, pCN moves of (beta, u)",
             (start, random, layout, threads, options, warmup, output) =>
             {
-                var chain = new GeneralizedChain(centred, coordinates, source.Terms, source.Response, options.Prior, layout, start, random, threads);
+                var chain = new GeneralizedChain(centred, coordinates, source.Terms, source.Response, options.Prior, layout, anchor, start, random, threads);
                 chain.Run(warmup, options.Draws, output, cancellation);
                 return (chain.Accepted, chain.Proposed);
             });
