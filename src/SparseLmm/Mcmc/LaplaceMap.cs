@@ -18,6 +18,7 @@ internal sealed class LaplaceMap
 {
     private readonly PirlsState state;
     private readonly PenalizedSystem system;
+    private readonly CanonicalLikelihood likelihood;
     private double logDeterminant;
 
     /// <summary>The map linearized at the modes at <paramref name="anchor"/> (the fit's θ̂); throws
@@ -31,6 +32,7 @@ internal sealed class LaplaceMap
         // Factor once more at the modes themselves: PIRLS's last products belong to the iterate before them.
         if (!pirls.Run(system, jointMode: true, anchor, fromMeanStart: true) || !state.Factor(system, jointMode: true, anchor))
             throw new InputException("MCMC could not start: PIRLS failed at the fit's covariance parameters");
+        likelihood = new CanonicalLikelihood(design, terms, system.TermOffsets, response, state.Parameterization);
     }
 
     /// <summary>The θ ↔ T mapping.</summary>
@@ -39,7 +41,7 @@ internal sealed class LaplaceMap
     /// <summary>The factor at θ (and Λ(θ) for <see cref="Weight"/>); false where it is not positive definite.</summary>
     public bool Build(ReadOnlySpan<double> theta)
     {
-        state.FillRelativeFactors(theta);
+        likelihood.SetTheta(theta);
         if (!system.Factor(theta)) return false;
         logDeterminant = 0.5 * (system.LogDeterminantRandom + system.Deviance.LogDeterminantFixed);
         return double.IsFinite(logDeterminant);
@@ -47,15 +49,12 @@ internal sealed class LaplaceMap
 
     /// <summary>After <see cref="Build"/>: (<paramref name="u"/>, <paramref name="beta"/>) = m + L⁻ᵀ z and
     /// log p(y | η) − ½‖u‖² − log|L| + ½‖z‖² (up to a constant), the log density of the (θ, z) chain's target
-    /// without the prior of θ; −∞ where η or μ leaves the family's range.</summary>
+    /// without the prior of θ; −∞ where it is not finite.</summary>
     public double Weight(ReadOnlySpan<double> z, Span<double> u, Span<double> beta)
     {
         system.SolveShifted(u, beta, z);
-        // −2 log p(y | η) up to a constant, plus ‖u‖² (the relative factors are θ's, set by Build).
-        double penalized = state.EvaluateAt(u, beta, jointMode: true, accumulate: false);
-        if (!double.IsFinite(penalized)) return double.NegativeInfinity;
-        double squares = 0;
-        foreach (double value in z) squares += value * value;
-        return -0.5 * penalized - logDeterminant + 0.5 * squares;
+        double logLikelihood = likelihood.Evaluate(u, beta);
+        if (double.IsNegativeInfinity(logLikelihood)) return double.NegativeInfinity;
+        return logLikelihood - 0.5 * PirlsState.SquaredLength(u) - logDeterminant + 0.5 * PirlsState.SquaredLength(z);
     }
 }

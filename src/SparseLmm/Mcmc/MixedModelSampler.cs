@@ -162,7 +162,8 @@ public static class MixedModelSampler
         var pooled = chains.SelectMany(c => c).ToArray();
         double mean = pooled.Average();
         double sd = Math.Sqrt(pooled.Sum(x => (x - mean) * (x - mean)) / (pooled.Length - 1));
-        var sorted = pooled.Order().ToArray();
+        Array.Sort(pooled);
+        var sorted = pooled;
         var (rhat, bulk, tail) = ConvergenceDiagnostics.Compute(chains);
         return new McmcParameterSummary(name, mean, sd, SortedSample.Quantile(sorted, (1 - level) / 2),
             SortedSample.Quantile(sorted, (1 + level) / 2), rhat, bulk, tail);
