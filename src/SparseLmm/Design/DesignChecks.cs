@@ -136,19 +136,25 @@ internal static class DesignChecks
         }
     }
 
-    /// <summary>The largest |mean| / SD a random slope may have beside its term's intercept. The two columns are then
-    /// nearly collinear, and the optimum in lme4's parameterization has an intercept SD about |mean|/SD times the
-    /// slope's and a correlation within about (SD/mean)² of −1, which the search does not resolve: with a slope of SD 1
-    /// shifted by 200 (ratio 190) a fit passed the optimum check 1.2 REML units above the optimum (the unshifted fit's),
-    /// at 160 it failed the check, and near 10¹² the cross-products lose the slope to rounding; sleepstudy's Days
-    /// (SD 2.9) fitted right up to a shift of 200 (ratio 70). lme4 1.1-31 warns of a degenerate Hessian and stops
-    /// 1–1.4 units above the optimum on all of these. Centring the slope gives the same model exactly (an unstructured
-    /// covariance follows the shift), so the refusal says how.</summary>
-    private const double MaxSlopeOffset = 50;
+    /// <summary>The largest |mean| / SD a random slope may have beside its term's intercept in a fit whose search does
+    /// not centre it (GLMMs, residual structures). The two columns are then nearly collinear, and the optimum in lme4's
+    /// parameterization has an intercept SD about |mean|/SD times the slope's and a correlation within about (SD/mean)²
+    /// of −1, which the search does not resolve: with a slope of SD 1 shifted by 200 (ratio 190) a linear fit passed
+    /// the optimum check 1.2 REML units above the optimum, and at 160 it failed the check; sleepstudy's Days (SD 2.9)
+    /// fitted right up to a shift of 200 (ratio 70). lme4 1.1-31 warns of a degenerate Hessian and stops 1–1.4 units
+    /// above the optimum on all of these. Centring the slope gives the same model exactly (an unstructured covariance
+    /// follows the shift), so the refusal says how.</summary>
+    public const double MaxSlopeOffset = 50;
+
+    /// <summary>The same limit for a linear fit, which searches such a term centred (<see cref="Engine.CentredFrame"/>).
+    /// Its cross-products are sums of the uncentred columns' products, so the slope's spread loses digits to rounding
+    /// as the offset grows: sleepstudy's Days + 25,000 (ratio 8,700) moved the Days estimate by 1.6·10⁻⁵ of itself, and
+    /// near 10¹² a wrong optimum passed the check. Up to 10³ the shifted fits agree with the original to 10⁻⁶.</summary>
+    public const double MaxCentredSlopeOffset = 1e3;
 
     /// <summary>Refuses an unstructured term with an intercept whose slope column is constant, or whose mean exceeds
-    /// <see cref="MaxSlopeOffset"/> times its SD, naming the centring that fits the same model.</summary>
-    public static void RequireResolvableSlopes(ModelFormula formula, IReadOnlyList<RandomEffectsDesign> terms)
+    /// <paramref name="maxRatio"/> times its SD, naming the centring that fits the same model.</summary>
+    public static void RequireResolvableSlopes(ModelFormula formula, IReadOnlyList<RandomEffectsDesign> terms, double maxRatio)
     {
         for (int t = 0; t < terms.Count; t++)
         {
@@ -169,10 +175,10 @@ internal static class DesignChecks
                 if (sd == 0)
                     throw new InputException(
                         $"random-effects term {formatted}: '{name}' is {mean:G6} in every row used, so it is the intercept again and its variance cannot be told apart; leave it out of the term");
-                if (Math.Abs(mean) > MaxSlopeOffset * sd)
+                if (Math.Abs(mean) > maxRatio * sd)
                     throw new InputException(
                         $"random-effects term {formatted}: '{name}' has mean {mean:G6} but SD {sd:G3} (|mean|/SD {Math.Abs(mean) / sd:G3}, " +
-                        $"above {MaxSlopeOffset:G}), so beside the intercept it is nearly collinear and the optimum is not resolved; " +
+                        $"above {maxRatio:G}), so beside the intercept it is nearly collinear and the optimum is not resolved; " +
                         $"centre it (subtract about {mean:G6}): that is the same model, with the intercept's variance at the new origin");
             }
         }

@@ -67,9 +67,13 @@ internal static class LinearMixedModelFitter
         monitor.Enter(FitStage.Search);
         var evaluate = monitor.Watch(deviance.Evaluate);
         // The search runs in θ over its entries' natural units (ThetaScales), through one buffer: no allocation.
+        // A term whose slope lies far from zero is searched with the slope centred (CentredFrame).
         var units = ThetaScales.Of(products, parameterization);
+        var frame = CentredFrame.Of(terms, parameterization);
+        var searchUnits = frame.Active ? frame.Units(products, parameterization) : units;
         var (start, startEvaluations, startValue) = ChooseStart(evaluate, StartingValues.Candidates(products, parameterization, units));
-        var scaledStart = ThetaScales.ToSearch(start, units);
+        var scaledStart = ThetaScales.ToSearch(frame.ToCentred(start), searchUnits);
+        var centredPoint = new double[units.Length];
         var point = new double[units.Length];
         int reused = 0;
         double Search(ReadOnlySpan<double> scaled)
@@ -80,22 +84,23 @@ internal static class LinearMixedModelFitter
                 reused = 1;
                 return startValue;
             }
-            ThetaScales.FromSearch(scaled, units, point);
+            ThetaScales.FromSearch(scaled, searchUnits, centredPoint);
+            frame.ToOriginal(centredPoint, point);
             return evaluate(point);
         }
-        var optimum = Bobyqa.Minimize(Search, scaledStart, ThetaScales.ToSearch(parameterization.LowerBounds(), units),
-            ThetaScales.ToSearch(upper, units),
+        var optimum = Bobyqa.Minimize(Search, scaledStart, ThetaScales.ToSearch(parameterization.LowerBounds(), searchUnits),
+            ThetaScales.ToSearch(upper, searchUnits),
             new BobyqaOptions(
                 InitialTrustRadius: StartingValues.InitialRadius(scaledStart, layout, parameterization), FinalTrustRadius: FinalRadius,
                 MaxEvaluations: monitor.MaxEvaluations, FunctionTolerance: FunctionTolerance(startValue, RelativeFunctionTolerance),
                 InterpolationPoints: InterpolationPoints(parameterization.Length)));
         // A new array: the snap below writes to it, and the result must not alias the optimiser's own.
-        var searched = ThetaScales.FromSearch(optimum.Minimizer, units);
+        var searched = frame.ToOriginal(ThetaScales.FromSearch(optimum.Minimizer, searchUnits));
         var (snapEvaluations, minimum) = SnapToBoundary(deviance, evaluate, searched, optimum.Minimum);
         monitor.SearchEnded();
         monitor.Enter(FitStage.Checking);
         var (theta, stencil, check, problem) = ConfirmOptimum(deviance, evaluate, products.LogWeightSum, terms, searched,
-            minimum, units, monitor, rescue: optimum.Converged);
+            minimum, frame, searchUnits, monitor, rescue: optimum.Converged);
         // The check's last evaluation is at θ̂ when its Newton step was taken.
         var solution = deviance.LastFactored(theta) ? ModeSolution.FromFactor(deviance) : ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();
@@ -138,18 +143,21 @@ internal static class LinearMixedModelFitter
     /// from there lands within about its square. After a failed check (the search stopped on its own criterion short
     /// of the optimum, <paramref name="rescue"/>) the step, halved up to three times until the criterion falls, starts
     /// another check, at most <see cref="RescueRounds"/> times; the check reported is the last one, its evaluations
-    /// counting every round's. The stencil returned serves the θ̂ returned (<see cref="OptimumStencil.Serves"/>).</summary>
+    /// counting every round's. The stencil returned serves the θ̂ returned (<see cref="OptimumStencil.Serves"/>). The
+    /// derivatives and steps are taken in <paramref name="frame"/>'s coordinates (with their <paramref name="units"/>);
+    /// θ in and out is the original.</summary>
     internal static (double[] Theta, OptimumStencil? Stencil, OptimumCheck Check, string? Problem) ConfirmOptimum(
         ProfiledDeviance deviance, ObjectiveFunction evaluate, double logWeightSum, IReadOnlyList<RandomEffectsDesign> terms,
-        double[] theta, double minimum, double[] units, FitMonitor monitor, bool rescue)
+        double[] searched, double minimum, CentredFrame frame, double[] units, FitMonitor monitor, bool rescue)
     {
+        var theta = frame.ToCentred(searched);
         var parameterization = deviance.Parameterization;
         var lower = parameterization.LowerBounds();
         var upper = parameterization.UpperBounds();
         int spent = 0;
         for (int round = 0; ; round++)
         {
-            var (stencil, check, problem, newtonPoint) = CheckOptimum(deviance, logWeightSum, terms, theta, units, monitor);
+            var (stencil, check, problem, newtonPoint) = CheckOptimum(deviance, logWeightSum, terms, theta, frame, units, monitor);
             spent += check.Evaluations;
             int tries = check.Passed ? 1 : rescue && round < RescueRounds ? 4 : 0;
             double[]? better = null;
@@ -160,7 +168,7 @@ internal static class LinearMixedModelFitter
                 if (t > 0)
                     for (int i = 0; i < candidate.Length; i++) candidate[i] = 0.5 * (candidate[i] + theta[i]);
                 spent++;
-                double value = evaluate(candidate);
+                double value = evaluate(frame.ToOriginal(candidate));
                 if (value < minimum)
                 {
                     (better, minimum) = (candidate, value);
@@ -168,8 +176,10 @@ internal static class LinearMixedModelFitter
                 }
             }
             if (check.Passed || better is null)
-                return (better ?? theta, better is null ? stencil : stencil!.Serving(better), check with { Evaluations = spent },
-                    problem);
+            {
+                var original = frame.ToOriginal(better ?? theta);
+                return (original, stencil?.Serving(original), check with { Evaluations = spent }, problem);
+            }
             theta = better;
         }
     }
@@ -180,7 +190,7 @@ internal static class LinearMixedModelFitter
     /// stencil's last point.</summary>
     private static (OptimumStencil? Stencil, OptimumCheck Check, string? Problem, double[]? NewtonPoint) CheckOptimum(
         ProfiledDeviance deviance, double logWeightSum, IReadOnlyList<RandomEffectsDesign> terms, double[] theta,
-        double[] units, FitMonitor monitor)
+        CentredFrame frame, double[] units, FitMonitor monitor)
     {
         var layout = deviance.Layout;
         int n = layout.RowCount, p = layout.FixedEffectCount;
@@ -190,7 +200,7 @@ internal static class LinearMixedModelFitter
         var stencil = OptimumStencil.Compute((point, withCovariance) =>
         {
             monitor.ThrowIfCancelled();
-            return deviance.FactorAt(point) ? ThetaPieces.FromFactor(deviance, logWeightSum, withCovariance) : null;
+            return deviance.FactorAt(frame.ToOriginal(point)) ? ThetaPieces.FromFactor(deviance, logWeightSum, withCovariance) : null;
         }, theta, units);
         if (stencil is null)
             return (null, new OptimumCheck(double.NaN, double.NaN, double.NaN, 0, evaluations, Passed: false),

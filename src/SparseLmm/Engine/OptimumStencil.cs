@@ -24,13 +24,14 @@ internal sealed class OptimumStencil
     /// <summary>The stencil's centre.</summary>
     public IReadOnlyList<double> Theta { get; }
 
-    /// <summary>The θ̂ whose derivatives these are: the centre, or the Newton point the fit moved to from it, within the
-    /// check's tolerance of the centre (<see cref="Results.OptimumCheck.StepTolerance"/>), where derivatives differ from
-    /// the centre's by less than that.</summary>
+    /// <summary>The θ̂ whose derivatives these are, in lme4's coordinates: the centre (mapped back when the search ran
+    /// in a <see cref="CentredFrame"/>), or the Newton point the fit moved to from it, within the check's tolerance of
+    /// the centre (<see cref="Results.OptimumCheck.StepTolerance"/>), where derivatives differ from the centre's by
+    /// less than that.</summary>
     public IReadOnlyList<double> Serves { get; }
 
-    /// <summary>The same stencil, serving <paramref name="newtonPoint"/>.</summary>
-    public OptimumStencil Serving(double[] newtonPoint) => new((double[])Theta, newtonPoint, stencil);
+    /// <summary>The same stencil, serving <paramref name="theta"/>.</summary>
+    public OptimumStencil Serving(double[] theta) => new((double[])Theta, theta, stencil);
 
     /// <summary>The pieces at θ̂, with (L_X L_X')⁻¹.</summary>
     public ThetaPieces Centre => stencil.Centre;

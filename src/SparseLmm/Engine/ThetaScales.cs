@@ -52,7 +52,7 @@ internal static class ThetaScales
             return sums.Select(sum => Math.Sqrt(sum / Math.Max(n, 1))).ToArray();
         }).ToList(), parameterization);
 
-    private static double[] FromRootMeanSquares(IReadOnlyList<double[]> rootMeanSquares, CovarianceParameterization parameterization)
+    internal static double[] FromRootMeanSquares(IReadOnlyList<double[]> rootMeanSquares, CovarianceParameterization parameterization)
     {
         var units = new double[parameterization.Length];
         for (int t = 0; t < rootMeanSquares.Count; t++)
@@ -82,7 +82,7 @@ internal static class ThetaScales
         return units;
     }
 
-    private static double[] ColumnRootMeanSquares(CrossProducts products, int term)
+    internal static double[] ColumnRootMeanSquares(CrossProducts products, int term)
     {
         var layout = products.Layout;
         var design = layout.Terms[term];

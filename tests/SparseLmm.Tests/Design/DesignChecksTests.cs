@@ -97,19 +97,32 @@ public sealed class DesignChecksTests
     }
 
     [Theory]
-    [InlineData(200.0)]
+    [InlineData(1e5)]
     [InlineData(1e12)]
     public void A_random_slope_far_from_zero_beside_an_intercept_is_refused_with_the_centring(double shift)
     {
-        // x has SD about 2: shifted by 200 a fit passed the optimum check 1.2 REML units above the optimum.
+        // x has SD about 2: a linear fit searches it centred up to 10³ SDs from zero; beyond, the cross-products lose
+        // the slope's spread to rounding.
         var data = CsvReader.Parse(Table(400, i => (shift + (i * 7919 % 13) * 0.5).ToString("R", CultureInfo.InvariantCulture), groups: 20), "d.csv");
         var e = Assert.Throws<InputException>(() => MixedModel.Fit("y ~ 1 + x + (1 + x | g)", data));
         Assert.Contains("(1 + x | g)", e.Message);
         Assert.Contains("centre it", e.Message);
-        // Centred, and in an uncorrelated term (not invariant to the shift, so not refused here), it is fitted.
-        var centred = CsvReader.Parse(Table(400, i => ((i * 7919 % 13) * 0.5 - 3).ToString("R", CultureInfo.InvariantCulture), groups: 20), "d.csv");
-        Assert.NotNull(MixedModel.Fit("y ~ 1 + x + (1 + x | g)", centred).OptimumCheck);
+        // In an uncorrelated term (whose model changes with the origin) it is not refused.
         Assert.Null(Record.Exception(() => ModelDesignBuilder.Build(FormulaParser.Parse("y ~ 1 + x + (1 + x || g)"), data)));
+    }
+
+    [Fact]
+    public void A_GLMM_whose_search_does_not_centre_refuses_a_slope_50_SDs_from_zero()
+    {
+        var text = new StringBuilder("y,x,g\n");
+        for (int i = 0; i < 400; i++)
+            text.Append(i * 31 % 7 < 3 ? 1 : 0).Append(',').Append((200 + (i * 7919 % 13) * 0.5).ToString("R", CultureInfo.InvariantCulture))
+                .Append(",g").Append(i % 20).Append('\n');
+        var data = CsvReader.Parse(text.ToString(), "d.csv");
+        var e = Assert.Throws<InputException>(() => MixedModel.Fit("y ~ 1 + x + (1 + x | g)", data, new FitOptions(Family: Family.Binomial())));
+        Assert.Contains("above 50", e.Message);
+        // The linear fit of the same columns searches the slope centred.
+        Assert.NotNull(MixedModel.Fit("y ~ 1 + x + (1 + x | g)", data).OptimumCheck);
     }
 
     [Fact]

@@ -122,13 +122,15 @@ public class OptimumCheckTests
         double startValue = deviance.Evaluate(start);
 
         var refused = LinearMixedModelFitter.ConfirmOptimum(deviance, deviance.Evaluate, products.LogWeightSum,
-            products.Layout.Terms, start, startValue, units, new FitMonitor(), rescue: false);
+            products.Layout.Terms, start, startValue, CentredFrame.Of(products.Layout.Terms, deviance.Parameterization), units,
+            new FitMonitor(), rescue: false);
         Assert.False(refused.Check.Passed);
         Assert.NotNull(refused.Problem);
         Assert.Equal(start, refused.Theta);
 
         var rescued = LinearMixedModelFitter.ConfirmOptimum(deviance, deviance.Evaluate, products.LogWeightSum,
-            products.Layout.Terms, start, startValue, units, new FitMonitor(), rescue: true);
+            products.Layout.Terms, start, startValue, CentredFrame.Of(products.Layout.Terms, deviance.Parameterization), units,
+            new FitMonitor(), rescue: true);
         Assert.True(rescued.Check.Passed, rescued.Problem);
         Assert.True(rescued.Check.Evaluations > 2 * CentralStencilEvaluations(fit.Theta.Count));
         for (int i = 0; i < fit.Theta.Count; i++) Assert.Equal(fit.Theta[i], rescued.Theta[i], 1e-5);
@@ -154,5 +156,37 @@ public class OptimumCheckTests
         Assert.Equal(computed.PenalizedResidualSquares, held.PenalizedResidualSquares);
         Assert.False(deviance.FactorAt([double.NaN, 0, 1]));
         Assert.False(deviance.LastFactored(theta));
+    }
+
+    private static DataTable SleepstudyWithDaysPlus(double shift)
+    {
+        var data = EmbeddedDatasets.Load("sleepstudy");
+        var days = ((NumericColumn)data["Days"]).Values;
+        return data.WithColumns([new NumericColumn("Days", days.Select(d => d + shift).ToArray())]);
+    }
+
+    [Theory]
+    [InlineData(200.0, true)]
+    [InlineData(200.0, false)]
+    [InlineData(-2000.0, true)]
+    [InlineData(2000.0, false)]
+    public void ShiftingARandomSlopeGivesTheSameFitAtTheNewOrigin(double shift, bool reml)
+    {
+        // Days + 200 is 70 SDs from zero: lme4's coordinates have a correlation within 10⁻⁴ of −1 there, which the search
+        // did not resolve; it runs with the slope centred (CentredFrame) and reports lme4's θ at the new origin.
+        var original = MixedModel.Fit(Sleep, EmbeddedDatasets.Load("sleepstudy"), new FitOptions(Reml: reml));
+        var fit = MixedModel.Fit(Sleep, SleepstudyWithDaysPlus(shift), new FitOptions(Reml: reml));
+        Assert.True(fit.Converged, fit.OptimizerMessage);
+        Assert.Equal(original.LogLikelihood, fit.LogLikelihood, 1e-6);
+        Assert.Equal(original.FixedEffects[1].Estimate, fit.FixedEffects[1].Estimate, 1e-5);
+        Assert.Equal(original.FixedEffects[1].StandardError, fit.FixedEffects[1].StandardError, 1e-5);
+        var (before, after) = (original.VarianceComponents[0], fit.VarianceComponents[0]);
+        Assert.Equal(before.StandardDeviations[1], after.StandardDeviations[1], 1e-4);
+        // The intercept at the new origin is b₀ − shift·b₁: var σ₀² − 2·shift·σ₀₁ + shift²σ₁².
+        double s0 = before.StandardDeviations[0], s1 = before.StandardDeviations[1], covariance = before.Correlations[1][0] * s0 * s1;
+        double expected = s0 * s0 - 2 * shift * covariance + shift * shift * s1 * s1;
+        Assert.Equal(Math.Sqrt(expected), after.StandardDeviations[0], 1e-5 * Math.Sqrt(expected));
+        double covarianceAfter = after.Correlations[1][0] * after.StandardDeviations[0] * after.StandardDeviations[1];
+        Assert.Equal(covariance - shift * s1 * s1, covarianceAfter, 1e-5 * Math.Abs(shift) * s1 * s1);
     }
 }

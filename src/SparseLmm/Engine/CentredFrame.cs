@@ -1,0 +1,140 @@
+using SparseLmm.Design;
+using SparseLmm.Results;
+
+namespace SparseLmm.Engine;
+
+/// <summary>The coordinates a linear fit's search and optimum check run in when an unstructured term's random slope
+/// lies far from zero beside the term's intercept: θ of the same term with its slope columns centred. With z = z̃ + c
+/// (c the slopes' means, 0 for the intercept), z'b = z̃'(Ab) for A = I + e c' (e the intercept's column), so the centred
+/// term has covariance Σ̃ = AΣA' and the likelihood is the same function of Σ̃ as of Σ. Far from zero, lme4's Σ has an
+/// intercept SD |c|/SD times the slope's and a correlation near −1, a curved valley the search does not follow (a slope
+/// of SD 1 shifted by 200 stopped 1.2 REML units above the optimum, passing the check); Σ̃ is the covariance at the
+/// centre of the data, which it resolves. The fit is reported in the original θ: T = chol(A⁻¹ T̃ T̃' A⁻ᵀ).
+/// <para>Terms whose slopes lie within 3 SDs of zero keep lme4's coordinates (so every reference fit follows lme4's
+/// path), as do diagonal and structured terms, whose models change with the origin.</para></summary>
+internal sealed class CentredFrame
+{
+    /// <summary>|mean| / SD beyond which a slope's term is searched centred.</summary>
+    public const double CentringRatio = 3;
+
+    private readonly CentredTerm[] terms;
+    private readonly double[] product, covariance;
+
+    private sealed record CentredTerm(int Term, int Offset, int Size, int Intercept, double[] Centres, double[] Deviations);
+
+    private CentredFrame(CentredTerm[] terms)
+    {
+        this.terms = terms;
+        int k = terms.Length == 0 ? 0 : terms.Max(t => t.Size);
+        product = new double[k * k];
+        covariance = new double[k * k];
+    }
+
+    /// <summary>The frame for the terms (in the layout's order, with their model matrices); identity when no term
+    /// qualifies or the model matrices are not kept (a streamed fit).</summary>
+    public static CentredFrame Of(IReadOnlyList<RandomEffectsDesign> designs, CovarianceParameterization parameterization)
+    {
+        var centred = new List<CentredTerm>();
+        for (int t = 0; t < designs.Count; t++)
+        {
+            var term = designs[t];
+            int k = term.ColumnCount, n = term.LevelOfRow.Length, intercept = term.TermNames.ToList().IndexOf("(Intercept)");
+            if (k < 2 || intercept < 0 || term.Structure != CovarianceStructure.Unstructured || term.Z.Length != n * k || n == 0)
+                continue;
+            var means = new double[k];
+            var deviations = new double[k];
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < k; c++) means[c] += term.Z[i * k + c];
+            for (int c = 0; c < k; c++) means[c] /= n;
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < k; c++) deviations[c] += (term.Z[i * k + c] - means[c]) * (term.Z[i * k + c] - means[c]);
+            for (int c = 0; c < k; c++) deviations[c] = Math.Sqrt(deviations[c] / n);
+            means[intercept] = 0;
+            deviations[intercept] = 1;
+            bool far = Enumerable.Range(0, k).Any(c => c != intercept && Math.Abs(means[c]) > CentringRatio * deviations[c]);
+            if (far) centred.Add(new CentredTerm(t, parameterization.Offset(t), k, intercept, means, deviations));
+        }
+        return new CentredFrame([.. centred]);
+    }
+
+    /// <summary>True when some term is searched centred.</summary>
+    public bool Active => terms.Length > 0;
+
+    /// <summary>The natural units of the frame's coordinates (<see cref="ThetaScales"/>): a centred term's slope rows
+    /// by the slope's SD, not its root mean square.</summary>
+    public double[] Units(CrossProducts products, CovarianceParameterization parameterization)
+    {
+        var scales = Enumerable.Range(0, products.Layout.Terms.Count)
+            .Select(t => terms.FirstOrDefault(c => c.Term == t)?.Deviations ?? ThetaScales.ColumnRootMeanSquares(products, t)).ToList();
+        return ThetaScales.FromRootMeanSquares(scales, parameterization);
+    }
+
+    /// <summary>θ of the frame's coordinates, into <paramref name="theta"/> (no allocation: once per evaluation).</summary>
+    public void ToOriginal(ReadOnlySpan<double> centred, Span<double> theta)
+    {
+        centred.CopyTo(theta);
+        foreach (var term in terms) Transform(theta, term, -1);
+    }
+
+    /// <summary>θ of the frame's coordinates, as a new array.</summary>
+    public double[] ToOriginal(ReadOnlySpan<double> centred)
+    {
+        var theta = new double[centred.Length];
+        ToOriginal(centred, theta);
+        return theta;
+    }
+
+    /// <summary>The frame's coordinates of θ, as a new array.</summary>
+    public double[] ToCentred(IReadOnlyList<double> theta)
+    {
+        var centred = theta.ToArray();
+        foreach (var term in terms) Transform(centred, term, +1);
+        return centred;
+    }
+
+    /// <summary>Replaces the term's entries of θ (T's lower triangle, column by column) by those of chol(M M') with
+    /// M = (I + sign·e c') T: sign +1 maps to the centred coordinates, −1 back.</summary>
+    private void Transform(Span<double> theta, CentredTerm term, int sign)
+    {
+        int k = term.Size, e = term.Intercept;
+        var m = product.AsSpan(0, k * k);
+        m.Clear();
+        int index = term.Offset;
+        for (int column = 0; column < k; column++)
+            for (int row = column; row < k; row++) m[row * k + column] = theta[index++];
+        // Row e of M gains Σ_j c_j (row j of T).
+        for (int j = 0; j < k; j++)
+        {
+            double shift = sign * term.Centres[j];
+            if (j == e || shift == 0) continue;
+            for (int c = 0; c <= j; c++) m[e * k + c] += shift * m[j * k + c];
+        }
+        var s = covariance.AsSpan(0, k * k);
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b <= a; b++)
+            {
+                double value = 0;
+                for (int c = 0; c < k; c++) value += m[a * k + c] * m[b * k + c];
+                s[a * k + b] = value;
+            }
+        // chol(S) into M's lower triangle; a pivot lost to rounding (a singular Σ) is zero with its column.
+        m.Clear();
+        for (int j = 0; j < k; j++)
+        {
+            double d = s[j * k + j];
+            for (int c = 0; c < j; c++) d -= m[j * k + c] * m[j * k + c];
+            if (!(d > 1e-14 * s[j * k + j])) continue;
+            double pivot = Math.Sqrt(d);
+            m[j * k + j] = pivot;
+            for (int i = j + 1; i < k; i++)
+            {
+                double value = s[i * k + j];
+                for (int c = 0; c < j; c++) value -= m[i * k + c] * m[j * k + c];
+                m[i * k + j] = value / pivot;
+            }
+        }
+        index = term.Offset;
+        for (int column = 0; column < k; column++)
+            for (int row = column; row < k; row++) theta[index++] = m[row * k + column];
+    }
+}
