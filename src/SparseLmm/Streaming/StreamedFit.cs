@@ -14,6 +14,10 @@ namespace SparseLmm.Streaming;
 /// the levels and the level pairs that share rows, not with the rows.</summary>
 internal static class StreamedFit
 {
+    /// <summary>Statistics of at least this many rows are followed by full garbage collections (see
+    /// <see cref="FitStatistics"/>).</summary>
+    private const long CollectionRowThreshold = 1 << 20;
+
     /// <summary>The fit, and the statistics it was fitted from.</summary>
     /// <param name="formula">The model.</param>
     /// <param name="source">The data, read twice.</param>
@@ -105,10 +109,19 @@ internal static class StreamedFit
                     $"grouping factor '{term.GroupName}' has {term.LevelCount} levels for {n} observations; a linear mixed model needs fewer levels than observations, or its variance cannot be told apart from the residual");
         var ordered = terms.OrderByDescending(t => t.LevelCount).ToList();
         var threads = new ThreadBudget(options.Threads);
+        int dropped = checked((int)statistics.DroppedRowCount);
+        // A long pass leaves the chunks it decoded as garbage, which the GC collects lazily (the more chunks, the more
+        // of it stood when the layout was built: the peak grew by 10 % from 10M to 200M rows); and once loaded, the
+        // statistics are garbage too. Collected at these two phase boundaries, the layout and then the fit's
+        // workspaces take the room they left (perf-data/streaming-memory-2026-12-01.md). Two full collections cost
+        // milliseconds against a pass of a million rows or more; below that there is little to gain.
+        bool collect = statistics.RowCount >= CollectionRowThreshold;
+        if (collect) GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         var (products, kept, aliased, byLocation) = StatisticsLoader.Load(statistics, ordered, fixedNames, responseLabel, threads);
+        if (collect) GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         if (options.Reml && n <= kept.Count)
             throw new InputException($"{n} observations are too few for {kept.Count} fixed effects under REML");
-        var design = new ModelDesign(formula, n, checked((int)statistics.DroppedRowCount), [], new NumericResponse(responseLabel, []),
+        var design = new ModelDesign(formula, n, dropped, [], new NumericResponse(responseLabel, []),
             kept, [], aliased, terms)
         {
             AliasedByLocation = byLocation,
