@@ -14,14 +14,23 @@ internal sealed class OptimumStencil
 {
     private readonly CentralStencil<ThetaPieces> stencil;
 
-    private OptimumStencil(double[] theta, CentralStencil<ThetaPieces> stencil)
+    private OptimumStencil(double[] theta, IReadOnlyList<double> serves, CentralStencil<ThetaPieces> stencil)
     {
         Theta = theta;
+        Serves = serves;
         this.stencil = stencil;
     }
 
-    /// <summary>θ̂, the stencil's centre.</summary>
+    /// <summary>The stencil's centre.</summary>
     public IReadOnlyList<double> Theta { get; }
+
+    /// <summary>The θ̂ whose derivatives these are: the centre, or the Newton point the fit moved to from it, within the
+    /// check's tolerance of the centre (<see cref="Results.OptimumCheck.StepTolerance"/>), where derivatives differ from
+    /// the centre's by less than that.</summary>
+    public IReadOnlyList<double> Serves { get; }
+
+    /// <summary>The same stencil, serving <paramref name="newtonPoint"/>.</summary>
+    public OptimumStencil Serving(double[] newtonPoint) => new((double[])Theta, newtonPoint, stencil);
 
     /// <summary>The pieces at θ̂, with (L_X L_X')⁻¹.</summary>
     public ThetaPieces Centre => stencil.Centre;
@@ -40,7 +49,7 @@ internal sealed class OptimumStencil
             pieces = evaluate(point, singleStep)!;
             return pieces is not null;
         }
-        return CentralStencil<ThetaPieces>.Compute(Evaluate, centre, steps) is { } stencil ? new OptimumStencil(centre, stencil) : null;
+        return CentralStencil<ThetaPieces>.Compute(Evaluate, centre, steps) is { } stencil ? new OptimumStencil(centre, centre, stencil) : null;
     }
 
     /// <summary>The central-difference gradient of <paramref name="f"/> (a function of the pieces) in θ.</summary>

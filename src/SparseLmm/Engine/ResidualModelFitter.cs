@@ -16,6 +16,11 @@ internal static class ResidualModelFitter
     /// residual structures take: they keep several copies of it.</summary>
     public const int MaxRestSize = 3000;
 
+    /// <summary>The relative function tolerance of the search (<see cref="LinearMixedModelFitter.FunctionTolerance"/>):
+    /// 3·10⁻¹¹ of the objective, tighter than a plain fit's, because no Newton step after the search polishes these
+    /// parameters.</summary>
+    private const double RelativeFunctionTolerance = 3e-11;
+
     /// <summary>Fits by REML or ML on at most <paramref name="threads"/> threads, with at most
     /// <paramref name="maxEvaluations"/> evaluations in the search.</summary>
     public static MixedModelFit Fit(ModelDesign design, ResidualDesign residual, bool reml, ThreadBudget threads, int maxEvaluations)
@@ -46,7 +51,7 @@ internal static class ResidualModelFitter
         double radius = Math.Max(0.1, StartingValues.InitialRadius(start, layout, parameterization));
         var optimum = Bobyqa.Minimize(objective.Evaluate, start, objective.LowerBounds(), objective.UpperBounds(), new BobyqaOptions(
             InitialTrustRadius: radius, FinalTrustRadius: 1e-6, MaxEvaluations: maxEvaluations,
-            FunctionTolerance: LinearMixedModelFitter.FunctionTolerance(values[best]),
+            FunctionTolerance: LinearMixedModelFitter.FunctionTolerance(values[best], RelativeFunctionTolerance),
             InterpolationPoints: LinearMixedModelFitter.InterpolationPoints(objective.Length)));
 
         var parameters = optimum.Minimizer.ToArray();

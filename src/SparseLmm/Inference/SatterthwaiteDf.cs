@@ -18,7 +18,7 @@ internal static class SatterthwaiteDf
         int n = model.Source.Design.RowCount, p = model.Source.Design.FixedEffectCount, m = fit.Theta.Count;
         double sigma = fit.Sigma ?? double.NaN, s2 = sigma * sigma;
         bool reml = model.Reml;
-        var stencil = fit.Stencil is { } carried && carried.Theta.SequenceEqual(fit.Theta)
+        var stencil = fit.Stencil is { } carried && carried.Serves.SequenceEqual(fit.Theta)
             ? carried
             : ComputeStencil(model.Evaluator(), fit.Theta, ThetaScales.Of(model.Source.Products, model.Source.Parameterization));
         if (stencil is null) return Nan(p);

@@ -16,21 +16,10 @@ internal static class OptimumAssessment
         IReadOnlyList<double> upper, double[] gradient, double[] hessian, int evaluations, IReadOnlyList<double> units,
         IReadOnlyList<string> names)
     {
-        int m = x.Count;
-        // A parameter on a bound is held there when the criterion does not fall into the feasible side; otherwise it
-        // is free, and a step into the feasible region is asked of it like of any other.
-        bool Held(int i) => (x[i] <= lower[i] && gradient[i] >= 0) || (x[i] >= upper[i] && gradient[i] <= 0);
-        var free = Enumerable.Range(0, m).Where(i => !Held(i)).ToArray();
-        int atBound = m - free.Length;
+        var (free, g, h) = FreePart(x, lower, upper, gradient, hessian);
+        int atBound = x.Count - free.Length;
         if (free.Length == 0) return (new OptimumCheck(0, 0, 1, atBound, evaluations, true), null);
         int f = free.Length;
-        var h = new double[f * f];
-        var g = new double[f];
-        for (int a = 0; a < f; a++)
-        {
-            g[a] = gradient[free[a]];
-            for (int b = 0; b < f; b++) h[a * f + b] = hessian[free[a] * m + free[b]];
-        }
         double maxGradient = g.Max(Math.Abs);
         if (!g.All(double.IsFinite) || !h.All(double.IsFinite))
             return (new OptimumCheck(double.PositiveInfinity, maxGradient, double.NaN, atBound, evaluations, false),
@@ -46,12 +35,8 @@ internal static class OptimumAssessment
 
         double relativeStep = double.PositiveInfinity;
         int worst = -1;
-        var factor = (double[])h.Clone();
-        if (SmallMatrix.Cholesky(factor, f))
+        if (NewtonStep(g, h) is { } step)
         {
-            var step = (double[])g.Clone();
-            SmallMatrix.SolveLower(factor, f, step);
-            SmallMatrix.SolveLowerTransposed(factor, f, step);
             // The standard error of each parameter: the criterion is −2 log-likelihood, so its covariance is 2H⁻¹.
             var inverse = SmallMatrix.Inverse(h, f)!;
             relativeStep = 0;
@@ -71,5 +56,52 @@ internal static class OptimumAssessment
         if (double.IsPositiveInfinity(relativeStep))
             return (check, "the criterion's Hessian at the optimum is singular: the parameters are not determined by the data");
         return (check, $"the optimum is not confirmed: a Newton step from it would still move {names[free[worst]]} by {relativeStep:G3} of its size or standard error (tolerance {OptimumCheck.StepTolerance:G3})");
+    }
+
+    /// <summary>The point a Newton step leads to from <paramref name="x"/>: x − H⁻¹g over the free parameters (those
+    /// <see cref="Assess"/> judges), each clipped to its bounds, the held ones unchanged. Null when the derivatives are
+    /// not finite or H is not positive definite over the free parameters, so that the step is no descent
+    /// direction.</summary>
+    public static double[]? NewtonPoint(IReadOnlyList<double> x, IReadOnlyList<double> lower, IReadOnlyList<double> upper,
+        double[] gradient, double[] hessian)
+    {
+        var (free, g, h) = FreePart(x, lower, upper, gradient, hessian);
+        if (!g.All(double.IsFinite) || !h.All(double.IsFinite) || NewtonStep(g, h) is not { } step) return null;
+        var point = x.ToArray();
+        for (int a = 0; a < free.Length; a++)
+            point[free[a]] = Math.Clamp(x[free[a]] - step[a], lower[free[a]], upper[free[a]]);
+        return point;
+    }
+
+    /// <summary>The free parameters and g and H restricted to them. A parameter on a bound is held there when the
+    /// criterion does not fall into the feasible side; otherwise it is free, and a step into the feasible region is
+    /// asked of it like of any other.</summary>
+    private static (int[] Free, double[] Gradient, double[] Hessian) FreePart(IReadOnlyList<double> x,
+        IReadOnlyList<double> lower, IReadOnlyList<double> upper, double[] gradient, double[] hessian)
+    {
+        int m = x.Count;
+        bool Held(int i) => (x[i] <= lower[i] && gradient[i] >= 0) || (x[i] >= upper[i] && gradient[i] <= 0);
+        var free = Enumerable.Range(0, m).Where(i => !Held(i)).ToArray();
+        int f = free.Length;
+        var h = new double[f * f];
+        var g = new double[f];
+        for (int a = 0; a < f; a++)
+        {
+            g[a] = gradient[free[a]];
+            for (int b = 0; b < f; b++) h[a * f + b] = hessian[free[a] * m + free[b]];
+        }
+        return (free, g, h);
+    }
+
+    /// <summary>H⁻¹g, or null when H is not positive definite.</summary>
+    private static double[]? NewtonStep(double[] g, double[] h)
+    {
+        int f = g.Length;
+        var factor = (double[])h.Clone();
+        if (!SmallMatrix.Cholesky(factor, f)) return null;
+        var step = (double[])g.Clone();
+        SmallMatrix.SolveLower(factor, f, step);
+        SmallMatrix.SolveLowerTransposed(factor, f, step);
+        return step;
     }
 }
