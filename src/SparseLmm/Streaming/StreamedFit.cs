@@ -14,9 +14,21 @@ namespace SparseLmm.Streaming;
 /// the levels and the level pairs that share rows, not with the rows.</summary>
 internal static class StreamedFit
 {
-    /// <summary>Statistics of at least this many rows are followed by full garbage collections (see
-    /// <see cref="FitStatistics"/>).</summary>
+    /// <summary>Statistics of at least this many rows are loaded between full garbage collections
+    /// (<see cref="CollectCompacted"/>).</summary>
     private const long CollectionRowThreshold = 1 << 20;
+
+    /// <summary>A long pass leaves the chunks it decoded as garbage, large objects the GC collects lazily and does not
+    /// move, and once loaded the statistics are garbage too. Collected (and the large-object heap compacted) at these
+    /// two phase boundaries, the layout and then the fit's workspaces take the room they left, instead of new memory
+    /// beside holes too small for them: without this the peak grew by 10-20 % from 10M to 200M rows, by how the
+    /// pass's garbage happened to lie (perf-data/streaming-memory-2026-12-01.md). Two full collections take
+    /// milliseconds against a pass of a million rows or more; below that there is little to gain.</summary>
+    private static void CollectCompacted()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+    }
 
     /// <summary>The fit, and the statistics it was fitted from.</summary>
     /// <param name="formula">The model.</param>
@@ -110,15 +122,10 @@ internal static class StreamedFit
         var ordered = terms.OrderByDescending(t => t.LevelCount).ToList();
         var threads = new ThreadBudget(options.Threads);
         int dropped = checked((int)statistics.DroppedRowCount);
-        // A long pass leaves the chunks it decoded as garbage, which the GC collects lazily (the more chunks, the more
-        // of it stood when the layout was built: the peak grew by 10 % from 10M to 200M rows); and once loaded, the
-        // statistics are garbage too. Collected at these two phase boundaries, the layout and then the fit's
-        // workspaces take the room they left (perf-data/streaming-memory-2026-12-01.md). Two full collections cost
-        // milliseconds against a pass of a million rows or more; below that there is little to gain.
         bool collect = statistics.RowCount >= CollectionRowThreshold;
-        if (collect) GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        if (collect) CollectCompacted();
         var (products, kept, aliased, byLocation) = StatisticsLoader.Load(statistics, ordered, fixedNames, responseLabel, threads);
-        if (collect) GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        if (collect) CollectCompacted();
         if (options.Reml && n <= kept.Count)
             throw new InputException($"{n} observations are too few for {kept.Count} fixed effects under REML");
         var design = new ModelDesign(formula, n, dropped, [], new NumericResponse(responseLabel, []),
