@@ -91,7 +91,7 @@ internal static class CommandLine
         new("--mcmc", "N", "also sample the posterior by MCMC: N draws per chain (gaussian, binomial logit, Poisson log)", (s, v) => s.Mcmc = PositiveInteger("--mcmc", v), Commands: ["fit", "demo", "plot", "report"]),
         new("--chains", "C", "MCMC chains, run in parallel (default 4)", (s, v) => s.Chains = PositiveInteger("--chains", v, MaxChains), Commands: ["fit", "demo", "plot", "report"]),
         new("--warmup", "W", "MCMC warmup iterations per chain (default: as many as --mcmc)", (s, v) => s.Warmup = NonNegativeInteger("--warmup", v), Commands: ["fit", "demo", "plot", "report"]),
-        new("--draws", "FILE", "write the MCMC draws to FILE as CSV", (s, v) => s.Draws = v, Commands: ["fit", "demo", "plot", "report"]),
+        new("--draws", "FILE", "write the MCMC draws to FILE: Parquet when it ends in .parquet, else CSV", (s, v) => s.Draws = v, Commands: ["fit", "demo", "plot", "report"]),
         new("--prior", "NAME", "MCMC priors: half-t (default) or rstanarm-decov", (s, v) => s.Prior = v, Commands: ["fit", "demo", "plot", "report"],
             Values: () => ["half-t", "rstanarm-decov"]),
         new("--seed", "S", "random seed for --ci boot and --mcmc (default 1)", (s, v) => s.Seed = NonNegativeInteger("--seed", v), Commands: ["fit", "demo", "plot", "report"]),

@@ -5,7 +5,7 @@ using SparseLmm.Results;
 namespace SparseLmm.Cli.Commands;
 
 /// <summary>The MCMC part of <c>fit</c>: <c>--mcmc N</c> with <c>--chains</c>, <c>--warmup</c>, <c>--seed</c>,
-/// <c>--prior</c>, <c>--level</c> and <c>--draws FILE</c>; the posterior summary follows the fit's summary, and the
+/// <c>--prior</c>, <c>--level</c> and <c>--draws FILE</c> (Parquet when FILE ends in .parquet, else CSV); the posterior summary follows the fit's summary, and the
 /// JSON gets an <c>mcmc</c> member.</summary>
 internal static class McmcOutput
 {
@@ -42,8 +42,16 @@ internal static class McmcOutput
         {
             try
             {
-                using var writer = new StreamWriter(path);
-                result.WriteDrawsCsv(writer);
+                if (path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+                {
+                    using var stream = File.Create(path);
+                    result.WriteDrawsParquet(stream);
+                }
+                else
+                {
+                    using var writer = new StreamWriter(path);
+                    result.WriteDrawsCsv(writer);
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or DirectoryNotFoundException)
             {

@@ -135,4 +135,46 @@ internal static class DesignChecks
                     (allowEqual ? "" : "and the residual variance ") + "are unidentifiable (lme4's check.nobs.vs.nRE)");
         }
     }
+
+    /// <summary>The largest |mean| / SD a random slope may have beside its term's intercept. The two columns are then
+    /// nearly collinear, and the optimum in lme4's parameterization has an intercept SD about |mean|/SD times the
+    /// slope's and a correlation within about (SD/mean)² of −1, which the search does not resolve: with a slope of SD 1
+    /// shifted by 200 (ratio 190) a fit passed the optimum check 1.2 REML units above the optimum (the unshifted fit's),
+    /// at 160 it failed the check, and near 10¹² the cross-products lose the slope to rounding; sleepstudy's Days
+    /// (SD 2.9) fitted right up to a shift of 200 (ratio 70). lme4 1.1-31 warns of a degenerate Hessian and stops
+    /// 1–1.4 units above the optimum on all of these. Centring the slope gives the same model exactly (an unstructured
+    /// covariance follows the shift), so the refusal says how.</summary>
+    private const double MaxSlopeOffset = 50;
+
+    /// <summary>Refuses an unstructured term with an intercept whose slope column is constant, or whose mean exceeds
+    /// <see cref="MaxSlopeOffset"/> times its SD, naming the centring that fits the same model.</summary>
+    public static void RequireResolvableSlopes(ModelFormula formula, IReadOnlyList<RandomEffectsDesign> terms)
+    {
+        for (int t = 0; t < terms.Count; t++)
+        {
+            var term = terms[t];
+            int k = term.ColumnCount, intercept = term.TermNames.ToList().IndexOf("(Intercept)");
+            if (k < 2 || intercept < 0 || term.Structure != Results.CovarianceStructure.Unstructured) continue;
+            int n = term.LevelOfRow.Length;
+            string formatted = FormulaText.Format(formula.RandomTerms[t]);
+            for (int c = 0; c < k; c++)
+            {
+                if (c == intercept) continue;
+                double mean = 0, squares = 0;
+                for (int i = 0; i < n; i++) mean += term.Z[i * k + c];
+                mean /= n;
+                for (int i = 0; i < n; i++) squares += (term.Z[i * k + c] - mean) * (term.Z[i * k + c] - mean);
+                double sd = Math.Sqrt(squares / n);
+                string name = term.TermNames[c];
+                if (sd == 0)
+                    throw new InputException(
+                        $"random-effects term {formatted}: '{name}' is {mean:G6} in every row used, so it is the intercept again and its variance cannot be told apart; leave it out of the term");
+                if (Math.Abs(mean) > MaxSlopeOffset * sd)
+                    throw new InputException(
+                        $"random-effects term {formatted}: '{name}' has mean {mean:G6} but SD {sd:G3} (|mean|/SD {Math.Abs(mean) / sd:G3}, " +
+                        $"above {MaxSlopeOffset:G}), so beside the intercept it is nearly collinear and the optimum is not resolved; " +
+                        $"centre it (subtract about {mean:G6}): that is the same model, with the intercept's variance at the new origin");
+            }
+        }
+    }
 }

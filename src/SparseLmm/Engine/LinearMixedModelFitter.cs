@@ -96,7 +96,8 @@ internal static class LinearMixedModelFitter
         monitor.Enter(FitStage.Checking);
         var (theta, stencil, check, problem) = ConfirmOptimum(deviance, evaluate, products.LogWeightSum, terms, searched,
             minimum, units, monitor, rescue: optimum.Converged);
-        var solution = ModeSolution.Compute(deviance, theta);
+        // The check's last evaluation is at θ̂ when its Newton step was taken.
+        var solution = deviance.LastFactored(theta) ? ModeSolution.FromFactor(deviance) : ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();
         double sigma = Math.Sqrt(solution.PenalizedResidualSquares / (reml ? design.RowCount - design.FixedEffectCount : design.RowCount));
         problem ??= ExactFitProblem(sigma, products.Scaling);

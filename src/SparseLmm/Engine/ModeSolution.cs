@@ -34,6 +34,13 @@ internal sealed class ModeSolution
     {
         if (!deviance.FactorAt(theta))
             throw new InvalidOperationException("the mixed-model system is not positive definite at the optimum");
+        return FromFactor(deviance);
+    }
+
+    /// <summary>Solves with the factor <paramref name="deviance"/> holds from its last successful
+    /// <see cref="ProfiledDeviance.FactorAt"/>, when the caller knows that was at θ̂ (saving one factorization).</summary>
+    public static ModeSolution FromFactor(ProfiledDeviance deviance)
+    {
         var layout = deviance.Layout;
         var solver = new PenalizedSolver(deviance);
         var u = new double[layout.Terms.Sum(t => t.Size)];

@@ -43,7 +43,7 @@ internal sealed class OptimumStencil
         IReadOnlyList<double> units)
     {
         var centre = theta.ToArray();
-        var steps = centre.Select((v, i) => 5e-4 * Math.Max(Math.Abs(v), 0.05 * units[i])).ToArray();
+        var steps = Steps(centre, units);
         bool Evaluate(double[] point, bool singleStep, out ThetaPieces pieces)
         {
             pieces = evaluate(point, singleStep)!;
@@ -51,6 +51,10 @@ internal sealed class OptimumStencil
         }
         return CentralStencil<ThetaPieces>.Compute(Evaluate, centre, steps) is { } stencil ? new OptimumStencil(centre, centre, stencil) : null;
     }
+
+    /// <summary>The step in each parameter: 5·10⁻⁴ of its value, at least 2.5·10⁻⁵ of its unit (see the class).</summary>
+    public static double[] Steps(IReadOnlyList<double> x, IReadOnlyList<double> units) =>
+        x.Select((v, i) => 5e-4 * Math.Max(Math.Abs(v), 0.05 * units[i])).ToArray();
 
     /// <summary>The central-difference gradient of <paramref name="f"/> (a function of the pieces) in θ.</summary>
     public double[] Gradient(Func<ThetaPieces, double> f) => stencil.Gradient(f);

@@ -23,6 +23,9 @@ internal sealed class ProfiledDeviance
     private readonly DenseRestFactor? dense;
     private readonly bool anyVectorRestTerm;
     private readonly IRestFactor rest;
+    // θ of the last successful FactorAt, so that a caller that ends on θ̂ need not factor there again.
+    private readonly double[] factoredTheta;
+    private bool factored;
 
     /// <summary>Creates the objective over accumulated cross-products.</summary>
     public ProfiledDeviance(CrossProducts products, bool reml)
@@ -33,6 +36,7 @@ internal sealed class ProfiledDeviance
         parameterization = new CovarianceParameterization(layout.Terms);
         factors = layout.Terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
         restRowScale = new double[layout.RestSize];
+        factoredTheta = new double[parameterization.Length];
         // The supernodal rest takes the first term's rows level by level before it is factored; the dense rest forms
         // them itself, into the block it has just scaled.
         if (layout.Supernodal is { } positions)
@@ -147,6 +151,7 @@ internal sealed class ProfiledDeviance
     /// <summary>Builds and factors the system at θ. False when the system is not positive definite.</summary>
     public bool FactorAt(ReadOnlySpan<double> theta)
     {
+        factored = false;
         var layout = Layout;
         for (int t = 0; t < factors.Length; t++) parameterization.FillFactor(theta, t, factors[t]);
         for (int r = 0; r < layout.RestSize; r++)
@@ -157,8 +162,14 @@ internal sealed class ProfiledDeviance
         if (firstTermLevels is not null && !firstTermLevels.Compute(out firstLogDeterminant)) return false;
         if (!rest.Factor(products.Rest, factors)) return false;
         FirstLogDeterminant = dense?.FirstLogDeterminant ?? firstLogDeterminant;
+        theta.CopyTo(factoredTheta);
+        factored = true;
         return true;
     }
+
+    /// <summary>True when the factor held is that of the last <see cref="FactorAt"/>, made at exactly
+    /// <paramref name="theta"/> and successful (the cross-products being fixed for the objective's life).</summary>
+    public bool LastFactored(ReadOnlySpan<double> theta) => factored && theta.SequenceEqual(factoredTheta);
 
     /// <summary>For level l of the first term: its k₁×k₁ factor L₁₁ and the rows of L₂₁ (one k₁-vector per pattern
     /// entry), computed from the cross-products at the current T's: row e is L₁₁⁻¹ T₁' a_e scaled by the T of the

@@ -9,7 +9,7 @@ namespace SparseLmm.Engine;
 
 /// <summary>Fits a linear mixed model with an nlme residual structure (varIdent and/or corAR1): one pass for the
 /// structure's cross-products, BOBYQA over θ, the log variance ratios and ρ (σ profiled), then the solution of the
-/// whitened system at the optimum.</summary>
+/// whitened system at the optimum, confirmed as a linear fit's is (<see cref="CheckOptimum"/>).</summary>
 internal static class ResidualModelFitter
 {
     /// <summary>Largest order of the dense rest (random effects after the largest term, fixed effects, response) the
@@ -42,6 +42,8 @@ internal static class ResidualModelFitter
         // θ starts as for independent residuals (the moment estimates of the unweighted cross-products: ratios 1,
         // ρ = 0), the structure at its start.
         objective.SetStructure(new double[objective.Length - objective.ThetaLength]);
+        // θ's natural units from those unweighted cross-products, for the check of the optimum.
+        var units = ThetaScales.Of(products.Combined, parameterization);
         var structureStart = objective.StructureStart();
         var candidates = StartingValues.Candidates(products.Combined, parameterization, units: [.. Enumerable.Repeat(1.0, parameterization.Length)])
             .Select(theta => theta.Concat(structureStart).ToArray()).ToList();
@@ -57,6 +59,9 @@ internal static class ResidualModelFitter
         var parameters = optimum.Minimizer.ToArray();
         var theta = parameters[..objective.ThetaLength];
         var structure = parameters[objective.ThetaLength..];
+        var (check, problem) = CheckOptimum(objective, terms, residual, parameters, units);
+        bool atCorrelationBound = AtCorrelationBound(residual, structure);
+        // The check moved the combined cross-products: they are set back to the optimum's here.
         double logDeterminant = objective.SetStructure(structure);
         var solution = ModeSolution.Compute(deviance, theta);
         double value = deviance.ObjectiveFromFactor() + logDeterminant;
@@ -67,13 +72,14 @@ internal static class ResidualModelFitter
             Method: reml ? EstimationMethod.Reml : EstimationMethod.MaximumLikelihood,
             LogLikelihood: -value / 2,
             Sigma: Math.Sqrt(solution.PenalizedResidualSquares / (reml ? n - p : n)),
-            Converged: optimum.Converged && !AtCorrelationBound(residual, structure),
-            OptimizerMessage: AtCorrelationBound(residual, structure)
+            Converged: optimum.Converged && !atCorrelationBound && problem is null,
+            OptimizerMessage: atCorrelationBound
                 ? $"the AR(1) correlation reached the bound ±{ResidualDeviance.LargestCorrelation}"
-                : optimum.Message,
+                : optimum.Converged ? problem ?? optimum.Message : optimum.Message,
             Singular: Enumerable.Range(0, theta.Length)
                 .Any(i => parameterization.IsDiagonal(i) && theta[i] < LinearMixedModelFitter.SingularTolerance),
-            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + candidates.Count, layout.Structure.Description)));
+            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations + candidates.Count, layout.Structure.Description),
+            Check: check));
         // nlme's t tests: containment df (for nested grouping factors; none otherwise); for ML, summary.lme's
         // adjustSigma scales the SEs by √(n/(n−p)) first.
         var df = ContainmentDegreesOfFreedom.Compute(design);
@@ -96,6 +102,24 @@ internal static class ResidualModelFitter
                 ? new ResidualCorrelationFit(residual.CorrelationOrder, residual.CorrelationGroup!, structure[^1])
                 : null,
         };
+    }
+
+    /// <summary>Confirms the optimum over all the parameters (θ in its natural units, the log ratios and ρ in their
+    /// own) from the gradient and Hessian of the objective there, as a linear fit's θ̂ is; a ratio or ρ on a bound the
+    /// objective rises away from is held there like a zero variance. The reason when the check fails.</summary>
+    private static (OptimumCheck Check, string? Problem) CheckOptimum(ResidualDeviance objective,
+        IReadOnlyList<RandomEffectsDesign> terms, ResidualDesign residual, double[] parameters, double[] thetaUnits)
+    {
+        var parameterization = objective.Deviance.Parameterization;
+        int structureLength = objective.Length - objective.ThetaLength;
+        var names = Enumerable.Range(0, objective.ThetaLength)
+            .Select(i => $"theta[{i + 1}] ({terms[parameterization.TermOf(i)].GroupName})")
+            .Concat(residual.VarianceLevels.Skip(1).Select(level => $"the log SD ratio of {residual.VarianceGroup} {level}"))
+            .Concat(residual.Autoregressive ? ["the AR(1) correlation"] : [])
+            .ToList();
+        double[] units = [.. thetaUnits, .. Enumerable.Repeat(1.0, structureLength)];
+        return CriterionCheck.Assess(point => objective.Evaluate(point), ProfiledDeviance.FailedEvaluation, parameters,
+            objective.LowerBounds(), objective.UpperBounds(), units, names);
     }
 
     private static bool AtCorrelationBound(ResidualDesign residual, double[] structure) =>

@@ -131,6 +131,16 @@ internal static class GeneralizedMixedModelFitter
                 if (curvature > 0 && double.IsFinite(curvature)) thetaScale[i] = Math.Clamp(Math.Sqrt(2 / curvature), 1e-2 * units[i], units[i]);
             }
         }
+        // nAGQ = 0 reports stage one's optimum: it is confirmed on the θ criterion the search minimised.
+        OptimumCheck? check = null;
+        string? problem = null;
+        if (quadratureNodes == 0)
+        {
+            monitor.Enter(FitStage.Checking);
+            var names = Enumerable.Range(0, thetaLength).Select(i => $"theta[{i + 1}] ({terms[parameterization.TermOf(i)].GroupName})").ToList();
+            (check, problem) = CheckStageOne(objective, thetaOne, thetaLower, thetaUpper, units, names, monitor);
+        }
+        // Also restores the state at the optimum after the check or the curvature probes.
         double devianceOne = objective.StageOne(thetaOne);
         if (devianceOne >= GlmmObjective.FailedEvaluation)
             throw new InputException($"the {family} model could not be fitted: PIRLS failed at every θ tried (check the response and the link)");
@@ -198,8 +208,6 @@ internal static class GeneralizedMixedModelFitter
 
         var notes = new List<string>();
         double[] covariance;
-        OptimumCheck? check = null;
-        string? problem = null;
         if (quadratureNodes == 0)
         {
             covariance = rx.Select(value => value * sigmaSquared).ToArray();
@@ -245,6 +253,23 @@ internal static class GeneralizedMixedModelFitter
             OptimumCheck = check,
             GlmmSource = new GlmmSource(design, response, terms, threads?.Degree),
         };
+    }
+
+    /// <summary>The check of stage one's θ̂ from the gradient and Hessian of the stage-one deviance there, every point
+    /// taking as many PIRLS iterations as θ̂ did (see <see cref="GlmmObjective.StageOne"/>); the reason when it
+    /// fails.</summary>
+    private static (OptimumCheck Check, string? Problem) CheckStageOne(GlmmObjective objective, double[] theta,
+        double[] lower, double[] upper, double[] units, IReadOnlyList<string> names, FitMonitor monitor)
+    {
+        objective.StageOne(theta);
+        int iterations = objective.LastPirlsIterations;
+        var (check, problem) = CriterionCheck.Assess(point =>
+        {
+            monitor.ThrowIfCancelled();
+            return objective.StageOne(point, iterations);
+        }, GlmmObjective.FailedEvaluation, theta, lower, upper, units, names);
+        // The evaluation that learnt the PIRLS iterations.
+        return (check with { Evaluations = check.Evaluations + 1 }, problem);
     }
 
     private static double PearsonDispersion(GlmmObjective objective, GlmmResponse response, int n)

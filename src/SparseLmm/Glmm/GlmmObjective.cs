@@ -72,8 +72,8 @@ internal sealed class GlmmObjective
     /// <summary>μ at the current modes.</summary>
     public ReadOnlySpan<double> Mean => state.Mu;
 
-    /// <summary>The number of PIRLS iterations lme4's schedule took in the last stage-two evaluation, or 0 when that
-    /// evaluation fell back to the exact PIRLS.</summary>
+    /// <summary>The number of PIRLS iterations lme4's schedule took in the last evaluation (of either stage), or 0 when
+    /// that evaluation fell back to the exact PIRLS.</summary>
     public int LastPirlsIterations { get; private set; }
 
     /// <summary>The deviance to report at the current state (after an evaluation): the objective itself for
@@ -95,13 +95,17 @@ internal sealed class GlmmObjective
         if (ok) starts.KeepInitial(joint);
     }
 
-    /// <summary>Stage one: the Laplace deviance at θ with u and β both at their joint conditional modes.</summary>
-    public double StageOne(ReadOnlySpan<double> theta)
+    /// <summary>Stage one: the Laplace deviance at θ with u and β both at their joint conditional modes. With
+    /// <paramref name="fixedPirlsIterations"/> positive, lme4's schedule runs exactly that many iterations, for the same
+    /// reason as in <see cref="StageTwo"/>: the check of a stage-one optimum differences the smooth piece it lies on.</summary>
+    public double StageOne(ReadOnlySpan<double> theta, int fixedPirlsIterations = 0)
     {
         Evaluations++;
         var joint = state.Joint;
+        int iterations = 0;
         bool ok = starts.HasStartPredictor && starts.PrepareLme4(joint, jointMode: true, fromMeanStart: false)
-            && lme4.Run(joint, true, theta, 0, out _);
+            && lme4.Run(joint, true, theta, fixedPirlsIterations, out iterations);
+        LastPirlsIterations = iterations;
         if (!ok && starts.PrepareWarm(jointMode: true)) ok = exact.Run(joint, true, theta, fromMeanStart: false);
         if (!ok) ok = exact.Run(joint, true, theta, fromMeanStart: true);
         if (!ok)

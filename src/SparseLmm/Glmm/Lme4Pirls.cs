@@ -15,7 +15,7 @@ internal sealed class Lme4Pirls(PirlsState state)
     private readonly double[] uPrevious = new double[state.U.Length];
     private readonly double[] betaPrevious = new double[state.Beta.Length];
 
-    /// <summary>Iterates from the prepared start. With <paramref name="fixedIterations"/> positive (stage two only), runs
+    /// <summary>Iterates from the prepared start. With <paramref name="fixedIterations"/> positive (the checks of an optimum), runs
     /// exactly that many iterations instead of stopping by the relative-change test (see
     /// <see cref="GlmmObjective.StageTwo"/>). True when it converged; <paramref name="iterations"/> is then the number
     /// taken.</summary>

@@ -20,13 +20,20 @@ public static class Simulation
     /// <summary><paramref name="count"/> responses drawn from the fitted model: y* = Xβ̂ + Zb* + ε* (+ the offset),
     /// b* ~ N(0, σ̂²ΛΛ'), ε*ᵢ ~ N(0, σ̂²/wᵢ) with wᵢ the prior weights (1 without) (as lme4's <c>simulate</c>). Replicate i uses <see cref="ReplicateSeed"/>(seed, i).</summary>
     /// <exception cref="InputException">The fit is not a linear mixed model, or <paramref name="count"/> is below 1.</exception>
-    public static IReadOnlyList<double[]> Simulate(this MixedModelFit fit, int count, int seed)
+    public static IReadOnlyList<double[]> Simulate(this MixedModelFit fit, int count, int seed) =>
+        Simulate(fit, count, seed, CancellationToken.None);
+
+    /// <summary>The draws of <see cref="Simulate(MixedModelFit, int, int)"/>, stopped by
+    /// <paramref name="cancellationToken"/> (looked at before each replicate): the same draws when it does not fire.</summary>
+    /// <exception cref="InputException">The fit is not a linear mixed model, or <paramref name="count"/> is below 1.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired.</exception>
+    public static IReadOnlyList<double[]> Simulate(this MixedModelFit fit, int count, int seed, CancellationToken cancellationToken)
     {
-        var model = FittedMixedModel.Of(fit);
+        var model = FittedMixedModel.Of(fit, cancellationToken);
         if (count < 1) throw new InputException("the number of simulations must be at least 1");
         var result = new double[count][];
         var sampler = new Sampler(model);
-        Parallel.For(0, count, i => result[i] = sampler.Draw(ReplicateSeed(seed, i), withOffset: true));
+        CancellableParallel.For(count, cancellationToken, i => result[i] = sampler.Draw(ReplicateSeed(seed, i), withOffset: true));
         return result;
     }
 

@@ -15,13 +15,18 @@ internal static class ConvergenceDiagnostics
     {
         var split = Split(chains);
         if (split[0].Length < 2) return (double.NaN, double.NaN, double.NaN);
-        var all = split.SelectMany(c => c).ToArray();
-        var sorted = all.Order().ToArray();
+        int total = split.Length * split[0].Length;
+        var sorted = new double[total];
+        var order = new int[total];
+        Pool(split, sorted, order);
         if (sorted[0] == sorted[^1]) return (double.NaN, double.NaN, double.NaN);
         double median = SortedSample.Quantile(sorted, 0.5);
+        var scores = RankScores(total);
+        var normalised = RankNormalise(split, sorted, order, scores);
         var folded = split.Select(c => c.Select(x => Math.Abs(x - median)).ToArray()).ToArray();
-        double rhat = Math.Max(BasicRhat(RankNormalise(split)), BasicRhat(RankNormalise(folded)));
-        double bulk = Ess(RankNormalise(split));
+        var (foldedSorted, foldedOrder) = FoldSorted(sorted, order, median);
+        double rhat = Math.Max(BasicRhat(normalised), BasicRhat(RankNormalise(folded, foldedSorted, foldedOrder, scores)));
+        double bulk = Ess(normalised);
         double q05 = SortedSample.Quantile(sorted, 0.05), q95 = SortedSample.Quantile(sorted, 0.95);
         double tail = Math.Min(Ess(Indicator(split, q05)), Ess(Indicator(split, q95)));
         return (rhat, bulk, tail);
@@ -34,22 +39,65 @@ internal static class ConvergenceDiagnostics
         return chains.SelectMany(c => new[] { c[..half], c[^half..] }).ToArray();
     }
 
+    /// <summary>The normal scores of the ranks 1..<paramref name="total"/> without ties, Φ⁻¹((r − 3/8) / (S + 1/4)):
+    /// the same for every parameter of a run, so the last table is kept (immutable; a race only computes it twice).</summary>
+    private static double[] RankScores(int total)
+    {
+        if (lastScores is { } cached && cached.Length == total) return cached;
+        var scores = new double[total];
+        for (int r = 0; r < total; r++) scores[r] = Distributions.NormalQuantile((r + 1 - 0.375) / (total + 0.25));
+        lastScores = scores;
+        return scores;
+    }
+
+    private static volatile double[]? lastScores;
+
+    /// <summary>|x − median| of the sorted pooled draws, sorted, with their pooled indices: the draws below the median
+    /// read downwards merged with those above it read upwards, without a second sort.</summary>
+    private static (double[] Sorted, int[] Order) FoldSorted(double[] sorted, int[] order, double median)
+    {
+        int total = sorted.Length;
+        var folded = new double[total];
+        var foldedOrder = new int[total];
+        int above = 0;
+        while (above < total && sorted[above] < median) above++;
+        int below = above - 1;
+        for (int i = 0; i < total; i++)
+        {
+            bool takeBelow = above >= total || (below >= 0 && median - sorted[below] <= sorted[above] - median);
+            int from = takeBelow ? below-- : above++;
+            folded[i] = Math.Abs(sorted[from] - median);
+            foldedOrder[i] = order[from];
+        }
+        return (folded, foldedOrder);
+    }
+
+    /// <summary>The pooled draws of <paramref name="chains"/> sorted into <paramref name="sorted"/>, with each sorted
+    /// value's pooled index (chain × length + draw) in <paramref name="order"/>.</summary>
+    private static void Pool(double[][] chains, double[] sorted, int[] order)
+    {
+        int length = chains[0].Length;
+        for (int c = 0; c < chains.Length; c++) chains[c].CopyTo(sorted, c * length);
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(sorted, order);
+    }
+
     private static double[][] Indicator(double[][] chains, double quantile) =>
         chains.Select(c => c.Select(x => x <= quantile ? 1.0 : 0.0).ToArray()).ToArray();
 
-    /// <summary>Normal scores of the pooled ranks (ties averaged): Φ⁻¹((r − 3/8) / (S + 1/4)).</summary>
-    private static double[][] RankNormalise(double[][] chains)
+    /// <summary>Normal scores of the pooled ranks (ties averaged): Φ⁻¹((r − 3/8) / (S + 1/4)), from the pooled draws
+    /// <paramref name="sorted"/> with their indices <paramref name="order"/> and the untied scores by rank.</summary>
+    private static double[][] RankNormalise(double[][] chains, double[] sorted, int[] order, double[] rankScores)
     {
-        int length = chains[0].Length, total = chains.Length * length;
-        var order = Enumerable.Range(0, total).OrderBy(i => chains[i / length][i % length]).ToArray();
+        int length = chains[0].Length, total = sorted.Length;
         var scores = chains.Select(_ => new double[length]).ToArray();
         for (int start = 0; start < total;)
         {
-            int end = start;
-            double value = chains[order[start] / length][order[start] % length];
-            while (end < total && chains[order[end] / length][order[end] % length] == value) end++;
-            double rank = (start + 1 + end) / 2.0;
-            double score = Distributions.NormalQuantile((rank - 0.375) / (total + 0.25));
+            int end = start + 1;
+            while (end < total && sorted[end] == sorted[start]) end++;
+            double score = end == start + 1
+                ? rankScores[start]
+                : Distributions.NormalQuantile(((start + 1 + end) / 2.0 - 0.375) / (total + 0.25));
             for (int i = start; i < end; i++) scores[order[i] / length][order[i] % length] = score;
             start = end;
         }

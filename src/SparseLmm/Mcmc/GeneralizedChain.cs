@@ -7,39 +7,53 @@ namespace SparseLmm.Mcmc;
 
 /// <summary>One Markov chain for a binomial (logit) or Poisson (log) GLMM, whose posterior
 /// p(θ, β, u | y) ∝ p(θ) p(y | η) φ(u), η = Xβ + ZΛ(θ)u, has no closed-form conditionals.
-/// <para>The chain runs in coordinates the Laplace approximation whitens: (β, u) = m(θ) + L(θ)⁻ᵀ z, with m(θ) PIRLS's
-/// joint mode at θ and L(θ) the factor of Λ'Z'WZΛ + I with X carried along at the mode (the model's own sparse or
-/// dense system; W the IRLS weights, for these canonical links the observed information), so (β, u) given θ is
-/// one shifted solve L'x = c + z through the factor. In (θ, z) the target is
-/// π̃(θ, z) = p(θ, m + L⁻ᵀz | y) / |L(θ)|, which is p(θ | y) N(z; 0, I) exactly when the Laplace approximation is.
-/// Each iteration makes Metropolis–Hastings moves of two kinds: θ' = θ + a random-walk step (in log θ for the diagonal
-/// of each T) with z kept, so (β, u) follow θ through m and L; then, <see cref="ShiftMoves"/> times, z' = ρz + √(1 − ρ²) ε
-/// at fixed θ (preconditioned Crank–Nicolson, reversible with respect to N(0, I)), with ρ = 0 an independence draw
-/// from the Laplace proposal. Every move accepts by the exact posterior (log ratio w(θ', z') − w(θ, z),
-/// w = log π̃ + ½‖z‖²), so the draws are exact however good the Laplace approximation is; its quality decides only
-/// how often moves are accepted.</para>
+/// <para>The chain runs in coordinates a Gaussian approximation whitens: (β, u) = m(θ) + L(θ)⁻ᵀ z through
+/// <see cref="LaplaceMap"/> (the GLMM linearized once at the fit's modes: L(θ) the factor of Λ'Z'WZΛ + I with X
+/// carried along, m(θ) the weighted least-squares solution, one factorization per θ and no PIRLS). In (θ, z) the
+/// target is π̃(θ, z) = p(θ, m + L⁻ᵀz | y) / |L(θ)|, which is p(θ | y) N(z; 0, I) exactly when the approximation
+/// is. Each iteration makes Metropolis–Hastings moves with z kept, so (β, u) follow θ through m and L: once the warmup
+/// has adapted it, an independence move of log θ from a multivariate t around the warmup's mean and covariance
+/// (where the approximation holds, θ's moves then sample its marginal posterior almost independently, as the LMM
+/// sampler's do), and a random-walk move of log θ (the diagonal of each T; off-diagonal entries as they are). Then
+/// moves of z at fixed θ: <see cref="IndependentShiftMoves"/> independence draws of z from a multivariate t (or, while
+/// they are accepted too rarely, preconditioned Crank–Nicolson moves z' = ρz + √(1 − ρ²) ε whose √(1 − ρ²) adapts),
+/// and one short pCN move (√(1 − ρ²) = <see cref="LocalShift"/>), which leaves a point where the approximation's
+/// tails are lighter than the posterior's: independence draws alone stick there for hundreds of iterations (seen on
+/// cbpp's period4). Every move accepts by the exact posterior (log ratio w(θ', z') − w(θ, z),
+/// w = log π̃ + ½‖z‖², with the proposal densities' ratio for the independence moves), so the draws are exact however
+/// good the approximation is; its quality decides only how often moves are accepted.</para>
 /// <para>Why this and not Pólya–Gamma Gibbs: one scheme for both families (PG augmentation exists for the logit
 /// only), no per-trial augmentation (a PG(n, η) draw costs O(n), and cbpp's herds have up to 34 trials), and θ moves
 /// with (β, u) carried along in whitened coordinates instead of the Gibbs sweep ω → θ → (β, u), whose θ and intercept
-/// mix slowly when the data are informative. Why ρ adapts instead of independence draws always: on cbpp ρ settles
-/// at 0 (about 60% of the independence draws of the 19 (β, u) accepted), but the share falls with the number of
-/// random effects and with a poorer Laplace approximation, and there the pCN move keeps moving by shorter steps.</para>
+/// mix slowly when the data are informative. Why a map linearized once and not PIRLS to the mode at every θ: it
+/// costs a quarter as much per iteration (one factorization of fixed cross-products against PIRLS's 4–5 passes and
+/// factorizations) for the same acceptance on cbpp (58% against 59%), and it is a function of θ alone, which exactness
+/// needs (a PIRLS stopped early from the chain's last mode would not be).</para>
 /// <para>The random walk's directions are the axes (step 0.5) for the first half of the warmup, then the Cholesky
-/// factor of the covariance of the warmup's second quarter; its length, and √(1 − ρ²), adapt toward the acceptance
-/// rates <see cref="ThetaAcceptance"/> and <see cref="ShiftAcceptance"/> through the warmup and are then fixed. PIRLS
-/// converges to a step of 1e-10, so m(θ) and L(θ) are functions of θ to that precision whatever PIRLS starts from (the
-/// last modes). Every buffer is allocated here, once; one chain per thread.</para></summary>
+/// factor of the covariance of the warmup's second quarter, which also sets the independence proposal (refined at
+/// three quarters from the second and third quarters); the step length, and √(1 − ρ²), adapt toward the acceptance
+/// rates <see cref="ThetaAcceptance"/> and <see cref="ShiftAcceptance"/> through the warmup and are then fixed. Every
+/// buffer is allocated here, once; one chain per thread.</para></summary>
 internal sealed class GeneralizedChain
 {
     private const double InitialStep = 0.5;
-    // z moves per iteration: they reuse the factor at θ (a solve and a pass over the rows each, no PIRLS), so three
-    // cost less than the θ move and bring the fixed and random effects' ESS from about a third of the draws to most.
-    private const int ShiftMoves = 3;
+    // Independence (or adapted pCN) moves of z per iteration, plus one short pCN move: they reuse the factor at θ (a
+    // solve and a pass over the rows each), and bring the fixed and random effects' ESS to about half the draws.
+    private const int IndependentShiftMoves = 2;
+    private const double LocalShift = 0.3;
     private const double ThetaAcceptance = 0.4;
     private const double ShiftAcceptance = 0.3;
+    // The logit of √(1 − ρ²) is capped here: at the cap the z move is the independence draw from the t.
+    private const double ShiftCap = 10;
+    // Degrees of freedom of the independence proposals: tails heavier than the Gaussian's, so the weights p/q stay
+    // bounded where the posterior's tails are a little heavier than the approximation's.
+    private const double ThetaDegrees = 5;
+    private const double ShiftDegrees = 10;
+    // The θ proposal's scale over the warmup's SD: a little wider, for the same reason.
+    private const double ThetaProposalScale = 1.2;
 
     // The map at the current θ and the one a θ move is tried with; swapped when the move is accepted, so z moves at
-    // the current θ need no PIRLS.
+    // the current θ need no factorization.
     private LaplaceMap current, candidateMap;
     private readonly CovariancePriorDensity prior;
     private readonly CovarianceParameterization parameterization;
@@ -48,9 +62,13 @@ internal sealed class GeneralizedChain
     private readonly RandomStream random;
     private readonly int dimension;
     private readonly double[] phi, phiCandidate, theta, thetaCandidate, directions, normals;
+    // The independence proposal of log θ: the warmup's mean and the Cholesky factor of its covariance (times
+    // ThetaProposalScale); used once the warmup has set it.
+    private readonly double[] proposalMean, proposalFactor;
+    private bool independent;
     private readonly double[] u, beta, uCandidate, betaCandidate, z, zCandidate, betaOriginal;
     private double logStep = Math.Log(InitialStep);
-    // √(1 − ρ²) of the z move, through its logit so that it stays in (0, 1].
+    // √(1 − ρ²) of the adapted z move, through its logit so that it stays in (0, 1].
     private double shiftLogit = 2;
     private double logWeight;
     // log p(θ) + the log Jacobian of log θ at the current θ.
@@ -59,11 +77,11 @@ internal sealed class GeneralizedChain
     /// <summary>A chain over <paramref name="design"/> (X in <paramref name="coordinates"/>' centred coordinates),
     /// <paramref name="terms"/> most levels first, started at <paramref name="start"/>.</summary>
     public GeneralizedChain(ModelDesign design, FixedEffectScaling coordinates, IReadOnlyList<RandomEffectsDesign> terms,
-        GlmmResponse response, McmcPrior priorKind, ParameterLayout parameters, ReadOnlySpan<double> start, RandomStream random,
-        ThreadBudget threads)
+        GlmmResponse response, McmcPrior priorKind, ParameterLayout parameters, ReadOnlySpan<double> anchor, ReadOnlySpan<double> start,
+        RandomStream random, ThreadBudget threads)
     {
-        current = new LaplaceMap(design, terms, response, threads);
-        candidateMap = new LaplaceMap(design, terms, response, threads);
+        current = new LaplaceMap(design, terms, response, anchor, threads);
+        candidateMap = new LaplaceMap(design, terms, response, anchor, threads);
         parameterization = current.Parameterization;
         prior = new CovariancePriorDensity(priorKind, parameterization);
         this.coordinates = coordinates;
@@ -78,6 +96,8 @@ internal sealed class GeneralizedChain
         directions = new double[dimension * dimension];
         for (int j = 0; j < dimension; j++) directions[j * dimension + j] = 1;
         normals = new double[dimension];
+        proposalMean = new double[dimension];
+        proposalFactor = new double[dimension * dimension];
         int q = terms.Sum(t => t.Size), p = design.FixedEffectCount;
         u = new double[q];
         uCandidate = new double[q];
@@ -88,14 +108,14 @@ internal sealed class GeneralizedChain
         zCandidate = new double[q + p];
         for (int i = 0; i < z.Length; i++) z[i] = random.Normal();
         logPrior = LogPrior(theta);
-        if (double.IsNegativeInfinity(logPrior) || !current.Build(theta, null))
-            throw new InputException("MCMC could not start: PIRLS failed at the starting covariance parameters");
+        if (double.IsNegativeInfinity(logPrior) || !current.Build(theta))
+            throw new InputException("MCMC could not start: the system is not positive definite at the starting covariance parameters");
         logWeight = logPrior + current.Weight(z, u, beta);
         if (double.IsNegativeInfinity(logWeight))
             throw new InputException("MCMC could not start: the linear predictor left the family's range at the starting values");
     }
 
-    /// <summary>Moves proposed after the warmup (one θ and <see cref="ShiftMoves"/> z moves per draw).</summary>
+    /// <summary>Moves proposed after the warmup.</summary>
     public int Proposed { get; private set; }
 
     /// <summary>Moves accepted after the warmup.</summary>
@@ -107,30 +127,51 @@ internal sealed class GeneralizedChain
     public void Run(int warmup, int draws, double[] output, CancellationToken cancellation = default)
     {
         var history = new double[Math.Max(warmup, 1) * dimension];
-        int adaptAt = warmup / 2, from = warmup / 4;
+        int adaptAt = warmup / 2, from = warmup / 4, refineAt = 3 * warmup / 4;
         for (int iteration = 0; iteration < warmup; iteration++)
         {
             cancellation.ThrowIfCancellationRequested();
             if (iteration == adaptAt && adaptAt - from > 2 * dimension + 10)
-                Adapt(history.AsSpan(from * dimension, (adaptAt - from) * dimension));
+                Adapt(history.AsSpan(from * dimension, (adaptAt - from) * dimension), directionsToo: true);
+            if (iteration == refineAt && independent)
+                Adapt(history.AsSpan(from * dimension, (refineAt - from) * dimension), directionsToo: false);
             // Robbins–Monro on the log step length and the logit of the shift, decaying so that the warmup settles them.
-            double gain = 1 / Math.Pow(iteration + 1, 0.6);
-            logStep += gain * ((MoveTheta() ? 1 : 0) - ThetaAcceptance);
-            // Capped at an independence draw (ρ = 0): beyond it a larger "step" is the same move.
-            for (int move = 0; move < ShiftMoves; move++)
-                shiftLogit = Math.Min(shiftLogit + gain * ((MoveShift() ? 1 : 0) - ShiftAcceptance), 10);
+            Iterate(1 / Math.Pow(iteration + 1, 0.6));
             phi.CopyTo(history, iteration * dimension);
         }
         for (int draw = 0; draw < draws; draw++)
         {
             cancellation.ThrowIfCancellationRequested();
-            Proposed += 1 + ShiftMoves;
-            if (MoveTheta()) Accepted++;
-            for (int move = 0; move < ShiftMoves; move++)
-                if (MoveShift()) Accepted++;
+            Iterate(0);
             coordinates.ToOriginal(beta, betaOriginal);
             parameters.Fill(theta, 1, betaOriginal, u, output.AsSpan(draw * parameters.Count, parameters.Count));
         }
+    }
+
+    /// <summary>One iteration's moves; with a positive <paramref name="gain"/> (the warmup) the random walk's step and
+    /// the z move's shift adapt by it, with 0 (the draws) the moves are counted.</summary>
+    private void Iterate(double gain)
+    {
+        if (independent) Count(MoveThetaIndependently(), gain);
+        bool moved = MoveTheta();
+        Count(moved, gain);
+        logStep += gain * ((moved ? 1 : 0) - ThetaAcceptance);
+        for (int move = 0; move < IndependentShiftMoves; move++)
+        {
+            moved = MoveShift(shiftLogit);
+            Count(moved, gain);
+            shiftLogit = Math.Min(shiftLogit + gain * ((moved ? 1 : 0) - ShiftAcceptance), ShiftCap);
+        }
+        Count(MoveShift(LocalShiftLogit), gain);
+    }
+
+    private static readonly double LocalShiftLogit = Math.Log(LocalShift / (1 - LocalShift));
+
+    private void Count(bool accepted, double gain)
+    {
+        if (gain > 0) return;
+        Proposed++;
+        if (accepted) Accepted++;
     }
 
     /// <summary>The random-walk move of θ with z kept; true when accepted.</summary>
@@ -143,13 +184,36 @@ internal sealed class GeneralizedChain
             double move = 0;
             for (int k = 0; k <= j; k++) move += directions[j * dimension + k] * normals[k];
             phiCandidate[j] = phi[j] + step * move;
-            thetaCandidate[j] = parameterization.IsDiagonal(j) ? Math.Exp(phiCandidate[j]) : phiCandidate[j];
         }
+        return TryTheta(0);
+    }
+
+    /// <summary>The independence move of θ with z kept: log θ' from the t proposal; true when accepted.</summary>
+    private bool MoveThetaIndependently()
+    {
+        double scale = Math.Sqrt(ThetaDegrees / (2 * random.Gamma(ThetaDegrees / 2)));
+        for (int j = 0; j < dimension; j++) normals[j] = scale * random.Normal();
+        for (int j = 0; j < dimension; j++)
+        {
+            double move = 0;
+            for (int k = 0; k <= j; k++) move += proposalFactor[j * dimension + k] * normals[k];
+            phiCandidate[j] = proposalMean[j] + move;
+        }
+        // Metropolis–Hastings: the proposal's density at the current point over that at the candidate.
+        return TryTheta(ThetaProposalLogDensity(phi) - ThetaProposalLogDensity(phiCandidate));
+    }
+
+    /// <summary>Accepts or rejects the θ of the coordinates in phiCandidate with z kept, the log proposal ratio
+    /// <paramref name="correction"/> added; on acceptance the candidate's map becomes the current one.</summary>
+    private bool TryTheta(double correction)
+    {
+        for (int j = 0; j < dimension; j++)
+            thetaCandidate[j] = parameterization.IsDiagonal(j) ? Math.Exp(phiCandidate[j]) : phiCandidate[j];
         double candidatePrior = LogPrior(thetaCandidate);
-        double candidate = double.IsNegativeInfinity(candidatePrior) || !candidateMap.Build(thetaCandidate, current)
+        double candidate = double.IsNegativeInfinity(candidatePrior) || !candidateMap.Build(thetaCandidate)
             ? double.NegativeInfinity
             : candidatePrior + candidateMap.Weight(z, uCandidate, betaCandidate);
-        if (!Accept(candidate)) return false;
+        if (!Accept(candidate, correction)) return false;
         (current, candidateMap) = (candidateMap, current);
         logPrior = candidatePrior;
         phiCandidate.CopyTo(phi, 0);
@@ -157,23 +221,54 @@ internal sealed class GeneralizedChain
         return true;
     }
 
-    /// <summary>The preconditioned Crank–Nicolson move of z at θ, against the current map's factor; true when
-    /// accepted.</summary>
-    private bool MoveShift()
+    /// <summary>log q(φ) + constant of the θ proposal's t.</summary>
+    private double ThetaProposalLogDensity(ReadOnlySpan<double> point)
     {
-        double shift = 1 / (1 + Math.Exp(-shiftLogit));
-        double keep = Math.Sqrt(Math.Max(0, 1 - shift * shift));
-        for (int i = 0; i < z.Length; i++) zCandidate[i] = keep * z[i] + shift * random.Normal();
-        if (!Accept(logPrior + current.Weight(zCandidate, uCandidate, betaCandidate))) return false;
+        Span<double> standard = stackalloc double[dimension];
+        for (int j = 0; j < dimension; j++) standard[j] = point[j] - proposalMean[j];
+        SmallMatrix.SolveLower(proposalFactor, dimension, standard);
+        double distance = 0;
+        foreach (double value in standard) distance += value * value;
+        return -(ThetaDegrees + dimension) / 2 * Math.Log(1 + distance / ThetaDegrees);
+    }
+
+    /// <summary>A move of z at θ against the current map's factor, of shift √(1 − ρ²) = logistic(<paramref name="logit"/>):
+    /// at <see cref="ShiftCap"/> the independence draw from the multivariate t, below it preconditioned Crank–Nicolson
+    /// (reversible with respect to N(0, I)); true when accepted.</summary>
+    private bool MoveShift(double logit)
+    {
+        double correction = 0;
+        if (logit >= ShiftCap)
+        {
+            double scale = Math.Sqrt(ShiftDegrees / (2 * random.Gamma(ShiftDegrees / 2)));
+            for (int i = 0; i < z.Length; i++) zCandidate[i] = scale * random.Normal();
+            // The weights carry N(z)'s ½‖z‖² (pCN's reference measure): the t's ratio is against it.
+            correction = ShiftLogRatio(z) - ShiftLogRatio(zCandidate);
+        }
+        else
+        {
+            double shift = 1 / (1 + Math.Exp(-logit));
+            double keep = Math.Sqrt(Math.Max(0, 1 - shift * shift));
+            for (int i = 0; i < z.Length; i++) zCandidate[i] = keep * z[i] + shift * random.Normal();
+        }
+        if (!Accept(logPrior + current.Weight(zCandidate, uCandidate, betaCandidate), correction)) return false;
         zCandidate.CopyTo(z, 0);
         return true;
     }
 
-    /// <summary>The Metropolis–Hastings decision for a candidate of log weight <paramref name="candidate"/>; on
-    /// acceptance the state takes its weight and (β, u).</summary>
-    private bool Accept(double candidate)
+    /// <summary>log t(z) − log N(z; 0, I) + constant, of the z proposal's t.</summary>
+    private static double ShiftLogRatio(ReadOnlySpan<double> at)
     {
-        if (!(Math.Log(random.Uniform()) < candidate - logWeight)) return false;
+        double squares = 0;
+        foreach (double value in at) squares += value * value;
+        return -(ShiftDegrees + at.Length) / 2 * Math.Log(1 + squares / ShiftDegrees) + 0.5 * squares;
+    }
+
+    /// <summary>The Metropolis–Hastings decision for a candidate of log weight <paramref name="candidate"/>, the log
+    /// proposal ratio <paramref name="correction"/> added; on acceptance the state takes its weight and (β, u).</summary>
+    private bool Accept(double candidate, double correction)
+    {
+        if (!(Math.Log(random.Uniform()) < candidate - logWeight + correction)) return false;
         logWeight = candidate;
         uCandidate.CopyTo(u, 0);
         betaCandidate.CopyTo(beta, 0);
@@ -190,9 +285,11 @@ internal sealed class GeneralizedChain
         return double.IsFinite(value) ? value : double.NegativeInfinity;
     }
 
-    /// <summary>Directions from the covariance of the warmup history of log θ (rows of <paramref name="history"/>),
-    /// scaled by 2.38/√d (Roberts and Rosenthal's optimal random-walk scale), the step length reset to 1.</summary>
-    private void Adapt(ReadOnlySpan<double> history)
+    /// <summary>From the mean and covariance of the warmup history of log θ (rows of <paramref name="history"/>): the
+    /// independence proposal (where the covariance is positive definite) and, with <paramref name="directionsToo"/>,
+    /// the random walk's directions, the covariance's Cholesky factor scaled by 2.38/√d (Roberts and Rosenthal's
+    /// optimal random-walk scale), the step length reset to 1.</summary>
+    private void Adapt(ReadOnlySpan<double> history, bool directionsToo)
     {
         int count = history.Length / dimension;
         var mean = new double[dimension];
@@ -207,6 +304,15 @@ internal sealed class GeneralizedChain
             if (!(covariance[a * dimension + a] > 0)) return;
         var factor = (double[])covariance.Clone();
         bool positive = SmallMatrix.Cholesky(factor, dimension);
+        if (positive)
+        {
+            mean.CopyTo(proposalMean, 0);
+            for (int a = 0; a < factor.Length; a++) proposalFactor[a] = ThetaProposalScale * factor[a];
+            for (int a = 0; a < dimension; a++)
+                for (int b = a + 1; b < dimension; b++) proposalFactor[a * dimension + b] = 0;
+            independent = true;
+        }
+        if (!directionsToo) return;
         double optimal = 2.38 / Math.Sqrt(dimension);
         for (int a = 0; a < dimension; a++)
             for (int b = 0; b < dimension; b++)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Parquet;
+using Parquet.Schema;
 using SparseLmm.Reporting;
 using SparseLmm.Results;
 
@@ -99,6 +101,40 @@ public sealed class McmcResult
                     line.Append(',').Append(Draw(c, d, j).ToString("R", CultureInfo.InvariantCulture));
                 writer.Write(line.Append('\n').ToString());
             }
+    }
+
+    /// <summary>Writes every draw as Parquet (one row group): the columns of <see cref="WriteDrawsCsv"/>, <c>chain</c>
+    /// and <c>draw</c> as 32-bit integers (1-based), one double column per parameter.</summary>
+    public void WriteDrawsParquet(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var fields = new DataField[] { new DataField<int>("chain", false), new DataField<int>("draw", false) }
+            .Concat(Names.Select(name => new DataField<double>(name, false))).ToArray();
+        int rows = chainDraws.Length * DrawsPerChain;
+        var writer = ParquetWriter.CreateAsync(new ParquetSchema(fields), stream).GetAwaiter().GetResult();
+        try
+        {
+            using var group = writer.CreateRowGroup();
+            var chain = new int[rows];
+            var draw = new int[rows];
+            for (int row = 0; row < rows; row++)
+            {
+                chain[row] = row / DrawsPerChain + 1;
+                draw[row] = row % DrawsPerChain + 1;
+            }
+            group.WriteAsync(fields[0], new ReadOnlyMemory<int>(chain)).GetAwaiter().GetResult();
+            group.WriteAsync(fields[1], new ReadOnlyMemory<int>(draw)).GetAwaiter().GetResult();
+            var column = new double[rows];
+            for (int j = 0; j < Names.Count; j++)
+            {
+                for (int row = 0; row < rows; row++) column[row] = Draw(row / DrawsPerChain, row % DrawsPerChain, j);
+                group.WriteAsync(fields[2 + j], new ReadOnlyMemory<double>(column)).GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>The posterior table: the variance parameters, σ and the fixed effects, then the worst diagnostics

@@ -19,9 +19,10 @@ public static class MixedModelSampler
 
     /// <summary>Draws from the posterior of the model <paramref name="fit"/> was fitted to. A linear mixed model:
     /// collapsed Gibbs (θ by slice sampling on its exact marginal posterior, then σ² and (β, u) exactly from their
-    /// conditionals). A binomial (logit) or Poisson (log) GLMM: Metropolis–Hastings in coordinates the Laplace
-    /// approximation whitens ((β, u) = mode + L⁻ᵀz through the factor at θ), θ by a random walk with z kept, z by
-    /// preconditioned Crank–Nicolson moves at fixed θ, accepted by the exact posterior (see the README). The chains run in parallel; chain c uses its own
+    /// conditionals). A binomial (logit) or Poisson (log) GLMM: Metropolis–Hastings in coordinates a Gaussian
+    /// approximation whitens ((β, u) = m(θ) + L⁻ᵀz through the factor at θ of the model linearized at the fit's modes),
+    /// θ by random-walk and independence moves with z kept, z by independence and preconditioned Crank–Nicolson moves at
+    /// fixed θ, accepted by the exact posterior (see the README). The chains run in parallel; chain c uses its own
     /// random stream of (seed, c), so the draws do not depend on the number of threads. Each chain starts near the
     /// fit's θ̂.</summary>
     /// <param name="fit">A linear mixed model or GLMM fit.</param>
@@ -128,11 +129,12 @@ public static class MixedModelSampler
         // is flat in them too, and each draw is mapped back.
         var coordinates = Engine.FixedEffectScaling.Standardized(design.X, design.RowCount, design.FixedEffectCount);
         var centred = design with { X = coordinates.Transform(design.X) };
+        var anchor = fit.Theta.ToArray();
         return new SamplerModel(source.Terms, new Engine.CovarianceParameterization(source.Terms), false, source.Threads,
-            "Metropolis-Hastings in Laplace-whitened coordinates: random-walk theta, pCN moves of (beta, u)",
+            "Metropolis-Hastings in coordinates whitened by the model linearized at the fit's modes: random-walk and independence moves of theta, independence and pCN moves of (beta, u)",
             (start, random, layout, threads, options, warmup, output) =>
             {
-                var chain = new GeneralizedChain(centred, coordinates, source.Terms, source.Response, options.Prior, layout, start, random, threads);
+                var chain = new GeneralizedChain(centred, coordinates, source.Terms, source.Response, options.Prior, layout, anchor, start, random, threads);
                 chain.Run(warmup, options.Draws, output, cancellation);
                 return (chain.Accepted, chain.Proposed);
             });
@@ -161,7 +163,8 @@ public static class MixedModelSampler
         var pooled = chains.SelectMany(c => c).ToArray();
         double mean = pooled.Average();
         double sd = Math.Sqrt(pooled.Sum(x => (x - mean) * (x - mean)) / (pooled.Length - 1));
-        var sorted = pooled.Order().ToArray();
+        Array.Sort(pooled);
+        var sorted = pooled;
         var (rhat, bulk, tail) = ConvergenceDiagnostics.Compute(chains);
         return new McmcParameterSummary(name, mean, sd, SortedSample.Quantile(sorted, (1 - level) / 2),
             SortedSample.Quantile(sorted, (1 + level) / 2), rhat, bulk, tail);

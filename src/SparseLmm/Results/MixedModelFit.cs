@@ -79,12 +79,13 @@ public sealed record MixedModelFit
     /// <summary>True when some random-effects covariance is singular (a diagonal of T at or near 0), like lme4's isSingular.</summary>
     public required bool IsSingular { get; init; }
 
-    /// <summary>True when the optimiser met its convergence criterion and, where the fit checked its optimum from the
-    /// criterion's derivatives (<see cref="OptimumCheck"/>), the check passed.</summary>
+    /// <summary>True when the optimiser met its convergence criterion and the check of its optimum from the criterion's
+    /// derivatives (<see cref="OptimumCheck"/>) passed.</summary>
     public required bool Converged { get; init; }
 
-    /// <summary>How the optimum was confirmed from the gradient and Hessian of the criterion there; null where the fit
-    /// makes no such check (a model with a residual structure, a GLMM fitted with nAGQ = 0).</summary>
+    /// <summary>How the optimum was confirmed from the gradient and Hessian of the criterion there, over the parameters
+    /// the search ran over (θ; with a residual structure also its log variance ratios and ρ; for a GLMM with nAGQ ≥ 1
+    /// also β). Every fit makes the check; null only on a fit built without one (<c>with</c>).</summary>
     public OptimumCheck? OptimumCheck { get; init; }
 
     /// <summary>What the optimiser said when it stopped.</summary>

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using SparseLmm.Data;
+using SparseLmm.Design;
+using SparseLmm.Formulas;
 
 namespace SparseLmm.Tests.Design;
 
@@ -92,5 +94,29 @@ public sealed class DesignChecksTests
         var fit = MixedModel.Fit("TICKS ~ 1 + (1 | INDEX)", MixedModel.LoadData("grouseticks"),
             new FitOptions(Family: Family.Poisson()));
         Assert.Equal(fit.ObservationCount, fit.GroupCounts.Single(g => g.Group == "INDEX").Levels);
+    }
+
+    [Theory]
+    [InlineData(200.0)]
+    [InlineData(1e12)]
+    public void A_random_slope_far_from_zero_beside_an_intercept_is_refused_with_the_centring(double shift)
+    {
+        // x has SD about 2: shifted by 200 a fit passed the optimum check 1.2 REML units above the optimum.
+        var data = CsvReader.Parse(Table(400, i => (shift + (i * 7919 % 13) * 0.5).ToString("R", CultureInfo.InvariantCulture), groups: 20), "d.csv");
+        var e = Assert.Throws<InputException>(() => MixedModel.Fit("y ~ 1 + x + (1 + x | g)", data));
+        Assert.Contains("(1 + x | g)", e.Message);
+        Assert.Contains("centre it", e.Message);
+        // Centred, and in an uncorrelated term (not invariant to the shift, so not refused here), it is fitted.
+        var centred = CsvReader.Parse(Table(400, i => ((i * 7919 % 13) * 0.5 - 3).ToString("R", CultureInfo.InvariantCulture), groups: 20), "d.csv");
+        Assert.NotNull(MixedModel.Fit("y ~ 1 + x + (1 + x | g)", centred).OptimumCheck);
+        Assert.Null(Record.Exception(() => ModelDesignBuilder.Build(FormulaParser.Parse("y ~ 1 + x + (1 + x || g)"), data)));
+    }
+
+    [Fact]
+    public void A_constant_random_slope_is_the_intercept_again()
+    {
+        var data = CsvReader.Parse(Table(40, _ => "3"), "d.csv");
+        var e = Assert.Throws<InputException>(() => MixedModel.Fit("y ~ 1 + (1 + x | g)", data));
+        Assert.Contains("'x' is 3 in every row used", e.Message);
     }
 }

@@ -136,4 +136,23 @@ public class OptimumCheckTests
     }
 
     private static int CentralStencilEvaluations(int m) => 1 + 2 * m + m * (m - 1);
+
+    [Fact]
+    public void TheSolutionFromTheHeldFactorIsTheSolutionAtItsTheta()
+    {
+        // The fit solves with the factor its last evaluation left when that was at θ̂, instead of factoring again.
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse(Sleep), EmbeddedDatasets.Load("sleepstudy"));
+        var fit = LinearMixedModelFitter.Fit(design, reml: true, threads: null, out var products);
+        var deviance = new ProfiledDeviance(products, reml: true);
+        var theta = fit.Theta.ToArray();
+        Assert.False(deviance.LastFactored(theta));
+        var computed = ModeSolution.Compute(deviance, theta);
+        Assert.True(deviance.LastFactored(theta));
+        Assert.False(deviance.LastFactored([theta[0] + 1e-12, theta[1], theta[2]]));
+        var held = ModeSolution.FromFactor(deviance);
+        Assert.Equal(computed.Beta, held.Beta);
+        Assert.Equal(computed.PenalizedResidualSquares, held.PenalizedResidualSquares);
+        Assert.False(deviance.FactorAt([double.NaN, 0, 1]));
+        Assert.False(deviance.LastFactored(theta));
+    }
 }

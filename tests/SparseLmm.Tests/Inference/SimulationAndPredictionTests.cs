@@ -21,6 +21,19 @@ public class SimulationAndPredictionTests
     }
 
     [Fact]
+    public void Simulation_stops_when_its_token_fires_and_draws_the_same_otherwise()
+    {
+        var fit = Sleepstudy.Value;
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => fit.Simulate(1000, 42, cancelled.Token));
+        using var live = new CancellationTokenSource();
+        var draws = fit.Simulate(3, 42, live.Token);
+        var plain = fit.Simulate(3, 42);
+        for (int i = 0; i < 3; i++) Assert.Equal(plain[i], draws[i]);
+    }
+
+    [Fact]
     public void Bootstrap_intervals_are_reproducible_and_cover_the_estimates()
     {
         var model = Sleepstudy.Value;

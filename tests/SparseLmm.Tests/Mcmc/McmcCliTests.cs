@@ -86,6 +86,29 @@ public class McmcCliTests
     }
 
     [Fact]
+    public void Draws_to_a_parquet_file_hold_the_csv_draws_of_the_same_seed()
+    {
+        using var csv = new TempFile("");
+        using var parquet = new TempFile("", ".parquet");
+        string[] fit = [Glmm.GlmmReference.DataPath("cbpp.csv"), "cbind(incidence, size - incidence) ~ period + (1 | herd)",
+            "--family", "binomial", "--factor", "period", "--mcmc", "100", "--chains", "2", "--seed", "5"];
+        var first = Run(["fit", .. fit, "--draws", csv.Path]);
+        var second = Run(["fit", .. fit, "--draws", parquet.Path]);
+        Assert.True(first.ExitCode is 0 or 3 && second.ExitCode is 0 or 3, first.Stderr + second.Stderr);
+        var lines = File.ReadAllLines(csv.Path);
+        var header = lines[0].Split(',');
+        var table = MixedModel.LoadData(parquet.Path);
+        Assert.Equal(header, table.Columns.Select(c => c.Name));
+        Assert.Equal(2 * 100, table.RowCount);
+        for (int j = 0; j < header.Length; j++)
+        {
+            var column = (SparseLmm.Data.NumericColumn)table[header[j]];
+            for (int row = 0; row < table.RowCount; row++)
+                Assert.Equal(double.Parse(lines[1 + row].Split(',')[j], System.Globalization.CultureInfo.InvariantCulture), column.Values[row]);
+        }
+    }
+
+    [Fact]
     public void A_glmm_without_a_sampler_is_refused_before_fitting()
     {
         var result = Run("fit", Glmm.GlmmReference.DataPath("cbpp.csv"), "cbind(incidence, size - incidence) ~ period + (1 | herd)",

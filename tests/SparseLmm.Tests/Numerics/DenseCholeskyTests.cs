@@ -349,6 +349,11 @@ public class DenseCholeskyTests
                 for (int k = 0; k < n; k++) product += A(i, k) * Inverse(k, j);
                 Assert.Equal(i == j ? 1.0 : 0.0, product, 1e-11);
             }
+        // The leading block holds A's factor, which the dense rest puts back after taking its inverse.
+        var factor = (double[])a.Clone();
+        Assert.True(DenseCholesky.Factor(factor, n));
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j <= i; j++) Assert.Equal(factor[i * n + j], augmented[i * 2 * n + j], 1e-12 * Math.Abs(factor[i * n + i]) + 1e-13);
     }
 
     [Fact]

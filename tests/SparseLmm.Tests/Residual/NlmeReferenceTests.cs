@@ -49,6 +49,10 @@ public sealed class NlmeReferenceTests
         var result = CliRunner.Run(Arguments(reference));
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}");
         var candidate = JsonDocument.Parse(result.Stdout).RootElement;
+        // Every reference case confirms its optimum over θ, the ratios and ρ (ResidualOptimumCheckTests).
+        Assert.True(candidate.GetProperty("converged").GetBoolean(),
+            candidate.TryGetProperty("optimizer_message", out var message) ? message.GetString() : null);
+        Assert.True(candidate.GetProperty("optimum_check").GetProperty("passed").GetBoolean());
         double loglik = candidate.GetProperty("loglik").GetDouble(), referenceLoglik = reference.GetProperty("loglik").GetDouble();
         if (NlmeShortOfBoundary.Contains(name))
         {

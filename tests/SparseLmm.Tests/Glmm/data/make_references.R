@@ -117,3 +117,9 @@ d$block <- sprintf("b%d", (seq_len(nrow(d)) %% 7) + 1)
 write.csv(d, file.path(out, "crossed.csv"), row.names = FALSE)
 fsg <- glmer(factor(resp) ~ 1 + x + (1 | subj) + (1 | block), data = d, family = binomial)
 ref("binomial_singular", fsg, "crossed.csv", "resp ~ 1 + x + (1 | subj) + (1 | block)", list(), "binomial", "logit", 1)
+
+## 7. nAGQ = 0 with several θ: a correlated random slope, and two crossed factors
+fs0 <- glmer(cbind(s, n - s) ~ 1 + x + (1 + x | g), data = bd, family = binomial, nAGQ = 0)
+ref("binomial_slopes_nagq0", fs0, "slopes.csv", "cbind(s, n - s) ~ 1 + x + (1 + x | g)", list("g"), "binomial", "logit", 0)
+fc0 <- glmer(factor(resp) ~ 1 + x + (1 | subj) + (1 | item), data = d, family = binomial, nAGQ = 0)
+ref("crossed_binomial_nagq0", fc0, "crossed.csv", "resp ~ 1 + x + (1 | subj) + (1 | item)", list(), "binomial", "logit", 0)
