@@ -26,14 +26,21 @@ public class GeneralizedChainTests
         var longRun = new double[1100 * layout.Count];
         chain.Run(100, 100, shortRun);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        chain.Run(100, 100, shortRun);
-        long shortBytes = GC.GetAllocatedBytesForCurrentThread() - before;
-        before = GC.GetAllocatedBytesForCurrentThread();
-        chain.Run(100, 1100, longRun);
-        long longBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        // An iteration that allocated would show in every window as 1,000 iterations' worth; the quietest of several
+        // windows must show none (a loaded machine once showed bytes in a single window, from the runtime).
+        long extra = long.MaxValue;
+        for (int window = 0; window < 5 && extra != 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            chain.Run(100, 100, shortRun);
+            long shortBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            before = GC.GetAllocatedBytesForCurrentThread();
+            chain.Run(100, 1100, longRun);
+            long longBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+            extra = Math.Min(extra, Math.Abs(longBytes - shortBytes));
+        }
 
-        Assert.Equal(shortBytes, longBytes);
+        Assert.Equal(0, extra);
         Assert.True(chain.Accepted > 0);
     }
 }
