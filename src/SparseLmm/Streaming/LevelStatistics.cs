@@ -12,10 +12,7 @@ internal sealed class LevelStatistics
 {
     private readonly int[] columns;
     private readonly int[] levels;
-    private readonly Dictionary<long, int>[,] pairIndex;
-    private readonly List<double>[,] pairValues;
-    private readonly long[,] lastKey;
-    private readonly int[,] lastIndex;
+    private readonly LevelPairSums[,] pairs;
 
     /// <param name="columns">k per term.</param>
     /// <param name="levels">q per term.</param>
@@ -34,17 +31,9 @@ internal sealed class LevelStatistics
             TailBlocks[t] = new double[(long)levels[t] * columns[t] * tailWidth];
         }
         TailTail = new double[tailWidth * tailWidth];
-        pairIndex = new Dictionary<long, int>[terms, terms];
-        pairValues = new List<double>[terms, terms];
-        lastKey = new long[terms, terms];
-        lastIndex = new int[terms, terms];
+        pairs = new LevelPairSums[terms, terms];
         for (int t = 0; t < terms; t++)
-            for (int s = t + 1; s < terms; s++)
-            {
-                pairIndex[t, s] = [];
-                pairValues[t, s] = [];
-                lastKey[t, s] = -1;
-            }
+            for (int s = t + 1; s < terms; s++) pairs[t, s] = new LevelPairSums((long)levels[t] * levels[s], columns[t] * columns[s]);
         Reference = [];
         AllOnes = [];
     }
@@ -78,11 +67,8 @@ internal sealed class LevelStatistics
 
     public double[] TailTail { get; }
 
-    /// <summary>The pairs of levels of terms t &lt; s that share a row, and where each pair's k_t×k_s block starts.</summary>
-    public IReadOnlyDictionary<long, int> Pairs(int t, int s) => pairIndex[t, s];
-
-    /// <summary>The blocks of the pairs of terms t &lt; s.</summary>
-    public List<double> PairValues(int t, int s) => pairValues[t, s];
+    /// <summary>The pairs of levels of terms t &lt; s that share a row, with their k_t×k_s blocks.</summary>
+    public LevelPairSums Pairs(int t, int s) => pairs[t, s];
 
     /// <summary>The key of level pair (a of t, b of s).</summary>
     public long PairKey(int s, int a, int b) => (long)a * levels[s] + b;
@@ -133,8 +119,10 @@ internal sealed class LevelStatistics
                 for (int s = t + 1; s < terms; s++)
                 {
                     int ks = columns[s];
-                    int at = PairSlot(t, s, level, levelOfRow[s][i]);
-                    var values = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pairValues[t, s]).Slice(at, k * ks);
+                    var sums = pairs[t, s];
+                    // The slot first: adding a pair may move the values.
+                    int at = sums.Slot(PairKey(s, level, levelOfRow[s][i]));
+                    var values = sums.Values.Slice(at, k * ks);
                     var zs = z[s].AsSpan(i * ks, ks);
                     for (int a = 0; a < k; a++)
                         for (int b = 0; b < ks; b++) values[a * ks + b] += zt[a] * zs[b];
@@ -156,24 +144,9 @@ internal sealed class LevelStatistics
     /// <summary>Adds a k_t×k_s block (row-major) to the pair of level a of term t and level b of term s (t &lt; s).</summary>
     public void AddPair(int t, int s, int a, int b, int row, int column, double value)
     {
-        int at = PairSlot(t, s, a, b);
-        System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pairValues[t, s])[at + row * columns[s] + column] += value;
-    }
-
-    private int PairSlot(int t, int s, int a, int b)
-    {
-        long key = PairKey(s, a, b);
-        if (key == lastKey[t, s]) return lastIndex[t, s];
-        if (!pairIndex[t, s].TryGetValue(key, out int at))
-        {
-            at = pairValues[t, s].Count;
-            pairIndex[t, s].Add(key, at);
-            var list = pairValues[t, s];
-            for (int e = 0; e < columns[t] * columns[s]; e++) list.Add(0);
-        }
-        lastKey[t, s] = key;
-        lastIndex[t, s] = at;
-        return at;
+        var sums = pairs[t, s];
+        int at = sums.Slot(PairKey(s, a, b));
+        sums.Values[at + row * columns[s] + column] += value;
     }
 
     /// <summary>Σ over rows of (v_a − d_a)(v_b − d_b) for tail columns a, b: the tail in another shift, where d is

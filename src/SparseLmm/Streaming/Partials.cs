@@ -67,9 +67,10 @@ internal static class Partials
             {
                 var second = terms[order[other]];
                 int ks = second.ColumnCount;
-                var values = statistics.PairValues(position, other);
-                foreach (var (key, at) in statistics.Pairs(position, other))
+                var pairs = statistics.Pairs(position, other);
+                foreach (var (key, at) in pairs.Entries())
                 {
+                    var values = pairs.Values;
                     int lt = (int)(key / second.LevelCount), ls = (int)(key % second.LevelCount);
                     for (int a = 0; a < k; a++)
                         for (int b = 0; b < ks; b++)

@@ -100,14 +100,14 @@ internal static class StatisticsLoader
         for (int t = 1; t < terms; t++)
         {
             int qt = statistics.LevelCount(t);
-            var keys = statistics.Pairs(0, t).Keys.ToArray();
-            Array.Sort(keys);
+            var pairs = statistics.Pairs(0, t);
             var range = new int[q1 + 1];
-            var levels = new int[keys.Length];
-            for (int e = 0; e < keys.Length; e++)
+            var levels = new int[pairs.Count];
+            int e = 0;
+            foreach (var (key, _) in pairs.Entries())
             {
-                range[keys[e] / qt + 1]++;
-                levels[e] = (int)(keys[e] % qt);
+                range[key / qt + 1]++;
+                levels[e++] = (int)(key % qt);
             }
             for (int l = 0; l < q1; l++) range[l + 1] += range[l];
             result[t] = (range, levels);
@@ -127,7 +127,7 @@ internal static class StatisticsLoader
                     || (terms[a].LevelCount == terms[b].LevelCount && a > b)) continue;
                 var partners = new int[terms[a].LevelCount];
                 bool nested = true;
-                foreach (long key in statistics.Pairs(Math.Min(a, b), Math.Max(a, b)).Keys)
+                foreach (var (key, _) in statistics.Pairs(Math.Min(a, b), Math.Max(a, b)).Entries())
                 {
                     int inner = a < b ? (int)(key / terms[b].LevelCount) : (int)(key % terms[a].LevelCount);
                     if (++partners[inner] > 1) { nested = false; break; }
@@ -155,8 +155,10 @@ internal static class StatisticsLoader
                 }
                 int t = layout.RestRowTerm[row], kt = statistics.ColumnCount(t);
                 int local = row - layout.RestTermOffset[t];
-                int at = statistics.Pairs(0, t)[statistics.PairKey(t, level, local / kt)];
-                var values = statistics.PairValues(0, t);
+                var pairs = statistics.Pairs(0, t);
+                if (!pairs.TryFind(statistics.PairKey(t, level, local / kt), out int at))
+                    throw new InvalidOperationException("a level pair of the layout is missing from the statistics");
+                var values = pairs.Values;
                 for (int a = 0; a < k1; a++) target[a] = values[at + a * kt + local % kt];
             }
         }
@@ -198,9 +200,10 @@ internal static class StatisticsLoader
             for (int s = t + 1; s < statistics.TermCount; s++)
             {
                 int ks = statistics.ColumnCount(s), qs = statistics.LevelCount(s), offsetS = layout.RestTermOffset[s];
-                var values = statistics.PairValues(t, s);
-                foreach (var (key, at) in statistics.Pairs(t, s))
+                var pairs = statistics.Pairs(t, s);
+                foreach (var (key, at) in pairs.Entries())
                 {
+                    var values = pairs.Values;
                     int lt = (int)(key / qs), ls = (int)(key % qs);
                     for (int a = 0; a < k; a++)
                         for (int b = 0; b < ks; b++)
