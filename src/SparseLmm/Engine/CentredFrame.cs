@@ -10,7 +10,7 @@ namespace SparseLmm.Engine;
 /// intercept SD |c|/SD times the slope's and a correlation near −1, a curved valley the search does not follow (a slope
 /// of SD 1 shifted by 200 stopped 1.2 REML units above the optimum, passing the check); Σ̃ is the covariance at the
 /// centre of the data, which it resolves. The fit is reported in the original θ: T = chol(A⁻¹ T̃ T̃' A⁻ᵀ).
-/// <para>Terms whose slopes lie within 3 SDs of zero keep lme4's coordinates (so every reference fit follows lme4's
+/// <para>Terms whose slopes lie within <see cref="CentringRatio"/> SDs of zero keep lme4's coordinates (so every reference fit follows lme4's
 /// path), as do diagonal and structured terms, whose models change with the origin.</para></summary>
 internal sealed class CentredFrame
 {
@@ -30,28 +30,51 @@ internal sealed class CentredFrame
         covariance = new double[k * k];
     }
 
-    /// <summary>The frame for the terms (in the layout's order, with their model matrices); identity when no term
-    /// qualifies or the model matrices are not kept (a streamed fit).</summary>
-    public static CentredFrame Of(IReadOnlyList<RandomEffectsDesign> designs, CovarianceParameterization parameterization)
+    /// <summary>The frame for the layout's terms, from the cross-products (so a streamed fit, which keeps no model
+    /// matrix, gets it too): a slope's mean is its column's sum against the intercept's over the levels, its SD from
+    /// its squares, both weighted by the prior weights when there are some. Refuses a slope that is constant or more
+    /// than <see cref="DesignChecks.MaxCentredSlopeOffset"/> SDs from zero, whose spread the uncentred cross-products
+    /// do not keep (an in-memory design is refused earlier, by <see cref="DesignChecks.RequireResolvableSlopes"/>).</summary>
+    public static CentredFrame Of(CrossProducts products, CovarianceParameterization parameterization)
     {
+        var layout = products.Layout;
         var centred = new List<CentredTerm>();
-        for (int t = 0; t < designs.Count; t++)
+        for (int t = 0; t < layout.Terms.Count; t++)
         {
-            var term = designs[t];
-            int k = term.ColumnCount, n = term.LevelOfRow.Length, intercept = term.TermNames.ToList().IndexOf("(Intercept)");
-            if (k < 2 || intercept < 0 || term.Structure != CovarianceStructure.Unstructured || term.Z.Length != n * k || n == 0)
-                continue;
+            var term = layout.Terms[t];
+            int k = term.ColumnCount, intercept = term.TermNames.ToList().IndexOf("(Intercept)");
+            if (k < 2 || intercept < 0 || term.Structure != CovarianceStructure.Unstructured) continue;
+            double Sum(int a, int b)
+            {
+                double sum = 0;
+                for (int level = 0; level < term.LevelCount; level++)
+                    sum += t == 0
+                        ? products.FirstBlocks[level * k * k + a * k + b]
+                        : products.RestEntry(layout.RestTermOffset[t] + level * k + Math.Max(a, b), layout.RestTermOffset[t] + level * k + Math.Min(a, b));
+                return sum;
+            }
+            // The intercept's own sum is the rows' (prior-weighted) count.
+            double count = Sum(intercept, intercept);
             var means = new double[k];
             var deviations = new double[k];
-            for (int i = 0; i < n; i++)
-                for (int c = 0; c < k; c++) means[c] += term.Z[i * k + c];
-            for (int c = 0; c < k; c++) means[c] /= n;
-            for (int i = 0; i < n; i++)
-                for (int c = 0; c < k; c++) deviations[c] += (term.Z[i * k + c] - means[c]) * (term.Z[i * k + c] - means[c]);
-            for (int c = 0; c < k; c++) deviations[c] = Math.Sqrt(deviations[c] / n);
-            means[intercept] = 0;
-            deviations[intercept] = 1;
-            bool far = Enumerable.Range(0, k).Any(c => c != intercept && Math.Abs(means[c]) > CentringRatio * deviations[c]);
+            bool far = false;
+            for (int c = 0; c < k; c++)
+            {
+                if (c == intercept)
+                {
+                    deviations[c] = 1;
+                    continue;
+                }
+                means[c] = Sum(intercept, c) / count;
+                deviations[c] = Math.Sqrt(Math.Max(Sum(c, c) / count - means[c] * means[c], 0));
+                double ratio = Math.Abs(means[c]) / deviations[c];
+                if (!(ratio <= DesignChecks.MaxCentredSlopeOffset))
+                    throw new InputException(
+                        $"random-effects term ({string.Join(" + ", term.TermNames.Select(name => name == "(Intercept)" ? "1" : name))} | {term.GroupName}): " +
+                        $"'{term.TermNames[c]}' has mean {means[c]:G6} but SD {deviations[c]:G3}, so beside the intercept its spread is lost to rounding; " +
+                        $"centre it (subtract about {means[c]:G6}): that is the same model, with the intercept's variance at the new origin");
+                far |= ratio > CentringRatio;
+            }
             if (far) centred.Add(new CentredTerm(t, parameterization.Offset(t), k, intercept, means, deviations));
         }
         return new CentredFrame([.. centred]);

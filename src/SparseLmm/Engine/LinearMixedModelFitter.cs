@@ -69,7 +69,7 @@ internal static class LinearMixedModelFitter
         // The search runs in θ over its entries' natural units (ThetaScales), through one buffer: no allocation.
         // A term whose slope lies far from zero is searched with the slope centred (CentredFrame).
         var units = ThetaScales.Of(products, parameterization);
-        var frame = CentredFrame.Of(terms, parameterization);
+        var frame = CentredFrame.Of(products, parameterization);
         var searchUnits = frame.Active ? frame.Units(products, parameterization) : units;
         var (start, startEvaluations, startValue) = ChooseStart(evaluate, StartingValues.Candidates(products, parameterization, units));
         var scaledStart = ThetaScales.ToSearch(frame.ToCentred(start), searchUnits);

@@ -122,14 +122,14 @@ public class OptimumCheckTests
         double startValue = deviance.Evaluate(start);
 
         var refused = LinearMixedModelFitter.ConfirmOptimum(deviance, deviance.Evaluate, products.LogWeightSum,
-            products.Layout.Terms, start, startValue, CentredFrame.Of(products.Layout.Terms, deviance.Parameterization), units,
+            products.Layout.Terms, start, startValue, CentredFrame.Of(products, deviance.Parameterization), units,
             new FitMonitor(), rescue: false);
         Assert.False(refused.Check.Passed);
         Assert.NotNull(refused.Problem);
         Assert.Equal(start, refused.Theta);
 
         var rescued = LinearMixedModelFitter.ConfirmOptimum(deviance, deviance.Evaluate, products.LogWeightSum,
-            products.Layout.Terms, start, startValue, CentredFrame.Of(products.Layout.Terms, deviance.Parameterization), units,
+            products.Layout.Terms, start, startValue, CentredFrame.Of(products, deviance.Parameterization), units,
             new FitMonitor(), rescue: true);
         Assert.True(rescued.Check.Passed, rescued.Problem);
         Assert.True(rescued.Check.Evaluations > 2 * CentralStencilEvaluations(fit.Theta.Count));
@@ -188,5 +188,10 @@ public class OptimumCheckTests
         Assert.Equal(Math.Sqrt(expected), after.StandardDeviations[0], 1e-5 * Math.Sqrt(expected));
         double covarianceAfter = after.Correlations[1][0] * after.StandardDeviations[0] * after.StandardDeviations[1];
         Assert.Equal(covariance - shift * s1 * s1, covarianceAfter, 1e-5 * Math.Abs(shift) * s1 * s1);
+        // A streamed fit, which keeps no model matrix, centres from the cross-products.
+        using var source = DataSource.FromTable(SleepstudyWithDaysPlus(shift), 50);
+        var streamed = MixedModel.FitStreamed(Sleep, source, new FitOptions(Reml: reml));
+        Assert.True(streamed.Converged, streamed.OptimizerMessage);
+        Assert.Equal(original.LogLikelihood, streamed.LogLikelihood, 1e-6);
     }
 }
