@@ -61,8 +61,6 @@ public static class MixedModel
             // nlme's residual structures: the fit carries no source, so inference built on independent residuals
             // refuses it.
             var residualDesign = ModelDesignBuilder.Build(parsed, data, gaussian: true);
-            // Their search does not centre a slope far from zero (Engine/CentredFrame), so such a slope is refused.
-            DesignChecks.RequireResolvableSlopes(parsed, residualDesign.RandomTerms, DesignChecks.MaxSlopeOffset);
             return ResidualModelFitter.Fit(residualDesign, ResidualDesign.Resolve(residual, data, residualDesign), options.Reml,
                 new ThreadBudget(options.Threads), options.MaxEvaluations);
         }

@@ -137,7 +137,7 @@ internal static class DesignChecks
     }
 
     /// <summary>The largest |mean| / SD a random slope may have beside its term's intercept in a fit whose search does
-    /// not centre it (GLMMs, residual structures). The two columns are then nearly collinear, and the optimum in lme4's
+    /// not centre it (a GLMM's). The two columns are then nearly collinear, and the optimum in lme4's
     /// parameterization has an intercept SD about |mean|/SD times the slope's and a correlation within about (SD/mean)²
     /// of −1, which the search does not resolve: with a slope of SD 1 shifted by 200 (ratio 190) a linear fit passed
     /// the optimum check 1.2 REML units above the optimum, and at 160 it failed the check; sleepstudy's Days (SD 2.9)
@@ -146,7 +146,8 @@ internal static class DesignChecks
     /// follows the shift), so the refusal says how.</summary>
     public const double MaxSlopeOffset = 50;
 
-    /// <summary>The same limit for a linear fit, which searches such a term centred (<see cref="Engine.CentredFrame"/>).
+    /// <summary>The same limit for a linear fit (with or without a residual structure), which searches such a term
+    /// centred (<see cref="Engine.CentredFrame"/>).
     /// Its cross-products are sums of the uncentred columns' products, so the slope's spread loses digits to rounding
     /// as the offset grows: sleepstudy's Days + 25,000 (ratio 8,700) moved the Days estimate by 1.6·10⁻⁵ of itself, and
     /// near 10¹² a wrong optimum passed the check. Up to 10³ the shifted fits agree with the original to 10⁻⁶.</summary>
