@@ -136,8 +136,8 @@ internal static class DesignChecks
         }
     }
 
-    /// <summary>The largest |mean| / SD a random slope may have beside its term's intercept in a fit whose search does
-    /// not centre it (a GLMM's). The two columns are then nearly collinear, and the optimum in lme4's
+    /// <summary>The largest |mean| / SD a random slope may have beside its term's intercept in a GLMM, whose search does
+    /// not centre it (a linear fit's does: <see cref="Engine.CentredFrame"/>). The two columns are then nearly collinear, and the optimum in lme4's
     /// parameterization has an intercept SD about |mean|/SD times the slope's and a correlation within about (SD/mean)²
     /// of −1, which the search does not resolve: with a slope of SD 1 shifted by 200 (ratio 190) a linear fit passed
     /// the optimum check 1.2 REML units above the optimum, and at 160 it failed the check; sleepstudy's Days (SD 2.9)
@@ -146,15 +146,9 @@ internal static class DesignChecks
     /// follows the shift), so the refusal says how.</summary>
     public const double MaxSlopeOffset = 50;
 
-    /// <summary>The same limit for a linear fit (with or without a residual structure), which searches such a term
-    /// centred (<see cref="Engine.CentredFrame"/>).
-    /// Its cross-products are sums of the uncentred columns' products, so the slope's spread loses digits to rounding
-    /// as the offset grows: sleepstudy's Days + 25,000 (ratio 8,700) moved the Days estimate by 1.6·10⁻⁵ of itself, and
-    /// near 10¹² a wrong optimum passed the check. Up to 10³ the shifted fits agree with the original to 10⁻⁶.</summary>
-    public const double MaxCentredSlopeOffset = 1e3;
-
     /// <summary>Refuses an unstructured term with an intercept whose slope column is constant, or whose mean exceeds
-    /// <paramref name="maxRatio"/> times its SD, naming the centring that fits the same model.</summary>
+    /// <paramref name="maxRatio"/> times its SD (<see cref="MaxSlopeOffset"/> for a GLMM; a linear fit passes +∞ and
+    /// leaves far slopes to <see cref="Engine.CentredFrame"/>), naming the centring that fits the same model.</summary>
     public static void RequireResolvableSlopes(ModelFormula formula, IReadOnlyList<RandomEffectsDesign> terms, double maxRatio)
     {
         for (int t = 0; t < terms.Count; t++)
@@ -163,7 +157,6 @@ internal static class DesignChecks
             int k = term.ColumnCount, intercept = term.TermNames.ToList().IndexOf("(Intercept)");
             if (k < 2 || intercept < 0 || term.Structure != Results.CovarianceStructure.Unstructured) continue;
             int n = term.LevelOfRow.Length;
-            string formatted = FormulaText.Format(formula.RandomTerms[t]);
             for (int c = 0; c < k; c++)
             {
                 if (c == intercept) continue;
@@ -171,17 +164,24 @@ internal static class DesignChecks
                 for (int i = 0; i < n; i++) mean += term.Z[i * k + c];
                 mean /= n;
                 for (int i = 0; i < n; i++) squares += (term.Z[i * k + c] - mean) * (term.Z[i * k + c] - mean);
-                double sd = Math.Sqrt(squares / n);
-                string name = term.TermNames[c];
-                if (sd == 0)
-                    throw new InputException(
-                        $"random-effects term {formatted}: '{name}' is {mean:G6} in every row used, so it is the intercept again and its variance cannot be told apart; leave it out of the term");
-                if (Math.Abs(mean) > maxRatio * sd)
-                    throw new InputException(
-                        $"random-effects term {formatted}: '{name}' has mean {mean:G6} but SD {sd:G3} (|mean|/SD {Math.Abs(mean) / sd:G3}, " +
-                        $"above {maxRatio:G}), so beside the intercept it is nearly collinear and the optimum is not resolved; " +
-                        $"centre it (subtract about {mean:G6}): that is the same model, with the intercept's variance at the new origin");
+                if (SlopeProblem(FormulaText.Format(formula.RandomTerms[t]), term.TermNames[c], mean, Math.Sqrt(squares / n),
+                        maxRatio, "beside the intercept it is nearly collinear and the optimum is not resolved") is { } problem)
+                    throw new InputException(problem);
             }
         }
+    }
+
+    /// <summary>The refusal of a random slope of <paramref name="mean"/> and <paramref name="sd"/> in the term written
+    /// <paramref name="term"/>, when it is constant or more than <paramref name="maxRatio"/> SDs from zero
+    /// (<paramref name="why"/> says what that costs); null otherwise.</summary>
+    public static string? SlopeProblem(string term, string name, double mean, double sd, double maxRatio, string why)
+    {
+        if (sd == 0)
+            return $"random-effects term {term}: '{name}' is {mean:G6} in every row used, so it is the intercept again and its variance cannot be told apart; leave it out of the term";
+        return Math.Abs(mean) > maxRatio * sd || !double.IsFinite(mean / sd)
+            ? $"random-effects term {term}: '{name}' has mean {mean:G6} but SD {sd:G3} (|mean|/SD {Math.Abs(mean) / sd:G3}, " +
+              $"above {maxRatio:G}), so {why}; " +
+              $"centre it (subtract about {mean:G6}): that is the same model, with the intercept's variance at the new origin"
+            : null;
     }
 }

@@ -30,11 +30,16 @@ internal sealed class CentredFrame
         covariance = new double[k * k];
     }
 
+    /// <summary>The largest |mean| / SD of a slope the frame centres. The cross-products are sums of the uncentred
+    /// columns' products, so the slope's spread loses digits to rounding as the offset grows: sleepstudy's Days + 25,000
+    /// (ratio 8,700) moved the Days estimate by 1.6·10⁻⁵ of itself, and near 10¹² a wrong optimum passed the check. Up
+    /// to 10³ the shifted fits agree with the original to 10⁻⁶.</summary>
+    public const double MaxOffset = 1e3;
+
     /// <summary>The frame for the layout's terms, from the cross-products (so a streamed fit, which keeps no model
     /// matrix, gets it too): a slope's mean is its column's sum against the intercept's over the levels, its SD from
     /// its squares, both weighted by the prior weights when there are some. Refuses a slope that is constant or more
-    /// than <see cref="DesignChecks.MaxCentredSlopeOffset"/> SDs from zero, whose spread the uncentred cross-products
-    /// do not keep (an in-memory design is refused earlier, by <see cref="DesignChecks.RequireResolvableSlopes"/>).</summary>
+    /// than <see cref="MaxOffset"/> SDs from zero.</summary>
     public static CentredFrame Of(CrossProducts products, CovarianceParameterization parameterization)
     {
         var layout = products.Layout;
@@ -67,12 +72,15 @@ internal sealed class CentredFrame
                 }
                 means[c] = Sum(intercept, c) / count;
                 deviations[c] = Math.Sqrt(Math.Max(Sum(c, c) / count - means[c] * means[c], 0));
-                double ratio = Math.Abs(means[c]) / deviations[c];
-                if (!(ratio <= DesignChecks.MaxCentredSlopeOffset))
+                string text = $"({string.Join(" + ", term.TermNames.Select(name => name == "(Intercept)" ? "1" : name))} | {term.GroupName})";
+                // From cross-products no spread means constant or rounded away; a design has refused a constant one.
+                if (deviations[c] == 0)
                     throw new InputException(
-                        $"random-effects term ({string.Join(" + ", term.TermNames.Select(name => name == "(Intercept)" ? "1" : name))} | {term.GroupName}): " +
-                        $"'{term.TermNames[c]}' has mean {means[c]:G6} but SD {deviations[c]:G3}, so beside the intercept its spread is lost to rounding; " +
-                        $"centre it (subtract about {means[c]:G6}): that is the same model, with the intercept's variance at the new origin");
+                        $"random-effects term {text}: '{term.TermNames[c]}' shows no spread beside its mean {means[c]:G6} in the cross-products (it is constant, or so far from zero that rounding took its spread): leave it out of the term, or centre it");
+                if (DesignChecks.SlopeProblem(text, term.TermNames[c], means[c], deviations[c], MaxOffset,
+                        "beside the intercept its spread is lost to rounding") is { } problem)
+                    throw new InputException(problem);
+                double ratio = Math.Abs(means[c]) / deviations[c];
                 far |= ratio > CentringRatio;
             }
             if (far) centred.Add(new CentredTerm(t, parameterization.Offset(t), k, intercept, means, deviations));

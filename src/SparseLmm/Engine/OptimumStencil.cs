@@ -14,7 +14,7 @@ internal sealed class OptimumStencil
 {
     private readonly CentralStencil<ThetaPieces> stencil;
 
-    private OptimumStencil(double[] theta, IReadOnlyList<double> serves, CentralStencil<ThetaPieces> stencil)
+    private OptimumStencil(IReadOnlyList<double> theta, IReadOnlyList<double> serves, CentralStencil<ThetaPieces> stencil)
     {
         Theta = theta;
         Serves = serves;
@@ -31,7 +31,7 @@ internal sealed class OptimumStencil
     public IReadOnlyList<double> Serves { get; }
 
     /// <summary>The same stencil, serving <paramref name="theta"/>.</summary>
-    public OptimumStencil Serving(double[] theta) => new((double[])Theta, theta, stencil);
+    public OptimumStencil Serving(double[] theta) => new(Theta, theta, stencil);
 
     /// <summary>The pieces at θ̂, with (L_X L_X')⁻¹.</summary>
     public ThetaPieces Centre => stencil.Centre;
