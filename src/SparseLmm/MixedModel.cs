@@ -100,7 +100,7 @@ public static class MixedModel
         ArgumentNullException.ThrowIfNull(formula);
         ArgumentNullException.ThrowIfNull(path);
         using var source = DataSource.Open(path);
-        return Streaming.StreamedFit.Fit(formula, source, options ?? FitOptions.Default, progress);
+        return FitStreamed(formula, source, options, progress);
     }
 
     /// <summary>Fits a linear mixed model to <paramref name="source"/> as
@@ -115,7 +115,10 @@ public static class MixedModel
     {
         ArgumentNullException.ThrowIfNull(formula);
         ArgumentNullException.ThrowIfNull(source);
-        return Streaming.StreamedFit.Fit(formula, source, options ?? FitOptions.Default, progress);
+        options ??= FitOptions.Default;
+        return options.EffectiveFamily().IsLinearMixedModel
+            ? Streaming.StreamedFit.Fit(formula, source, options, progress)
+            : Streaming.StreamedGlmmFit.Fit(formula, source, options, progress);
     }
 
     /// <summary>Writes the sufficient statistics of the linear mixed model <paramref name="formula"/> over one partition

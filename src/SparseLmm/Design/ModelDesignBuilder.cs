@@ -139,7 +139,7 @@ internal static class ModelDesignBuilder
         return kept;
     }
 
-    private static ModelResponse EvaluateResponse(FormulaExpression response, ExpressionEvaluator evaluator)
+    internal static ModelResponse EvaluateResponse(FormulaExpression response, ExpressionEvaluator evaluator)
     {
         var label = FormulaText.Format(response);
         if (response is FunctionCall { Name: "cbind" } cbind)

@@ -108,7 +108,7 @@ internal sealed class CrossProducts
             var rows = new RowData(px, x.Length, py, response.Length, pw, weights.Length);
             if (parts is null)
             {
-                AccumulateRows(rows, 0, Layout.RowCount, 0, Layout.First.LevelCount, Rest, packed: false, cancellation);
+                AccumulateRows(rows, Layout.Terms, Layout.RowPatternPosition, 0, Layout.RowCount, 0, Layout.First.LevelCount, Rest, packed: false, cancellation);
             }
             else
             {
@@ -126,7 +126,7 @@ internal sealed class CrossProducts
                         var part = parts[k];
                         var target = k == 0 ? Rest.AsSpan() : new Span<double>((void*)partials[k], (int)packedLength);
                         ClearLevels(part.LevelStart, part.LevelEnd);
-                        AccumulateRows(rows, part.RowStart, part.RowEnd, part.LevelStart, part.LevelEnd, target, packed: k != 0,
+                        AccumulateRows(rows, Layout.Terms, Layout.RowPatternPosition, part.RowStart, part.RowEnd, part.LevelStart, part.LevelEnd, target, packed: k != 0,
                             cancellation);
                     });
                     for (int k = 1; k < parts.Length; k++)
@@ -163,6 +163,58 @@ internal sealed class CrossProducts
                 Rest[s * size + r] = Rest[r * size + s];
     }
 
+    /// <summary>Starts an accumulation a block of rows at a time (<see cref="AddBlock"/>, then <see cref="EndBlocks"/>),
+    /// for rows that are not held together (a streamed GLMM's PIRLS passes): clears the products.</summary>
+    public void BeginBlocks()
+    {
+        Scaling = identity;
+        Array.Clear(Rest);
+        ClearLevels(0, Layout.First.LevelCount);
+    }
+
+    /// <summary>Adds <paramref name="rows"/> rows whose levels and Z are <paramref name="rowTerms"/>' (the layout's
+    /// terms in its order, over these rows only), exactly as the sequential <see cref="Accumulate"/> adds them: blocks
+    /// added in row order give the same bits as one pass over all the rows.</summary>
+    public unsafe void AddBlock(IReadOnlyList<RandomEffectsDesign> rowTerms, int rows, ReadOnlySpan<double> x,
+        ReadOnlySpan<double> response, ReadOnlySpan<double> weights)
+    {
+        var layout = Layout;
+        blockPositions ??= new int[layout.Terms.Count][];
+        for (int t = 1; t < layout.Terms.Count; t++)
+        {
+            if (blockPositions[t] is null || blockPositions[t].Length < rows) blockPositions[t] = new int[rows];
+            var positions = blockPositions[t];
+            var firstLevels = rowTerms[0].LevelOfRow;
+            var levels = rowTerms[t].LevelOfRow;
+            int k = layout.Terms[t].ColumnCount, offset = layout.RestTermOffset[t];
+            for (int i = 0; i < rows; i++)
+            {
+                int level = firstLevels[i], start = layout.PatternStart[level];
+                int at = Array.BinarySearch(layout.PatternRow, start, layout.PatternStart[level + 1] - start, offset + levels[i] * k);
+                if (at < 0) throw new InvalidOperationException("a row's level pair is missing from the layout");
+                positions[i] = at;
+            }
+        }
+        fixed (double* px = x, py = response, pw = weights)
+        {
+            var data = new RowData(px, x.Length, py, response.Length, pw, weights.Length);
+            AccumulateRows(data, rowTerms, blockPositions, 0, rows, 0, layout.First.LevelCount, Rest, packed: false, default);
+        }
+    }
+
+    /// <summary>Ends an accumulation by blocks: mirrors the dense block's lower triangle, as <see cref="Accumulate"/> does.</summary>
+    public void EndBlocks()
+    {
+        if (Layout.Supernodal is not null) return;
+        int size = Layout.RestSize;
+        for (int r = 0; r < size; r++)
+            for (int s = 0; s < r; s++)
+                Rest[s * size + r] = Rest[r * size + s];
+    }
+
+    // Each block's pattern positions per rest term (the layout's per-row positions are those of rows it holds).
+    private int[][]? blockPositions;
+
     /// <summary>Clears the first term's blocks and <see cref="FirstRest"/> entries of levels
     /// <paramref name="levelStart"/> .. levelEnd−1 (contiguous ranges of both).</summary>
     private void ClearLevels(int levelStart, int levelEnd)
@@ -184,16 +236,16 @@ internal sealed class CrossProducts
     /// <summary>Adds rows <paramref name="rowStart"/> .. rowEnd−1 whose first-term level lies in
     /// [<paramref name="levelStart"/>, <paramref name="levelEnd"/>). <paramref name="rest"/> is the dense block
     /// (row-major, lower triangle) or, when <paramref name="packed"/>, its lower triangle packed by rows.</summary>
-    private void AccumulateRows(RowData rows, int rowStart, int rowEnd, int levelStart, int levelEnd, Span<double> rest, bool packed,
-        CancellationToken cancellation)
+    private void AccumulateRows(RowData rows, IReadOnlyList<RandomEffectsDesign> rowTerms, int[][] patternPositions, int rowStart,
+        int rowEnd, int levelStart, int levelEnd, Span<double> rest, bool packed, CancellationToken cancellation)
     {
         var layout = Layout;
-        var first = layout.First;
+        var first = rowTerms[0];
         var x = rows.X;
         var response = rows.Response;
         var weights = rows.Weights;
         int k1 = first.ColumnCount, p = layout.FixedEffectCount, size = layout.RestSize;
-        var terms = layout.Terms;
+        var terms = rowTerms;
         var firstLevels = first.LevelOfRow;
         var firstZ = first.Z;
         var firstBlocks = FirstBlocks;
@@ -225,7 +277,7 @@ internal sealed class CrossProducts
             {
                 var term = terms[t];
                 int k = term.ColumnCount, termLevel = term.LevelOfRow[i];
-                int position = layout.RowPatternPosition[t][i];
+                int position = patternPositions[t][i];
                 for (int c = 0; c < k; c++)
                 {
                     restPosition[count] = position + c;

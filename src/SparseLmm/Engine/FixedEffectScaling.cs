@@ -112,42 +112,79 @@ internal sealed class FixedEffectScaling
     /// <param name="x">Row-major <paramref name="n"/> × <paramref name="p"/>.</param>
     /// <param name="n">Rows.</param>
     /// <param name="p">Columns.</param>
-    public static FixedEffectScaling Standardized(double[] x, int n, int p)
+    public static FixedEffectScaling Standardized(double[] x, int n, int p) => StandardizedBlocks(() => [(x, n)], n, p);
+
+    /// <summary><see cref="Standardized(double[], int, int)"/> of rows that come in blocks (a streamed GLMM's): each
+    /// call of <paramref name="pass"/> enumerates the blocks (row-major X and its rows) in row order, three times in
+    /// all. Every column's sums run over the rows in order, so the coordinates are those of one array to the bit.</summary>
+    internal static FixedEffectScaling StandardizedBlocks(Func<IEnumerable<(double[] X, int Rows)>> pass, long n, int p)
     {
         var shifts = new double[p];
         var scales = Enumerable.Repeat(1.0, p).ToArray();
         if (n == 0 || p == 0) return new FixedEffectScaling(shifts, scales, 0, 1, -1);
 
-        int constant = -1;
-        for (int j = 0; j < p && constant < 0; j++)
+        var first = new double[p];
+        var same = new bool[p];
+        var sums = new double[p];
+        bool started = false;
+        foreach (var (x, rows) in pass())
         {
-            double first = x[j];
-            if (first == 0 || !double.IsFinite(first)) continue;
-            bool same = true;
-            for (int i = 1; i < n && same; i++) same = x[i * p + j] == first;
-            if (same) constant = j;
+            if (!started && rows > 0)
+            {
+                x.AsSpan(0, p).CopyTo(first);
+                for (int j = 0; j < p; j++) same[j] = first[j] != 0 && double.IsFinite(first[j]);
+                started = true;
+            }
+            for (int j = 0; j < p; j++)
+            {
+                double sum = sums[j];
+                bool equal = same[j];
+                for (int i = 0; i < rows; i++)
+                {
+                    double value = x[i * p + j];
+                    sum += value;
+                    equal &= value == first[j];
+                }
+                sums[j] = sum;
+                same[j] = equal;
+            }
         }
+        int constant = Array.IndexOf(same, true);
+        var means = new double[p];
+        var corrections = new double[p];
+        for (int j = 0; j < p; j++) means[j] = sums[j] / n;
+        foreach (var (x, rows) in pass())
+            for (int j = 0; j < p; j++)
+            {
+                double correction = corrections[j], mean = means[j];
+                for (int i = 0; i < rows; i++) correction += x[i * p + j] - mean;
+                corrections[j] = correction;
+            }
+        var squares = new double[p];
+        for (int j = 0; j < p; j++)
+        {
+            double mean = means[j] + corrections[j] / n;
+            shifts[j] = j != constant && constant >= 0 ? mean : 0;
+        }
+        foreach (var (x, rows) in pass())
+            for (int j = 0; j < p; j++)
+            {
+                double sum = squares[j], shift = shifts[j];
+                for (int i = 0; i < rows; i++)
+                {
+                    double d = x[i * p + j] - shift;
+                    sum += d * d;
+                }
+                squares[j] = sum;
+            }
         for (int j = 0; j < p; j++)
         {
             if (j == constant) continue;
-            double sum = 0;
-            for (int i = 0; i < n; i++) sum += x[i * p + j];
-            double mean = sum / n, correction = 0;
-            for (int i = 0; i < n; i++) correction += x[i * p + j] - mean;
-            mean += correction / n;
-            double shift = constant >= 0 ? mean : 0;
-            double squares = 0;
-            for (int i = 0; i < n; i++)
-            {
-                double d = x[i * p + j] - shift;
-                squares += d * d;
-            }
-            double spread = Math.Sqrt(squares / n);
+            double spread = Math.Sqrt(squares[j] / n);
             double scale = spread > 0 && double.IsFinite(spread) ? 1 / spread : 1;
-            shifts[j] = shift;
             scales[j] = double.IsFinite(scale) ? scale : 1;
         }
-        return new FixedEffectScaling(shifts, scales, 0, 1, constant, constant >= 0 ? x[constant] : 1);
+        return new FixedEffectScaling(shifts, scales, 0, 1, constant, constant >= 0 ? first[constant] : 1);
     }
 
     /// <summary>Row-major n × p <paramref name="x"/> in these coordinates, (x − s)·d column by column (the intercept

@@ -76,6 +76,47 @@ internal static class GeneralizedMixedModelFitter
     {
         var clock = Stopwatch.StartNew();
         monitor ??= new FitMonitor();
+        RequireQuadrature(design, quadratureNodes);
+        var response = GlmmResponse.Build(design.Response, family, priorWeights, dataRow, weightsName);
+        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+        int p = design.FixedEffectCount, n = design.RowCount;
+        // Everything below works in centred-and-scaled fixed-effects coordinates; β̂ and Cov(β̂) are mapped back
+        // at the end (see FixedEffectScaling.Standardized for why).
+        var coordinates = Engine.FixedEffectScaling.Standardized(design.X, n, p);
+        var objective = new GlmmObjective(design with { X = coordinates.Transform(design.X) }, terms, response, threads, monitor.Cancellation);
+        var fit = FitObjective(design, family, quadratureNodes, response, terms, coordinates, objective, extraDroppedRows, monitor, clock);
+        return fit with
+        {
+            ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray(),
+            GlmmSource = new GlmmSource(design, response, terms, threads?.Degree),
+        };
+    }
+
+    /// <summary>Fits a design whose rows were not kept (<see cref="ModelDesign.RowsStreamed"/>): every PIRLS pass reads
+    /// them from <paramref name="rows"/>, the stages are those of the in-memory fit, and the fit has no per-row
+    /// results.</summary>
+    /// <param name="design">The design without rows (its terms in formula order).</param>
+    /// <param name="family">Binomial, Poisson or Gamma.</param>
+    /// <param name="quadratureNodes">0 or 1.</param>
+    /// <param name="response">The response's totals (<see cref="GlmmResponse.Totals"/>).</param>
+    /// <param name="terms">The terms without rows, most levels first.</param>
+    /// <param name="coordinates">X's coordinates, those of <see cref="Engine.FixedEffectScaling.Standardized"/>
+    /// (the rows' X is read in them).</param>
+    /// <param name="rows">The rows and the penalized systems' layouts.</param>
+    /// <param name="threads">The most threads the fit may use.</param>
+    /// <param name="monitor">As for the in-memory fit.</param>
+    internal static MixedModelFit FitStreamed(ModelDesign design, Family family, int quadratureNodes, GlmmResponse response,
+        IReadOnlyList<RandomEffectsDesign> terms, Engine.FixedEffectScaling coordinates, StreamedRows rows, ThreadBudget? threads,
+        FitMonitor monitor)
+    {
+        var clock = Stopwatch.StartNew();
+        RequireQuadrature(design, quadratureNodes);
+        var objective = new GlmmObjective(design, terms, response, threads, monitor.Cancellation, rows);
+        return FitObjective(design, family, quadratureNodes, response, terms, coordinates, objective, 0, monitor, clock);
+    }
+
+    private static void RequireQuadrature(ModelDesign design, int quadratureNodes)
+    {
         if (quadratureNodes < 0 || quadratureNodes > MaxQuadratureNodes)
             throw new InputException($"nAGQ must be between 0 and {MaxQuadratureNodes} (got {quadratureNodes})");
         if (quadratureNodes > 1 && !(design.RandomTerms.Count == 1 && design.RandomTerms[0].ColumnCount == 1))
@@ -84,13 +125,14 @@ internal static class GeneralizedMixedModelFitter
             throw new InputException(
                 $"nAGQ = {quadratureNodes} (adaptive Gauss-Hermite quadrature) needs a single scalar random-effects term such as (1 | group); this model has {count} term{(count == 1 ? "" : "s")}{(count == 1 ? $" with {design.RandomTerms[0].ColumnCount} columns" : "")}: use nAGQ = 1 (Laplace)");
         }
-        var response = GlmmResponse.Build(design.Response, family, priorWeights, dataRow, weightsName);
-        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+    }
+
+    /// <summary>The two stages, the covariance and the result, on <paramref name="objective"/>.</summary>
+    private static MixedModelFit FitObjective(ModelDesign design, Family family, int quadratureNodes, GlmmResponse response,
+        IReadOnlyList<RandomEffectsDesign> terms, Engine.FixedEffectScaling coordinates, GlmmObjective objective,
+        int extraDroppedRows, FitMonitor monitor, Stopwatch clock)
+    {
         int p = design.FixedEffectCount, n = design.RowCount;
-        // Everything below works in centred-and-scaled fixed-effects coordinates; β̂ and Cov(β̂) are mapped back
-        // at the end (see FixedEffectScaling.Standardized for why).
-        var coordinates = Engine.FixedEffectScaling.Standardized(design.X, n, p);
-        var objective = new GlmmObjective(design with { X = coordinates.Transform(design.X) }, terms, response, threads, monitor.Cancellation);
         var parameterization = objective.Parameterization;
         int thetaLength = parameterization.Length;
         var thetaLower = parameterization.LowerBounds();
@@ -238,6 +280,8 @@ internal static class GeneralizedMixedModelFitter
         string message = converged || problem is null ? stageTwo?.Message ?? stageOne.Message : problem;
         if (stageTwo is not null && !stageOne.Converged)
             notes.Add($"stage one (θ with β in PIRLS, the start of stage two) did not converge: {stageOne.Message}");
+        if (objective.RowsStreamed)
+            notes.Add($"rows streamed: {objective.Passes} passes over the {n:N0} rows ({objective.PirlsIterations} PIRLS iterations)");
         if (objective.FailedEvaluations > 0)
             notes.Add($"PIRLS failed at {objective.FailedEvaluations} of {objective.Evaluations} evaluations (treated as a large deviance)");
 
@@ -247,12 +291,7 @@ internal static class GeneralizedMixedModelFitter
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
             Singular: parameterization.IsSingular(theta, SingularTolerance)));
-        return fit with
-        {
-            ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray(),
-            OptimumCheck = check,
-            GlmmSource = new GlmmSource(design, response, terms, threads?.Degree),
-        };
+        return fit with { OptimumCheck = check };
     }
 
     /// <summary>The check of stage one's θ̂ from the gradient and Hessian of the stage-one deviance there, every point
@@ -276,7 +315,8 @@ internal static class GeneralizedMixedModelFitter
     {
         var mu = objective.Mean;
         double sum = 0;
-        for (int i = 0; i < n; i++)
+        if (objective.RowsStreamed) sum = objective.PearsonSums().WeightedSquares;
+        else for (int i = 0; i < n; i++)
         {
             double r = response.Y[i] - mu[i];
             sum += response.Weights[i] * r * r / response.Family.Variance(mu[i]);

@@ -31,16 +31,26 @@ internal sealed class GlmmObjective
     private readonly AdaptiveQuadrature quadrature;
 
     /// <summary>Creates the objective for <paramref name="design"/> with <paramref name="terms"/> ordered largest first;
-    /// a fired <paramref name="cancellation"/> stops any evaluation at its next PIRLS step.</summary>
+    /// a fired <paramref name="cancellation"/> stops any evaluation at its next PIRLS step. With
+    /// <paramref name="streamedRows"/>, every PIRLS pass reads the rows from there (see <see cref="PirlsState"/>).</summary>
     public GlmmObjective(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response,
-        ThreadBudget? threads = null, CancellationToken cancellation = default)
+        ThreadBudget? threads = null, CancellationToken cancellation = default, StreamedRows? streamedRows = null)
     {
-        state = new PirlsState(design, terms, response, threads, cancellation);
+        state = new PirlsState(design, terms, response, threads, cancellation, streamedRows);
         starts = new PirlsStarts(state);
         lme4 = new Lme4Pirls(state);
         exact = new ExactPirls(state);
         quadrature = new AdaptiveQuadrature(state);
     }
+
+    /// <summary>Whether the rows are streamed (no η, μ or residuals per row).</summary>
+    public bool RowsStreamed => state.RowsStreamed;
+
+    /// <summary>Passes over the streamed rows so far.</summary>
+    public int Passes => state.Passes;
+
+    /// <summary>Streamed rows: the Pearson sums at the current modes (see <see cref="PirlsState.PearsonSums"/>).</summary>
+    public (double WeightedSquares, double ResidualSquares) PearsonSums() => state.PearsonSums();
 
     /// <summary>The θ ↔ T mapping.</summary>
     public CovarianceParameterization Parameterization => state.Parameterization;
@@ -82,7 +92,7 @@ internal sealed class GlmmObjective
     public double ReportedDeviance(double objectiveValue, int quadratureNodes) =>
         quadratureNodes <= 1
             ? objectiveValue
-            : objectiveValue - state.DevianceResidualSum + state.Response.ConditionalDeviance(state.Mu, state.DevianceResidualSum);
+            : objectiveValue - state.DevianceResidualSum + state.ConditionalDeviance();
 
     /// <summary>Runs PIRLS at θ = 1 (T = I) with β inside, from R's starting means, as lme4 does before stage one:
     /// its linear predictor is where every stage-one evaluation starts.</summary>

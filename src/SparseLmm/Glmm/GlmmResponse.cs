@@ -31,7 +31,31 @@ internal sealed class GlmmResponse
         }
         WeightSum = weightSum;
         WeightedLogY = weightedLogY;
-        (devianceOffsetIsExact, devianceOffset) = SaturatedOffset();
+        (devianceOffsetIsExact, devianceOffset) = SaturatedOffset(0);
+    }
+
+    /// <summary>A streamed fit's response: no rows, only the totals its rows added up to (in row order, as the
+    /// in-memory constructor adds them): Σ w, Σ w log y and the saturated offset (<see cref="SaturatedOffset"/>).</summary>
+    public static GlmmResponse Totals(Family family, double weightSum, double weightedLogY, bool offsetIsExact, double offset) =>
+        new(family, weightSum, weightedLogY, offsetIsExact, offset);
+
+    private GlmmResponse(Family family, double weightSum, double weightedLogY, bool offsetIsExact, double offset)
+    {
+        Family = family;
+        Y = Weights = MuStart = LikelihoodScale = Successes = Trials = Constant = [];
+        WeightSum = weightSum;
+        WeightedLogY = weightedLogY;
+        (devianceOffsetIsExact, devianceOffset) = (offsetIsExact, offset);
+    }
+
+    /// <summary>Adds these rows to running totals Σ w and (Gamma) Σ w log y, in the constructor's arithmetic.</summary>
+    public void AddTotals(ref double weightSum, ref double weightedLogY)
+    {
+        for (int i = 0; i < Y.Length; i++)
+        {
+            weightSum += Weights[i];
+            if (Family.Kind == FamilyKind.Gamma && Weights[i] > 0) weightedLogY += Weights[i] * Math.Log(Y[i]);
+        }
     }
 
     private readonly bool devianceOffsetIsExact;
@@ -39,9 +63,10 @@ internal sealed class GlmmResponse
 
     /// <summary>For binomial and Poisson responses with whole counts, −2 log p(y | μ) = Σ deviance residuals + a
     /// constant (−2 × the saturated log-likelihood), which saves a pass of logarithms per evaluation.</summary>
-    private (bool Exact, double Offset) SaturatedOffset()
+    /// <remarks>From <paramref name="start"/>: a streamed fit continues the sum over each chunk's rows.</remarks>
+    internal (bool Exact, double Offset) SaturatedOffset(double start)
     {
-        double offset = 0;
+        double offset = start;
         var y = Y;
         switch (Family.Kind)
         {
@@ -113,7 +138,27 @@ internal sealed class GlmmResponse
     public double ConditionalDeviance(ReadOnlySpan<double> mu, double devianceResidualSum) =>
         devianceOffsetIsExact ? devianceResidualSum + devianceOffset : DirectConditionalDeviance(mu, devianceResidualSum);
 
-    /// <summary><see cref="ConditionalDeviance"/> term by term.</summary>
+    /// <summary><see cref="ConditionalDeviance(ReadOnlySpan{double}, double)"/> from sums over rows that are not held: for
+    /// Gamma Σ w log μ and Σ w y/μ (in row order); binomial and Poisson need neither (their offset is exact; a streamed
+    /// fit refuses a response whose is not).</summary>
+    public double ConditionalDeviance(double devianceResidualSum, double weightedLogMu, double weightedRatio)
+    {
+        if (devianceOffsetIsExact) return devianceResidualSum + devianceOffset;
+        if (Family.Kind != FamilyKind.Gamma) throw new InvalidOperationException("the conditional deviance needs the rows");
+        return GammaDeviance(devianceResidualSum, weightedLogMu, weightedRatio);
+    }
+
+    private double GammaDeviance(double devianceResidualSum, double weightedLogMu, double weightedRatio)
+    {
+        double dispersion = devianceResidualSum / WeightSum;
+        double shape = 1 / dispersion;
+        double logLikelihood = -WeightSum * SpecialMath.LogGamma(shape)
+            - shape * (weightedLogMu + WeightSum * Math.Log(dispersion))
+            + (shape - 1) * WeightedLogY - shape * weightedRatio;
+        return -2 * logLikelihood + 2;
+    }
+
+    /// <summary><see cref="ConditionalDeviance(ReadOnlySpan{double}, double)"/> term by term.</summary>
     internal double DirectConditionalDeviance(ReadOnlySpan<double> mu, double devianceResidualSum)
     {
         double sum = 0;
@@ -144,8 +189,6 @@ internal sealed class GlmmResponse
                 return -2 * sum;
             case FamilyKind.Gamma:
             {
-                double dispersion = devianceResidualSum / WeightSum;
-                double shape = 1 / dispersion;
                 // Σ w log dgamma(y; shape, μφ) = −W logΓ(a) − a Σ w log(μ φ) + (a − 1) Σ w log y − (1/φ) Σ w y/μ.
                 double weightedLogMu = 0, weightedRatio = 0;
                 for (int i = 0; i < y.Length; i++)
@@ -155,10 +198,7 @@ internal sealed class GlmmResponse
                     weightedLogMu += w * Math.Log(mu[i]);
                     weightedRatio += w * y[i] / mu[i];
                 }
-                double logLikelihood = -WeightSum * SpecialMath.LogGamma(shape)
-                    - shape * (weightedLogMu + WeightSum * Math.Log(dispersion))
-                    + (shape - 1) * WeightedLogY - shape * weightedRatio;
-                return -2 * logLikelihood + 2;
+                return GammaDeviance(devianceResidualSum, weightedLogMu, weightedRatio);
             }
             default:
                 throw new InvalidOperationException("not a GLMM family");
@@ -172,8 +212,10 @@ internal sealed class GlmmResponse
     /// <param name="dataRow">Maps a kept row to its data row number (1-based) for messages.</param>
     /// <param name="weightsName">The weights column's name, for messages.</param>
     /// <exception cref="InputException">The response does not suit the family.</exception>
+    /// <param name="requireVarying">False for one chunk of a streamed fit's rows, whose response may be constant
+    /// where the whole data's is not (checked over all of them).</param>
     public static GlmmResponse Build(ModelResponse response, Family family, double[]? priorWeights, Func<int, int> dataRow,
-        string? weightsName)
+        string? weightsName, bool requireVarying = true)
     {
         int n = response switch
         {
@@ -200,7 +242,7 @@ internal sealed class GlmmResponse
             _ => BuildCounts(response, family, prior, where, n),
         };
         // As lme4's glmer: nothing to fit when every response is the same.
-        if (built.Y.Distinct().Count() < 2)
+        if (requireVarying && built.Y.Distinct().Count() < 2)
             throw new InputException($"response '{label}' is constant ({built.Y[0]} on every row); a {family.Name} model needs at least two distinct values");
         return built;
     }

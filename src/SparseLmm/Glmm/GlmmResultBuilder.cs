@@ -15,9 +15,17 @@ internal sealed record OptimumState(
         IReadOnlyList<RandomEffectsDesign> terms, double[] theta, int n)
     {
         var solution = ModeSolution.Compute(objective.ModesSystem.Deviance, theta);
-        var (pearson, deviance) = objective.Residuals();
         var u = objective.U.ToArray();
         double pearsonSquares = 0;
+        if (objective.RowsStreamed)
+        {
+            // No rows: nothing per row, the Pearson sum from a pass.
+            pearsonSquares = objective.PearsonSums().ResidualSquares;
+            double length = 0;
+            foreach (var value in u) length += value * value;
+            return new OptimumState(u, [], [], [], [], solution.UnscaledConditionalCovariance, (pearsonSquares + length) / n);
+        }
+        var (pearson, deviance) = objective.Residuals();
         foreach (var r in pearson) pearsonSquares += r * r;
         double squaredLength = 0;
         foreach (var value in u) squaredLength += value * value;
@@ -90,8 +98,10 @@ internal static class GlmmResultBuilder
         }
 
         var y = input.Response.Y;
-        var marginal = new double[n];
-        for (int i = 0; i < n; i++)
+        // A streamed design kept no rows: no per-row results (the lists are empty, the optional ones absent).
+        bool streamed = design.RowsStreamed;
+        var marginal = new double[streamed ? 0 : n];
+        for (int i = 0; i < marginal.Length; i++)
         {
             double value = 0;
             for (int j = 0; j < p; j++) value += design.X[i * p + j] * input.Beta[j];
@@ -130,12 +140,12 @@ internal static class GlmmResultBuilder
             Timing = input.Timing,
             Response = y,
             Fitted = state.Mu,
-            FittedLinkScale = state.Eta,
+            FittedLinkScale = streamed ? null : state.Eta,
             Residuals = y.Select((value, i) => value - state.Mu[i]).ToArray(),
             MarginalResiduals = marginal,
-            DevianceResiduals = state.DevianceResiduals,
-            PearsonResiduals = state.PearsonResiduals,
-            PriorWeights = input.Response.Weights,
+            DevianceResiduals = streamed ? null : state.DevianceResiduals,
+            PearsonResiduals = streamed ? null : state.PearsonResiduals,
+            PriorWeights = streamed ? null : input.Response.Weights,
         };
     }
 }

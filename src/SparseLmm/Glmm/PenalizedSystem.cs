@@ -15,8 +15,14 @@ internal sealed class PenalizedSystem
     /// <summary>Creates the system for <paramref name="terms"/> (largest first) with <paramref name="fixedEffectCount"/>
     /// fixed effects over <paramref name="rowCount"/> rows, on at most <paramref name="threads"/> threads.</summary>
     public PenalizedSystem(IReadOnlyList<RandomEffectsDesign> terms, int fixedEffectCount, int rowCount, ThreadBudget? threads = null)
+        : this(new CrossProductLayout(terms, fixedEffectCount, rowCount, threads: threads))
     {
-        Layout = new CrossProductLayout(terms, fixedEffectCount, rowCount, threads: threads);
+    }
+
+    /// <summary>Creates the system over a layout built elsewhere (a streamed fit's, from the level pairs).</summary>
+    public PenalizedSystem(CrossProductLayout layout)
+    {
+        Layout = layout;
         Products = new CrossProducts(Layout);
         Deviance = new ProfiledDeviance(Products, reml: false);
         solver = new PenalizedSolver(Deviance);

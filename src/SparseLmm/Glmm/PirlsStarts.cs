@@ -17,7 +17,8 @@ internal sealed class PirlsStarts(PirlsState state)
     private const int KeptProductsAllowance = 4096;
 
     private readonly double[] warmU = new double[state.U.Length], warmBeta = new double[state.Beta.Length];
-    private double[]? startPredictor, stageOneU;
+    private KeptPredictor? startPredictor;
+    private double[]? stageOneU;
     private double[]? stageOneBlocks, stageOneFirstRest, stageOneRest;
     private StageTwoStart? stageTwoStart;
 
@@ -36,7 +37,7 @@ internal sealed class PirlsStarts(PirlsState state)
     /// <summary>After PIRLS at θ = 1 converged: its linear predictor starts every stage-one evaluation.</summary>
     public void KeepInitial(PenalizedSystem joint)
     {
-        startPredictor = (double[])state.Eta.Clone();
+        startPredictor = state.KeepPredictor();
         KeepWarmJoint();
         var products = joint.Products;
         if (products.FirstBlocks.Length + products.FirstRest.Length + products.Rest.Length <= state.RowCount + KeptProductsAllowance
@@ -54,12 +55,12 @@ internal sealed class PirlsStarts(PirlsState state)
     {
         stageOneU = (double[])state.U.Clone();
         KeepWarmModes();
-        startPredictor = (double[])state.Eta.Clone();
+        startPredictor = state.KeepPredictor();
         stageOneBlocks = stageOneFirstRest = stageOneRest = null;
         if (state.SingleScalarTerm)
         {
             var sums = new StageTwoStart(state.Terms[0].LevelCount, state.FixedEffectCount);
-            stageTwoStart = state.RowPass.StageTwoStartSums(state.Rows, startPredictor, sums) ? sums : null;
+            stageTwoStart = state.StageTwoStartSums(startPredictor, sums) ? sums : null;
         }
     }
 
@@ -104,7 +105,7 @@ internal sealed class PirlsStarts(PirlsState state)
             state.ProductsFilledFor(system);
             return true;
         }
-        startPredictor!.CopyTo(state.Eta, 0);
+        state.Restore(startPredictor!);
         return state.FromLinearPredictor(system, jointMode);
     }
 

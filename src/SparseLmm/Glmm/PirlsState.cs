@@ -27,10 +27,15 @@ internal sealed class PirlsState
     // The caller's token, looked at by every PIRLS step and inside its pass over the rows.
     private readonly CancellationToken cancellation;
 
+    // The passes over rows that are not held (a streamed fit), or null: the rows are the design's.
+    private readonly StreamedRowPasses? streamed;
+
     /// <summary>Allocates the state for <paramref name="design"/> with <paramref name="terms"/> ordered largest first;
-    /// its penalized systems run on at most <paramref name="threads"/> (default: every processor).</summary>
+    /// its penalized systems run on at most <paramref name="threads"/> (default: every processor). With
+    /// <paramref name="streamedRows"/>, the rows are read from there by every pass instead (the design and the terms
+    /// hold none), and nothing of the rows' length is allocated.</summary>
     public PirlsState(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms, GlmmResponse response, ThreadBudget? threads = null,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, StreamedRows? streamedRows = null)
     {
         this.threads = threads ?? new ThreadBudget();
         this.cancellation = cancellation;
@@ -40,10 +45,13 @@ internal sealed class PirlsState
         X = design.X;
         RowCount = design.RowCount;
         FixedEffectCount = design.FixedEffectCount;
-        int n = RowCount, p = FixedEffectCount;
+        int p = FixedEffectCount;
+        // A streamed state keeps no array of the rows' length.
+        int n = streamedRows is null ? RowCount : 0;
         Parameterization = new CovarianceParameterization(terms);
         relativeFactors = terms.Select(t => new double[t.ColumnCount * t.ColumnCount]).ToArray();
-        Modes = new PenalizedSystem(terms, 0, n, this.threads);
+        Modes = streamedRows is null ? new PenalizedSystem(terms, 0, n, this.threads) : new PenalizedSystem(streamedRows.ModesLayout);
+        if (streamedRows is not null) joint = new PenalizedSystem(streamedRows.JointLayout);
         int q = terms.Sum(t => t.Size);
         Eta = new double[n];
         Mu = new double[n];
@@ -64,7 +72,16 @@ internal sealed class PirlsState
         RowPass = RowPass.For(response.Family);
         SingleScalarTerm = scalarSingle;
         FactorBlocks = new double[scalarSingle ? terms[0].LevelCount : 0];
+        if (streamedRows is not null)
+            streamed = new StreamedRowPasses(streamedRows.Blocks, terms, Modes.TermOffsets, b, response.Family, p, streamedRows.Progress, cancellation);
     }
+
+    /// <summary>Whether the rows are streamed: <see cref="Eta"/>, <see cref="Mu"/> and the per-row results are then
+    /// empty.</summary>
+    public bool RowsStreamed => streamed is not null;
+
+    /// <summary>Passes over the streamed rows so far (0 in memory).</summary>
+    public int Passes => streamed?.Passes ?? 0;
 
     public GlmmResponse Response { get; }
     public IReadOnlyList<RandomEffectsDesign> Terms { get; }
@@ -120,15 +137,25 @@ internal sealed class PirlsState
     /// <summary>η from R's starting means (the family's <c>mustart</c>), u = 0 and, in joint mode, β = 0.</summary>
     public void StartFromMeanStart(bool jointMode)
     {
-        var start = Response.MuStart;
-        for (int i = 0; i < RowCount; i++) Eta[i] = link.Evaluate(start[i]);
         Array.Clear(U);
         if (jointMode) Array.Clear(Beta);
+        if (streamed is not null)
+        {
+            streamed.StartFromMeanStart();
+            return;
+        }
+        var start = Response.MuStart;
+        for (int i = 0; i < RowCount; i++) Eta[i] = link.Evaluate(start[i]);
     }
 
     /// <summary>Xβ plus the formula's offset, what stage two holds fixed, from the current β.</summary>
     public void ComputeFixedPart()
     {
+        if (streamed is not null)
+        {
+            streamed.SetFixedPart(Beta);
+            return;
+        }
         int p = FixedEffectCount;
         var offset = Rows.Offset;
         if (p == 0)
@@ -149,9 +176,9 @@ internal sealed class PirlsState
     /// <summary>μ, weights and working response from the η in the state, with the fused accumulation when it applies.</summary>
     public bool FromLinearPredictor(PenalizedSystem system, bool jointMode)
     {
-        var target = SingleScalarTerm ? system.Products : null;
+        var target = SingleScalarTerm || streamed is not null ? system.Products : null;
         fusedFor = null;
-        if (!RowPass.FromLinearPredictor(Rows, jointMode, target)) return false;
+        if (!(streamed?.FromLinearPredictor(jointMode, target) ?? RowPass.FromLinearPredictor(Rows, jointMode, target))) return false;
         fusedFor = target;
         return true;
     }
@@ -167,7 +194,14 @@ internal sealed class PirlsState
         cancellation.ThrowIfCancellationRequested();
         PirlsIterations++;
         if (!ReferenceEquals(fusedFor, system.Products))
-            system.Products.Accumulate(jointMode ? X : ReadOnlySpan<double>.Empty, working, irlsWeights, cancellation: cancellation);
+        {
+            if (streamed is not null)
+            {
+                if (!streamed.FromLinearPredictor(jointMode, system.Products)) return false;
+                fusedFor = system.Products;
+            }
+            else system.Products.Accumulate(jointMode ? X : ReadOnlySpan<double>.Empty, working, irlsWeights, cancellation: cancellation);
+        }
         if (!jointMode && FactorBlocks.Length > 0) system.Products.FirstBlocks.AsSpan(0, FactorBlocks.Length).CopyTo(FactorBlocks);
         return system.Factor(theta);
     }
@@ -178,7 +212,12 @@ internal sealed class PirlsState
     {
         if (FixedEffectCount == 0) return [];
         // Only the weights matter for L_X; they are the ones at the current modes.
-        Joint.Products.Accumulate(X, working, irlsWeights, cancellation: cancellation);
+        if (streamed is not null)
+        {
+            if (!streamed.FromLinearPredictor(jointMode: true, Joint.Products))
+                throw new InvalidOperationException("the GLMM's linear predictor left the family's range at the optimum");
+        }
+        else Joint.Products.Accumulate(X, working, irlsWeights, cancellation: cancellation);
         fusedFor = null;
         if (!Joint.Factor(theta)) throw new InvalidOperationException("the GLMM system is not positive definite at the optimum");
         return Joint.UnscaledFixedCovariance();
@@ -214,9 +253,9 @@ internal sealed class PirlsState
             }
         }
 
-        var target = SingleScalarTerm && accumulate ? (jointMode ? joint!.Products : Modes.Products) : null;
+        var target = (SingleScalarTerm || streamed is not null) && accumulate ? (jointMode ? joint!.Products : Modes.Products) : null;
         fusedFor = null;
-        double deviance = RowPass.Evaluate(Rows, fixedEffects, jointMode, target);
+        double deviance = streamed?.Evaluate(fixedEffects, jointMode, target) ?? RowPass.Evaluate(Rows, fixedEffects, jointMode, target);
         if (!double.IsFinite(deviance)) return double.PositiveInfinity;
         fusedFor = target;
         DevianceResidualSum = deviance;
@@ -225,7 +264,33 @@ internal sealed class PirlsState
 
     /// <summary>The Laplace deviance at the current modes: −2 log p(y | û) with every constant + ‖û‖² + log|L|².</summary>
     public double LaplaceDeviance(PenalizedSystem system) =>
-        Response.ConditionalDeviance(Mu, DevianceResidualSum) + SquaredLength(U) + system.LogDeterminantRandom;
+        ConditionalDeviance() + SquaredLength(U) + system.LogDeterminantRandom;
+
+    /// <summary>−2 log p(y | μ) with every constant at the last evaluation (see <see cref="GlmmResponse.ConditionalDeviance(ReadOnlySpan{double}, double)"/>).</summary>
+    public double ConditionalDeviance() => streamed is null
+        ? Response.ConditionalDeviance(Mu, DevianceResidualSum)
+        : Response.ConditionalDeviance(DevianceResidualSum, streamed.GammaSums.WeightedLogMu, streamed.GammaSums.WeightedRatio);
+
+    /// <summary>The current linear predictor, kept to start PIRLS from later (<see cref="Restore"/>): η per row in
+    /// memory, the b and β it comes from when the rows are streamed.</summary>
+    public KeptPredictor KeepPredictor() => streamed?.Keep() ?? new KeptPredictor(false, [], [], (double[])Eta.Clone());
+
+    /// <summary>Makes <paramref name="kept"/> the current linear predictor.</summary>
+    public void Restore(KeptPredictor kept)
+    {
+        if (streamed is not null) streamed.Restore(kept);
+        else kept.Eta!.CopyTo(Eta, 0);
+    }
+
+    /// <summary>One scalar term: the sums of stage two's first PIRLS step from <paramref name="kept"/> (see
+    /// <see cref="StageTwoStart"/>). False when that linear predictor is out of range.</summary>
+    public bool StageTwoStartSums(KeptPredictor kept, StageTwoStart sums) =>
+        streamed?.StageTwoStartSums(kept, sums) ?? RowPass.StageTwoStartSums(Rows, kept.Eta, sums);
+
+    /// <summary>Streamed rows, at the current linear predictor: Σ w (y − μ)²/V(μ) and Σ of the squared Pearson residuals
+    /// (the in-memory fit forms both from <see cref="Mu"/>).</summary>
+    public (double WeightedSquares, double ResidualSquares) PearsonSums() =>
+        streamed?.PearsonSums() ?? throw new InvalidOperationException("the rows are in memory: use the means per row");
 
     /// <summary>‖v‖².</summary>
     public static double SquaredLength(ReadOnlySpan<double> v)

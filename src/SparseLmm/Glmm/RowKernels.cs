@@ -141,7 +141,8 @@ internal static class RowConstants
 /// <summary>Everything a pass over the rows reads and writes, owned by one <see cref="GlmmObjective"/>.</summary>
 internal sealed class RowState
 {
-    public required int RowCount { get; init; }
+    /// <summary>The rows (a streamed block's rows change from block to block; the arrays may be longer).</summary>
+    public required int RowCount { get; set; }
     public required int FixedEffectCount { get; init; }
     public required double[] X { get; init; }
     public required double[] Y { get; init; }
@@ -191,8 +192,11 @@ internal abstract class RowPass
     /// residuals, or +∞ when some η or μ is out of range (the state is then partial).
     /// <para>With <paramref name="products"/> (one scalar random-effects term only), the same pass also accumulates the
     /// weighted cross-products of [z X working] into it, exactly as <see cref="CrossProducts.Accumulate"/> would
-    /// (same products, same order, so the same bits), which saves the PIRLS step its own pass over the rows.</para></summary>
-    public abstract double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode, CrossProducts? products);
+    /// (same products, same order, so the same bits), which saves the PIRLS step its own pass over the rows.</para>
+    /// <para>The sum starts at <paramref name="devianceStart"/>: blocks of rows passed in turn, each from the previous
+    /// block's sum, add in the order (and to the bits) of one pass over all the rows.</para></summary>
+    public abstract double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode, CrossProducts? products,
+        double devianceStart = 0);
 
     /// <summary>Sets μ, the IRLS weights and the working response from the η already in the state (a start), and
     /// accumulates the cross-products as <see cref="Evaluate"/> does. False when some η or μ is out of range.</summary>
@@ -200,8 +204,9 @@ internal abstract class RowPass
 
     /// <summary>Stage two with one scalar term: from the start linear predictor η₀ (fixed for the whole stage), the sums
     /// that give the first PIRLS step's cross-products for any β without a pass over the rows (see
-    /// <see cref="StageTwoStart"/>). False when η₀ is out of range.</summary>
-    public abstract bool StageTwoStartSums(RowState state, ReadOnlySpan<double> startPredictor, StageTwoStart sums);
+    /// <see cref="StageTwoStart"/>). False when η₀ is out of range. Without <paramref name="clear"/> the rows add to
+    /// the sums so far (blocks of rows in turn).</summary>
+    public abstract bool StageTwoStartSums(RowState state, ReadOnlySpan<double> startPredictor, StageTwoStart sums, bool clear = true);
 
     /// <summary>Starts a fused accumulation: clears the cross-products.</summary>
     protected static void Clear(CrossProducts products)
@@ -271,7 +276,8 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         return true;
     }
 
-    public override double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode, CrossProducts? products)
+    public override double Evaluate(RowState state, ReadOnlySpan<double> beta, bool jointMode, CrossProducts? products,
+        double devianceStart = 0)
     {
         int n = state.RowCount, p = state.FixedEffectCount;
         var x = state.X;
@@ -289,7 +295,7 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         var firstZ = terms[0].Z;
         var offset = state.Offset;
         if (products is not null) Clear(products);
-        double deviance = 0;
+        double deviance = devianceStart;
         for (int i = 0; i < n; i++)
         {
             double fixedValue, offsetValue = offset.Length == 0 ? 0 : offset[i];
@@ -363,7 +369,7 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         return true;
     }
 
-    public override bool StageTwoStartSums(RowState state, ReadOnlySpan<double> startPredictor, StageTwoStart sums)
+    public override bool StageTwoStartSums(RowState state, ReadOnlySpan<double> startPredictor, StageTwoStart sums, bool clear = true)
     {
         int n = state.RowCount, p = state.FixedEffectCount;
         var x = state.X;
@@ -372,7 +378,7 @@ internal sealed class RowPass<TLink, TFamily> : RowPass
         var levels = state.Terms[0].LevelOfRow;
         var z = state.Terms[0].Z;
         var offset = state.Offset;
-        sums.Clear();
+        if (clear) sums.Clear();
         for (int i = 0; i < n; i++)
         {
             double value = startPredictor[i];

@@ -24,21 +24,7 @@ internal static class StatisticsLoader
         int p = fixedNames.Count, w = statistics.TailWidth;
         long n = statistics.RowCount;
         var reference = statistics.Reference;
-        // Raw (uncentred) Gram matrix of X, from which lme4 and the in-memory path find aliased columns.
-        var raw = new double[w];
-        for (int c = 0; c < p; c++) raw[1 + c] = -reference[c];
-        var aliased = AliasedColumns.FromGram(Gram(statistics, p, raw), p);
-        var byLocation = new List<int>();
-        int fullIntercept = Enumerable.Range(0, p).FirstOrDefault(c => statistics.AllOnes[c], -1);
-        if (aliased.Count > 0 && fullIntercept >= 0)
-        {
-            var centred = new double[w];
-            for (int c = 0; c < p; c++)
-                centred[1 + c] = (c == fullIntercept ? 0 : Mean(statistics, c)) - reference[c];
-            var still = AliasedColumns.FromGram(Gram(statistics, p, centred), p);
-            byLocation.AddRange(aliased.Where(c => !still.Contains(c)));
-        }
-        var kept = Enumerable.Range(0, p).Except(aliased).ToArray();
+        var (kept, aliased, byLocation) = FixedColumns(statistics, p);
         int pk = kept.Length;
 
         // Tail index in the statistics of engine tail column j (kept X columns, then y).
@@ -78,6 +64,28 @@ internal static class StatisticsLoader
             byLocation.Select(c => fixedNames[c]).ToList());
     }
 
+    /// <summary>Which of X's <paramref name="p"/> columns are kept and which are aliased (found from the raw Gram
+    /// matrix of X, as lme4 and the in-memory path find them), and of those, which only by their location.</summary>
+    internal static (int[] Kept, IReadOnlyList<int> Aliased, IReadOnlyList<int> ByLocation) FixedColumns(LevelStatistics statistics, int p)
+    {
+        int w = statistics.TailWidth;
+        var reference = statistics.Reference;
+        var raw = new double[w];
+        for (int c = 0; c < p; c++) raw[1 + c] = -reference[c];
+        var aliased = AliasedColumns.FromGram(Gram(statistics, p, raw), p);
+        var byLocation = new List<int>();
+        int fullIntercept = Enumerable.Range(0, p).FirstOrDefault(c => statistics.AllOnes[c], -1);
+        if (aliased.Count > 0 && fullIntercept >= 0)
+        {
+            var centred = new double[w];
+            for (int c = 0; c < p; c++)
+                centred[1 + c] = (c == fullIntercept ? 0 : Mean(statistics, c)) - reference[c];
+            var still = AliasedColumns.FromGram(Gram(statistics, p, centred), p);
+            byLocation.AddRange(aliased.Where(c => !still.Contains(c)));
+        }
+        return (Enumerable.Range(0, p).Except(aliased).ToArray(), aliased, byLocation);
+    }
+
     private static double[] Reference(LevelStatistics statistics) => new double[statistics.TailWidth];
 
     private static double Mean(LevelStatistics statistics, int column) =>
@@ -93,7 +101,7 @@ internal static class StatisticsLoader
     }
 
     /// <summary>For each term t ≥ 1, the first term's levels' ranges into the ascending levels of t that share a row.</summary>
-    private static (int[] Range, int[] Levels)[] LevelPairs(LevelStatistics statistics)
+    internal static (int[] Range, int[] Levels)[] LevelPairs(LevelStatistics statistics)
     {
         int terms = statistics.TermCount, q1 = statistics.LevelCount(0);
         var result = new (int[], int[])[terms];
@@ -117,7 +125,7 @@ internal static class StatisticsLoader
 
     /// <summary>Nested pairs as <see cref="RestStructure"/> finds them from rows: the term with more levels (or the
     /// earlier of two with as many) is nested in the other when each of its levels shares rows with one level only.</summary>
-    private static IReadOnlyList<(int Inner, int Outer)> NestedTerms(LevelStatistics statistics, IReadOnlyList<RandomEffectsDesign> terms)
+    internal static IReadOnlyList<(int Inner, int Outer)> NestedTerms(LevelStatistics statistics, IReadOnlyList<RandomEffectsDesign> terms)
     {
         var found = new List<(int, int)>();
         for (int a = 0; a < terms.Count; a++)

@@ -37,9 +37,6 @@ internal static class StreamedFit
     /// <param name="progress">Told the rows read so far in each pass (pass 1 or 2), then (3, 0) when the fit starts.</param>
     public static MixedModelFit Fit(string formula, IDataSource source, FitOptions options, Action<int, long>? progress = null)
     {
-        if (!options.EffectiveFamily().IsLinearMixedModel)
-            throw new InputException(
-                $"streaming fits linear mixed models (the gaussian family) only; fit the {options.EffectiveFamily().Name} model in memory (without --stream)");
         if (options.QuadratureNodes != 1)
             throw new InputException($"nAGQ = {options.QuadratureNodes} applies to binomial, poisson and Gamma models; a gaussian model is fitted by REML or ML");
         var parsed = FormulaParser.Parse(formula);

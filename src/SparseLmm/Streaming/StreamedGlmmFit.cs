@@ -1,0 +1,215 @@
+using SparseLmm.Data;
+using SparseLmm.Design;
+using SparseLmm.Engine;
+using SparseLmm.Formulas;
+using SparseLmm.Glmm;
+using SparseLmm.Numerics;
+using SparseLmm.Optimization;
+using SparseLmm.Results;
+
+namespace SparseLmm.Streaming;
+
+/// <summary>Fits a GLMM (binomial, Poisson, Gamma; Laplace or nAGQ = 0) to a source without holding its table. Pass 1
+/// finds the kept rows and the levels (<see cref="StreamedFrame"/>); pass 2 codes each chunk as the in-memory design
+/// would, sums the level pairs and X's Gram matrix (<see cref="LevelStatistics"/>: the layouts and the aliased columns)
+/// and writes the coded rows to a <see cref="GlmmSpill"/>; then the in-memory fitter's stages run with every PIRLS pass
+/// reading the spill (<see cref="StreamedRowPasses"/>). What is held grows with the levels, the level pairs and p, not
+/// with the rows; the fit equals the in-memory one (the same arithmetic in the same row order) and has no per-row
+/// results.</summary>
+internal static class StreamedGlmmFit
+{
+    /// <summary>The fit.</summary>
+    /// <param name="formula">The model.</param>
+    /// <param name="source">The data, read twice.</param>
+    /// <param name="options">The family and link, nAGQ (0 or 1), factor columns, threads, the evaluation limit.</param>
+    /// <param name="progress">Told (pass, rows read so far in it): 1 and 2 for the source, 3 onwards for the passes
+    /// over the coded rows.</param>
+    /// <param name="cancellation">Stops the fit between blocks.</param>
+    public static MixedModelFit Fit(string formula, IDataSource source, FitOptions options, Action<int, long>? progress,
+        CancellationToken cancellation = default)
+    {
+        var family = options.EffectiveFamily();
+        if (options.QuadratureNodes > 1)
+            throw new InputException(
+                $"nAGQ = {options.QuadratureNodes} (adaptive Gauss-Hermite quadrature) is not available for a streamed fit; use nAGQ = 1 (Laplace) or 0, or fit in memory (without --stream)");
+        if (options.Residual is { VarianceGroup: not null } or { AutoregressiveCorrelation: true })
+            throw new InputException(
+                $"residual variance and correlation structures (varIdent, corAR1) apply to gaussian models only, not to a {family.Name} model");
+        if (options.MaxEvaluations < 1)
+            throw new InputException($"the evaluation limit must be at least 1 (got {options.MaxEvaluations})");
+        var parsed = FormulaParser.Parse(formula);
+        StreamedFormula.Require(parsed, options, "a streamed fit");
+        var frame = StreamedFrame.Scan(parsed, source, options.FactorColumns ?? [], rows => progress?.Invoke(1, rows), options.Threads);
+        var levels = parsed.RandomTerms.Select(frame.GroupingLevels).ToArray();
+        // The layout's order: most levels first, ties in formula order (as the fitter orders them).
+        var order = Enumerable.Range(0, levels.Length).OrderByDescending(t => levels[t].Length).ToArray();
+        GlmmSpill? spill = null;
+        try
+        {
+            var coded = Code(parsed, source, frame, family, order, levels, progress, options.Threads, cancellation, s => spill = s);
+            return FitCoded(parsed, coded, spill!, family, order, levels, frame, options, progress, cancellation);
+        }
+        finally
+        {
+            spill?.Dispose();
+        }
+    }
+
+    /// <summary>What pass 2 leaves besides the spill.</summary>
+    private sealed record CodedRows(LevelStatistics Statistics, IReadOnlyList<string> FixedNames, string[][] TermNames,
+        string Label, GlmmResponse Totals);
+
+    /// <summary>Pass 2: each chunk coded, summed and spilled; the response checked as the in-memory fit checks it.</summary>
+    private static CodedRows Code(ModelFormula formula, IDataSource source, StreamedFrame frame, Family family, int[] order,
+        string[][] levels, Action<int, long>? progress, int? threads, CancellationToken cancellation, Action<GlmmSpill> spillCreated)
+    {
+        LevelStatistics? statistics = null;
+        GlmmSpill? spill = null;
+        IReadOnlyList<string>? fixedNames = null;
+        string[][]? termNames = null;
+        string label = FormulaText.Format(formula.Response);
+        long read = 0;
+        double weightSum = 0, weightedLogY = 0, offset = 0;
+        bool exact = true, varying = false;
+        double? firstY = null;
+        CategoricalResponse? categorical = null;
+        var usedCodes = new HashSet<int>();
+        foreach (var chunk in ChunkPrefetch.Ahead(source.Chunks(frame.Columns), threads))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var (covariates, grouping, kept) = frame.Tables(chunk);
+            var evaluator = new ExpressionEvaluator(covariates, kept, keepAllLevels: true);
+            int m = kept.Length;
+            long before = read;
+            read += chunk.Count == 0 ? 0 : chunk[0].Length;
+            if (m == 0)
+            {
+                progress?.Invoke(2, read);
+                continue;
+            }
+            var modelResponse = ModelDesignBuilder.EvaluateResponse(formula.Response, evaluator);
+            var response = GlmmResponse.Build(modelResponse, family, null, i => (int)Math.Min(int.MaxValue, before + kept[i] + 1), null,
+                requireVarying: false);
+            var fixedPlan = ModelMatrixPlan.Build(formula.HasIntercept, formula.FixedTerms, evaluator, m);
+            var plans = formula.RandomTerms.Select(t => ModelMatrixPlan.Build(t.HasIntercept, t.Terms, evaluator, m)).ToArray();
+            if (statistics is null)
+            {
+                fixedNames = fixedPlan.Names;
+                termNames = plans.Select(plan => plan.Names.ToArray()).ToArray();
+                for (int t = 0; t < plans.Length; t++)
+                    if (termNames[t].Length == 0)
+                        throw new InputException($"random-effects term for '{formula.RandomTerms[t].GroupName}' has no columns");
+                statistics = new LevelStatistics(order.Select(t => termNames[t].Length).ToArray(),
+                    order.Select(t => levels[t].Length).ToArray(), fixedNames.Count + 2);
+                spill = new GlmmSpill(fixedNames.Count, order.Select(t => termNames[t].Length).ToArray());
+                spillCreated(spill);
+            }
+            var levelOfRow = order.Select(t => frame.GroupingCodes(formula.RandomTerms[t], grouping, kept)).ToArray();
+            var z = order.Select(t => plans[t].ToRowMajor()).ToArray();
+            var x = fixedPlan.ToRowMajor();
+            statistics.Add(m, x, response.Y, levelOfRow, z);
+            spill!.Append(m, x, response.Y, response.Weights, response.MuStart, levelOfRow, z);
+            // The totals in row order, as the in-memory response adds them.
+            response.AddTotals(ref weightSum, ref weightedLogY);
+            var (chunkExact, chunkOffset) = response.SaturatedOffset(offset);
+            exact &= chunkExact;
+            offset = chunkOffset;
+            firstY ??= response.Y[0];
+            varying |= response.Y.Any(value => value != firstY);
+            if (modelResponse is CategoricalResponse text)
+            {
+                categorical = text;
+                usedCodes.UnionWith(text.Codes);
+            }
+            progress?.Invoke(2, read);
+        }
+        if (statistics is null || statistics.RowCount == 0)
+            throw new InputException($"{source.Source}: no rows left after dropping rows with missing values in the model's columns");
+        if (statistics.RowCount != frame.KeptRows)
+            throw new InputException(
+                $"{source.Source}: the second pass kept {statistics.RowCount:N0} rows where the first kept {frame.KeptRows:N0} (the file changed between passes, or its statistics count no nulls in a column that has some)");
+        if (statistics.RowCount > Array.MaxLength)
+            throw new InputException($"{source.Source}: more than {Array.MaxLength:N0} rows are used; the engine counts rows in 32 bits");
+        if (categorical is not null && usedCodes.Count > 2)
+        {
+            var used = usedCodes.Order().ToArray();
+            throw new InputException(
+                $"binomial response '{label}' has {used.Length} levels ({string.Join(", ", used.Take(5).Select(c => categorical.Levels[c]))}{(used.Length > 5 ? ", ..." : "")}); it needs two, the first sorted level being failure");
+        }
+        if (!varying)
+            throw new InputException($"response '{label}' is constant ({firstY} on every row); a {family.Name} model needs at least two distinct values");
+        if (weightSum <= 0) throw new InputException($"binomial response '{label}' has no trials in any row; nothing to fit");
+        if (!exact && family.Kind != FamilyKind.Gamma)
+            throw new InputException(
+                $"a streamed {family.Name} fit needs whole-number counts (its log-likelihood's constants are summed as the rows pass); fit this response in memory (without --stream)");
+        return new CodedRows(statistics, fixedNames!, termNames!, label, GlmmResponse.Totals(family, weightSum, weightedLogY, exact, offset));
+    }
+
+    private static MixedModelFit FitCoded(ModelFormula formula, CodedRows coded, GlmmSpill spill, Family family, int[] order,
+        string[][] levels, StreamedFrame frame, FitOptions options, Action<int, long>? progress, CancellationToken cancellation)
+    {
+        var statistics = coded.Statistics;
+        int n = checked((int)statistics.RowCount);
+        for (int t = 0; t < levels.Length; t++)
+            if (levels[t].Length < 2)
+                throw new InputException(
+                    $"grouping factor '{formula.RandomTerms[t].GroupName}' has only {levels[t].Length} level in the data used; a random effect needs at least 2");
+        var terms = formula.RandomTerms.Select((term, t) => new RandomEffectsDesign(term.GroupName, coded.TermNames[t], [], levels[t], [])).ToList();
+        DesignChecks.RequireIdentifiable(formula, terms, n, allowEqual: true);
+        RequireResolvableSlopes(formula, statistics, order, coded.TermNames, n);
+
+        int p = coded.FixedNames.Count;
+        var (kept, aliased, byLocation) = StatisticsLoader.FixedColumns(statistics, p);
+        var ordered = order.Select(t => terms[t]).ToList();
+        var threads = new ThreadBudget(options.Threads);
+        var pairs = StatisticsLoader.LevelPairs(statistics);
+        var nested = StatisticsLoader.NestedTerms(statistics, ordered);
+        var modesLayout = new CrossProductLayout(ordered, 0, n, pairs, nested, RestStorage.Automatic, threads);
+        var jointLayout = new CrossProductLayout(ordered, kept.Length, n, pairs, nested, RestStorage.Automatic, threads);
+        spill.Finish(kept);
+        var coordinates = FixedEffectScaling.StandardizedBlocks(spill.FixedRows, n, kept.Length);
+        spill.SetCoordinates(coordinates);
+
+        var design = new ModelDesign(formula, n, checked((int)frame.DroppedRows), [], new NumericResponse(coded.Label, []),
+            kept.Select(c => coded.FixedNames[c]).ToList(), [], aliased.Select(c => coded.FixedNames[c]).ToList(), terms)
+        {
+            AliasedByLocation = byLocation.Select(c => coded.FixedNames[c]).ToList(),
+            RowsStreamed = true,
+        };
+        var monitor = new FitMonitor(cancellation, null, options.MaxEvaluations);
+        var rows = new StreamedRows(spill, modesLayout, jointLayout, (pass, read) => progress?.Invoke(2 + pass, read));
+        return GeneralizedMixedModelFitter.FitStreamed(design, family, options.QuadratureNodes, coded.Totals, ordered, coordinates,
+            rows, threads, monitor);
+    }
+
+    /// <summary>The in-memory GLMM's refusal of a random slope far from zero (<see cref="DesignChecks.RequireResolvableSlopes"/>),
+    /// from the sums by level: Σ z and Σ z² of each slope column.</summary>
+    /// <remarks>Streamed fits refuse structured terms (<see cref="StreamedFormula"/>): every term is unstructured.</remarks>
+    private static void RequireResolvableSlopes(ModelFormula formula, LevelStatistics statistics, int[] order, string[][] names, int n)
+    {
+        int w = statistics.TailWidth;
+        for (int s = 0; s < order.Length; s++)
+        {
+            int t = order[s], k = statistics.ColumnCount(s);
+            var termNames = names[t];
+            int intercept = Array.IndexOf(termNames, "(Intercept)");
+            if (k < 2 || intercept < 0) continue;
+            var blocks = statistics.Blocks[s];
+            var tails = statistics.TailBlocks[s];
+            for (int c = 0; c < k; c++)
+            {
+                if (c == intercept) continue;
+                double sum = 0, squares = 0;
+                for (int level = 0; level < statistics.LevelCount(s); level++)
+                {
+                    sum += tails[((long)level * k + c) * w];
+                    squares += blocks[(long)level * k * k + c * k + c];
+                }
+                double mean = sum / n, sd = Math.Sqrt(Math.Max(0, squares / n - mean * mean));
+                if (DesignChecks.SlopeProblem(FormulaText.Format(formula.RandomTerms[t]), termNames[c], mean, sd,
+                        DesignChecks.MaxSlopeOffset, "beside the intercept it is nearly collinear and the optimum is not resolved") is { } problem)
+                    throw new InputException(problem);
+            }
+        }
+    }
+}
