@@ -41,7 +41,7 @@ internal sealed class PirlsStarts(PirlsState state)
         KeepWarmJoint();
         var products = joint.Products;
         if (products.FirstBlocks.Length + products.FirstRest.Length + products.Rest.Length <= state.RowCount + KeptProductsAllowance
-            && state.FromLinearPredictor(joint, jointMode: true))
+            && state.FromLinearPredictor(joint, jointMode: true) && state.AccumulateProducts(joint, jointMode: true))
         {
             stageOneBlocks = (double[])products.FirstBlocks.Clone();
             stageOneFirstRest = (double[])products.FirstRest.Clone();

@@ -187,21 +187,27 @@ internal sealed class PirlsState
     /// of the state the next iteration starts from).</summary>
     public void ProductsFilledFor(PenalizedSystem system) => fusedFor = system.Products;
 
+    /// <summary>Makes <paramref name="system"/>'s cross-products those of the current state (a pass over the rows
+    /// unless the last row pass accumulated them already); true.</summary>
+    public bool AccumulateProducts(PenalizedSystem system, bool jointMode)
+    {
+        if (ReferenceEquals(fusedFor, system.Products)) return true;
+        if (streamed is not null)
+        {
+            if (!streamed.FromLinearPredictor(jointMode, system.Products)) return false;
+        }
+        else system.Products.Accumulate(jointMode ? X : ReadOnlySpan<double>.Empty, working, irlsWeights, cancellation: cancellation);
+        fusedFor = system.Products;
+        return true;
+    }
+
     /// <summary>One PIRLS iteration's factorization: the weighted cross-products of the current state (unless the last
     /// row pass accumulated them already), then the factor at θ.</summary>
     public bool Factor(PenalizedSystem system, bool jointMode, ReadOnlySpan<double> theta)
     {
         cancellation.ThrowIfCancellationRequested();
         PirlsIterations++;
-        if (!ReferenceEquals(fusedFor, system.Products))
-        {
-            if (streamed is not null)
-            {
-                if (!streamed.FromLinearPredictor(jointMode, system.Products)) return false;
-                fusedFor = system.Products;
-            }
-            else system.Products.Accumulate(jointMode ? X : ReadOnlySpan<double>.Empty, working, irlsWeights, cancellation: cancellation);
-        }
+        if (!AccumulateProducts(system, jointMode)) return false;
         if (!jointMode && FactorBlocks.Length > 0) system.Products.FirstBlocks.AsSpan(0, FactorBlocks.Length).CopyTo(FactorBlocks);
         return system.Factor(theta);
     }
