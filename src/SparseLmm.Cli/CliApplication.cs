@@ -322,11 +322,31 @@ internal static class FitCommand
             throw new UsageException("--ci boot needs the rows, which --stream does not keep");
         int shown = 0;
         using var source = DataSource.Open(settings.Data!);
+        // A GLMM reads the source twice, then its coded rows once per PIRLS pass (passes 3, 4, ...): those passes share
+        // one phase, whose clock and rate run over all of them (a pass can be shorter than the line's delay), and the
+        // text names the pass and its rows.
+        bool linear = options.EffectiveFamily().IsLinearMixedModel;
+        long earlierPasses = 0, current = 0;
         return MixedModel.FitStreamed(settings.Formula!, source, options, (pass, rows) =>
         {
+            if (!linear && pass >= 3)
+            {
+                if (shown < 3) progress.SetPhase("PIRLS");
+                else if (pass != shown) earlierPasses += current;
+                shown = pass;
+                current = rows;
+                progress.Update(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PIRLS pass {pass - 2} over the coded rows ({rows:N0} read)"));
+                progress.SetRows(earlierPasses + rows);
+                return;
+            }
             if (pass != shown)
             {
-                progress.SetPhase(pass switch { 1 => "reading levels (pass 1 of 2)", 2 => "summing rows (pass 2 of 2)", _ => "fitting" });
+                progress.SetPhase(pass switch
+                {
+                    1 => linear ? "reading levels (pass 1 of 2)" : "reading levels (pass 1)",
+                    2 => linear ? "summing rows (pass 2 of 2)" : "coding rows (pass 2)",
+                    _ => "fitting",
+                });
                 shown = pass;
             }
             progress.SetRows(rows);

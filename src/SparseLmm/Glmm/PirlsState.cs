@@ -30,6 +30,13 @@ internal sealed class PirlsState
     // The passes over rows that are not held (a streamed fit), or null: the rows are the design's.
     private readonly StreamedRowPasses? streamed;
 
+    // Streamed, without one scalar term: where each pass accumulates the next PIRLS step's cross-products, copied into
+    // the system's own when it is factored. The system's products then stay those of its factor, as in memory (where
+    // they are accumulated by the factorization itself), which the conditional covariances at the optimum are
+    // computed from (ModeSolution factors the products again). With one scalar term the in-memory passes accumulate
+    // into the system's products directly, and so do the streamed ones.
+    private readonly CrossProducts? pendingModes, pendingJoint;
+
     /// <summary>Allocates the state for <paramref name="design"/> with <paramref name="terms"/> ordered largest first;
     /// its penalized systems run on at most <paramref name="threads"/> (default: every processor). With
     /// <paramref name="streamedRows"/>, the rows are read from there by every pass instead (the design and the terms
@@ -72,6 +79,11 @@ internal sealed class PirlsState
         RowPass = RowPass.For(response.Family);
         SingleScalarTerm = scalarSingle;
         FactorBlocks = new double[scalarSingle ? terms[0].LevelCount : 0];
+        if (streamedRows is not null && !scalarSingle)
+        {
+            pendingModes = new CrossProducts(Modes.Layout);
+            pendingJoint = new CrossProducts(joint!.Layout);
+        }
         if (streamedRows is not null)
             streamed = new StreamedRowPasses(streamedRows.Blocks, terms, Modes.TermOffsets, b, response.Family, p, streamedRows.Progress, cancellation);
     }
@@ -176,7 +188,7 @@ internal sealed class PirlsState
     /// <summary>μ, weights and working response from the η in the state, with the fused accumulation when it applies.</summary>
     public bool FromLinearPredictor(PenalizedSystem system, bool jointMode)
     {
-        var target = SingleScalarTerm || streamed is not null ? system.Products : null;
+        var target = SingleScalarTerm ? system.Products : streamed is not null ? Pending(system) : null;
         fusedFor = null;
         if (!(streamed?.FromLinearPredictor(jointMode, target) ?? RowPass.FromLinearPredictor(Rows, jointMode, target))) return false;
         fusedFor = target;
@@ -194,7 +206,14 @@ internal sealed class PirlsState
         if (ReferenceEquals(fusedFor, system.Products)) return true;
         if (streamed is not null)
         {
-            if (!streamed.FromLinearPredictor(jointMode, system.Products)) return false;
+            var pending = Pending(system);
+            if (!ReferenceEquals(fusedFor, pending) && !streamed.FromLinearPredictor(jointMode, pending ?? system.Products)) return false;
+            if (pending is not null)
+            {
+                pending.FirstBlocks.CopyTo(system.Products.FirstBlocks, 0);
+                pending.FirstRest.CopyTo(system.Products.FirstRest, 0);
+                pending.Rest.CopyTo(system.Products.Rest, 0);
+            }
         }
         else system.Products.Accumulate(jointMode ? X : ReadOnlySpan<double>.Empty, working, irlsWeights, cancellation: cancellation);
         fusedFor = system.Products;
@@ -259,7 +278,8 @@ internal sealed class PirlsState
             }
         }
 
-        var target = (SingleScalarTerm || streamed is not null) && accumulate ? (jointMode ? joint!.Products : Modes.Products) : null;
+        var system = jointMode ? joint! : Modes;
+        var target = !accumulate ? null : SingleScalarTerm ? system.Products : streamed is not null ? Pending(system) : null;
         fusedFor = null;
         double deviance = streamed?.Evaluate(fixedEffects, jointMode, target) ?? RowPass.Evaluate(Rows, fixedEffects, jointMode, target);
         if (!double.IsFinite(deviance)) return double.PositiveInfinity;
@@ -267,6 +287,9 @@ internal sealed class PirlsState
         DevianceResidualSum = deviance;
         return deviance + SquaredLength(modesU);
     }
+
+    /// <summary>Streamed without one scalar term: where passes accumulate <paramref name="system"/>'s next products.</summary>
+    private CrossProducts? Pending(PenalizedSystem system) => ReferenceEquals(system, Modes) ? pendingModes : pendingJoint;
 
     /// <summary>The Laplace deviance at the current modes: −2 log p(y | û) with every constant + ‖û‖² + log|L|².</summary>
     public double LaplaceDeviance(PenalizedSystem system) =>

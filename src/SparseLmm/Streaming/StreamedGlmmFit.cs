@@ -25,8 +25,9 @@ internal static class StreamedGlmmFit
     /// <param name="progress">Told (pass, rows read so far in it): 1 and 2 for the source, 3 onwards for the passes
     /// over the coded rows.</param>
     /// <param name="cancellation">Stops the fit between blocks.</param>
+    /// <param name="blockRows">Rows per block of the spill (tests take a few to cross many block boundaries).</param>
     public static MixedModelFit Fit(string formula, IDataSource source, FitOptions options, Action<int, long>? progress,
-        CancellationToken cancellation = default)
+        CancellationToken cancellation = default, int blockRows = GlmmSpill.DefaultBlockRows)
     {
         var family = options.EffectiveFamily();
         if (options.QuadratureNodes > 1)
@@ -46,7 +47,8 @@ internal static class StreamedGlmmFit
         GlmmSpill? spill = null;
         try
         {
-            var coded = Code(parsed, source, frame, family, order, levels, progress, options.Threads, cancellation, s => spill = s);
+            var coded = Code(parsed, source, frame, family, order, levels, progress, options.Threads, cancellation,
+                columns => spill = new GlmmSpill(columns.Fixed, columns.Terms, blockRows));
             return FitCoded(parsed, coded, spill!, family, order, levels, frame, options, progress, cancellation);
         }
         finally
@@ -61,7 +63,8 @@ internal static class StreamedGlmmFit
 
     /// <summary>Pass 2: each chunk coded, summed and spilled; the response checked as the in-memory fit checks it.</summary>
     private static CodedRows Code(ModelFormula formula, IDataSource source, StreamedFrame frame, Family family, int[] order,
-        string[][] levels, Action<int, long>? progress, int? threads, CancellationToken cancellation, Action<GlmmSpill> spillCreated)
+        string[][] levels, Action<int, long>? progress, int? threads, CancellationToken cancellation,
+        Func<(int Fixed, int[] Terms), GlmmSpill> createSpill)
     {
         LevelStatistics? statistics = null;
         GlmmSpill? spill = null;
@@ -101,8 +104,7 @@ internal static class StreamedGlmmFit
                         throw new InputException($"random-effects term for '{formula.RandomTerms[t].GroupName}' has no columns");
                 statistics = new LevelStatistics(order.Select(t => termNames[t].Length).ToArray(),
                     order.Select(t => levels[t].Length).ToArray(), fixedNames.Count + 2);
-                spill = new GlmmSpill(fixedNames.Count, order.Select(t => termNames[t].Length).ToArray());
-                spillCreated(spill);
+                spill = createSpill((fixedNames.Count, order.Select(t => termNames[t].Length).ToArray()));
             }
             var levelOfRow = order.Select(t => frame.GroupingCodes(formula.RandomTerms[t], grouping, kept)).ToArray();
             var z = order.Select(t => plans[t].ToRowMajor()).ToArray();

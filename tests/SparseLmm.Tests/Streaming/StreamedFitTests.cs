@@ -153,12 +153,4 @@ public class StreamedFitCliTests
         var result = SparseLmm.Tests.Cli.CliRunner.Run("fit", Csv("sleepstudy.csv"), formula, "--stream");
         SparseLmm.Tests.Cli.CliRunner.AssertBadInput(result, mentions);
     }
-
-    [Fact]
-    public void AGlmmIsRefused()
-    {
-        var result = SparseLmm.Tests.Cli.CliRunner.Run("fit", Csv("cbpp.csv"), "cbind(incidence, size - incidence) ~ 1 + (1 | herd)",
-            "--family", "binomial", "--stream");
-        SparseLmm.Tests.Cli.CliRunner.AssertBadInput(result, "gaussian");
-    }
 }
