@@ -212,10 +212,10 @@ internal sealed class GlmmResponse
     /// <param name="dataRow">Maps a kept row to its data row number (1-based) for messages.</param>
     /// <param name="weightsName">The weights column's name, for messages.</param>
     /// <exception cref="InputException">The response does not suit the family.</exception>
-    /// <param name="requireVarying">False for one chunk of a streamed fit's rows, whose response may be constant
-    /// where the whole data's is not (checked over all of them).</param>
+    /// <param name="wholeData">False for one chunk of a streamed fit's rows, whose response may be constant, or its
+    /// weights all 0, where the whole data's are not (checked over all of them).</param>
     public static GlmmResponse Build(ModelResponse response, Family family, double[]? priorWeights, Func<int, int> dataRow,
-        string? weightsName, bool requireVarying = true)
+        string? weightsName, bool wholeData = true)
     {
         int n = response switch
         {
@@ -234,15 +234,15 @@ internal sealed class GlmmResponse
                 : $"cbind() response '{label}' is for the binomial family, not {family.Name}");
         }
         bool anyPositive = prior.Any(w => w > 0);
-        if (!anyPositive) throw new InputException($"every prior weight{(weightsName is null ? "" : $" in '{weightsName}'")} is 0; nothing to fit");
+        if (wholeData && !anyPositive) throw new InputException($"every prior weight{(weightsName is null ? "" : $" in '{weightsName}'")} is 0; nothing to fit");
 
         var built = family.Kind switch
         {
-            FamilyKind.Binomial => BuildBinomial(response, family, prior, where, weightsName),
+            FamilyKind.Binomial => BuildBinomial(response, family, prior, where, weightsName, wholeData),
             _ => BuildCounts(response, family, prior, where, n),
         };
         // As lme4's glmer: nothing to fit when every response is the same.
-        if (requireVarying && built.Y.Distinct().Count() < 2)
+        if (wholeData && built.Y.Distinct().Count() < 2)
             throw new InputException($"response '{label}' is constant ({built.Y[0]} on every row); a {family.Name} model needs at least two distinct values");
         return built;
     }
@@ -284,7 +284,7 @@ internal sealed class GlmmResponse
     }
 
     private static GlmmResponse BuildBinomial(ModelResponse response, Family family, double[] prior, Func<int, string> where,
-        string? weightsName)
+        string? weightsName, bool wholeData)
     {
         var label = response.Label;
         int n = prior.Length;
@@ -363,7 +363,7 @@ internal sealed class GlmmResponse
             constant[i] = SpecialMath.LogChoose(roundedTrials, roundedSuccesses);
             muStart[i] = (weights[i] * y[i] + 0.5) / (weights[i] + 1);
         }
-        if (weights.All(w => w == 0)) throw new InputException($"binomial response '{label}' has no trials in any row; nothing to fit");
+        if (wholeData && weights.All(w => w == 0)) throw new InputException($"binomial response '{label}' has no trials in any row; nothing to fit");
         return new GlmmResponse(family, y, weights, muStart, scale, successesRounded, trialsRounded, constant);
     }
 }

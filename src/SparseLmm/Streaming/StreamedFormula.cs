@@ -11,10 +11,11 @@ internal static class StreamedFormula
 {
     private static readonly string[] WholeDataFunctions = ["scale", "poly", "factor"];
 
-    public static void Require(ModelFormula formula, FitOptions options, string what)
+    /// <param name="allowWeights">A streamed GLMM reads its prior weights with the rows.</param>
+    public static void Require(ModelFormula formula, FitOptions options, string what, bool allowWeights = false)
     {
         if (formula.Offsets.Count > 0) throw new InputException($"{what} does not support offset() terms");
-        if (options.WeightsColumn is not null) throw new InputException($"{what} does not support prior weights (--weights)");
+        if (options.WeightsColumn is not null && !allowWeights) throw new InputException($"{what} does not support prior weights (--weights)");
         if (options.ReferenceLevels is { Count: > 0 }) throw new InputException($"{what} does not support reference levels");
         // The streamed layout is built from the level pairs alone, and glmmTMB's standard errors of a structured fit
         // need the fit's source.

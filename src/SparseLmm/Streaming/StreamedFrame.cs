@@ -50,8 +50,10 @@ internal sealed class StreamedFrame
     /// <param name="factorColumns">Numeric columns declared categorical.</param>
     /// <param name="progress">Told the rows read so far.</param>
     /// <param name="threads">The most threads the pass may use (the next chunk is read while one is scanned).</param>
+    /// <param name="extraColumns">Columns read besides the formula's, whose missing cells drop the row too (a GLMM's
+    /// prior weights).</param>
     public static StreamedFrame Scan(ModelFormula formula, IDataSource source, IReadOnlyList<string> factorColumns,
-        Action<long>? progress, int? threads = null)
+        Action<long>? progress, int? threads = null, IReadOnlyList<string>? extraColumns = null)
     {
         if (formula.RandomTerms.Count == 0)
             throw new InputException(
@@ -60,7 +62,7 @@ internal sealed class StreamedFrame
             if (!source.ColumnNames.Contains(name)) throw UnknownColumn(source, name, -1);
         foreach (var use in FormulaParser.Variables(formula))
             if (!source.ColumnNames.Contains(use.Name)) throw UnknownColumn(source, use.Name, use.Position);
-        var columns = FormulaParser.Variables(formula).Select(u => u.Name).Distinct().ToList();
+        var columns = FormulaParser.Variables(formula).Select(u => u.Name).Concat(extraColumns ?? []).Distinct().ToList();
         var grouping = formula.RandomTerms.SelectMany(t => t.GroupingVariables).ToHashSet(StringComparer.Ordinal);
         var valueColumns = DesignChecks.ValueColumns(formula);
         // Numbers the source's metadata show complete add no level and drop no row: this pass need not decode them.

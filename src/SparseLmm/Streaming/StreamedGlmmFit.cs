@@ -39,15 +39,29 @@ internal static class StreamedGlmmFit
         if (options.MaxEvaluations < 1)
             throw new InputException($"the evaluation limit must be at least 1 (got {options.MaxEvaluations})");
         var parsed = FormulaParser.Parse(formula);
-        StreamedFormula.Require(parsed, options, "a streamed fit");
-        var frame = StreamedFrame.Scan(parsed, source, options.FactorColumns ?? [], rows => progress?.Invoke(1, rows), options.Threads);
+        StreamedFormula.Require(parsed, options, "a streamed fit", allowWeights: true);
+        if (options.WeightsColumn is { } weightsName)
+        {
+            if (!source.ColumnNames.Contains(weightsName))
+            {
+                var suggestion = NameSuggestions.ClosestName(weightsName, source.ColumnNames);
+                throw new InputException(
+                    $"unknown weights column '{weightsName}' in {source.Source}{(suggestion is null ? "" : $" (did you mean '{suggestion}'?)")}");
+            }
+            // lme4's m (the trials a row's binomial coefficient counts) depends on whether any row of the whole data
+            // has more than one trial, which a chunk cannot know, and the log-likelihood's constants are summed chunk by chunk.
+            if (parsed.Response is FunctionCall { Name: "cbind" })
+                throw new InputException("a streamed fit takes prior weights (--weights) with a 0/1 or proportion response, not with cbind(successes, failures); fit it in memory (without --stream)");
+        }
+        var frame = StreamedFrame.Scan(parsed, source, options.FactorColumns ?? [], rows => progress?.Invoke(1, rows), options.Threads,
+            options.WeightsColumn is null ? [] : [options.WeightsColumn]);
         var levels = parsed.RandomTerms.Select(frame.GroupingLevels).ToArray();
         // The layout's order: most levels first, ties in formula order (as the fitter orders them).
         var order = Enumerable.Range(0, levels.Length).OrderByDescending(t => levels[t].Length).ToArray();
         GlmmSpill? spill = null;
         try
         {
-            var coded = Code(parsed, source, frame, family, order, levels, progress, options.Threads, cancellation,
+            var coded = Code(parsed, source, frame, family, order, levels, options.WeightsColumn, progress, options.Threads, cancellation,
                 columns => spill = new GlmmSpill(columns.Fixed, columns.Terms, blockRows));
             return FitCoded(parsed, coded, spill!, family, order, levels, frame, options, progress, cancellation);
         }
@@ -63,7 +77,7 @@ internal static class StreamedGlmmFit
 
     /// <summary>Pass 2: each chunk coded, summed and spilled; the response checked as the in-memory fit checks it.</summary>
     private static CodedRows Code(ModelFormula formula, IDataSource source, StreamedFrame frame, Family family, int[] order,
-        string[][] levels, Action<int, long>? progress, int? threads, CancellationToken cancellation,
+        string[][] levels, string? weightsName, Action<int, long>? progress, int? threads, CancellationToken cancellation,
         Func<(int Fixed, int[] Terms), GlmmSpill> createSpill)
     {
         LevelStatistics? statistics = null;
@@ -91,8 +105,9 @@ internal static class StreamedGlmmFit
                 continue;
             }
             var modelResponse = ModelDesignBuilder.EvaluateResponse(formula.Response, evaluator);
-            var response = GlmmResponse.Build(modelResponse, family, null, i => (int)Math.Min(int.MaxValue, before + kept[i] + 1), null,
-                requireVarying: false);
+            int DataRow(int i) => (int)Math.Min(int.MaxValue, before + kept[i] + 1);
+            var weights = weightsName is null ? null : ChunkWeights(covariates, weightsName, kept, DataRow, source.Source);
+            var response = GlmmResponse.Build(modelResponse, family, weights, DataRow, weightsName, wholeData: false);
             var fixedPlan = ModelMatrixPlan.Build(formula.HasIntercept, formula.FixedTerms, evaluator, m);
             var plans = formula.RandomTerms.Select(t => ModelMatrixPlan.Build(t.HasIntercept, t.Terms, evaluator, m)).ToArray();
             if (statistics is null)
@@ -140,7 +155,10 @@ internal static class StreamedGlmmFit
         }
         if (!varying)
             throw new InputException($"response '{label}' is constant ({firstY} on every row); a {family.Name} model needs at least two distinct values");
-        if (weightSum <= 0) throw new InputException($"binomial response '{label}' has no trials in any row; nothing to fit");
+        if (weightSum <= 0)
+            throw new InputException(weightsName is not null
+                ? $"every prior weight in '{weightsName}' is 0; nothing to fit"
+                : $"binomial response '{label}' has no trials in any row; nothing to fit");
         if (!exact && family.Kind != FamilyKind.Gamma)
             throw new InputException(
                 $"a streamed {family.Name} fit needs whole-number counts (its log-likelihood's constants are summed as the rows pass); fit this response in memory (without --stream)");
@@ -186,6 +204,24 @@ internal static class StreamedGlmmFit
 
     /// <summary>The in-memory GLMM's refusal of a random slope far from zero (<see cref="DesignChecks.RequireResolvableSlopes"/>),
     /// from the sums by level: Σ z and Σ z² of each slope column.</summary>
+    /// <summary>A chunk's prior weights per kept row, checked as <see cref="PriorWeights.Select"/> checks them (rows
+    /// where the weight is missing are not kept: the first pass dropped them).</summary>
+    private static double[] ChunkWeights(DataTable covariates, string name, int[] kept, Func<int, int> dataRow, string source)
+    {
+        if (covariates[name] is not NumericColumn column)
+            throw new InputException($"weights column '{name}' is text; prior weights must be numbers");
+        var weights = new double[kept.Length];
+        for (int i = 0; i < kept.Length; i++)
+        {
+            double value = column.Values[kept[i]];
+            if (!double.IsFinite(value) || value < 0)
+                throw new InputException(
+                    $"{source}: weights column '{name}' is {value} at data row {dataRow(i)} (line {dataRow(i) + 1}); prior weights must be finite and non-negative");
+            weights[i] = value;
+        }
+        return weights;
+    }
+
     /// <remarks>Streamed fits refuse structured terms (<see cref="StreamedFormula"/>): every term is unstructured.</remarks>
     private static void RequireResolvableSlopes(ModelFormula formula, LevelStatistics statistics, int[] order, string[][] names, int n)
     {

@@ -26,6 +26,7 @@ public class StreamedGlmmFitTests
         { "glmm", "crossed.csv", "resp ~ 1 + x + (1 | subj) + (1 | item)", "binomial", null, 1, [] },
         { "glmm", "slopes.csv", "cbind(s, n - s) ~ 1 + x + (1 + x | g)", "binomial", null, 1, ["g"] },
         { "glmm", "slopes.csv", "cbind(s, n - s) ~ 1 + x + (1 + x | g)", "binomial", null, 0, ["g"] },
+        { "glmm", "slopes.csv", "prop ~ 1 + x + (1 | g) @n", "binomial", null, 1, ["g"] },
         { "streaming", "poisson_slopes.csv", "count ~ 1 + x + (1 + x | g) + (1 | h)", "poisson", null, 1, [] },
         { "streaming", "poisson_slopes.csv", "count ~ 1 + x + (1 + x | g) + (1 | h)", "poisson", null, 0, [] },
         { "glmm", "poisson.csv", "count ~ 1 + x + (1 | g)", "poisson", "sqrt", 1, ["g"] },
@@ -75,7 +76,9 @@ public class StreamedGlmmFitTests
     public void AStreamedGlmmEqualsTheInMemoryFit(string folder, string file, string formula, string family, string? link, int nodes,
         string[] factors)
     {
-        var options = Options(family, link, nodes, factors);
+        // "@w": prior weights from column w.
+        var options = Options(family, link, nodes, factors) with { WeightsColumn = formula.Contains('@') ? formula.Split('@')[1] : null };
+        formula = formula.Split(" @")[0];
         var expected = MixedModel.Fit(formula, Data(folder, file), options);
         var streamed = MixedModel.FitStreamed(formula, Data(folder, file), options);
         AssertSameFit(expected, streamed);
@@ -112,6 +115,27 @@ public class StreamedGlmmFitTests
     }
 
     [Fact]
+    public void WeightsAndMissingWeightsStreamAsInMemory()
+    {
+        // Gamma with weights 0.5, 1.5, 2.5 in turn and every 17th missing (those rows are dropped, as in memory).
+        var table = CsvReader.ReadFile(Data("glmm", "gamma.csv"));
+        int n = table.RowCount;
+        var weights = new NumericColumn("w", Enumerable.Range(0, n).Select(i => i % 3 + 0.5).ToArray(),
+            Enumerable.Range(0, n).Select(i => i % 17 == 5).ToArray());
+        table = new DataTable([.. table.Columns, weights], "weighted gamma");
+        const string formula = "y ~ 1 + x + (1 | g)";
+        var options = Options("Gamma", "log", 1, []) with { WeightsColumn = "w" };
+        var expected = MixedModel.Fit(formula, table, options);
+        using var source = DataSource.FromTable(table, chunkRows: 50);
+        var streamed = StreamedGlmmFit.Fit(formula, source, options, null, blockRows: 64);
+        Assert.Equal(expected.LogLikelihood, streamed.LogLikelihood);
+        Assert.Equal(expected.Theta, streamed.Theta);
+        Assert.Equal(expected.FixedEffects, streamed.FixedEffects);
+        Assert.Equal(expected.DroppedRowCount, streamed.DroppedRowCount);
+        Assert.True(streamed.DroppedRowCount > 0);
+    }
+
+    [Fact]
     public void TheInMemoryFitOfThePoissonSlopesMatchesLme4()
     {
         // The data set is new (poisson_slopes.R): the in-memory fit the streamed one is compared with is lme4's.
@@ -126,13 +150,15 @@ public class StreamedGlmmFitTests
     }
 
     [Theory]
-    [InlineData("count ~ 1 + x + (1 | g)", "poisson", 2, null, "nAGQ = 2")]
-    [InlineData("count ~ 1 + x + offset(x) + (1 | g)", "poisson", 1, null, "offset()")]
-    [InlineData("count ~ 1 + x + (1 | g)", "poisson", 1, "x", "--weights")]
-    public void WhatAStreamedGlmmCannotDoIsRefused(string formula, string family, int nodes, string? weights, string mentions)
+    [InlineData("poisson.csv", "count ~ 1 + x + (1 | g)", "poisson", 2, null, "nAGQ = 2")]
+    [InlineData("poisson.csv", "count ~ 1 + x + offset(x) + (1 | g)", "poisson", 1, null, "offset()")]
+    [InlineData("poisson.csv", "count ~ 1 + x + (1 | g)", "poisson", 1, "x", "weights column 'x' is -0.195 at data row 1")]
+    [InlineData("poisson.csv", "count ~ 1 + x + (1 | g)", "poisson", 1, "weight", "unknown weights column 'weight'")]
+    [InlineData("slopes.csv", "cbind(s, n - s) ~ 1 + x + (1 | g)", "binomial", 1, "n", "cbind(successes, failures)")]
+    public void WhatAStreamedGlmmCannotDoIsRefused(string file, string formula, string family, int nodes, string? weights, string mentions)
     {
         var options = Options(family, null, nodes, ["g"]) with { WeightsColumn = weights };
-        var error = Assert.Throws<InputException>(() => MixedModel.FitStreamed(formula, Data("glmm", "poisson.csv"), options));
+        var error = Assert.Throws<InputException>(() => MixedModel.FitStreamed(formula, Data("glmm", file), options));
         Assert.Contains(mentions, error.Message);
     }
 
