@@ -103,7 +103,7 @@ internal static class CommandLine
         new("--out", "FILE", "plot: the image to write (.png or .svg); report: the HTML file to write; partial: the partial to write", (s, v) => s.Out = v, Commands: ["plot", "report", "partial"]),
         new("--table", "T", "the table (or parenthesised subquery) the statements read", (s, v) => s.Table = v, Commands: ["sql"]),
         new("--partials", "GLOB", "merge the partials matching GLOB (e.g. 'parts/*.cp'; Parquet, Arrow or CSV) and fit FORMULA from them (give FORMULA only)", (s, v) => s.Partials = v, Commands: ["fit"]),
-        new("--stream", null, "read DATA (CSV/TSV, Parquet, Arrow file) in chunks, twice, without holding it: memory grows with the levels, not the rows (linear models)", (s, _) => s.Stream = true, Commands: ["fit"]),
+        new("--stream", null, "read DATA (CSV/TSV, Parquet, Arrow file) in chunks, twice, without holding it: memory grows with the levels, not the rows (a GLMM then reads its coded rows once per PIRLS pass from a temporary file)", (s, _) => s.Stream = true, Commands: ["fit"]),
         new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
         new("--max-evaluations", "N", "stop each search after N objective evaluations, not converged (lme4's maxfun; default 10000)", (s, v) => s.MaxEvaluations = PositiveInteger("--max-evaluations", v)),
     ];

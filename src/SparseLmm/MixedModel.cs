@@ -83,17 +83,21 @@ public static class MixedModel
         return Fit(formula, LoadData(dataPathOrName), options, progress, cancellationToken);
     }
 
-    /// <summary>Fits a linear mixed model to a CSV/TSV, Parquet or Arrow file without reading it into memory: two
+    /// <summary>Fits a mixed model to a CSV/TSV, Parquet or Arrow file without reading it into memory: two
     /// passes over the formula's columns, a chunk (row group, record batch, a few megabytes of text) at a time — the
     /// first finds the kept rows and the levels, the second sums the cross-products — so memory grows with the levels
     /// and the level pairs that share rows, not with the rows. The objective equals that of
     /// <see cref="Fit(string, DataTable, FitOptions?)"/> to rounding (the estimates to the optimiser's resolution); the fit has no per-row fitted values or
     /// residuals (<see cref="MixedModelFit.Fitted"/> is empty), and inference that needs the rows (Kenward–Roger, the
-    /// bootstrap, prediction, plots) is not available from it.</summary>
-    /// <param name="formula">The model (gaussian family).</param>
+    /// bootstrap, prediction, plots) is not available from it.
+    /// <para>A GLMM (binomial, Poisson, Gamma; nAGQ 0 or 1; prior weights except with <c>cbind()</c>) codes its rows in
+    /// the second pass into a temporary file, deleted when the fit ends, and reads it once per PIRLS pass: memory grows
+    /// with the levels, and the fit equals the in-memory one.</para></summary>
+    /// <param name="formula">The model.</param>
     /// <param name="path">The file.</param>
-    /// <param name="options">REML or ML, factor columns, threads.</param>
-    /// <param name="progress">Told the rows read so far in each pass (1 or 2), then (3, 0) when the optimisation starts.</param>
+    /// <param name="options">REML or ML, factor columns, threads; for a GLMM the family, nAGQ and weights.</param>
+    /// <param name="progress">Told the rows read so far in each pass (1 or 2), then (3, 0) when the optimisation starts;
+    /// a GLMM's passes over its coded rows are passes 3, 4, ….</param>
     /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
     public static MixedModelFit FitStreamed(string formula, string path, FitOptions? options = null, Action<int, long>? progress = null)
     {
@@ -103,13 +107,14 @@ public static class MixedModel
         return FitStreamed(formula, source, options, progress);
     }
 
-    /// <summary>Fits a linear mixed model to <paramref name="source"/> as
+    /// <summary>Fits a linear or generalized linear mixed model to <paramref name="source"/> as
     /// <see cref="FitStreamed(string, string, FitOptions?, Action{int, long}?)"/> fits a file: two passes over the
     /// formula's columns, a chunk at a time (the source is left open).</summary>
-    /// <param name="formula">The model (gaussian family).</param>
+    /// <param name="formula">The model.</param>
     /// <param name="source">The data (<see cref="DataSource.Open"/>, <see cref="DataSource.FromTable"/>, a DuckDB query).</param>
-    /// <param name="options">REML or ML, factor columns, threads.</param>
-    /// <param name="progress">Told the rows read so far in each pass (1 or 2), then (3, 0) when the optimisation starts.</param>
+    /// <param name="options">REML or ML, factor columns, threads; for a GLMM the family, nAGQ and weights.</param>
+    /// <param name="progress">Told the rows read so far in each pass (1 or 2), then (3, 0) when the optimisation starts;
+    /// a GLMM's passes over its coded rows are passes 3, 4, ….</param>
     /// <exception cref="InputException">The formula, the data or the options are not usable; the message says why.</exception>
     public static MixedModelFit FitStreamed(string formula, IDataSource source, FitOptions? options = null, Action<int, long>? progress = null)
     {
