@@ -200,7 +200,8 @@ internal sealed class PirlsState
     public void ProductsFilledFor(PenalizedSystem system) => fusedFor = system.Products;
 
     /// <summary>Makes <paramref name="system"/>'s cross-products those of the current state (a pass over the rows
-    /// unless the last row pass accumulated them already); true.</summary>
+    /// unless the last row pass accumulated them already). False only when streamed rows' linear predictor is out of
+    /// range (the in-memory weights were computed by a pass that succeeded).</summary>
     public bool AccumulateProducts(PenalizedSystem system, bool jointMode)
     {
         if (ReferenceEquals(fusedFor, system.Products)) return true;

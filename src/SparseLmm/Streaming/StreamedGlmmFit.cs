@@ -168,17 +168,19 @@ internal static class StreamedGlmmFit
     private static MixedModelFit FitCoded(ModelFormula formula, CodedRows coded, GlmmSpill spill, Family family, int[] order,
         string[][] levels, StreamedFrame frame, FitOptions options, Action<int, long>? progress, CancellationToken cancellation)
     {
+        // Nothing of the statistics is used after the layouts are built: they are garbage during the fit.
         var statistics = coded.Statistics;
+        var (totals, label, fixedNames, termNames) = (coded.Totals, coded.Label, coded.FixedNames, coded.TermNames);
         int n = checked((int)statistics.RowCount);
         for (int t = 0; t < levels.Length; t++)
             if (levels[t].Length < 2)
                 throw new InputException(
                     $"grouping factor '{formula.RandomTerms[t].GroupName}' has only {levels[t].Length} level in the data used; a random effect needs at least 2");
-        var terms = formula.RandomTerms.Select((term, t) => new RandomEffectsDesign(term.GroupName, coded.TermNames[t], [], levels[t], [])).ToList();
+        var terms = formula.RandomTerms.Select((term, t) => new RandomEffectsDesign(term.GroupName, termNames[t], [], levels[t], [])).ToList();
         DesignChecks.RequireIdentifiable(formula, terms, n, allowEqual: true);
-        RequireResolvableSlopes(formula, statistics, order, coded.TermNames, n);
+        RequireResolvableSlopes(formula, statistics, order, termNames, n);
 
-        int p = coded.FixedNames.Count;
+        int p = fixedNames.Count;
         var (kept, aliased, byLocation) = StatisticsLoader.FixedColumns(statistics, p);
         var ordered = order.Select(t => terms[t]).ToList();
         var threads = new ThreadBudget(options.Threads);
@@ -190,20 +192,18 @@ internal static class StreamedGlmmFit
         var coordinates = FixedEffectScaling.StandardizedBlocks(spill.FixedRows, n, kept.Length);
         spill.SetCoordinates(coordinates);
 
-        var design = new ModelDesign(formula, n, checked((int)frame.DroppedRows), [], new NumericResponse(coded.Label, []),
-            kept.Select(c => coded.FixedNames[c]).ToList(), [], aliased.Select(c => coded.FixedNames[c]).ToList(), terms)
+        var design = new ModelDesign(formula, n, checked((int)frame.DroppedRows), [], new NumericResponse(label, []),
+            kept.Select(c => fixedNames[c]).ToList(), [], aliased.Select(c => fixedNames[c]).ToList(), terms)
         {
-            AliasedByLocation = byLocation.Select(c => coded.FixedNames[c]).ToList(),
+            AliasedByLocation = byLocation.Select(c => fixedNames[c]).ToList(),
             RowsStreamed = true,
         };
         var monitor = new FitMonitor(cancellation, null, options.MaxEvaluations);
         var rows = new StreamedRows(spill, modesLayout, jointLayout, (pass, read) => progress?.Invoke(2 + pass, read));
-        return GeneralizedMixedModelFitter.FitStreamed(design, family, options.QuadratureNodes, coded.Totals, ordered, coordinates,
+        return GeneralizedMixedModelFitter.FitStreamed(design, family, options.QuadratureNodes, totals, ordered, coordinates,
             rows, threads, monitor);
     }
 
-    /// <summary>The in-memory GLMM's refusal of a random slope far from zero (<see cref="DesignChecks.RequireResolvableSlopes"/>),
-    /// from the sums by level: Σ z and Σ z² of each slope column.</summary>
     /// <summary>A chunk's prior weights per kept row, checked as <see cref="PriorWeights.Select"/> checks them (rows
     /// where the weight is missing are not kept: the first pass dropped them).</summary>
     private static double[] ChunkWeights(DataTable covariates, string name, int[] kept, Func<int, int> dataRow, string source)
@@ -222,6 +222,8 @@ internal static class StreamedGlmmFit
         return weights;
     }
 
+    /// <summary>The in-memory GLMM's refusal of a random slope far from zero (<see cref="DesignChecks.RequireResolvableSlopes"/>),
+    /// from the sums by level: Σ z and Σ z² of each slope column.</summary>
     /// <remarks>Streamed fits refuse structured terms (<see cref="StreamedFormula"/>): every term is unstructured.</remarks>
     private static void RequireResolvableSlopes(ModelFormula formula, LevelStatistics statistics, int[] order, string[][] names, int n)
     {
