@@ -37,6 +37,7 @@ internal sealed class GlmmSpill : IRowBlocks, IDisposable
         columns = termColumns;
         this.blockRows = blockRows;
         string path = Path.Combine(Path.GetTempPath(), $"sparselmm-glmm-{Environment.ProcessId}-{Guid.NewGuid():N}.spill");
+        FilePath = path;
         file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
             FileOptions.DeleteOnClose | FileOptions.SequentialScan);
         if (!OperatingSystem.IsWindows()) File.Delete(path);
@@ -49,6 +50,9 @@ internal sealed class GlmmSpill : IRowBlocks, IDisposable
     }
 
     public int BlockRows => blockRows;
+
+    /// <summary>Where the file was created (gone from the directory already, except on Windows).</summary>
+    public string FilePath { get; }
 
     /// <summary>Bytes written.</summary>
     public long Length => file.Length;

@@ -180,3 +180,63 @@ public class StreamedGlmmFitTests
             Options("poisson", null, 1, ["g"]), null, new CancellationToken(canceled: true)));
     }
 }
+
+/// <summary>The spill of a streamed GLMM: rows come back in blocks of its size, in order, X reduced to the kept columns
+/// and put in the fit's coordinates; the file is out of the directory from the start.</summary>
+public class GlmmSpillTests
+{
+    [Fact]
+    public void RowsComeBackInFixedBlocksWithTheKeptColumnsInTheFitsCoordinates()
+    {
+        const int rows = 23, p = 3;
+        var x = Enumerable.Range(0, rows * p).Select(i => i % p == 0 ? 1.0 : i * 0.5).ToArray();
+        var y = Enumerable.Range(0, rows).Select(i => i % 2 * 1.0).ToArray();
+        var weights = Enumerable.Range(0, rows).Select(i => 1.0 + i).ToArray();
+        var muStart = Enumerable.Range(0, rows).Select(i => 0.25 + i * 0.01).ToArray();
+        var levels = new[] { Enumerable.Range(0, rows).Select(i => i % 4).ToArray() };
+        var z = new[] { Enumerable.Range(0, rows * 2).Select(i => i % 2 == 0 ? 1.0 : -i).ToArray() };
+        using var spill = new GlmmSpill(p, [2], blockRows: 5);
+        if (!OperatingSystem.IsWindows()) Assert.False(File.Exists(spill.FilePath));
+        // Appended in uneven pieces: 7 rows, then 16.
+        spill.Append(7, x[..(7 * p)], y[..7], weights[..7], muStart[..7], [levels[0][..7]], [z[0][..14]]);
+        spill.Append(16, x[(7 * p)..], y[7..], weights[7..], muStart[7..], [levels[0][7..]], [z[0][14..]]);
+        spill.Finish([0, 2]);
+        var scaling = SparseLmm.Engine.FixedEffectScaling.StandardizedBlocks(spill.FixedRows, rows, 2);
+        Assert.Equal(0, scaling.InterceptColumn);
+        spill.SetCoordinates(scaling);
+        var term = new SparseLmm.Design.RandomEffectsDesign("g", ["(Intercept)", "v"], new int[5], ["a", "b", "c", "d"], new double[10]);
+        var block = new SparseLmm.Glmm.RowState
+        {
+            RowCount = 0, FixedEffectCount = 2, X = new double[10], Y = new double[5], Weights = new double[5], Terms = [term],
+            TermOffsets = [0], B = [], FixedPart = [], Offset = [], Eta = [], Mu = [], IrlsWeights = [], Working = [], Shift = [],
+        };
+        var start = new double[5];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            spill.Rewind();
+            var sizes = new List<int>();
+            int at = 0;
+            for (int m; (m = spill.Next(block, start)) > 0; at += m)
+            {
+                sizes.Add(m);
+                for (int i = 0; i < m; i++)
+                {
+                    int row = at + i;
+                    Assert.Equal(1.0, block.X[i * 2]);
+                    Assert.Equal((x[row * p + 2] - scaling.ColumnShift[1]) * scaling.ColumnScale[1], block.X[i * 2 + 1]);
+                    Assert.Equal(y[row], block.Y[i]);
+                    Assert.Equal(weights[row], block.Weights[i]);
+                    Assert.Equal(muStart[row], start[i]);
+                    Assert.Equal(levels[0][row], term.LevelOfRow[i]);
+                    Assert.Equal(z[0][row * 2 + 1], term.Z[i * 2 + 1]);
+                }
+            }
+            Assert.Equal([5, 5, 5, 5, 3], sizes);
+        }
+        // The coordinates are those of the whole kept X in memory.
+        var kept = Enumerable.Range(0, rows).SelectMany(i => new[] { x[i * p], x[i * p + 2] }).ToArray();
+        var expected = SparseLmm.Engine.FixedEffectScaling.Standardized(kept, rows, 2);
+        Assert.Equal(expected.ColumnShift, scaling.ColumnShift);
+        Assert.Equal(expected.ColumnScale, scaling.ColumnScale);
+    }
+}
