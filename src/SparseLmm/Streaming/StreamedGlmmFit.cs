@@ -91,7 +91,7 @@ internal static class StreamedGlmmFit
         double? firstY = null;
         CategoricalResponse? categorical = null;
         var usedCodes = new HashSet<int>();
-        foreach (var chunk in ChunkPrefetch.Ahead(source.Chunks(frame.Columns), threads))
+        foreach (var chunk in ChunkPrefetch.Read(source, frame.Columns, threads))
         {
             cancellation.ThrowIfCancellationRequested();
             var (covariates, grouping, kept) = frame.Tables(chunk);
