@@ -94,6 +94,16 @@ public class StreamedGlmmFitTests
     }
 
     [Fact]
+    public void AStreamedParquetGlmmEqualsTheInMemoryCsvFit()
+    {
+        const string formula = "cbind(incidence, size - incidence) ~ 1 + period + (1 | herd)";
+        var options = Options("binomial", null, 1, ["period"]);
+        var expected = MixedModel.Fit(formula, Data("csv", "cbpp.csv"), options);
+        var streamed = MixedModel.FitStreamed(formula, Path.Combine(AppContext.BaseDirectory, "data", "columnar", "cbpp.parquet"), options);
+        AssertSameFit(expected, streamed);
+    }
+
+    [Fact]
     public void ManySmallChunksAndBlocksGiveTheInMemoryFitToTheBit()
     {
         // Every sum continues across chunk and block boundaries in row order, so the numbers are the in-memory ones exactly.
