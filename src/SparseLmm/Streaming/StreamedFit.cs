@@ -16,7 +16,7 @@ internal static class StreamedFit
 {
     /// <summary>Statistics of at least this many rows are loaded between full garbage collections
     /// (<see cref="CollectCompacted"/>).</summary>
-    private const long CollectionRowThreshold = 1 << 20;
+    internal const long CollectionRowThreshold = 1 << 20;
 
     /// <summary>A long pass leaves the chunks it decoded as garbage, large objects the GC collects lazily and does not
     /// move, and once loaded the statistics are garbage too. Collected (and the large-object heap compacted) at these
@@ -24,7 +24,7 @@ internal static class StreamedFit
     /// beside holes too small for them: without this the peak grew by 10-20 % from 10M to 200M rows, by how the
     /// pass's garbage happened to lie (perf-data/streaming-memory-2026-12-01.md). Two full collections take
     /// milliseconds against a pass of a million rows or more; below that there is little to gain.</summary>
-    private static void CollectCompacted()
+    internal static void CollectCompacted()
     {
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
