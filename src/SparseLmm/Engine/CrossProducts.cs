@@ -130,21 +130,7 @@ internal sealed class CrossProducts
                             cancellation);
                     });
                     for (int k = 1; k < parts.Length; k++)
-                    {
-                        var partial = new ReadOnlySpan<double>((void*)partials[k], (int)packedLength);
-                        if (sparse)
-                        {
-                            for (int e = 0; e < partial.Length; e++) Rest[e] += partial[e];
-                            continue;
-                        }
-                        for (int r = 0, at = 0; r < size; r++)
-                        {
-                            var row = Rest.AsSpan(r * size, r + 1);
-                            var add = partial.Slice(at, r + 1);
-                            for (int s = 0; s <= r; s++) row[s] += add[s];
-                            at += r + 1;
-                        }
-                    }
+                        AddPartial(new ReadOnlySpan<double>((void*)partials[k], (int)packedLength));
                 }
                 finally
                 {
@@ -170,7 +156,23 @@ internal sealed class CrossProducts
         Scaling = identity;
         Array.Clear(Rest);
         ClearLevels(0, Layout.First.LevelCount);
+        foreach (var partial in blockPartials) Array.Clear(partial);
     }
+
+    /// <summary>Makes <see cref="AddBlock"/> sum as the parallel <see cref="Accumulate"/> would over rows with
+    /// <paramref name="rowsOfLevel"/> rows per first-term level: the rest's sums split by the same level ranges and
+    /// added in the same order at <see cref="EndBlocks"/>, so blocks give the in-memory bits at any size.</summary>
+    public void SumBlocksAsPartitioned(int[] rowsOfLevel)
+    {
+        var ranges = PartitionLevels(rowsOfLevel);
+        blockRanges = ranges;
+        long packedLength = Layout.Supernodal is not null ? Rest.Length : (long)Layout.RestSize * (Layout.RestSize + 1) / 2;
+        blockPartials = ranges is null ? [] : ranges.Skip(1).Select(_ => new double[packedLength]).ToArray();
+    }
+
+    // The level ranges blocks are summed by (null: one sequential sum), and the rest's sums of ranges 1.. (packed).
+    private (int Start, int End)[]? blockRanges;
+    private double[][] blockPartials = [];
 
     /// <summary>Adds <paramref name="rows"/> rows whose levels and Z are <paramref name="rowTerms"/>' (the layout's
     /// terms in its order, over these rows only), exactly as the sequential <see cref="Accumulate"/> adds them: blocks
@@ -198,13 +200,21 @@ internal sealed class CrossProducts
         fixed (double* px = x, py = response, pw = weights)
         {
             var data = new RowData(px, x.Length, py, response.Length, pw, weights.Length);
-            AccumulateRows(data, rowTerms, blockPositions, 0, rows, 0, layout.First.LevelCount, Rest, packed: false, default);
+            if (blockRanges is null)
+            {
+                AccumulateRows(data, rowTerms, blockPositions, 0, rows, 0, layout.First.LevelCount, Rest, packed: false, default);
+                return;
+            }
+            for (int k = 0; k < blockRanges.Length; k++)
+                AccumulateRows(data, rowTerms, blockPositions, 0, rows, blockRanges[k].Start, blockRanges[k].End,
+                    k == 0 ? Rest : blockPartials[k - 1], packed: k != 0, default);
         }
     }
 
     /// <summary>Ends an accumulation by blocks: mirrors the dense block's lower triangle, as <see cref="Accumulate"/> does.</summary>
     public void EndBlocks()
     {
+        foreach (var partial in blockPartials) AddPartial(partial);
         if (Layout.Supernodal is not null) return;
         int size = Layout.RestSize;
         for (int r = 0; r < size; r++)
@@ -214,6 +224,25 @@ internal sealed class CrossProducts
 
     // Each block's pattern positions per rest term (the layout's per-row positions are those of rows it holds).
     private int[][]? blockPositions;
+
+    /// <summary>Adds one partition's sums of the rest (the supernodal storage, or a packed lower triangle) into
+    /// <see cref="Rest"/>.</summary>
+    private void AddPartial(ReadOnlySpan<double> partial)
+    {
+        if (Layout.Supernodal is not null)
+        {
+            for (int e = 0; e < partial.Length; e++) Rest[e] += partial[e];
+            return;
+        }
+        int size = Layout.RestSize;
+        for (int r = 0, at = 0; r < size; r++)
+        {
+            var row = Rest.AsSpan(r * size, r + 1);
+            var add = partial.Slice(at, r + 1);
+            for (int s = 0; s <= r; s++) row[s] += add[s];
+            at += r + 1;
+        }
+    }
 
     /// <summary>Clears the first term's blocks and <see cref="FirstRest"/> entries of levels
     /// <paramref name="levelStart"/> .. levelEnd−1 (contiguous ranges of both).</summary>
@@ -350,26 +379,22 @@ internal sealed class CrossProducts
     /// <summary>A partition of a parallel pass: the first-term levels it owns and the span of rows that holds them.</summary>
     private readonly record struct RowPartition(int LevelStart, int LevelEnd, int RowStart, int RowEnd);
 
-    /// <summary>The partitions for this layout (computed once), or null for a sequential pass.</summary>
-    private RowPartition[]? Partitions()
+    /// <summary>Whether a pass over this layout's rows runs in partitions (see <see cref="Partitions"/>).</summary>
+    private bool Partitioned()
     {
-        if (partitions is not null) return partitions.Length == 0 ? null : partitions;
         var layout = Layout;
         int n = layout.RowCount, q1 = layout.First.LevelCount, size = layout.RestSize;
         // The partial sums of the dense block cost memory and a merge: worth it only when they are small beside
         // the rows.
         long partialLength = (PartitionCount - 1L) * (layout.Supernodal is null ? (long)size * (size + 1) / 2 : Rest.Length);
-        if (n < ParallelRowThreshold || q1 < PartitionCount || partialLength > n
-            || partialLength * sizeof(double) > MaxPartialBytes || layout.Threads.Degree == 1)
-        {
-            partitions = [];
-            return null;
-        }
+        return !(n < ParallelRowThreshold || q1 < PartitionCount || partialLength > n
+            || partialLength * sizeof(double) > MaxPartialBytes || layout.Threads.Degree == 1);
+    }
 
-        // Level ranges holding about n / PartitionCount rows each.
-        var levels = layout.First.LevelOfRow;
-        var rowsOfLevel = new int[q1];
-        for (int i = 0; i < n; i++) rowsOfLevel[levels[i]]++;
+    /// <summary>Level ranges holding about n / <see cref="PartitionCount"/> rows each (PartitionCount + 1 starts).</summary>
+    private int[] LevelStarts(int[] rowsOfLevel)
+    {
+        int n = Layout.RowCount, q1 = Layout.First.LevelCount;
         var levelStart = new int[PartitionCount + 1];
         levelStart[PartitionCount] = q1;
         long cumulative = 0;
@@ -378,6 +403,36 @@ internal sealed class CrossProducts
             cumulative += rowsOfLevel[level];
             while (k < PartitionCount && cumulative * PartitionCount >= (long)k * n) levelStart[k++] = level + 1;
         }
+        return levelStart;
+    }
+
+    /// <summary>The non-empty level ranges of the partitions for rows with <paramref name="rowsOfLevel"/> rows per
+    /// first-term level, or null when a pass would be sequential (as <see cref="Partitions"/> decides).</summary>
+    private (int Start, int End)[]? PartitionLevels(int[] rowsOfLevel)
+    {
+        if (!Partitioned()) return null;
+        var levelStart = LevelStarts(rowsOfLevel);
+        var ranges = Enumerable.Range(0, PartitionCount).Where(k => levelStart[k] < levelStart[k + 1])
+            .Select(k => (levelStart[k], levelStart[k + 1])).ToArray();
+        return ranges.Length > 1 ? ranges : null;
+    }
+
+    /// <summary>The partitions for this layout (computed once), or null for a sequential pass.</summary>
+    private RowPartition[]? Partitions()
+    {
+        if (partitions is not null) return partitions.Length == 0 ? null : partitions;
+        var layout = Layout;
+        int n = layout.RowCount, q1 = layout.First.LevelCount;
+        if (!Partitioned())
+        {
+            partitions = [];
+            return null;
+        }
+
+        var levels = layout.First.LevelOfRow;
+        var rowsOfLevel = new int[q1];
+        for (int i = 0; i < n; i++) rowsOfLevel[levels[i]]++;
+        var levelStart = LevelStarts(rowsOfLevel);
 
         // The span of rows of each partition (all rows when the data are not grouped by the first term).
         var rowStart = new int[PartitionCount];

@@ -85,6 +85,9 @@ internal sealed class PirlsState
             pendingJoint = new CrossProducts(joint!.Layout);
         }
         if (streamedRows is not null)
+            foreach (var products in new[] { Modes.Products, joint!.Products, pendingModes, pendingJoint })
+                products?.SumBlocksAsPartitioned(streamedRows.RowsOfFirstLevel);
+        if (streamedRows is not null)
             streamed = new StreamedRowPasses(streamedRows.Blocks, terms, Modes.TermOffsets, b, response.Family, p, streamedRows.Progress, cancellation);
     }
 

@@ -21,6 +21,8 @@ internal interface IRowBlocks
 /// <param name="Blocks">The rows.</param>
 /// <param name="ModesLayout">The layout of the system for u alone (no fixed effects).</param>
 /// <param name="JointLayout">The layout of the system for u and β.</param>
+/// <param name="RowsOfFirstLevel">Rows per level of the first term (most levels): the blocks' sums are split as the
+/// in-memory parallel pass splits them (<see cref="Engine.CrossProducts.SumBlocksAsPartitioned"/>).</param>
 /// <param name="Progress">Told (pass, rows read so far in it), passes numbered from 1.</param>
 internal sealed record StreamedRows(IRowBlocks Blocks, Engine.CrossProductLayout ModesLayout, Engine.CrossProductLayout JointLayout,
-    Action<int, long>? Progress);
+    int[] RowsOfFirstLevel, Action<int, long>? Progress);

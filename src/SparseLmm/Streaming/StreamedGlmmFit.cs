@@ -74,7 +74,7 @@ internal static class StreamedGlmmFit
 
     /// <summary>What pass 2 leaves besides the spill.</summary>
     private sealed record CodedRows(LevelStatistics Statistics, IReadOnlyList<string> FixedNames, string[][] TermNames,
-        string Label, GlmmResponse Totals);
+        string Label, GlmmResponse Totals, int[] RowsOfFirstLevel);
 
     /// <summary>Pass 2: each chunk coded, summed and spilled; the response checked as the in-memory fit checks it.</summary>
     private static CodedRows Code(ModelFormula formula, IDataSource source, StreamedFrame frame, Family family, int[] order,
@@ -92,6 +92,7 @@ internal static class StreamedGlmmFit
         double? firstY = null;
         CategoricalResponse? categorical = null;
         var usedCodes = new HashSet<int>();
+        var rowsOfFirstLevel = new int[levels[order[0]].Length];
         foreach (var chunk in ChunkPrefetch.Read(source, frame.Columns, threads))
         {
             cancellation.ThrowIfCancellationRequested();
@@ -126,6 +127,7 @@ internal static class StreamedGlmmFit
             var z = order.Select(t => plans[t].ToRowMajor()).ToArray();
             var x = fixedPlan.ToRowMajor();
             statistics.Add(m, x, response.Y, levelOfRow, z);
+            foreach (int level in levelOfRow[0]) rowsOfFirstLevel[level]++;
             spill!.Append(m, x, response.Y, response.Weights, response.MuStart, levelOfRow, z);
             // The totals in row order, as the in-memory response adds them.
             response.AddTotals(ref weightSum, ref weightedLogY);
@@ -163,7 +165,8 @@ internal static class StreamedGlmmFit
         if (!exact && family.Kind != FamilyKind.Gamma)
             throw new InputException(
                 $"a streamed {family.Name} fit needs whole-number counts (its log-likelihood's constants are summed as the rows pass); fit this response in memory (without --stream)");
-        return new CodedRows(statistics, fixedNames!, termNames!, label, GlmmResponse.Totals(family, weightSum, weightedLogY, exact, offset));
+        return new CodedRows(statistics, fixedNames!, termNames!, label, GlmmResponse.Totals(family, weightSum, weightedLogY, exact, offset),
+            rowsOfFirstLevel);
     }
 
     private static MixedModelFit FitCoded(ModelFormula formula, CodedRows coded, GlmmSpill spill, Family family, int[] order,
@@ -171,7 +174,8 @@ internal static class StreamedGlmmFit
     {
         // Nothing of the statistics is used after the layouts are built: they are garbage during the fit.
         var statistics = coded.Statistics;
-        var (totals, label, fixedNames, termNames) = (coded.Totals, coded.Label, coded.FixedNames, coded.TermNames);
+        var (totals, label, fixedNames, termNames, rowsOfFirstLevel) = (coded.Totals, coded.Label, coded.FixedNames, coded.TermNames,
+            coded.RowsOfFirstLevel);
         int n = checked((int)statistics.RowCount);
         for (int t = 0; t < levels.Length; t++)
             if (levels[t].Length < 2)
@@ -208,7 +212,7 @@ internal static class StreamedGlmmFit
         pairs = null!;
         if (collect) StreamedFit.CollectCompacted();
         var monitor = new FitMonitor(cancellation, null, options.MaxEvaluations);
-        var rows = new StreamedRows(spill, modesLayout, jointLayout, (pass, read) => progress?.Invoke(2 + pass, read));
+        var rows = new StreamedRows(spill, modesLayout, jointLayout, rowsOfFirstLevel, (pass, read) => progress?.Invoke(2 + pass, read));
         return GeneralizedMixedModelFitter.FitStreamed(design, family, options.QuadratureNodes, totals, ordered, coordinates,
             rows, threads, monitor);
     }
