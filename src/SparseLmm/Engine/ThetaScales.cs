@@ -43,14 +43,17 @@ internal static class ThetaScales
 
     /// <summary>The unit of each θ entry from the terms' model matrices (a GLMM's, which keeps them).</summary>
     public static double[] Of(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization) =>
-        FromRootMeanSquares(terms.Select(term =>
-        {
-            int k = term.ColumnCount, n = term.LevelOfRow.Length;
-            var sums = new double[k];
-            for (int i = 0; i < n; i++)
-                for (int c = 0; c < k; c++) sums[c] += term.Z[i * k + c] * term.Z[i * k + c];
-            return sums.Select(sum => Math.Sqrt(sum / Math.Max(n, 1))).ToArray();
-        }).ToList(), parameterization);
+        FromRootMeanSquares(terms.Select(ColumnRootMeanSquares).ToList(), parameterization);
+
+    /// <summary>The root mean square over the rows of each of the term's Z columns.</summary>
+    internal static double[] ColumnRootMeanSquares(RandomEffectsDesign term)
+    {
+        int k = term.ColumnCount, n = term.LevelOfRow.Length;
+        var sums = new double[k];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < k; c++) sums[c] += term.Z[i * k + c] * term.Z[i * k + c];
+        return sums.Select(sum => Math.Sqrt(sum / Math.Max(n, 1))).ToArray();
+    }
 
     internal static double[] FromRootMeanSquares(IReadOnlyList<double[]> rootMeanSquares, CovarianceParameterization parameterization)
     {

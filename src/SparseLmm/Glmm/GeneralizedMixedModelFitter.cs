@@ -100,33 +100,43 @@ internal static class GeneralizedMixedModelFitter
         objective.InitializeStageOne();
         monitor.Enter(FitStage.Search);
         // In θ's natural units (ThetaScales), through one buffer: a slope's entries per 10⁵ units of its covariate
-        // are otherwise below the search's resolution.
-        var units = ThetaScales.Of(terms, parameterization);
+        // are otherwise below the search's resolution. A term whose slope lies far from zero is searched with the
+        // slope centred, as a linear fit's is (CentredFrame): every search, probe and check below runs in the frame's
+        // θ, mapped to lme4's θ at each evaluation, and only the fit is reported in lme4's.
+        var frame = CentredFrame.Of(terms, parameterization);
+        var units = frame.Active ? frame.Units(terms, parameterization) : ThetaScales.Of(terms, parameterization);
         var thetaPoint = new double[thetaLength];
+        var centredPoint = new double[thetaLength];
+        double StageOneAt(ReadOnlySpan<double> centred, int fixedPirlsIterations = 0)
+        {
+            frame.ToOriginal(centred, thetaPoint);
+            return objective.StageOne(thetaPoint, fixedPirlsIterations);
+        }
         double StageOne(ReadOnlySpan<double> scaled)
         {
-            ThetaScales.FromSearch(scaled, units, thetaPoint);
-            return objective.StageOne(thetaPoint);
+            ThetaScales.FromSearch(scaled, units, centredPoint);
+            return StageOneAt(centredPoint);
         }
         var stageOne = Bobyqa.Minimize(monitor.Watch(StageOne), parameterization.Start(),
             ThetaScales.ToSearch(thetaLower, units), ThetaScales.ToSearch(thetaUpper, units),
             new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius,
                 MaxEvaluations: monitor.MaxEvaluations));
         monitor.SearchEnded();
+        // θ₁ in the frame's coordinates (lme4's when no term is centred), as is every θ up to the report.
         var thetaOne = ThetaScales.FromSearch(stageOne.Minimizer, units);
         var thetaScale = (double[])units.Clone();
         if (quadratureNodes > 0)
         {
             // Curvature of the stage-one deviance along each θ: its SE-like scale makes stage two well conditioned.
-            double center = objective.StageOne(thetaOne);
+            double center = StageOneAt(thetaOne);
             for (int i = 0; i < thetaLength; i++)
             {
                 double h = 1e-3 * Math.Max(units[i], Math.Abs(thetaOne[i]));
                 var probe = (double[])thetaOne.Clone();
                 probe[i] += h;
-                double plus = objective.StageOne(probe);
+                double plus = StageOneAt(probe);
                 probe[i] = thetaOne[i] - h;
-                double minus = objective.StageOne(probe);
+                double minus = StageOneAt(probe);
                 double curvature = (plus - 2 * center + minus) / (h * h);
                 if (curvature > 0 && double.IsFinite(curvature)) thetaScale[i] = Math.Clamp(Math.Sqrt(2 / curvature), 1e-2 * units[i], units[i]);
             }
@@ -138,14 +148,15 @@ internal static class GeneralizedMixedModelFitter
         {
             monitor.Enter(FitStage.Checking);
             var names = Enumerable.Range(0, thetaLength).Select(i => $"theta[{i + 1}] ({terms[parameterization.TermOf(i)].GroupName})").ToList();
-            (check, problem) = CheckStageOne(objective, thetaOne, thetaLower, thetaUpper, units, names, monitor);
+            (check, problem) = CheckStageOne(objective, (point, iterations) => StageOneAt(point, iterations), thetaOne,
+                thetaLower, thetaUpper, units, names, monitor);
         }
         // Also restores the state at the optimum after the check or the curvature probes.
-        double devianceOne = objective.StageOne(thetaOne);
+        double devianceOne = StageOneAt(thetaOne);
         if (devianceOne >= GlmmObjective.FailedEvaluation)
             throw new InputException($"the {family} model could not be fitted: PIRLS failed at every θ tried (check the response and the link)");
         var betaOne = objective.Beta.ToArray();
-        var rxOne = objective.RxCovariance(thetaOne);
+        var rxOne = objective.RxCovariance(frame.ToOriginal(thetaOne));
         double dispersionOne = family.Kind == FamilyKind.Gamma ? Math.Max(1e-12, PearsonDispersion(objective, response, n)) : 1.0;
         var betaScale = new double[p];
         for (int j = 0; j < p; j++)
@@ -164,7 +175,7 @@ internal static class GeneralizedMixedModelFitter
             theta = thetaOne;
             beta = betaOne;
             objectiveValue = deviance = devianceOne;
-            objective.StageTwo(theta, beta, 1);
+            objective.StageTwo(frame.ToOriginal(theta), beta, 1);
         }
         else
         {
@@ -183,7 +194,8 @@ internal static class GeneralizedMixedModelFitter
             {
                 for (int i = 0; i < thetaLength; i++) thetaWork[i] = Math.Clamp(thetaOne[i] + thetaScale[i] * v[i], thetaLower[i], thetaUpper[i]);
                 for (int j = 0; j < p; j++) betaWork[j] = betaOne[j] + betaScale[j] * v[thetaLength + j];
-                return objective.StageTwo(thetaWork, betaWork, nodes);
+                frame.ToOriginal(thetaWork, thetaPoint);
+                return objective.StageTwo(thetaPoint, betaWork, nodes);
             }
             monitor.Enter(FitStage.JointSearch);
             stageTwo = Bobyqa.Minimize(monitor.Watch(StageTwo), start, lower, upper,
@@ -195,15 +207,16 @@ internal static class GeneralizedMixedModelFitter
             for (int i = 0; i < thetaLength; i++) theta[i] = Math.Clamp(thetaOne[i] + thetaScale[i] * v[i], thetaLower[i], thetaUpper[i]);
             beta = new double[p];
             for (int j = 0; j < p; j++) beta[j] = betaOne[j] + betaScale[j] * v[thetaLength + j];
-            objectiveValue = objective.StageTwo(theta, beta, nodes);
+            objectiveValue = objective.StageTwo(frame.ToOriginal(theta), beta, nodes);
             deviance = objective.ReportedDeviance(objectiveValue, nodes);
         }
         if (deviance >= GlmmObjective.FailedEvaluation)
             throw new InputException($"the {family} model could not be fitted: PIRLS failed at the optimum");
 
         // Everything that needs the state at the optimum, before the Hessian moves it.
-        var state = OptimumState.Capture(objective, response, family, terms, theta, n);
-        var rx = objective.RxCovariance(theta);
+        var reportedTheta = frame.ToOriginal(theta);
+        var state = OptimumState.Capture(objective, response, family, terms, reportedTheta, n);
+        var rx = objective.RxCovariance(reportedTheta);
         double sigmaSquared = family.Kind == FamilyKind.Gamma ? state.SigmaSquared : 1.0;
 
         var notes = new List<string>();
@@ -215,7 +228,8 @@ internal static class GeneralizedMixedModelFitter
         else
         {
             monitor.Enter(FitStage.Covariance);
-            var derivatives = HessianCovariance.Compute(objective, theta, beta, nodes, units);
+            // Over the frame's θ: the β block of H⁻¹ does not depend on how θ is parameterized.
+            var derivatives = HessianCovariance.Compute(objective, frame, theta, beta, nodes, units);
             // Confirmed in the units of stage two's search (each parameter's stage-one SE), where it is judged.
             (check, problem) = OptimumAssessment.Assess([.. theta, .. beta], [.. thetaLower, .. Enumerable.Repeat(double.NegativeInfinity, p)],
                 [.. thetaUpper, .. Enumerable.Repeat(double.PositiveInfinity, p)], derivatives.Gradient, derivatives.Hessian,
@@ -242,11 +256,11 @@ internal static class GeneralizedMixedModelFitter
             notes.Add($"PIRLS failed at {objective.FailedEvaluations} of {objective.Evaluations} evaluations (treated as a large deviance)");
 
         var fit = GlmmResultBuilder.Build(new GlmmResultInput(
-            design, family, response, terms, parameterization, theta, coordinates.ToOriginal(beta),
+            design, family, response, terms, parameterization, reportedTheta, coordinates.ToOriginal(beta),
             coordinates.MapCovariance(covariance), state, deviance, quadratureNodes,
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
-            Singular: parameterization.IsSingular(theta, SingularTolerance)));
+            Singular: parameterization.IsSingular(reportedTheta, SingularTolerance)));
         return fit with
         {
             ObservationRows = Enumerable.Range(0, n).Select(row => dataRow(row) - 1).ToArray(),
@@ -255,18 +269,18 @@ internal static class GeneralizedMixedModelFitter
         };
     }
 
-    /// <summary>The check of stage one's θ̂ from the gradient and Hessian of the stage-one deviance there, every point
-    /// taking as many PIRLS iterations as θ̂ did (see <see cref="GlmmObjective.StageOne"/>); the reason when it
-    /// fails.</summary>
-    private static (OptimumCheck Check, string? Problem) CheckStageOne(GlmmObjective objective, double[] theta,
-        double[] lower, double[] upper, double[] units, IReadOnlyList<string> names, FitMonitor monitor)
+    /// <summary>The check of stage one's θ̂ from the gradient and Hessian of the stage-one deviance there
+    /// (<paramref name="stageOne"/>, of the frame's θ and a PIRLS iteration count), every point taking as many PIRLS
+    /// iterations as θ̂ did (see <see cref="GlmmObjective.StageOne"/>); the reason when it fails.</summary>
+    private static (OptimumCheck Check, string? Problem) CheckStageOne(GlmmObjective objective, Func<double[], int, double> stageOne,
+        double[] theta, double[] lower, double[] upper, double[] units, IReadOnlyList<string> names, FitMonitor monitor)
     {
-        objective.StageOne(theta);
+        stageOne(theta, 0);
         int iterations = objective.LastPirlsIterations;
         var (check, problem) = CriterionCheck.Assess(point =>
         {
             monitor.ThrowIfCancelled();
-            return objective.StageOne(point, iterations);
+            return stageOne(point, iterations);
         }, GlmmObjective.FailedEvaluation, theta, lower, upper, units, names);
         // The evaluation that learnt the PIRLS iterations.
         return (check with { Evaluations = check.Evaluations + 1 }, problem);
