@@ -117,13 +117,14 @@ internal sealed class CentredFrame
     public double[] Units(CrossProducts products, CovarianceParameterization parameterization) =>
         Units(Enumerable.Range(0, products.Layout.Terms.Count).Select(t => ThetaScales.ColumnRootMeanSquares(products, t)).ToList(), parameterization);
 
-    /// <summary>The natural units of the frame's coordinates for a GLMM's terms, from their model matrices.</summary>
-    public double[] Units(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization) =>
-        Units(terms.Select(ThetaScales.ColumnRootMeanSquares).ToList(), parameterization);
+    /// <summary>The natural units of the frame's coordinates for a GLMM's terms, from their model matrices, for a linear
+    /// predictor whose own unit is <paramref name="linearPredictorUnit"/> (as <see cref="ThetaScales"/>).</summary>
+    public double[] Units(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization, double linearPredictorUnit) =>
+        Units(terms.Select(ThetaScales.ColumnRootMeanSquares).ToList(), parameterization, linearPredictorUnit);
 
-    private double[] Units(IReadOnlyList<double[]> rootMeanSquares, CovarianceParameterization parameterization) =>
-        ThetaScales.FromRootMeanSquares(
-            rootMeanSquares.Select((rms, t) => terms.FirstOrDefault(c => c.Term == t)?.Deviations ?? rms).ToList(), parameterization);
+    private double[] Units(IReadOnlyList<double[]> rootMeanSquares, CovarianceParameterization parameterization, double linearPredictorUnit = 1) =>
+        ThetaScales.FromRootMeanSquares(rootMeanSquares.Select((rms, t) =>
+            ThetaScales.PerUnit(terms.FirstOrDefault(c => c.Term == t)?.Deviations ?? rms, linearPredictorUnit)).ToList(), parameterization);
 
     /// <summary>θ of the frame's coordinates, into <paramref name="theta"/> (no allocation: once per evaluation).</summary>
     public void ToOriginal(ReadOnlySpan<double> centred, Span<double> theta)

@@ -104,7 +104,8 @@ internal static class GeneralizedMixedModelFitter
         // slope centred, as a linear fit's is (CentredFrame): every search, probe and check below runs in the frame's
         // θ, mapped to lme4's θ at each evaluation, and only the fit is reported in lme4's.
         var frame = CentredFrame.Of(terms, parameterization);
-        var units = frame.Active ? frame.Units(terms, parameterization) : ThetaScales.Of(terms, parameterization);
+        double etaUnit = LinearPredictorUnit(response);
+        var units = frame.Active ? frame.Units(terms, parameterization, etaUnit) : ThetaScales.Of(terms, parameterization, etaUnit);
         var thetaPoint = new double[thetaLength];
         var centredPoint = new double[thetaLength];
         double StageOneAt(ReadOnlySpan<double> centred, int fixedPirlsIterations = 0)
@@ -229,7 +230,7 @@ internal static class GeneralizedMixedModelFitter
         {
             monitor.Enter(FitStage.Covariance);
             // Over the frame's θ: the β block of H⁻¹ does not depend on how θ is parameterized.
-            var derivatives = HessianCovariance.Compute(objective, frame, theta, beta, nodes, units);
+            var derivatives = HessianCovariance.Compute(objective, frame, theta, beta, nodes, units, ThetaScales.UnitOf(1 / etaUnit));
             // Confirmed in the units of stage two's search (each parameter's stage-one SE), where it is judged.
             (check, problem) = OptimumAssessment.Assess([.. theta, .. beta], [.. thetaLower, .. Enumerable.Repeat(double.NegativeInfinity, p)],
                 [.. thetaUpper, .. Enumerable.Repeat(double.PositiveInfinity, p)], derivatives.Gradient, derivatives.Hessian,
@@ -284,6 +285,25 @@ internal static class GeneralizedMixedModelFitter
         }, GlmmObjective.FailedEvaluation, theta, lower, upper, units, names);
         // The evaluation that learnt the PIRLS iterations.
         return (check with { Evaluations = check.Evaluations + 1 }, problem);
+    }
+
+    /// <summary>The unit of the linear predictor, in which θ's are measured (<see cref="ThetaScales"/>): 1 where η
+    /// carries none of the response's units (log, logit, probit, cloglog: y × c only shifts η), |g(ȳ)| for a power link
+    /// (identity, sqrt, inverse), whose η scales with y's units. A Gamma response × 10⁸ with the inverse link has θ
+    /// 10⁸ times smaller: searched from θ = 1, PIRLS failed at every θ (a random effect of SD 1 makes μ negative), and
+    /// × 10⁻⁸ it stopped 112 log-likelihood units short.</summary>
+    private static double LinearPredictorUnit(GlmmResponse response)
+    {
+        var link = response.Family.Link;
+        if (link != Link.Identity && link != Link.Sqrt && link != Link.Inverse) return 1;
+        double sum = 0, weights = 0;
+        for (int i = 0; i < response.Count; i++)
+        {
+            sum += response.Weights[i] * response.Y[i];
+            weights += response.Weights[i];
+        }
+        double unit = Math.Abs(link.Evaluate(sum / weights));
+        return unit > 0 && double.IsFinite(unit) ? unit : 1;
     }
 
     private static double PearsonDispersion(GlmmObjective objective, GlmmResponse response, int n)

@@ -21,12 +21,13 @@ internal static class HessianCovariance
     /// (a step of 1e-4 there is 1e-4 of a covariate's SD, whatever its units), and every point of the stencil runs the
     /// optimum's number of PIRLS iterations (see <see cref="GlmmObjective.StageTwo"/>).</summary>
     public static OptimumDerivatives Compute(GlmmObjective objective, Engine.CentredFrame frame, double[] theta, double[] beta,
-        int nodes, IReadOnlyList<double> thetaUnits)
+        int nodes, IReadOnlyList<double> thetaUnits, double fixedEffectUnit)
     {
         int thetaLength = theta.Length, p = beta.Length;
         int d = thetaLength + p;
-        // 10⁻⁴ of each θ's natural unit (1 for an intercept's; see ThetaScales) and of each scaled β.
-        var delta = Enumerable.Range(0, d).Select(j => 1e-4 * (j < thetaLength ? thetaUnits[j] : 1)).ToArray();
+        // 10⁻⁴ of each θ's natural unit (1 for an intercept's; see ThetaScales) and of each scaled β's (η's unit per
+        // SD of the covariate: 1 but for a power link on a response of extreme units).
+        var delta = Enumerable.Range(0, d).Select(j => 1e-4 * (j < thetaLength ? thetaUnits[j] : fixedEffectUnit)).ToArray();
         // Every point of the stencil takes as many PIRLS iterations as the optimum did.
         var original = frame.ToOriginal(theta);
         objective.StageTwo(original, beta, nodes);
