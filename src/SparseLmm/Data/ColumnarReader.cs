@@ -79,7 +79,7 @@ internal static class DataFormats
 
     private static IDataSource? Open(DataFormat format, Func<Stream> open, string source) => format switch
     {
-        DataFormat.Parquet => ParquetSource.Open(open(), source),
+        DataFormat.Parquet => ParquetSource.Open(open, source),
         DataFormat.ArrowFile => ArrowSource.Open(open, fileFormat: true, source),
         DataFormat.ArrowStream => ArrowSource.Open(open, fileFormat: false, source),
         _ => null,

@@ -11,15 +11,17 @@ namespace SparseLmm.Data;
 /// booleans are text with levels FALSE and TRUE, as R's factor of a logical; dates and times are text in ISO 8601, as
 /// they would be read from a CSV file. Nulls are missing cells. Nested columns (lists, maps, structs) have no place in a
 /// model frame and are not offered.</para></summary>
-internal sealed class ParquetSource : IDataSource
+internal sealed class ParquetSource : IDataSource, IParallelChunkSource
 {
     private static readonly ParquetOptions Options = new() { TreatByteArrayAsString = true };
+    private readonly Func<Stream> open;
     private readonly Stream stream;
     private readonly ParquetReader reader;
     private readonly Dictionary<string, DataField> fields;
 
-    private ParquetSource(Stream stream, ParquetReader reader, string source)
+    private ParquetSource(Func<Stream> open, Stream stream, ParquetReader reader, string source)
     {
+        this.open = open;
         this.stream = stream;
         this.reader = reader;
         Source = source;
@@ -32,13 +34,14 @@ internal sealed class ParquetSource : IDataSource
         RowCount = reader.RowGroups.Sum(g => g.RowCount);
     }
 
-    /// <summary>Opens <paramref name="stream"/> (seekable; disposed with the source).</summary>
-    public static ParquetSource Open(Stream stream, string source)
+    /// <summary>Opens the file <paramref name="open"/> gives (a seekable stream, opened again by each decoder of a
+    /// parallel pass; the first is disposed with the source).</summary>
+    public static ParquetSource Open(Func<Stream> open, string source)
     {
+        var stream = open();
         try
         {
-            var reader = ParquetReader.CreateAsync(stream, Options, leaveStreamOpen: true).GetAwaiter().GetResult();
-            return new ParquetSource(stream, reader, source);
+            return new ParquetSource(open, stream, OpenReader(stream), source);
         }
         catch (Exception e) when (e is not InputException)
         {
@@ -46,6 +49,9 @@ internal sealed class ParquetSource : IDataSource
             throw Unreadable(source, e);
         }
     }
+
+    private static ParquetReader OpenReader(Stream stream) =>
+        ParquetReader.CreateAsync(stream, Options, leaveStreamOpen: true).GetAwaiter().GetResult();
 
     public string Source { get; }
 
@@ -80,21 +86,85 @@ internal sealed class ParquetSource : IDataSource
     IEnumerable<IReadOnlyList<ColumnChunk>> IDataSource.Chunks(IReadOnlyList<string> columns)
     {
         var selected = columns.Select(name => fields[name]).ToArray();
-        for (int group = 0; group < reader.RowGroupCount; group++)
+        for (int group = 0; group < reader.RowGroupCount; group++) yield return ReadGroup(reader, group, selected);
+    }
+
+    /// <summary>The row groups in order, decoded <paramref name="decoders"/> at a time, each decoder with its own stream
+    /// and reader (a Parquet reader is not safe to share between threads): decoding is most of a streamed pass, and
+    /// one core decoding while another sums left the pass at the decoder's speed. At most one group per decoder is held
+    /// ahead of the caller.</summary>
+    IEnumerable<IReadOnlyList<ColumnChunk>> IParallelChunkSource.Chunks(IReadOnlyList<string> columns, int decoders)
+    {
+        var selected = columns.Select(name => fields[name]).ToArray();
+        int groups = reader.RowGroupCount, count = Math.Min(decoders, groups);
+        if (count < 2)
         {
-            ColumnChunk[] chunk;
-            try
+            for (int group = 0; group < groups; group++) yield return ReadGroup(reader, group, selected);
+            yield break;
+        }
+        var streams = new List<Stream>();
+        var readers = new List<ParquetReader>();
+        var pending = new Queue<Task<ColumnChunk[]>>();
+        try
+        {
+            for (int d = 0; d < count; d++)
             {
-                using var rowGroup = reader.OpenRowGroupReader(group);
-                int rows = checked((int)rowGroup.RowCount);
-                chunk = new ColumnChunk[selected.Length];
-                for (int j = 0; j < selected.Length; j++) chunk[j] = ReadColumn(rowGroup, selected[j], rows);
+                streams.Add(open());
+                readers.Add(OpenReader(streams[d]));
             }
-            catch (Exception e) when (e is not InputException)
+            // Decoder d takes groups d, d + count, …, each after its previous one (the chain keeps its reader to itself).
+            var last = new Task[count];
+            for (int d = 0; d < count; d++) last[d] = Task.CompletedTask;
+            Task<ColumnChunk[]> Schedule(int group)
             {
-                throw Unreadable(Source, e);
+                int d = group % count;
+                var groupReader = readers[d];
+                var next = last[d].ContinueWith(_ => ReadGroup(groupReader, group, selected), CancellationToken.None,
+                    TaskContinuationOptions.None, TaskScheduler.Default);
+                last[d] = next;
+                return next;
             }
-            yield return chunk;
+            int scheduled = 0;
+            for (; scheduled < count; scheduled++) pending.Enqueue(Schedule(scheduled));
+            while (pending.Count > 0)
+            {
+                var chunk = pending.Dequeue().GetAwaiter().GetResult();
+                if (scheduled < groups) pending.Enqueue(Schedule(scheduled++));
+                yield return chunk;
+            }
+        }
+        finally
+        {
+            // A caller that stops early (or a failed group) must not dispose a reader under a running decoder.
+            foreach (var task in pending)
+            {
+                try
+                {
+                    task.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // Surfaced already, or irrelevant once the caller stopped reading.
+                }
+            }
+            foreach (var groupReader in readers) groupReader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            foreach (var opened in streams) opened.Dispose();
+        }
+    }
+
+    private ColumnChunk[] ReadGroup(ParquetReader from, int group, DataField[] selected)
+    {
+        try
+        {
+            using var rowGroup = from.OpenRowGroupReader(group);
+            int rows = checked((int)rowGroup.RowCount);
+            var chunk = new ColumnChunk[selected.Length];
+            for (int j = 0; j < selected.Length; j++) chunk[j] = ReadColumn(rowGroup, selected[j], rows);
+            return chunk;
+        }
+        catch (Exception e) when (e is not InputException)
+        {
+            throw Unreadable(Source, e);
         }
     }
 

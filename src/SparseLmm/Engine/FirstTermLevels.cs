@@ -70,6 +70,7 @@ internal sealed class FirstTermLevels : IDenseParallelJob
             supernodal.AddLevel(level, rows, chunk);
             for (int c = 0; c < k1; c++) logDeterminant += 2 * Math.Log(block[c * k1 + c]);
         }
+        if (!failed) supernodal.FinishPartition(chunk);
         chunkLogDeterminant[chunk] = logDeterminant;
         chunkFailed[chunk] = failed;
     }

@@ -18,6 +18,7 @@ internal sealed class SupernodalRestFactor : IRestFactor
     private readonly double[] permutedShift;
     private readonly bool allScalar;
     private readonly double[][] schurSums;
+    private readonly TailWorkspace[] tailWorkspaces;
     private double[] inverse = [];
 
     /// <summary>Allocates the factor for <paramref name="layout"/>'s sparse structure.</summary>
@@ -38,6 +39,8 @@ internal sealed class SupernodalRestFactor : IRestFactor
         int partitions = values.Length <= PartitionedValueLimit ? LevelPartitionCount : 1;
         schurSums = new double[partitions][];
         for (int p = 0; p < partitions; p++) schurSums[p] = new double[values.Length];
+        tailWorkspaces = Enumerable.Range(0, partitions)
+            .Select(_ => new TailWorkspace(positions.TailPosition.Length, positions.TailSize, layout.First.ColumnCount)).ToArray();
         PartitionLevelStart = BalancedLevelRanges(layout, positions, partitions);
     }
 
@@ -74,7 +77,12 @@ internal sealed class SupernodalRestFactor : IRestFactor
     }
 
     /// <summary>Clears partition <paramref name="partition"/>'s sum before its levels are added.</summary>
-    public void ClearPartition(int partition) => Array.Clear(schurSums[partition]);
+    public void ClearPartition(int partition)
+    {
+        Array.Clear(schurSums[partition]);
+        Array.Clear(tailWorkspaces[partition].Columns);
+        Array.Clear(tailWorkspaces[partition].Square);
+    }
 
     /// <inheritdoc/>
     public double RandomLogDeterminant { get; private set; }
@@ -186,19 +194,21 @@ internal sealed class SupernodalRestFactor : IRestFactor
 
     /// <summary>Adds level <paramref name="level"/>'s outer product L₂₁ L₂₁' (its <paramref name="rows"/>: k₁ values
     /// per pattern entry) to partition <paramref name="partition"/>'s sum, through the precomputed positions. Called by
-    /// the first term's elimination right after it forms the rows, while they are in cache.</summary>
+    /// the first term's elimination right after it forms the rows, while they are in cache. The part against the tail
+    /// (fixed effects and response) goes to the partition's <see cref="TailWorkspace"/>, contiguous, in vector
+    /// operations; <see cref="FinishPartition"/> moves it to the factor's storage once per evaluation.</summary>
     public unsafe void AddLevel(int level, ReadOnlySpan<double> rows, int partition)
     {
         int k1 = layout.First.ColumnCount, tail = positions.TailSize;
         int start = layout.PatternStart[level], random = SupernodalRestLayout.RandomEntries(layout, level);
+        var workspace = tailWorkspaces[partition];
+        int padded = workspace.PaddedTail;
         // Pointers: this runs once per first-term level per evaluation (a million times at ten million rows), where
         // bounds checks on four arrays cost as much as the arithmetic.
-        fixed (double* sumStart = schurSums[partition], entries = rows)
+        fixed (double* sum = schurSums[partition], entries = rows)
+        fixed (double* columns = workspace.Columns, square = workspace.Square, vectors = workspace.Vectors)
         fixed (int* pairStart = positions.PairPosition, patternRows = layout.PatternRow)
-        fixed (int* tailPosition = positions.TailPosition, stride = positions.ColumnStride)
         {
-            double* sum = sumStart;
-            double* tailBlock = sumStart + positions.TailStart;
             int* pair = pairStart + positions.LevelPairStart[level];
             int* levelRows = patternRows + start;
             if (k1 == 1)
@@ -208,19 +218,6 @@ internal sealed class SupernodalRestFactor : IRestFactor
                     double value = entries[e];
                     for (int f = 0; f <= e; f++) sum[*pair++] += value * entries[f];
                 }
-                for (int f = 0; f < random; f++)
-                {
-                    int row = levelRows[f];
-                    double* column = sum + tailPosition[row];
-                    int step = stride[row];
-                    double value = entries[f];
-                    for (int a = 0; a < tail; a++) column[a * step] += value * entries[random + a];
-                }
-                for (int a = 0; a < tail; a++)
-                {
-                    double value = entries[random + a];
-                    for (int b = 0; b <= a; b++) tailBlock[a * tail + b] += value * entries[random + b];
-                }
             }
             else if (k1 == 2)
             {
@@ -229,39 +226,44 @@ internal sealed class SupernodalRestFactor : IRestFactor
                     double first = entries[2 * e], second = entries[2 * e + 1];
                     for (int f = 0; f <= e; f++) sum[*pair++] += first * entries[2 * f] + second * entries[2 * f + 1];
                 }
-                for (int f = 0; f < random; f++)
-                {
-                    int row = levelRows[f];
-                    double* column = sum + tailPosition[row];
-                    int step = stride[row];
-                    double first = entries[2 * f], second = entries[2 * f + 1];
-                    for (int a = 0; a < tail; a++)
-                        column[a * step] += first * entries[2 * (random + a)] + second * entries[2 * (random + a) + 1];
-                }
-                for (int a = 0; a < tail; a++)
-                {
-                    double first = entries[2 * (random + a)], second = entries[2 * (random + a) + 1];
-                    for (int b = 0; b <= a; b++)
-                        tailBlock[a * tail + b] += first * entries[2 * (random + b)] + second * entries[2 * (random + b) + 1];
-                }
             }
             else
             {
                 for (int e = 0; e < random; e++)
                     for (int f = 0; f <= e; f++) sum[*pair++] += DenseKernels.Dot(entries + e * k1, entries + f * k1, k1);
-                for (int f = 0; f < random; f++)
-                {
-                    int row = levelRows[f];
-                    double* column = sum + tailPosition[row];
-                    int step = stride[row];
-                    for (int a = 0; a < tail; a++)
-                        column[a * step] += DenseKernels.Dot(entries + (random + a) * k1, entries + f * k1, k1);
-                }
-                for (int a = 0; a < tail; a++)
-                    for (int b = 0; b <= a; b++)
-                        tailBlock[a * tail + b] += DenseKernels.Dot(entries + (random + a) * k1, entries + (random + b) * k1, k1);
+            }
+            // The tail rows' values, one contiguous (zero-padded) vector per column of the first term.
+            for (int c = 0; c < k1; c++)
+                for (int a = 0; a < tail; a++) vectors[c * padded + a] = entries[(random + a) * k1 + c];
+            for (int f = 0; f < random; f++)
+            {
+                double* column = columns + (long)levelRows[f] * tail;
+                for (int c = 0; c < k1; c++) DenseKernels.Axpy(column, vectors + c * padded, entries[f * k1 + c], tail);
+            }
+            // The tail block as a full (padded) square: whole vectors, no triangle's remainders.
+            for (int c = 0; c < k1; c++)
+            {
+                double* vector = vectors + c * padded;
+                for (int a = 0; a < tail; a++) DenseKernels.Axpy(square + a * padded, vector, vector[a], padded);
             }
         }
+    }
+
+    /// <summary>Moves partition <paramref name="partition"/>'s tail workspace into its sum, after its last level.</summary>
+    public void FinishPartition(int partition)
+    {
+        var sum = schurSums[partition];
+        var workspace = tailWorkspaces[partition];
+        int tail = positions.TailSize, padded = workspace.PaddedTail;
+        var columns = workspace.Columns;
+        for (int row = 0; row < positions.TailPosition.Length; row++)
+        {
+            int at = positions.TailPosition[row], step = positions.ColumnStride[row];
+            for (int a = 0; a < tail; a++, at += step) sum[at] += columns[row * tail + a];
+        }
+        var square = workspace.Square;
+        for (int a = 0; a < tail; a++)
+            for (int b = 0; b <= a; b++) sum[positions.TailStart + a * tail + b] += square[a * padded + b];
     }
 
     /// <inheritdoc/>

@@ -5,6 +5,16 @@ namespace SparseLmm.Streaming;
 /// chunks arrive in order and the sums are those of a sequential pass; memory grows by one chunk.</summary>
 internal static class ChunkPrefetch
 {
+    /// <summary>The <paramref name="columns"/> of <paramref name="source"/>'s chunks for a pass: decoded on every thread
+    /// the budget allows when the source can do that (<see cref="Data.IParallelChunkSource"/>), else each read ahead
+    /// while the previous one is consumed.</summary>
+    public static IEnumerable<IReadOnlyList<Data.ColumnChunk>> Read(Data.IDataSource source, IReadOnlyList<string> columns, int? threads)
+    {
+        int degree = new Numerics.ThreadBudget(threads).Degree;
+        if (degree >= 2 && source is Data.IParallelChunkSource parallel) return parallel.Chunks(columns, degree);
+        return Ahead(source.Chunks(columns), threads);
+    }
+
     /// <summary>The items of <paramref name="source"/>, each produced while the previous one is consumed (in turn on
     /// the caller's thread when <paramref name="threads"/> allows one thread only). An exception of the source reaches
     /// the caller as itself, where the item would have been.</summary>

@@ -64,7 +64,7 @@ internal static class StreamedFit
         string[][]? termNames = null;
         string label = FormulaText.Format(formula.Response);
         long read = 0;
-        foreach (var chunk in ChunkPrefetch.Ahead(source.Chunks(frame.Columns), threads))
+        foreach (var chunk in ChunkPrefetch.Read(source, frame.Columns, threads))
         {
             var (covariates, grouping, kept) = frame.Tables(chunk);
             var evaluator = new ExpressionEvaluator(covariates, kept, keepAllLevels: true);

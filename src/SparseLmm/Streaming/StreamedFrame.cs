@@ -76,7 +76,7 @@ internal sealed class StreamedFrame
             long kept = 0, dropped = 0;
             try
             {
-                foreach (var chunk in ChunkPrefetch.Ahead(source.Chunks(scanned), threads))
+                foreach (var chunk in ChunkPrefetch.Read(source, scanned, threads))
                 {
                     int rows = chunk.Count == 0 ? 0 : chunk[0].Length;
                     var keep = KeptMask(chunk, rows);

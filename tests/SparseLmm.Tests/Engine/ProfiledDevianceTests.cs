@@ -36,6 +36,33 @@ public sealed class ProfiledDevianceTests
         }
     }
 
+    /// <summary>Levels that meet most of a few dozen crossed levels: the dense rest updates their rows as whole vectors
+    /// over the columns they span (and k₁ = 3 scattered, as before).</summary>
+    [Theory]
+    [InlineData("y ~ 1 + x + (1 | g) + (1 | h)", false)]
+    [InlineData("y ~ 1 + x + z + (1 + x | g) + (1 | h)", true)]
+    [InlineData("y ~ 1 + x + (1 + x + z | g) + (1 | h)", false)]
+    public void DenselyCrossedObjectiveEqualsDenseReference(string formula, bool reml)
+    {
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula),
+            SimulatedDesigns.Crossed(seed: 11, rows: 1_800, firstLevels: 30, secondLevels: 24));
+        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
+        var products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount));
+        Assert.Null(products.Layout.Supernodal);
+        var response = ((NumericResponse)design.Response).Values;
+        products.Accumulate(design.X, response, ReadOnlySpan<double>.Empty);
+        var deviance = new ProfiledDeviance(products, reml);
+        var random = new Random(5);
+        for (int trial = 0; trial < 4; trial++)
+        {
+            var theta = deviance.Parameterization.Start();
+            for (int i = 0; i < theta.Length; i++)
+                theta[i] = deviance.Parameterization.IsDiagonal(i) ? 0.2 + random.NextDouble() * 1.5 : random.NextDouble() - 0.5;
+            double expected = DenseObjective(design, terms, deviance.Parameterization, theta, response, reml);
+            Assert.Equal(expected, deviance.Evaluate(theta), 8);
+        }
+    }
+
     private static double DenseObjective(ModelDesign design, IReadOnlyList<RandomEffectsDesign> terms,
         CovarianceParameterization parameterization, double[] theta, double[] response, bool reml)
     {

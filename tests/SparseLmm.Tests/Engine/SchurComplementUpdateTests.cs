@@ -12,12 +12,16 @@ namespace SparseLmm.Tests.Engine;
 public sealed class SchurComplementUpdateTests
 {
     [Theory]
-    [InlineData("y ~ 1 + x + (1 + x | g) + (1 | h)")]
-    [InlineData("y ~ 1 + x + z + c + (1 | g) + (1 | h)")]
-    public void BandsGiveTheSameBitsAsOneSweep(string formula)
+    [InlineData("y ~ 1 + x + (1 + x | g) + (1 | h)", 15_000, 400)]
+    [InlineData("y ~ 1 + x + z + c + (1 | g) + (1 | h)", 15_000, 400)]
+    [InlineData("y ~ 1 + x + (1 + x | g) + (1 | h)", 5_000, 24)]
+    [InlineData("y ~ 1 + x + z + c + (1 | g) + (1 | h)", 5_000, 24)]
+    public void BandsGiveTheSameBitsAsOneSweep(string formula, int firstLevels, int secondLevels)
     {
         // 15,000 levels of about ten rows over 400 crossed levels: over a million pattern pairs, enough to be banded.
-        var table = SimulatedDesigns.Crossed(seed: 9, rows: 150_000, firstLevels: 15_000, secondLevels: 400);
+        // With 30 rows over 24 crossed levels most levels meet most of them, and their rows are updated as dense spans: whether a
+        // level's rows are a dense span depends on where its band ends, so the bits must not depend on that either.
+        var table = SimulatedDesigns.Crossed(seed: 9, rows: 150_000, firstLevels: firstLevels, secondLevels: secondLevels);
         var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula), table);
         var one = Deviance(design, threads: 1);
         var two = Deviance(design, threads: 2);
