@@ -61,11 +61,15 @@ public static class DataSource
 /// <summary>Reading a chunked source whole, or as tables.</summary>
 internal static class ChunkedSources
 {
-    /// <summary>Every column of every chunk, in one table.</summary>
+    /// <summary>Every column of every chunk, in one table (decoded on every processor where the source can, as the CSV
+    /// reader parses).</summary>
     public static DataTable ReadAll(IDataSource source)
     {
         var concatenation = new ColumnChunkConcatenation(source.ColumnNames);
-        foreach (var chunk in source.Chunks(source.ColumnNames)) concatenation.Append(chunk, source.Source);
+        var chunks = source is IParallelChunkSource parallel && Environment.ProcessorCount > 1
+            ? parallel.Chunks(source.ColumnNames, Environment.ProcessorCount)
+            : source.Chunks(source.ColumnNames);
+        foreach (var chunk in chunks) concatenation.Append(chunk, source.Source);
         return concatenation.ToTable(source.Source);
     }
 

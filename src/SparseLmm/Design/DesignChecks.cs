@@ -136,20 +136,10 @@ internal static class DesignChecks
         }
     }
 
-    /// <summary>The largest |mean| / SD a random slope may have beside its term's intercept in a GLMM, whose search does
-    /// not centre it (a linear fit's does: <see cref="Engine.CentredFrame"/>). The two columns are then nearly collinear, and the optimum in lme4's
-    /// parameterization has an intercept SD about |mean|/SD times the slope's and a correlation within about (SD/mean)²
-    /// of −1, which the search does not resolve: with a slope of SD 1 shifted by 200 (ratio 190) a linear fit passed
-    /// the optimum check 1.2 REML units above the optimum, and at 160 it failed the check; sleepstudy's Days (SD 2.9)
-    /// fitted right up to a shift of 200 (ratio 70). lme4 1.1-31 warns of a degenerate Hessian and stops 1–1.4 units
-    /// above the optimum on all of these. Centring the slope gives the same model exactly (an unstructured covariance
-    /// follows the shift), so the refusal says how.</summary>
-    public const double MaxSlopeOffset = 50;
-
-    /// <summary>Refuses an unstructured term with an intercept whose slope column is constant, or whose mean exceeds
-    /// <paramref name="maxRatio"/> times its SD (<see cref="MaxSlopeOffset"/> for a GLMM; a linear fit passes +∞ and
-    /// leaves far slopes to <see cref="Engine.CentredFrame"/>), naming the centring that fits the same model.</summary>
-    public static void RequireResolvableSlopes(ModelFormula formula, IReadOnlyList<RandomEffectsDesign> terms, double maxRatio)
+    /// <summary>Refuses an unstructured term with an intercept whose slope column is constant in the rows used: it is the
+    /// intercept again. A slope far from zero is searched centred, and refused beyond that frame's reach, by
+    /// <see cref="Engine.CentredFrame"/> (linear fits and GLMMs alike).</summary>
+    public static void RequireVaryingSlopes(ModelFormula formula, IReadOnlyList<RandomEffectsDesign> terms)
     {
         for (int t = 0; t < terms.Count; t++)
         {
@@ -160,28 +150,23 @@ internal static class DesignChecks
             for (int c = 0; c < k; c++)
             {
                 if (c == intercept) continue;
-                double mean = 0, squares = 0;
-                for (int i = 0; i < n; i++) mean += term.Z[i * k + c];
-                mean /= n;
-                for (int i = 0; i < n; i++) squares += (term.Z[i * k + c] - mean) * (term.Z[i * k + c] - mean);
-                if (SlopeProblem(FormulaText.Format(formula.RandomTerms[t]), term.TermNames[c], mean, Math.Sqrt(squares / n),
-                        maxRatio, "beside the intercept it is nearly collinear and the optimum is not resolved") is { } problem)
-                    throw new InputException(problem);
+                double first = term.Z[c];
+                bool constant = true;
+                for (int i = 1; i < n && constant; i++) constant = term.Z[i * k + c] == first;
+                if (constant)
+                    throw new InputException(
+                        $"random-effects term {FormulaText.Format(formula.RandomTerms[t])}: '{term.TermNames[c]}' is {first:G6} in every row used, so it is the intercept again and its variance cannot be told apart; leave it out of the term");
             }
         }
     }
 
-    /// <summary>The refusal of a random slope of <paramref name="mean"/> and <paramref name="sd"/> in the term written
-    /// <paramref name="term"/>, when it is constant or more than <paramref name="maxRatio"/> SDs from zero
+    /// <summary>The refusal of a random slope of <paramref name="mean"/> and <paramref name="sd"/> (above 0) in the term
+    /// written <paramref name="term"/>, when it is more than <paramref name="maxRatio"/> SDs from zero
     /// (<paramref name="why"/> says what that costs); null otherwise.</summary>
-    public static string? SlopeProblem(string term, string name, double mean, double sd, double maxRatio, string why)
-    {
-        if (sd == 0)
-            return $"random-effects term {term}: '{name}' is {mean:G6} in every row used, so it is the intercept again and its variance cannot be told apart; leave it out of the term";
-        return Math.Abs(mean) > maxRatio * sd || !double.IsFinite(mean / sd)
+    public static string? SlopeProblem(string term, string name, double mean, double sd, double maxRatio, string why) =>
+        Math.Abs(mean) > maxRatio * sd || !double.IsFinite(mean / sd)
             ? $"random-effects term {term}: '{name}' has mean {mean:G6} but SD {sd:G3} (|mean|/SD {Math.Abs(mean) / sd:G3}, " +
               $"above {maxRatio:G}), so {why}; " +
               $"centre it (subtract about {mean:G6}): that is the same model, with the intercept's variance at the new origin"
             : null;
-    }
 }

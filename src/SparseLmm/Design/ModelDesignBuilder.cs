@@ -43,8 +43,8 @@ internal static class ModelDesignBuilder
             response = new NumericResponse(numericResponse.Label, numericResponse.Values.Select((y, i) => y - offset[i]).ToArray());
         var randomTerms = formula.RandomTerms.Select(term => BuildRandomTerm(term, groupingTable, keptRows, evaluator)).ToList();
         DesignChecks.RequireIdentifiable(formula, randomTerms, n, allowEqual: !gaussian);
-        // A linear fit centres a far slope itself, and refuses one beyond its reach (Engine/CentredFrame).
-        DesignChecks.RequireResolvableSlopes(formula, randomTerms, gaussian ? double.PositiveInfinity : DesignChecks.MaxSlopeOffset);
+        // A far slope is centred by the fit itself, which refuses one beyond its reach (Engine/CentredFrame).
+        DesignChecks.RequireVaryingSlopes(formula, randomTerms);
 
         // X is written row-major straight from the factors (no array per column); aliased columns, which are rare,
         // are found from it and then left out of a second packing.

@@ -43,12 +43,10 @@ internal sealed class CentredFrame
     public static CentredFrame Of(CrossProducts products, CovarianceParameterization parameterization)
     {
         var layout = products.Layout;
-        var centred = new List<CentredTerm>();
-        for (int t = 0; t < layout.Terms.Count; t++)
+        return new CentredFrame([.. Enumerable.Range(0, layout.Terms.Count).Select(t =>
         {
             var term = layout.Terms[t];
-            int k = term.ColumnCount, intercept = term.TermNames.ToList().IndexOf("(Intercept)");
-            if (k < 2 || intercept < 0 || term.Structure != CovarianceStructure.Unstructured) continue;
+            int k = term.ColumnCount;
             double Sum(int a, int b)
             {
                 double sum = 0;
@@ -58,34 +56,64 @@ internal sealed class CentredFrame
                         : products.RestEntry(layout.RestTermOffset[t] + level * k + Math.Max(a, b), layout.RestTermOffset[t] + level * k + Math.Min(a, b));
                 return sum;
             }
-            // The intercept's own sum is the rows' (prior-weighted) count.
-            double count = Sum(intercept, intercept);
-            var means = new double[k];
-            var deviations = new double[k];
-            bool far = false;
-            for (int c = 0; c < k; c++)
+            return Centring(t, term.TermNames, term.GroupName, term.Structure, Sum, parameterization);
+        }).OfType<CentredTerm>()]);
+    }
+
+    /// <summary>The frame for a GLMM's terms, from their model matrices: a slope's mean and SD over the rows. Any
+    /// centre gives the same model, so the GLMM's varying IRLS weights need not enter; the mean only has to bring the
+    /// slope near zero. Refuses as <see cref="Of(CrossProducts, CovarianceParameterization)"/> does.</summary>
+    public static CentredFrame Of(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization) =>
+        Of(terms, parameterization, null);
+
+    /// <summary>The frame for a GLMM's terms from their Σ zₐ z_b over the rows (<paramref name="sums"/> of term, a, b;
+    /// null: from the terms' rows), for terms whose rows are not held (a streamed fit).</summary>
+    internal static CentredFrame Of(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization,
+        Func<int, int, int, double>? sums) =>
+        new([.. terms.Select((term, t) =>
+        {
+            int k = term.ColumnCount, n = term.LevelOfRow.Length;
+            double Sum(int a, int b)
             {
-                if (c == intercept)
-                {
-                    deviations[c] = 1;
-                    continue;
-                }
-                means[c] = Sum(intercept, c) / count;
-                deviations[c] = Math.Sqrt(Math.Max(Sum(c, c) / count - means[c] * means[c], 0));
-                string text = $"({string.Join(" + ", term.TermNames.Select(name => name == "(Intercept)" ? "1" : name))} | {term.GroupName})";
-                // From cross-products no spread means constant or rounded away; a design has refused a constant one.
-                if (deviations[c] == 0)
-                    throw new InputException(
-                        $"random-effects term {text}: '{term.TermNames[c]}' shows no spread beside its mean {means[c]:G6} in the cross-products (it is constant, or so far from zero that rounding took its spread): leave it out of the term, or centre it");
-                if (DesignChecks.SlopeProblem(text, term.TermNames[c], means[c], deviations[c], MaxOffset,
-                        "beside the intercept its spread is lost to rounding") is { } problem)
-                    throw new InputException(problem);
-                double ratio = Math.Abs(means[c]) / deviations[c];
-                far |= ratio > CentringRatio;
+                if (sums is not null) return sums(t, a, b);
+                double sum = 0;
+                for (int i = 0; i < n; i++) sum += term.Z[i * k + a] * term.Z[i * k + b];
+                return sum;
             }
-            if (far) centred.Add(new CentredTerm(t, parameterization.Offset(t), k, intercept, means, deviations));
+            return Centring(t, term.TermNames, term.GroupName, term.Structure, Sum, parameterization);
+        }).OfType<CentredTerm>()]);
+
+    /// <summary>Term <paramref name="t"/>'s centring, from its columns' sums of products (the intercept's own sum is
+    /// the rows' count); null when it keeps lme4's coordinates.</summary>
+    private static CentredTerm? Centring(int t, IReadOnlyList<string> names, string group, CovarianceStructure structure,
+        Func<int, int, double> sum, CovarianceParameterization parameterization)
+    {
+        int k = names.Count, intercept = names.ToList().IndexOf("(Intercept)");
+        if (k < 2 || intercept < 0 || structure != CovarianceStructure.Unstructured) return null;
+        double count = sum(intercept, intercept);
+        var means = new double[k];
+        var deviations = new double[k];
+        bool far = false;
+        string text = $"({string.Join(" + ", names.Select(name => name == "(Intercept)" ? "1" : name))} | {group})";
+        for (int c = 0; c < k; c++)
+        {
+            if (c == intercept)
+            {
+                deviations[c] = 1;
+                continue;
+            }
+            means[c] = sum(intercept, c) / count;
+            deviations[c] = Math.Sqrt(Math.Max(sum(c, c) / count - means[c] * means[c], 0));
+            // From sums of products no spread means constant or rounded away; a design has refused a constant one.
+            if (deviations[c] == 0)
+                throw new InputException(
+                    $"random-effects term {text}: '{names[c]}' shows no spread beside its mean {means[c]:G6} in the cross-products (it is constant, or so far from zero that rounding took its spread): leave it out of the term, or centre it");
+            if (DesignChecks.SlopeProblem(text, names[c], means[c], deviations[c], MaxOffset,
+                    "beside the intercept its spread is lost to rounding") is { } problem)
+                throw new InputException(problem);
+            far |= Math.Abs(means[c]) / deviations[c] > CentringRatio;
         }
-        return new CentredFrame([.. centred]);
+        return far ? new CentredTerm(t, parameterization.Offset(t), k, intercept, means, deviations) : null;
     }
 
     /// <summary>True when some term is searched centred.</summary>
@@ -93,12 +121,17 @@ internal sealed class CentredFrame
 
     /// <summary>The natural units of the frame's coordinates (<see cref="ThetaScales"/>): a centred term's slope rows
     /// by the slope's SD, not its root mean square.</summary>
-    public double[] Units(CrossProducts products, CovarianceParameterization parameterization)
-    {
-        var scales = Enumerable.Range(0, products.Layout.Terms.Count)
-            .Select(t => terms.FirstOrDefault(c => c.Term == t)?.Deviations ?? ThetaScales.ColumnRootMeanSquares(products, t)).ToList();
-        return ThetaScales.FromRootMeanSquares(scales, parameterization);
-    }
+    public double[] Units(CrossProducts products, CovarianceParameterization parameterization) =>
+        Units(Enumerable.Range(0, products.Layout.Terms.Count).Select(t => ThetaScales.ColumnRootMeanSquares(products, t)).ToList(), parameterization);
+
+    /// <summary>The natural units of the frame's coordinates for a GLMM's terms, from their model matrices, for a linear
+    /// predictor whose own unit is <paramref name="linearPredictorUnit"/> (as <see cref="ThetaScales"/>).</summary>
+    public double[] Units(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization, double linearPredictorUnit) =>
+        Units(terms.Select(ThetaScales.ColumnRootMeanSquares).ToList(), parameterization, linearPredictorUnit);
+
+    internal double[] Units(IReadOnlyList<double[]> rootMeanSquares, CovarianceParameterization parameterization, double linearPredictorUnit = 1) =>
+        ThetaScales.FromRootMeanSquares(rootMeanSquares.Select((rms, t) =>
+            ThetaScales.PerUnit(terms.FirstOrDefault(c => c.Term == t)?.Deviations ?? rms, linearPredictorUnit)).ToList(), parameterization);
 
     /// <summary>θ of the frame's coordinates, into <paramref name="theta"/> (no allocation: once per evaluation).</summary>
     public void ToOriginal(ReadOnlySpan<double> centred, Span<double> theta)

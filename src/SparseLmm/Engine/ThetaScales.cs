@@ -41,16 +41,31 @@ internal static class ThetaScales
         FromRootMeanSquares(Enumerable.Range(0, products.Layout.Terms.Count).Select(t => ColumnRootMeanSquares(products, t)).ToList(),
             parameterization);
 
-    /// <summary>The unit of each θ entry from the terms' model matrices (a GLMM's, which keeps them).</summary>
-    public static double[] Of(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization) =>
-        FromRootMeanSquares(terms.Select(term =>
-        {
-            int k = term.ColumnCount, n = term.LevelOfRow.Length;
-            var sums = new double[k];
-            for (int i = 0; i < n; i++)
-                for (int c = 0; c < k; c++) sums[c] += term.Z[i * k + c] * term.Z[i * k + c];
-            return sums.Select(sum => Math.Sqrt(sum / Math.Max(n, 1))).ToArray();
-        }).ToList(), parameterization);
+    /// <summary>The unit of each θ entry from the terms' model matrices (a GLMM's, which keeps them), for a linear
+    /// predictor whose own unit is <paramref name="linearPredictorUnit"/> (a GLMM's θ is a random effect's SD on η's
+    /// scale, not relative to σ): row r of T has the unit <paramref name="linearPredictorUnit"/> / rms(Z column r),
+    /// under the same rule.</summary>
+    public static double[] Of(IReadOnlyList<RandomEffectsDesign> terms, CovarianceParameterization parameterization, double linearPredictorUnit) =>
+        FromRootMeanSquares(terms.Select(term => PerUnit(ColumnRootMeanSquares(term), linearPredictorUnit)).ToList(), parameterization);
+
+    /// <summary>Root mean squares per unit of the linear predictor.</summary>
+    internal static double[] PerUnit(double[] rootMeanSquares, double linearPredictorUnit) =>
+        rootMeanSquares.Select(value => value / linearPredictorUnit).ToArray();
+
+    /// <summary>The root mean square over the rows of each of the term's Z columns.</summary>
+    internal static double[] ColumnRootMeanSquares(RandomEffectsDesign term)
+    {
+        int k = term.ColumnCount, n = term.LevelOfRow.Length;
+        var sums = new double[k];
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < k; c++) sums[c] += term.Z[i * k + c] * term.Z[i * k + c];
+        return sums.Select(sum => Math.Sqrt(sum / Math.Max(n, 1))).ToArray();
+    }
+
+    /// <summary>The unit of an entry whose column has root mean square <paramref name="rootMeanSquare"/>: its inverse
+    /// outside [10⁻², 10²], else 1.</summary>
+    internal static double UnitOf(double rootMeanSquare) =>
+        rootMeanSquare is > 0 and (< 1e-2 or > 1e2) && double.IsFinite(rootMeanSquare) ? 1 / rootMeanSquare : 1;
 
     internal static double[] FromRootMeanSquares(IReadOnlyList<double[]> rootMeanSquares, CovarianceParameterization parameterization)
     {
@@ -59,22 +74,21 @@ internal static class ThetaScales
         {
             var rms = rootMeanSquares[t];
             int k = rms.Length, index = parameterization.Offset(t);
-            static double Unit(double value) => value is > 0 and (< 1e-2 or > 1e2) && double.IsFinite(value) ? 1 / value : 1;
             switch (parameterization.Structure(t))
             {
                 case CovarianceStructure.Unstructured:
                     // Column by column, rows from the diagonal down, as θ holds T's lower triangle.
                     for (int column = 0; column < k; column++)
-                        for (int row = column; row < k; row++) units[index++] = Unit(rms[row]);
+                        for (int row = column; row < k; row++) units[index++] = UnitOf(rms[row]);
                     break;
                 case CovarianceStructure.AutoRegressive:
                     // One SD for every column, then ρ.
-                    units[index] = Unit(Math.Sqrt(rms.Average(r => r * r)));
+                    units[index] = UnitOf(Math.Sqrt(rms.Average(r => r * r)));
                     units[index + 1] = 1;
                     break;
                 default:
                     // diag and cs: an SD per column (cs then ρ).
-                    for (int column = 0; column < k; column++) units[index + column] = Unit(rms[column]);
+                    for (int column = 0; column < k; column++) units[index + column] = UnitOf(rms[column]);
                     for (int i = index + k; i < parameterization.Offset(t + 1); i++) units[i] = 1;
                     break;
             }

@@ -112,7 +112,7 @@ internal static class GeneralizedMixedModelFitter
         var clock = Stopwatch.StartNew();
         RequireQuadrature(design, quadratureNodes);
         var objective = new GlmmObjective(design, terms, response, threads, monitor.Cancellation, rows);
-        return FitObjective(design, family, quadratureNodes, response, terms, coordinates, objective, 0, monitor, clock);
+        return FitObjective(design, family, quadratureNodes, response, terms, coordinates, objective, 0, monitor, clock, rows.Moments);
     }
 
     private static void RequireQuadrature(ModelDesign design, int quadratureNodes)
@@ -130,7 +130,7 @@ internal static class GeneralizedMixedModelFitter
     /// <summary>The two stages, the covariance and the result, on <paramref name="objective"/>.</summary>
     private static MixedModelFit FitObjective(ModelDesign design, Family family, int quadratureNodes, GlmmResponse response,
         IReadOnlyList<RandomEffectsDesign> terms, Engine.FixedEffectScaling coordinates, GlmmObjective objective,
-        int extraDroppedRows, FitMonitor monitor, Stopwatch clock)
+        int extraDroppedRows, FitMonitor monitor, Stopwatch clock, TermMoments? moments = null)
     {
         int p = design.FixedEffectCount, n = design.RowCount;
         var parameterization = objective.Parameterization;
@@ -142,33 +142,48 @@ internal static class GeneralizedMixedModelFitter
         objective.InitializeStageOne();
         monitor.Enter(FitStage.Search);
         // In θ's natural units (ThetaScales), through one buffer: a slope's entries per 10⁵ units of its covariate
-        // are otherwise below the search's resolution.
-        var units = ThetaScales.Of(terms, parameterization);
+        // are otherwise below the search's resolution. A term whose slope lies far from zero is searched with the
+        // slope centred, as a linear fit's is (CentredFrame): every search, probe and check below runs in the frame's
+        // θ, mapped to lme4's θ at each evaluation, and only the fit is reported in lme4's.
+        // A streamed fit's terms have no rows: their Σ z zᵀ over the rows, summed in row order by the coding pass.
+        var frame = moments is null ? CentredFrame.Of(terms, parameterization) : CentredFrame.Of(terms, parameterization, moments.Sum);
+        double etaUnit = LinearPredictorUnit(response);
+        var units = moments is null
+            ? frame.Active ? frame.Units(terms, parameterization, etaUnit) : ThetaScales.Of(terms, parameterization, etaUnit)
+            : frame.Active ? frame.Units(moments.RootMeanSquares(), parameterization, etaUnit)
+                : ThetaScales.FromRootMeanSquares(moments.RootMeanSquares().Select(rms => ThetaScales.PerUnit(rms, etaUnit)).ToList(), parameterization);
         var thetaPoint = new double[thetaLength];
+        var centredPoint = new double[thetaLength];
+        double StageOneAt(ReadOnlySpan<double> centred, int fixedPirlsIterations = 0)
+        {
+            frame.ToOriginal(centred, thetaPoint);
+            return objective.StageOne(thetaPoint, fixedPirlsIterations);
+        }
         double StageOne(ReadOnlySpan<double> scaled)
         {
-            ThetaScales.FromSearch(scaled, units, thetaPoint);
-            return objective.StageOne(thetaPoint);
+            ThetaScales.FromSearch(scaled, units, centredPoint);
+            return StageOneAt(centredPoint);
         }
         var stageOne = Bobyqa.Minimize(monitor.Watch(StageOne), parameterization.Start(),
             ThetaScales.ToSearch(thetaLower, units), ThetaScales.ToSearch(thetaUpper, units),
             new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius,
                 MaxEvaluations: monitor.MaxEvaluations));
         monitor.SearchEnded();
+        // θ₁ in the frame's coordinates (lme4's when no term is centred), as is every θ up to the report.
         var thetaOne = ThetaScales.FromSearch(stageOne.Minimizer, units);
         var thetaScale = (double[])units.Clone();
         if (quadratureNodes > 0)
         {
             // Curvature of the stage-one deviance along each θ: its SE-like scale makes stage two well conditioned.
-            double center = objective.StageOne(thetaOne);
+            double center = StageOneAt(thetaOne);
             for (int i = 0; i < thetaLength; i++)
             {
                 double h = 1e-3 * Math.Max(units[i], Math.Abs(thetaOne[i]));
                 var probe = (double[])thetaOne.Clone();
                 probe[i] += h;
-                double plus = objective.StageOne(probe);
+                double plus = StageOneAt(probe);
                 probe[i] = thetaOne[i] - h;
-                double minus = objective.StageOne(probe);
+                double minus = StageOneAt(probe);
                 double curvature = (plus - 2 * center + minus) / (h * h);
                 if (curvature > 0 && double.IsFinite(curvature)) thetaScale[i] = Math.Clamp(Math.Sqrt(2 / curvature), 1e-2 * units[i], units[i]);
             }
@@ -180,14 +195,15 @@ internal static class GeneralizedMixedModelFitter
         {
             monitor.Enter(FitStage.Checking);
             var names = Enumerable.Range(0, thetaLength).Select(i => $"theta[{i + 1}] ({terms[parameterization.TermOf(i)].GroupName})").ToList();
-            (check, problem) = CheckStageOne(objective, thetaOne, thetaLower, thetaUpper, units, names, monitor);
+            (check, problem) = CheckStageOne(objective, (point, iterations) => StageOneAt(point, iterations), thetaOne,
+                thetaLower, thetaUpper, units, names, monitor);
         }
         // Also restores the state at the optimum after the check or the curvature probes.
-        double devianceOne = objective.StageOne(thetaOne);
+        double devianceOne = StageOneAt(thetaOne);
         if (devianceOne >= GlmmObjective.FailedEvaluation)
             throw new InputException($"the {family} model could not be fitted: PIRLS failed at every θ tried (check the response and the link)");
         var betaOne = objective.Beta.ToArray();
-        var rxOne = objective.RxCovariance(thetaOne);
+        var rxOne = objective.RxCovariance(frame.ToOriginal(thetaOne));
         double dispersionOne = family.Kind == FamilyKind.Gamma ? Math.Max(1e-12, PearsonDispersion(objective, response, n)) : 1.0;
         var betaScale = new double[p];
         for (int j = 0; j < p; j++)
@@ -206,7 +222,7 @@ internal static class GeneralizedMixedModelFitter
             theta = thetaOne;
             beta = betaOne;
             objectiveValue = deviance = devianceOne;
-            objective.StageTwo(theta, beta, 1);
+            objective.StageTwo(frame.ToOriginal(theta), beta, 1);
         }
         else
         {
@@ -225,7 +241,8 @@ internal static class GeneralizedMixedModelFitter
             {
                 for (int i = 0; i < thetaLength; i++) thetaWork[i] = Math.Clamp(thetaOne[i] + thetaScale[i] * v[i], thetaLower[i], thetaUpper[i]);
                 for (int j = 0; j < p; j++) betaWork[j] = betaOne[j] + betaScale[j] * v[thetaLength + j];
-                return objective.StageTwo(thetaWork, betaWork, nodes);
+                frame.ToOriginal(thetaWork, thetaPoint);
+                return objective.StageTwo(thetaPoint, betaWork, nodes);
             }
             monitor.Enter(FitStage.JointSearch);
             stageTwo = Bobyqa.Minimize(monitor.Watch(StageTwo), start, lower, upper,
@@ -237,15 +254,16 @@ internal static class GeneralizedMixedModelFitter
             for (int i = 0; i < thetaLength; i++) theta[i] = Math.Clamp(thetaOne[i] + thetaScale[i] * v[i], thetaLower[i], thetaUpper[i]);
             beta = new double[p];
             for (int j = 0; j < p; j++) beta[j] = betaOne[j] + betaScale[j] * v[thetaLength + j];
-            objectiveValue = objective.StageTwo(theta, beta, nodes);
+            objectiveValue = objective.StageTwo(frame.ToOriginal(theta), beta, nodes);
             deviance = objective.ReportedDeviance(objectiveValue, nodes);
         }
         if (deviance >= GlmmObjective.FailedEvaluation)
             throw new InputException($"the {family} model could not be fitted: PIRLS failed at the optimum");
 
         // Everything that needs the state at the optimum, before the Hessian moves it.
-        var state = OptimumState.Capture(objective, response, family, terms, theta, n);
-        var rx = objective.RxCovariance(theta);
+        var reportedTheta = frame.ToOriginal(theta);
+        var state = OptimumState.Capture(objective, response, family, terms, reportedTheta, n);
+        var rx = objective.RxCovariance(reportedTheta);
         double sigmaSquared = family.Kind == FamilyKind.Gamma ? state.SigmaSquared : 1.0;
 
         var notes = new List<string>();
@@ -257,7 +275,8 @@ internal static class GeneralizedMixedModelFitter
         else
         {
             monitor.Enter(FitStage.Covariance);
-            var derivatives = HessianCovariance.Compute(objective, theta, beta, nodes, units);
+            // Over the frame's θ: the β block of H⁻¹ does not depend on how θ is parameterized.
+            var derivatives = HessianCovariance.Compute(objective, frame, theta, beta, nodes, units, ThetaScales.UnitOf(1 / etaUnit));
             // Confirmed in the units of stage two's search (each parameter's stage-one SE), where it is judged.
             (check, problem) = OptimumAssessment.Assess([.. theta, .. beta], [.. thetaLower, .. Enumerable.Repeat(double.NegativeInfinity, p)],
                 [.. thetaUpper, .. Enumerable.Repeat(double.PositiveInfinity, p)], derivatives.Gradient, derivatives.Hessian,
@@ -286,29 +305,43 @@ internal static class GeneralizedMixedModelFitter
             notes.Add($"PIRLS failed at {objective.FailedEvaluations} of {objective.Evaluations} evaluations (treated as a large deviance)");
 
         var fit = GlmmResultBuilder.Build(new GlmmResultInput(
-            design, family, response, terms, parameterization, theta, coordinates.ToOriginal(beta),
+            design, family, response, terms, parameterization, reportedTheta, coordinates.ToOriginal(beta),
             coordinates.MapCovariance(covariance), state, deviance, quadratureNodes,
             thetaLength, converged, message, notes, extraDroppedRows,
             new FitTiming(clock.Elapsed.TotalMilliseconds, evaluations, objective.FactorStructure),
-            Singular: parameterization.IsSingular(theta, SingularTolerance)));
+            Singular: parameterization.IsSingular(reportedTheta, SingularTolerance)));
         return fit with { OptimumCheck = check };
     }
 
-    /// <summary>The check of stage one's θ̂ from the gradient and Hessian of the stage-one deviance there, every point
-    /// taking as many PIRLS iterations as θ̂ did (see <see cref="GlmmObjective.StageOne"/>); the reason when it
-    /// fails.</summary>
-    private static (OptimumCheck Check, string? Problem) CheckStageOne(GlmmObjective objective, double[] theta,
-        double[] lower, double[] upper, double[] units, IReadOnlyList<string> names, FitMonitor monitor)
+    /// <summary>The check of stage one's θ̂ from the gradient and Hessian of the stage-one deviance there
+    /// (<paramref name="stageOne"/>, of the frame's θ and a PIRLS iteration count), every point taking as many PIRLS
+    /// iterations as θ̂ did (see <see cref="GlmmObjective.StageOne"/>); the reason when it fails.</summary>
+    private static (OptimumCheck Check, string? Problem) CheckStageOne(GlmmObjective objective, Func<double[], int, double> stageOne,
+        double[] theta, double[] lower, double[] upper, double[] units, IReadOnlyList<string> names, FitMonitor monitor)
     {
-        objective.StageOne(theta);
+        stageOne(theta, 0);
         int iterations = objective.LastPirlsIterations;
         var (check, problem) = CriterionCheck.Assess(point =>
         {
             monitor.ThrowIfCancelled();
-            return objective.StageOne(point, iterations);
+            return stageOne(point, iterations);
         }, GlmmObjective.FailedEvaluation, theta, lower, upper, units, names);
         // The evaluation that learnt the PIRLS iterations.
         return (check with { Evaluations = check.Evaluations + 1 }, problem);
+    }
+
+    /// <summary>The unit of the linear predictor, in which θ's are measured (<see cref="ThetaScales"/>): 1 where η
+    /// carries none of the response's units (log, logit, probit, cloglog: y × c only shifts η), |g(ȳ)| for a power link
+    /// (identity, sqrt, inverse), whose η scales with y's units. A Gamma response × 10⁸ with the inverse link has θ
+    /// 10⁸ times smaller: searched from θ = 1, PIRLS failed at every θ (a random effect of SD 1 makes μ negative), and
+    /// × 10⁻⁸ it stopped 112 log-likelihood units short.</summary>
+    private static double LinearPredictorUnit(GlmmResponse response)
+    {
+        var link = response.Family.Link;
+        if (link != Link.Identity && link != Link.Sqrt && link != Link.Inverse) return 1;
+        // Σ w y and Σ w in row order (the response's totals: a streamed fit's have no rows).
+        double unit = Math.Abs(link.Evaluate(response.WeightedY / response.WeightSum));
+        return unit > 0 && double.IsFinite(unit) ? unit : 1;
     }
 
     private static double PearsonDispersion(GlmmObjective objective, GlmmResponse response, int n)

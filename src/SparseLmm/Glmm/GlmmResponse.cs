@@ -23,37 +23,36 @@ internal sealed class GlmmResponse
         Successes = successes;
         Trials = trials;
         Constant = constant;
-        double weightSum = 0, weightedLogY = 0;
-        for (int i = 0; i < y.Length; i++)
-        {
-            weightSum += weights[i];
-            if (family.Kind == FamilyKind.Gamma && weights[i] > 0) weightedLogY += weights[i] * Math.Log(y[i]);
-        }
+        double weightSum = 0, weightedLogY = 0, weightedY = 0;
+        AddTotals(ref weightSum, ref weightedLogY, ref weightedY);
         WeightSum = weightSum;
         WeightedLogY = weightedLogY;
+        WeightedY = weightedY;
         (devianceOffsetIsExact, devianceOffset) = SaturatedOffset(0);
     }
 
     /// <summary>A streamed fit's response: no rows, only the totals its rows added up to (in row order, as the
     /// in-memory constructor adds them): Σ w, Σ w log y and the saturated offset (<see cref="SaturatedOffset"/>).</summary>
-    public static GlmmResponse Totals(Family family, double weightSum, double weightedLogY, bool offsetIsExact, double offset) =>
-        new(family, weightSum, weightedLogY, offsetIsExact, offset);
+    public static GlmmResponse Totals(Family family, double weightSum, double weightedLogY, double weightedY, bool offsetIsExact,
+        double offset) => new(family, weightSum, weightedLogY, weightedY, offsetIsExact, offset);
 
-    private GlmmResponse(Family family, double weightSum, double weightedLogY, bool offsetIsExact, double offset)
+    private GlmmResponse(Family family, double weightSum, double weightedLogY, double weightedY, bool offsetIsExact, double offset)
     {
         Family = family;
         Y = Weights = MuStart = LikelihoodScale = Successes = Trials = Constant = [];
         WeightSum = weightSum;
         WeightedLogY = weightedLogY;
+        WeightedY = weightedY;
         (devianceOffsetIsExact, devianceOffset) = (offsetIsExact, offset);
     }
 
-    /// <summary>Adds these rows to running totals Σ w and (Gamma) Σ w log y, in the constructor's arithmetic.</summary>
-    public void AddTotals(ref double weightSum, ref double weightedLogY)
+    /// <summary>Adds these rows to running totals Σ w, (Gamma) Σ w log y and Σ w y, in row order.</summary>
+    public void AddTotals(ref double weightSum, ref double weightedLogY, ref double weightedY)
     {
         for (int i = 0; i < Y.Length; i++)
         {
             weightSum += Weights[i];
+            weightedY += Weights[i] * Y[i];
             if (Family.Kind == FamilyKind.Gamma && Weights[i] > 0) weightedLogY += Weights[i] * Math.Log(Y[i]);
         }
     }
@@ -125,6 +124,9 @@ internal sealed class GlmmResponse
 
     /// <summary>Σ prior weights.</summary>
     public double WeightSum { get; }
+
+    /// <summary>Σ w y (the mean response's numerator).</summary>
+    public double WeightedY { get; }
 
     /// <summary>Gamma: Σ w log y.</summary>
     public double WeightedLogY { get; }

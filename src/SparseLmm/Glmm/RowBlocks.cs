@@ -23,6 +23,42 @@ internal interface IRowBlocks
 /// <param name="JointLayout">The layout of the system for u and β.</param>
 /// <param name="RowsOfFirstLevel">Rows per level of the first term (most levels): the blocks' sums are split as the
 /// in-memory parallel pass splits them (<see cref="Engine.CrossProducts.SumBlocksAsPartitioned"/>).</param>
+/// <param name="Moments">Each term's Σ z zᵀ over the rows (the search's frame and units).</param>
 /// <param name="Progress">Told (pass, rows read so far in it), passes numbered from 1.</param>
 internal sealed record StreamedRows(IRowBlocks Blocks, Engine.CrossProductLayout ModesLayout, Engine.CrossProductLayout JointLayout,
-    int[] RowsOfFirstLevel, Action<int, long>? Progress);
+    int[] RowsOfFirstLevel, TermMoments Moments, Action<int, long>? Progress);
+
+/// <summary>Per term (most levels first), Σ zₐ z_b over the rows (row-major k×k), each summed in row order as the
+/// in-memory fit sums its terms' columns (<see cref="Engine.CentredFrame"/>, <see cref="Engine.ThetaScales"/>), and
+/// the rows: what the search's frame and units need of the rows.</summary>
+internal sealed record TermMoments(double[][] Products, int[] Columns, long Rows)
+{
+    /// <summary>An empty sum for terms of <paramref name="columns"/> columns.</summary>
+    public static TermMoments Empty(int[] columns) => new(columns.Select(k => new double[k * k]).ToArray(), columns, 0);
+
+    /// <summary>Adds <paramref name="rows"/> rows of each term's row-major Z.</summary>
+    public TermMoments Add(int rows, double[][] z)
+    {
+        for (int t = 0; t < Columns.Length; t++)
+        {
+            int k = Columns[t];
+            var sums = Products[t];
+            var zt = z[t];
+            for (int a = 0; a < k; a++)
+                for (int b = 0; b < k; b++)
+                {
+                    double sum = sums[a * k + b];
+                    for (int i = 0; i < rows; i++) sum += zt[i * k + a] * zt[i * k + b];
+                    sums[a * k + b] = sum;
+                }
+        }
+        return this with { Rows = Rows + rows };
+    }
+
+    /// <summary>Σ zₐ z_b of term t.</summary>
+    public double Sum(int t, int a, int b) => Products[t][a * Columns[t] + b];
+
+    /// <summary>Each term's columns' root mean squares, as <see cref="Engine.ThetaScales.ColumnRootMeanSquares(Design.RandomEffectsDesign)"/>.</summary>
+    public List<double[]> RootMeanSquares() =>
+        Products.Select((sums, t) => Enumerable.Range(0, Columns[t]).Select(c => Math.Sqrt(sums[c * Columns[t] + c] / Math.Max(Rows, 1))).ToArray()).ToList();
+}

@@ -74,7 +74,7 @@ internal static class StreamedGlmmFit
 
     /// <summary>What pass 2 leaves besides the spill.</summary>
     private sealed record CodedRows(LevelStatistics Statistics, IReadOnlyList<string> FixedNames, string[][] TermNames,
-        string Label, GlmmResponse Totals, int[] RowsOfFirstLevel);
+        string Label, GlmmResponse Totals, int[] RowsOfFirstLevel, TermMoments Moments);
 
     /// <summary>Pass 2: each chunk coded, summed and spilled; the response checked as the in-memory fit checks it.</summary>
     private static CodedRows Code(ModelFormula formula, IDataSource source, StreamedFrame frame, Family family, int[] order,
@@ -87,7 +87,8 @@ internal static class StreamedGlmmFit
         string[][]? termNames = null;
         string label = FormulaText.Format(formula.Response);
         long read = 0;
-        double weightSum = 0, weightedLogY = 0, offset = 0;
+        double weightSum = 0, weightedLogY = 0, weightedY = 0, offset = 0;
+        TermMoments? moments = null;
         bool exact = true, varying = false;
         double? firstY = null;
         CategoricalResponse? categorical = null;
@@ -128,9 +129,10 @@ internal static class StreamedGlmmFit
             var x = fixedPlan.ToRowMajor();
             statistics.Add(m, x, response.Y, levelOfRow, z);
             foreach (int level in levelOfRow[0]) rowsOfFirstLevel[level]++;
+            moments = (moments ?? TermMoments.Empty(order.Select(t => termNames![t].Length).ToArray())).Add(m, z);
             spill!.Append(m, x, response.Y, response.Weights, response.MuStart, levelOfRow, z);
             // The totals in row order, as the in-memory response adds them.
-            response.AddTotals(ref weightSum, ref weightedLogY);
+            response.AddTotals(ref weightSum, ref weightedLogY, ref weightedY);
             var (chunkExact, chunkOffset) = response.SaturatedOffset(offset);
             exact &= chunkExact;
             offset = chunkOffset;
@@ -165,8 +167,8 @@ internal static class StreamedGlmmFit
         if (!exact && family.Kind != FamilyKind.Gamma)
             throw new InputException(
                 $"a streamed {family.Name} fit needs whole-number counts (its log-likelihood's constants are summed as the rows pass); fit this response in memory (without --stream)");
-        return new CodedRows(statistics, fixedNames!, termNames!, label, GlmmResponse.Totals(family, weightSum, weightedLogY, exact, offset),
-            rowsOfFirstLevel);
+        return new CodedRows(statistics, fixedNames!, termNames!, label, GlmmResponse.Totals(family, weightSum, weightedLogY, weightedY, exact, offset),
+            rowsOfFirstLevel, moments!);
     }
 
     private static MixedModelFit FitCoded(ModelFormula formula, CodedRows coded, GlmmSpill spill, Family family, int[] order,
@@ -174,8 +176,8 @@ internal static class StreamedGlmmFit
     {
         // Nothing of the statistics is used after the layouts are built: they are garbage during the fit.
         var statistics = coded.Statistics;
-        var (totals, label, fixedNames, termNames, rowsOfFirstLevel) = (coded.Totals, coded.Label, coded.FixedNames, coded.TermNames,
-            coded.RowsOfFirstLevel);
+        var (totals, label, fixedNames, termNames, rowsOfFirstLevel, moments) = (coded.Totals, coded.Label, coded.FixedNames,
+            coded.TermNames, coded.RowsOfFirstLevel, coded.Moments);
         int n = checked((int)statistics.RowCount);
         for (int t = 0; t < levels.Length; t++)
             if (levels[t].Length < 2)
@@ -183,7 +185,6 @@ internal static class StreamedGlmmFit
                     $"grouping factor '{formula.RandomTerms[t].GroupName}' has only {levels[t].Length} level in the data used; a random effect needs at least 2");
         var terms = formula.RandomTerms.Select((term, t) => new RandomEffectsDesign(term.GroupName, termNames[t], [], levels[t], [])).ToList();
         DesignChecks.RequireIdentifiable(formula, terms, n, allowEqual: true);
-        RequireResolvableSlopes(formula, statistics, order, termNames, n);
 
         int p = fixedNames.Count;
         var (kept, aliased, byLocation) = StatisticsLoader.FixedColumns(statistics, p);
@@ -212,7 +213,7 @@ internal static class StreamedGlmmFit
         pairs = null!;
         if (collect) StreamedFit.CollectCompacted();
         var monitor = new FitMonitor(cancellation, null, options.MaxEvaluations);
-        var rows = new StreamedRows(spill, modesLayout, jointLayout, rowsOfFirstLevel, (pass, read) => progress?.Invoke(2 + pass, read));
+        var rows = new StreamedRows(spill, modesLayout, jointLayout, rowsOfFirstLevel, moments, (pass, read) => progress?.Invoke(2 + pass, read));
         return GeneralizedMixedModelFitter.FitStreamed(design, family, options.QuadratureNodes, totals, ordered, coordinates,
             rows, threads, monitor);
     }
@@ -233,36 +234,5 @@ internal static class StreamedGlmmFit
             weights[i] = value;
         }
         return weights;
-    }
-
-    /// <summary>The in-memory GLMM's refusal of a random slope far from zero (<see cref="DesignChecks.RequireResolvableSlopes"/>),
-    /// from the sums by level: Σ z and Σ z² of each slope column.</summary>
-    /// <remarks>Streamed fits refuse structured terms (<see cref="StreamedFormula"/>): every term is unstructured.</remarks>
-    private static void RequireResolvableSlopes(ModelFormula formula, LevelStatistics statistics, int[] order, string[][] names, int n)
-    {
-        int w = statistics.TailWidth;
-        for (int s = 0; s < order.Length; s++)
-        {
-            int t = order[s], k = statistics.ColumnCount(s);
-            var termNames = names[t];
-            int intercept = Array.IndexOf(termNames, "(Intercept)");
-            if (k < 2 || intercept < 0) continue;
-            var blocks = statistics.Blocks[s];
-            var tails = statistics.TailBlocks[s];
-            for (int c = 0; c < k; c++)
-            {
-                if (c == intercept) continue;
-                double sum = 0, squares = 0;
-                for (int level = 0; level < statistics.LevelCount(s); level++)
-                {
-                    sum += tails[((long)level * k + c) * w];
-                    squares += blocks[(long)level * k * k + c * k + c];
-                }
-                double mean = sum / n, sd = Math.Sqrt(Math.Max(0, squares / n - mean * mean));
-                if (DesignChecks.SlopeProblem(FormulaText.Format(formula.RandomTerms[t]), termNames[c], mean, sd,
-                        DesignChecks.MaxSlopeOffset, "beside the intercept it is nearly collinear and the optimum is not resolved") is { } problem)
-                    throw new InputException(problem);
-            }
-        }
     }
 }

@@ -111,18 +111,26 @@ public sealed class DesignChecksTests
         Assert.Null(Record.Exception(() => ModelDesignBuilder.Build(FormulaParser.Parse("y ~ 1 + x + (1 + x || g)"), data)));
     }
 
-    [Fact]
-    public void A_GLMM_whose_search_does_not_centre_refuses_a_slope_50_SDs_from_zero()
+    [Theory]
+    [InlineData(1e5)]
+    [InlineData(1e12)]
+    public void A_GLMM_searches_a_far_slope_centred_and_refuses_one_beyond_its_reach_as_a_linear_fit_does(double shift)
     {
-        var text = new StringBuilder("y,x,g\n");
-        for (int i = 0; i < 400; i++)
-            text.Append(i * 31 % 7 < 3 ? 1 : 0).Append(',').Append((200 + (i * 7919 % 13) * 0.5).ToString("R", CultureInfo.InvariantCulture))
-                .Append(",g").Append(i % 20).Append('\n');
-        var data = CsvReader.Parse(text.ToString(), "d.csv");
-        var e = Assert.Throws<InputException>(() => MixedModel.Fit("y ~ 1 + x + (1 + x | g)", data, new FitOptions(Family: Family.Binomial())));
-        Assert.Contains("above 50", e.Message);
-        // The linear fit of the same columns searches the slope centred.
-        Assert.NotNull(MixedModel.Fit("y ~ 1 + x + (1 + x | g)", data).OptimumCheck);
+        static DataTable Binary(double offset)
+        {
+            var text = new StringBuilder("y,x,g\n");
+            for (int i = 0; i < 400; i++)
+                text.Append(i * 31 % 7 < 3 ? 1 : 0).Append(',').Append((offset + (i * 7919 % 13) * 0.5).ToString("R", CultureInfo.InvariantCulture))
+                    .Append(",g").Append(i % 20).Append('\n');
+            return CsvReader.Parse(text.ToString(), "d.csv");
+        }
+        var options = new FitOptions(Family: Family.Binomial());
+        // x has SD about 1.9: 200 is about 100 SDs from zero, searched centred.
+        Assert.NotNull(MixedModel.Fit("y ~ 1 + x + (1 + x | g)", Binary(200), options).OptimumCheck);
+        var e = Assert.Throws<InputException>(() => MixedModel.Fit("y ~ 1 + x + (1 + x | g)", Binary(shift), options));
+        Assert.Contains("(1 + x | g)", e.Message);
+        Assert.Contains("above 1000", e.Message);
+        Assert.Contains("centre it", e.Message);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public class StageOneOptimumCheckTests
         var objective = new GlmmObjective(design, terms, GlmmResponse.Build(design.Response, Family.Binomial(), null, i => i + 1, null));
         objective.InitializeStageOne();
         var parameterization = objective.Parameterization;
-        var units = ThetaScales.Of(terms, parameterization);
+        var units = ThetaScales.Of(terms, parameterization, 1);
         (bool Passed, double Step) CheckAt(double[] theta)
         {
             var (check, _) = CriterionCheck.Assess(point => objective.StageOne(point), GlmmObjective.FailedEvaluation, theta,
