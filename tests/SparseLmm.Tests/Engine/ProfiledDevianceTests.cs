@@ -1,4 +1,5 @@
 using MathNet.Numerics.LinearAlgebra;
+using SparseLmm.Data;
 using SparseLmm.Design;
 using SparseLmm.Engine;
 using SparseLmm.Formulas;
@@ -17,24 +18,8 @@ public sealed class ProfiledDevianceTests
     [InlineData("y ~ 1 + (1 | g) + (0 + x | h) + (1 | h)", true)]
     [InlineData("y ~ 1 + x + (1 + x | h) + (1 | g)", false)]
     [InlineData("y ~ 1 + x + z + c + (1 + x + z | g) + (1 | h)", false)]
-    public void BlockedObjectiveEqualsDenseReference(string formula, bool reml)
-    {
-        var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula), SimulatedDesigns.Crossed(seed: 7));
-        var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
-        var products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount));
-        var response = ((NumericResponse)design.Response).Values;
-        products.Accumulate(design.X, response, ReadOnlySpan<double>.Empty);
-        var deviance = new ProfiledDeviance(products, reml);
-        var random = new Random(3);
-        for (int trial = 0; trial < 4; trial++)
-        {
-            var theta = deviance.Parameterization.Start();
-            for (int i = 0; i < theta.Length; i++)
-                theta[i] = deviance.Parameterization.IsDiagonal(i) ? 0.2 + random.NextDouble() * 1.5 : random.NextDouble() - 0.5;
-            double expected = DenseObjective(design, terms, deviance.Parameterization, theta, response, reml);
-            Assert.Equal(expected, deviance.Evaluate(theta), 8);
-        }
-    }
+    public void BlockedObjectiveEqualsDenseReference(string formula, bool reml) =>
+        AssertEqualsDenseReference(SimulatedDesigns.Crossed(seed: 7), formula, reml, denseRest: null, seed: 3);
 
     /// <summary>Levels that meet most of a few dozen crossed levels: the dense rest updates their rows as whole vectors
     /// over the columns they span (and k₁ = 3 scattered, as before).</summary>
@@ -42,17 +27,22 @@ public sealed class ProfiledDevianceTests
     [InlineData("y ~ 1 + x + (1 | g) + (1 | h)", false)]
     [InlineData("y ~ 1 + x + z + (1 + x | g) + (1 | h)", true)]
     [InlineData("y ~ 1 + x + (1 + x + z | g) + (1 | h)", false)]
-    public void DenselyCrossedObjectiveEqualsDenseReference(string formula, bool reml)
+    public void DenselyCrossedObjectiveEqualsDenseReference(string formula, bool reml) =>
+        AssertEqualsDenseReference(SimulatedDesigns.Crossed(seed: 11, rows: 1_800, firstLevels: 30, secondLevels: 24),
+            formula, reml, denseRest: true, seed: 5);
+
+    /// <summary>The objective at four random θ against <see cref="DenseObjective"/>; <paramref name="denseRest"/>, when
+    /// given, is whether the layout must store the rest dense.</summary>
+    private static void AssertEqualsDenseReference(DataTable table, string formula, bool reml, bool? denseRest, int seed)
     {
-        var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula),
-            SimulatedDesigns.Crossed(seed: 11, rows: 1_800, firstLevels: 30, secondLevels: 24));
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula), table);
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
         var products = new CrossProducts(new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount));
-        Assert.Null(products.Layout.Supernodal);
+        if (denseRest is bool dense) Assert.Equal(dense, products.Layout.Supernodal is null);
         var response = ((NumericResponse)design.Response).Values;
         products.Accumulate(design.X, response, ReadOnlySpan<double>.Empty);
         var deviance = new ProfiledDeviance(products, reml);
-        var random = new Random(5);
+        var random = new Random(seed);
         for (int trial = 0; trial < 4; trial++)
         {
             var theta = deviance.Parameterization.Start();
