@@ -73,29 +73,14 @@ internal static class StreamedFit
                     $"response '{label}' is text; a gaussian model needs a numeric response (use --family binomial for a two-level outcome)");
             var fixedPlan = ModelMatrixPlan.Build(formula.HasIntercept, formula.FixedTerms, evaluator, m, allIndicators);
             var plans = formula.RandomTerms.Select(t => ModelMatrixPlan.Build(t.HasIntercept, t.Terms, evaluator, m)).ToArray();
-            if (statistics is null)
-            {
-                fixedNames = fixedPlan.Names;
-                termNames = plans.Select(plan => plan.Names.ToArray()).ToArray();
-                for (int t = 0; t < plans.Length; t++)
-                    if (termNames[t].Length == 0)
-                        throw new InputException($"random-effects term for '{formula.RandomTerms[t].GroupName}' has no columns");
-                statistics = new LevelStatistics(order.Select(t => termNames[t].Length).ToArray(),
-                    order.Select(t => levels[t].Length).ToArray(), fixedNames.Count + 2);
-            }
+            if (statistics is null) (fixedNames, termNames, statistics) = FirstChunkLayout(formula, fixedPlan, plans, order, levels);
             var levelOfRow = order.Select(t => frame.GroupingCodes(formula.RandomTerms[t], grouping, kept)).ToArray();
             var z = order.Select(t => plans[t].ToRowMajor()).ToArray();
             statistics.Add(m, fixedPlan.ToRowMajor(), response.Values, levelOfRow, z);
             read += chunk.Count == 0 ? 0 : chunk[0].Length;
             progress?.Invoke(2, read);
         }
-        if (statistics is null || statistics.RowCount == 0)
-            throw new InputException($"{source.Source}: no rows left after dropping rows with missing values in the model's columns");
-        if (statistics.RowCount != frame.KeptRows)
-            throw new InputException(
-                $"{source.Source}: the second pass kept {statistics.RowCount:N0} rows where the first kept {frame.KeptRows:N0} (the file changed between passes, or its statistics count no nulls in a column that has some)");
-        if (statistics.RowCount > Array.MaxLength)
-            throw new InputException($"{source.Source}: more than {Array.MaxLength:N0} rows are used; the engine counts rows in 32 bits");
+        RequireSecondPassRows(statistics, frame, source);
         for (int t = 0; t < levels.Length; t++)
             if (levels[t].Length < 2)
                 throw new InputException(
@@ -104,6 +89,33 @@ internal static class StreamedFit
         statistics.DroppedRowCount = frame.DroppedRows;
         statistics.CategoricalLevels = frame.CovariateLevels;
         return (terms, statistics, fixedNames!, label);
+    }
+
+    /// <summary>What the first chunk's plans fix for the whole pass: X's column names, each term's column names (a
+    /// term without columns refused) and the statistics to sum into, terms in <paramref name="order"/>.</summary>
+    internal static (IReadOnlyList<string> FixedNames, string[][] TermNames, LevelStatistics Statistics) FirstChunkLayout(
+        ModelFormula formula, ModelMatrixPlan fixedPlan, ModelMatrixPlan[] plans, int[] order, string[][] levels)
+    {
+        var termNames = plans.Select(plan => plan.Names.ToArray()).ToArray();
+        for (int t = 0; t < plans.Length; t++)
+            if (termNames[t].Length == 0)
+                throw new InputException($"random-effects term for '{formula.RandomTerms[t].GroupName}' has no columns");
+        var statistics = new LevelStatistics(order.Select(t => termNames[t].Length).ToArray(),
+            order.Select(t => levels[t].Length).ToArray(), fixedPlan.Names.Count + 2);
+        return (fixedPlan.Names, termNames, statistics);
+    }
+
+    /// <summary>The second pass summed rows, the rows the first pass kept, and no more than the engine counts.</summary>
+    internal static void RequireSecondPassRows([System.Diagnostics.CodeAnalysis.NotNull] LevelStatistics? statistics,
+        StreamedFrame frame, IDataSource source)
+    {
+        if (statistics is null || statistics.RowCount == 0)
+            throw new InputException($"{source.Source}: no rows left after dropping rows with missing values in the model's columns");
+        if (statistics.RowCount != frame.KeptRows)
+            throw new InputException(
+                $"{source.Source}: the second pass kept {statistics.RowCount:N0} rows where the first kept {frame.KeptRows:N0} (the file changed between passes, or its statistics count no nulls in a column that has some)");
+        if (statistics.RowCount > Array.MaxLength)
+            throw new InputException($"{source.Source}: more than {Array.MaxLength:N0} rows are used; the engine counts rows in 32 bits");
     }
 
     /// <summary>Fits from accumulated statistics (streamed, or merged from partitions).</summary>

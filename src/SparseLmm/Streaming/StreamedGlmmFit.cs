@@ -115,13 +115,7 @@ internal static class StreamedGlmmFit
             var plans = formula.RandomTerms.Select(t => ModelMatrixPlan.Build(t.HasIntercept, t.Terms, evaluator, m)).ToArray();
             if (statistics is null)
             {
-                fixedNames = fixedPlan.Names;
-                termNames = plans.Select(plan => plan.Names.ToArray()).ToArray();
-                for (int t = 0; t < plans.Length; t++)
-                    if (termNames[t].Length == 0)
-                        throw new InputException($"random-effects term for '{formula.RandomTerms[t].GroupName}' has no columns");
-                statistics = new LevelStatistics(order.Select(t => termNames[t].Length).ToArray(),
-                    order.Select(t => levels[t].Length).ToArray(), fixedNames.Count + 2);
+                (fixedNames, termNames, statistics) = StreamedFit.FirstChunkLayout(formula, fixedPlan, plans, order, levels);
                 spill = createSpill((fixedNames.Count, order.Select(t => termNames[t].Length).ToArray()));
             }
             var levelOfRow = order.Select(t => frame.GroupingCodes(formula.RandomTerms[t], grouping, kept)).ToArray();
@@ -145,13 +139,7 @@ internal static class StreamedGlmmFit
             }
             progress?.Invoke(2, read);
         }
-        if (statistics is null || statistics.RowCount == 0)
-            throw new InputException($"{source.Source}: no rows left after dropping rows with missing values in the model's columns");
-        if (statistics.RowCount != frame.KeptRows)
-            throw new InputException(
-                $"{source.Source}: the second pass kept {statistics.RowCount:N0} rows where the first kept {frame.KeptRows:N0} (the file changed between passes, or its statistics count no nulls in a column that has some)");
-        if (statistics.RowCount > Array.MaxLength)
-            throw new InputException($"{source.Source}: more than {Array.MaxLength:N0} rows are used; the engine counts rows in 32 bits");
+        StreamedFit.RequireSecondPassRows(statistics, frame, source);
         if (categorical is not null && usedCodes.Count > 2)
         {
             var used = usedCodes.Order().ToArray();
