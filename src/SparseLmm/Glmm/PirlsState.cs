@@ -79,16 +79,17 @@ internal sealed class PirlsState
         RowPass = RowPass.For(response.Family);
         SingleScalarTerm = scalarSingle;
         FactorBlocks = new double[scalarSingle ? terms[0].LevelCount : 0];
-        if (streamedRows is not null && !scalarSingle)
-        {
-            pendingModes = new CrossProducts(Modes.Layout);
-            pendingJoint = new CrossProducts(joint!.Layout);
-        }
         if (streamedRows is not null)
+        {
+            if (!scalarSingle)
+            {
+                pendingModes = new CrossProducts(Modes.Layout);
+                pendingJoint = new CrossProducts(joint!.Layout);
+            }
             foreach (var products in new[] { Modes.Products, joint!.Products, pendingModes, pendingJoint })
                 products?.SumBlocksAsPartitioned(streamedRows.RowsOfFirstLevel);
-        if (streamedRows is not null)
             streamed = new StreamedRowPasses(streamedRows.Blocks, terms, Modes.TermOffsets, b, response.Family, p, streamedRows.Progress, cancellation);
+        }
     }
 
     /// <summary>Whether the rows are streamed: <see cref="Eta"/>, <see cref="Mu"/> and the per-row results are then
