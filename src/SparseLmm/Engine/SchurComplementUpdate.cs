@@ -23,7 +23,7 @@ namespace SparseLmm.Engine;
 /// sites) is spread over that span with zeros between, and each of its rows is updated as a run of whole vectors
 /// (<see cref="UpdateDenseSpan"/>): at 10M rows of 100k subjects × 50 sites this took the update from 40 % to 22 % of
 /// the process's CPU.</para></summary>
-internal sealed class SchurComplementUpdate : IDenseParallelJob
+internal sealed partial class SchurComplementUpdate : IDenseParallelJob
 {
     // Below this many pattern pairs an evaluation's sweep is too short to share.
     private const long ParallelMinimumPairs = 1 << 18;
@@ -47,13 +47,18 @@ internal sealed class SchurComplementUpdate : IDenseParallelJob
     private readonly double[] tailColumns;
     private readonly double[] tailLanes;
     private readonly DenseParallelRunner? runner;
+    private readonly RowUpdate? rowUpdate;
     private double[] factor = [];
     private double logDeterminant;
     private bool failed;
 
     /// <summary>Cuts <paramref name="deviance"/>'s rest rows into bands, one per thread of its budget, and allocates
     /// the buffers.</summary>
-    public SchurComplementUpdate(ProfiledDeviance deviance)
+    public SchurComplementUpdate(ProfiledDeviance deviance) : this(deviance, PrefersRows(deviance.Layout)) { }
+
+    /// <summary>As <see cref="SchurComplementUpdate(ProfiledDeviance)"/>, updating row by row from stored rows of L₂₁
+    /// (<paramref name="byRows"/>) or sweeping the levels; tests hold the two against each other.</summary>
+    internal SchurComplementUpdate(ProfiledDeviance deviance, bool byRows)
     {
         this.deviance = deviance;
         layout = deviance.Layout;
@@ -78,7 +83,9 @@ internal sealed class SchurComplementUpdate : IDenseParallelJob
         bandRows = Enumerable.Range(0, bandStart.Length - 1).Select(_ => new double[length]).ToArray();
         // Zero between uses (UpdateDenseSpan clears what it spread).
         bandSpans = Enumerable.Range(0, bandStart.Length - 1).Select(_ => new double[k1 <= 2 ? k1 * random : 0]).ToArray();
-        if (bandStart.Length > 2) runner = new DenseParallelRunner(bandStart.Length - 2);
+        if (byRows) rowUpdate = new RowUpdate(layout, total >= ParallelMinimumPairs ? layout.Threads.Degree : 1);
+        int helpers = rowUpdate is { } rows ? rows.Threads - 1 : bandStart.Length - 2;
+        if (helpers > 0) runner = new DenseParallelRunner(helpers);
     }
 
     /// <summary>Contiguous ranges of <paramref name="work"/>'s entries with about equal work (fewer when one entry
@@ -104,6 +111,14 @@ internal sealed class SchurComplementUpdate : IDenseParallelJob
         this.factor = factor;
         failed = false;
         CopyTail(toColumns: true);
+        if (rowUpdate is not null)
+        {
+            bool stored = StoreLevels(rowUpdate);
+            if (stored) RunRowBands(rowUpdate);
+            CopyTail(toColumns: false);
+            firstLogDeterminant = logDeterminant;
+            return stored;
+        }
         int bands = bandStart.Length - 1;
         if (runner is null) for (int b = 0; b < bands; b++) RunChunk(b);
         else runner.Run(this, bands, runner.HelperCount);
@@ -132,6 +147,11 @@ internal sealed class SchurComplementUpdate : IDenseParallelJob
     /// <summary>Sweeps every level for band <paramref name="chunk"/>'s rows.</summary>
     public void RunChunk(int chunk)
     {
+        if (rowUpdate is not null)
+        {
+            UpdateRowBand(rowUpdate, chunk);
+            return;
+        }
         int k1 = layout.First.ColumnCount, size = layout.RestSize, random = layout.RestRandomSize;
         int low = bandStart[chunk], high = Math.Min(bandStart[chunk + 1], random);
         bool last = chunk == bandStart.Length - 2;
@@ -247,7 +267,7 @@ internal sealed class SchurComplementUpdate : IDenseParallelJob
     /// <summary>The level's tail entries (its last <paramref name="tail"/>) against all its entries, into the
     /// column-major buffer: lane a of column rows[j] gets the product of tail entry a with entry j, computed as the
     /// scalar loops compute it (c-th products added in order, no fused multiply-add).</summary>
-    private void UpdateTailRows(ReadOnlySpan<int> rows, double[] values, int k1, int tail)
+    private void UpdateTailRows(ReadOnlySpan<int> rows, ReadOnlySpan<double> values, int k1, int tail)
     {
         int width = tailWidth, lanes = Vector<double>.Count, tailEntry = rows.Length - tail;
         var gathered = tailLanes;

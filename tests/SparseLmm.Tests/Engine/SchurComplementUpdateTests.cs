@@ -38,12 +38,50 @@ public sealed class SchurComplementUpdateTests
         }
     }
 
-    private static ProfiledDeviance Deviance(ModelDesign design, int threads)
+    [Theory]
+    [InlineData("y ~ 1 + x + (1 | g) + (1 | h)", 1)]
+    [InlineData("y ~ 1 + x + (1 | g) + (1 | h)", 2)]
+    [InlineData("y ~ 1 + x + (1 + x | g) + (1 | h)", 2)]
+    [InlineData("y ~ 1 + x + (1 | g) + (1 + x | h)", 2)]
+    public void RowByRowGivesTheSameBitsAsTheSweep(string formula, int threads)
+    {
+        // 3,000 levels of about ten rows over 2,100 crossed levels: a block large enough to be updated row by row.
+        var table = SimulatedDesigns.Crossed(seed: 12, rows: 30_000, firstLevels: 3_000, secondLevels: 2_100);
+        var design = ModelDesignBuilder.Build(FormulaParser.Parse(formula), table);
+        var (deviance, products) = DevianceAndProducts(design, threads);
+        var layout = deviance.Layout;
+        Assert.True(SchurComplementUpdate.PrefersRows(layout));
+        var random = new Random(5);
+        var theta = deviance.Parameterization.Start();
+        for (int i = 0; i < theta.Length; i++)
+            theta[i] = deviance.Parameterization.IsDiagonal(i) ? 0.2 + random.NextDouble() * 1.5 : random.NextDouble() - 0.5;
+        // FactorAt sets the T's the first term's rows are formed from; the rest is then scaled at them, as the dense factor does.
+        Assert.True(deviance.FactorAt(theta));
+        var factors = layout.Terms.Select((t, index) =>
+        {
+            var factor = new double[t.ColumnCount * t.ColumnCount];
+            deviance.Parameterization.FillFactor(theta, index, factor);
+            return factor;
+        }).ToArray();
+        var byRows = new double[layout.RestSize * layout.RestSize];
+        new RestScaling(layout).Apply(products.Rest, byRows, factors);
+        var bySweep = (double[])byRows.Clone();
+
+        Assert.True(new SchurComplementUpdate(deviance, byRows: true).Apply(byRows, out double rowsLogDeterminant));
+        Assert.True(new SchurComplementUpdate(deviance, byRows: false).Apply(bySweep, out double sweepLogDeterminant));
+        Assert.Equal(sweepLogDeterminant, rowsLogDeterminant);
+        for (int r = 0; r < layout.RestSize; r++)
+            Assert.True(byRows.AsSpan(r * layout.RestSize, r + 1).SequenceEqual(bySweep.AsSpan(r * layout.RestSize, r + 1)), $"row {r}");
+    }
+
+    private static ProfiledDeviance Deviance(ModelDesign design, int threads) => DevianceAndProducts(design, threads).Deviance;
+
+    private static (ProfiledDeviance Deviance, CrossProducts Products) DevianceAndProducts(ModelDesign design, int threads)
     {
         var terms = design.RandomTerms.OrderByDescending(t => t.LevelCount).ToList();
         var layout = new CrossProductLayout(terms, design.FixedEffectCount, design.RowCount, threads: new ThreadBudget(threads));
         var products = new CrossProducts(layout);
         products.Accumulate(design.X, ((NumericResponse)design.Response).Values, ReadOnlySpan<double>.Empty);
-        return new ProfiledDeviance(products, reml: false);
+        return (new ProfiledDeviance(products, reml: false), products);
     }
 }
