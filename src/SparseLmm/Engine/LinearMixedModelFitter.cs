@@ -220,7 +220,7 @@ internal static class LinearMixedModelFitter
         var (lower, upper) = (parameterization.LowerBounds(), parameterization.UpperBounds());
         var (gradient, hessian) = (stencil.Gradient(Criterion), stencil.Hessian(Criterion));
         var (check, problem) = OptimumAssessment.Assess(theta, lower, upper, gradient, hessian, evaluations, units, names);
-        return (stencil, check, problem, OptimumAssessment.NewtonPoint(theta, lower, upper, gradient, hessian));
+        return (stencil, check, problem, OptimumAssessment.NewtonPoint(theta, lower, upper, gradient, hessian, units));
     }
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there
