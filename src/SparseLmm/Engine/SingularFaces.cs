@@ -28,6 +28,11 @@ internal static class SingularFaces
     /// curvature does not hide a slope (the probe reads g δ + H δ²/2).</summary>
     public const double Step = 1e-3;
 
+    /// <summary>The step of a probe of a zero column, in units of its entries: the criterion changes by its square
+    /// there, so a tenth of <see cref="RestartRadius"/>'s reach would read nothing a step of <see cref="Step"/> could.
+    /// (At θ = 0 of a binomial (1 + x | g) fit, where G is indefinite, 0.05 lowers the deviance by 0.03.)</summary>
+    public const double ZeroColumnStep = 0.05;
+
     /// <summary>The most restarts one fit may spend: each can end on another such point.</summary>
     public const int MaxRestarts = 2;
 
@@ -72,9 +77,22 @@ internal static class SingularFaces
                     rotated[Index(j + 1, j + 1)] = 0;
                 }
                 bool below = false;
-                for (int row = j + 1; row < k; row++) below |= rotated[Index(row, j)] != 0;
-                // A zero column j: the criterion is even in T_jj, its slope 0 in every factor of TT'.
-                if (!below) continue;
+                for (int row = j + 1; row < k; row++) below |= Math.Abs(rotated[Index(row, j)]) >= tolerance * units[Index(row, j)];
+                if (!below)
+                {
+                    // A zero column j: the criterion is even in the column, its slope 0 in every factor of TT', and
+                    // its change t²dᵀGd along column j = t d of second order, so the probes step further, along
+                    // the pairs (T_jj, ±T_ij) where an indefinite G descends.
+                    for (int row = j + 1; row < k; row++)
+                        foreach (int sign in (ReadOnlySpan<int>)[1, -1])
+                        {
+                            var probe = (double[])rotated.Clone();
+                            probe[diagonal] = ZeroColumnStep * units[diagonal];
+                            probe[Index(row, j)] = sign * ZeroColumnStep * units[Index(row, j)];
+                            probes.Add(probe);
+                        }
+                    continue;
+                }
                 foreach (int sign in (ReadOnlySpan<int>)[1, -1])
                 {
                     var probe = (double[])rotated.Clone();
@@ -153,5 +171,5 @@ internal static class SingularFaces
     /// <summary>The fit's note on restarts that moved <paramref name="search"/>'s optimum (null when none did), with
     /// what it lowered <paramref name="criterion"/> by.</summary>
     public static string? Note(Outcome outcome, string search, string criterion) => outcome.Restarts == 0 ? null :
-        $"{search} ended at a singular covariance that descends when factored otherwise; restarted there {(outcome.Restarts == 1 ? "once" : $"{outcome.Restarts} times")} ({outcome.Evaluations} evaluations), lowering the {criterion} by {outcome.Gain:G4}";
+        $"{search} ended at a singular covariance beside which a probe on another factor or face of it descended; restarted there {(outcome.Restarts == 1 ? "once" : $"{outcome.Restarts} times")} ({outcome.Evaluations} evaluations), lowering the {criterion} by {outcome.Gain:G4}";
 }
