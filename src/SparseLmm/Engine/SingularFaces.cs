@@ -14,7 +14,8 @@ namespace SparseLmm.Engine;
 /// criterion in (T_jj, T_{j+1,j}) that no first- or second-order test at the point resolves.
 /// <para>So each such point is probed where that slope is largest: the rotation that moves row j+1 of the two columns
 /// wholly into column j (T_{j+1,j+1} = 0), with either sign, and T_jj a small step (<see cref="Step"/> of its unit) off
-/// its bound: one evaluation each. A probe that lowers the criterion restarts the local search there, at most
+/// its bound: one evaluation each. (Where column j is zero even so, as at T = 0, the criterion is of second order in
+/// it, and the probes step further, along column j's pairs of entries.) A probe that lowers the criterion restarts the local search there, at most
 /// <see cref="MaxRestarts"/> times, and the better optimum is kept. A fit none of whose terms has such a zero spends
 /// nothing (every reference fit of lme4's that is singular has its zero in a scalar term or a term's last
 /// column).</para>
@@ -45,9 +46,10 @@ internal static class SingularFaces
     public static double Tolerance(double minimum) => Math.Max(1e-6, 1e-9 * Math.Abs(minimum));
 
     /// <summary>The probes of <paramref name="theta"/> (θ in the coordinates the search's bounds are on, each entry's
-    /// unit in <paramref name="units"/>): two for every diagonal entry of an unstructured term within
-    /// <paramref name="tolerance"/> of its unit of 0 that has a column after it and, once rotated, a nonzero entry
-    /// below it. Empty when there is none.</summary>
+    /// unit in <paramref name="units"/>): for every diagonal entry of an unstructured term within
+    /// <paramref name="tolerance"/> of its unit of 0 that has a column after it, two when its column, once rotated,
+    /// has an entry below it (the first-order probes), else two for each row below it (<see cref="ZeroColumnStep"/>).
+    /// Empty when there is no such entry.</summary>
     public static List<double[]> Probes(CovarianceParameterization parameterization, IReadOnlyList<double> theta,
         IReadOnlyList<double> units, double tolerance)
     {
@@ -164,9 +166,6 @@ internal static class SingularFaces
         }
         return new Outcome(point, minimum, evaluations, restarts, null, start - minimum);
     }
-
-    /// <summary>The outcome of a search that was not probed.</summary>
-    public static Outcome None(OptimizationResult result) => new(result.Minimizer, result.Minimum, 0, 0, null, 0);
 
     /// <summary>The fit's note on restarts that moved <paramref name="search"/>'s optimum (null when none did), with
     /// what it lowered <paramref name="criterion"/> by.</summary>

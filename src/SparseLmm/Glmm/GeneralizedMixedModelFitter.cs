@@ -171,8 +171,8 @@ internal static class GeneralizedMixedModelFitter
         var stageOne = Bobyqa.Minimize(stageOneObjective, parameterization.Start(), stageOneLower, stageOneUpper, stageOneOptions);
         // A singular optimum is probed on the other factors of its covariance (SingularFaces), in stage one too when
         // stage two follows: every PIRLS of stage two starts from stage one's modes, so a stage one left on the worse
-        // face leaves stage two's deviance lme4's at that start (seed 22 of the notes there: 1.5·10⁻⁴ above the one
-        // started from the better face).
+        // face leaves stage two's deviance lme4's from those modes (240 binomial rows, (1 + x | g): 1.5·10⁻⁴ above
+        // the one from the better face's modes, at the same θ and β).
         var facesOne = SingularFaces.Leave(stageOneObjective, stageOne.Minimizer, stageOne.Minimum,
             scaled => SingularFaces.Probes(parameterization, scaled, SingularTolerance),
             (probe, value) => SingularFaces.Restart(stageOneObjective, probe, value, stageOneLower, stageOneUpper,
