@@ -32,7 +32,7 @@ public sealed class SingularFaceFitTests
     public void TheBinomialSeed22FitLeavesTheWorseFace()
     {
         // Before: logLik −154.0526 with the intercept's variance 0 (θ 0, 0.109, 0.053), "converged". lme4 from its
-        // default start and from the better face: −154.0105, θ (0.075, −0.195, 0); with x centred, −154.0566.
+        // default start −154.01057, from the better face −154.01049, θ (0.075, −0.195, 0); with x centred −154.0566.
         var reference = Seed22.GetProperty("binomial");
         var fit = MixedModel.Fit(Model, FacesFile("binomial_seed22.csv"), new FitOptions(Family: Family.Binomial()));
         Assert.True(fit.Converged, fit.OptimizerMessage);
@@ -43,6 +43,18 @@ public sealed class SingularFaceFitTests
         for (int j = 0; j < beta.Length; j++) Assert.Equal(beta[j], fit.FixedEffects[j].Estimate, 1e-3);
         Assert.Contains(fit.Notes, note => note.Contains("restarted there once"));
         Assert.True(fit.IsSingular);
+    }
+
+    [Fact]
+    public void TheSeed22FitWithNagq0LeavesTheWorseFaceOfStageOne()
+    {
+        // nAGQ = 0 reports stage one, whose search lme4 (from its default start) and we (before the probes) ended on
+        // the worse face: −154.0531.
+        var reference = Seed22.GetProperty("binomial_nagq0");
+        var fit = MixedModel.Fit(Model, FacesFile("binomial_seed22.csv"), new FitOptions(Family: Family.Binomial(), QuadratureNodes: 0));
+        Assert.True(fit.Converged, fit.OptimizerMessage);
+        Assert.True(reference.GetProperty("default_loglik").GetDouble() < fit.LogLikelihood - 0.03);
+        Assert.Equal(reference.GetProperty("loglik").GetDouble(), fit.LogLikelihood, 1e-6);
     }
 
     [Fact]

@@ -85,15 +85,18 @@ write.csv(optima, "optima.csv", row.names = FALSE, quote = FALSE)
 d <- read.csv("binomial_seed22.csv")
 default <- glmer(y ~ x + (1 + x | g), d, family = binomial)
 better <- glmer(y ~ x + (1 + x | g), d, family = binomial, start = list(theta = c(0.08, -0.19, 0)))
+# nAGQ = 0 reports stage one: lme4's default stops on the worse face there too.
+default0 <- glmer(y ~ x + (1 + x | g), d, family = binomial, nAGQ = 0)
+better0 <- glmer(y ~ x + (1 + x | g), d, family = binomial, nAGQ = 0, start = list(theta = c(0.08, -0.19, 0)))
 d$xc <- d$x - mean(d$x)
 centred <- glmer(y ~ xc + (1 + xc | g), d, family = binomial)
 # The gaussian set 22 by ML, where lmer's default also stops on the worse face.
 g22 <- simulate_gaussian(22)
 lmer_default <- lmer(y ~ x + (1 + x | g), g22, REML = FALSE)
 lmer_better <- lmer(y ~ x + (1 + x | g), g22, REML = FALSE, start = list(theta = c(0.4, -0.6, 0)))
-json <- sprintf('{\n  "binomial": {\n    "default_loglik": %.15g,\n    "centred_loglik": %.15g,\n    "loglik": %.15g,\n    "theta": [%s],\n    "fixef": [%s]\n  },\n  "gaussian_ml": {\n    "default_loglik": %.15g,\n    "loglik": %.15g,\n    "theta": [%s],\n    "fixef": [%s]\n  }\n}\n',
+json <- sprintf('{\n  "binomial": {\n    "default_loglik": %.15g,\n    "centred_loglik": %.15g,\n    "loglik": %.15g,\n    "theta": [%s],\n    "fixef": [%s]\n  },\n  "binomial_nagq0": {\n    "default_loglik": %.15g,\n    "loglik": %.15g\n  },\n  "gaussian_ml": {\n    "default_loglik": %.15g,\n    "loglik": %.15g,\n    "theta": [%s],\n    "fixef": [%s]\n  }\n}\n',
   c(logLik(default)), c(logLik(centred)), c(logLik(better)), paste(sprintf("%.15g", getME(better, "theta")), collapse = ", "),
-  paste(sprintf("%.15g", fixef(better)), collapse = ", "),
+  paste(sprintf("%.15g", fixef(better)), collapse = ", "), c(logLik(default0)), c(logLik(better0)),
   c(logLik(lmer_default)), c(logLik(lmer_better)), paste(sprintf("%.15g", getME(lmer_better, "theta")), collapse = ", "),
   paste(sprintf("%.15g", fixef(lmer_better)), collapse = ", "))
 writeLines(json, "seed22.json", sep = "")
