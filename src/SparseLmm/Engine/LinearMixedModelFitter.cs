@@ -88,19 +88,27 @@ internal static class LinearMixedModelFitter
             frame.ToOriginal(centredPoint, point);
             return evaluate(point);
         }
-        var optimum = Bobyqa.Minimize(Search, scaledStart, ThetaScales.ToSearch(parameterization.LowerBounds(), searchUnits),
-            ThetaScales.ToSearch(upper, searchUnits),
-            new BobyqaOptions(
-                InitialTrustRadius: StartingValues.InitialRadius(scaledStart, layout, parameterization), FinalTrustRadius: FinalRadius,
-                MaxEvaluations: monitor.MaxEvaluations, FunctionTolerance: FunctionTolerance(startValue, RelativeFunctionTolerance),
-                InterpolationPoints: InterpolationPoints(parameterization.Length)));
+        var (searchLower, searchUpper) = (ThetaScales.ToSearch(parameterization.LowerBounds(), searchUnits), ThetaScales.ToSearch(upper, searchUnits));
+        var options = new BobyqaOptions(
+            InitialTrustRadius: StartingValues.InitialRadius(scaledStart, layout, parameterization), FinalTrustRadius: FinalRadius,
+            MaxEvaluations: monitor.MaxEvaluations, FunctionTolerance: FunctionTolerance(startValue, RelativeFunctionTolerance),
+            InterpolationPoints: InterpolationPoints(parameterization.Length));
+        var optimum = Bobyqa.Minimize(Search, scaledStart, searchLower, searchUpper, options);
+        // A singular θ̂ whose covariance, factored otherwise, descends: searched again from there (SingularFaces).
+        var faces = SingularFaces.Leave(Search, optimum.Minimizer, optimum.Minimum,
+            scaled => SingularFaces.Probes(parameterization, scaled, SingularTolerance),
+            (probe, value) => SingularFaces.Restart(Search, probe, value, searchLower, searchUpper,
+                options with { InitialTrustRadius = SingularFaces.RestartRadius }),
+            SingularFaces.Tolerance(optimum.Minimum));
         // A new array: the snap below writes to it, and the result must not alias the optimiser's own.
-        var searched = frame.ToOriginal(ThetaScales.FromSearch(optimum.Minimizer, searchUnits));
-        var (snapEvaluations, minimum) = SnapToBoundary(deviance, evaluate, searched, optimum.Minimum);
+        var searched = frame.ToOriginal(ThetaScales.FromSearch(faces.Point, searchUnits));
+        var (snapEvaluations, minimum) = SnapToBoundary(deviance, evaluate, searched, faces.Minimum);
+        bool searchConverged = optimum.Converged && faces.Failure is null;
+        string searchMessage = faces.Failure ?? optimum.Message;
         monitor.SearchEnded();
         monitor.Enter(FitStage.Checking);
         var (theta, stencil, check, problem) = ConfirmOptimum(deviance, evaluate, products.LogWeightSum, terms, searched,
-            minimum, frame, searchUnits, monitor, rescue: optimum.Converged);
+            minimum, frame, searchUnits, monitor, rescue: searchConverged);
         // The check's last evaluation is at θ̂ when its Newton step was taken.
         var solution = deviance.LastFactored(theta) ? ModeSolution.FromFactor(deviance) : ModeSolution.Compute(deviance, theta);
         double objective = deviance.ObjectiveFromFactor();
@@ -108,17 +116,18 @@ internal static class LinearMixedModelFitter
         problem ??= ExactFitProblem(sigma, products.Scaling);
         clock.Stop();
 
-        return FitResultBuilder.Build(design, response.Values, terms, parameterization, theta, solution, new FitSummary(
+        var fit = FitResultBuilder.Build(design, response.Values, terms, parameterization, theta, solution, new FitSummary(
             Method: reml ? EstimationMethod.Reml : EstimationMethod.MaximumLikelihood,
             LogLikelihood: -objective / 2,
             Sigma: sigma,
-            Converged: optimum.Converged && problem is null,
-            OptimizerMessage: optimum.Converged ? problem ?? optimum.Message : optimum.Message,
+            Converged: searchConverged && problem is null,
+            OptimizerMessage: searchConverged ? problem ?? searchMessage : searchMessage,
             Singular: parameterization.IsSingular(theta, SingularTolerance),
-            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds, optimum.Evaluations - reused + startEvaluations + snapEvaluations,
-                layout.Structure.Description),
+            Timing: new FitTiming(clock.Elapsed.TotalMilliseconds,
+                optimum.Evaluations - reused + startEvaluations + faces.Evaluations + snapEvaluations, layout.Structure.Description),
             Check: check,
             Stencil: stencil));
+        return SingularFaces.Note(faces, "the search", reml ? "REML criterion" : "deviance") is { } note ? fit with { Notes = [.. fit.Notes, note] } : fit;
     }
 
     /// <summary>The problem with a fit whose residual SD is below 10⁻⁶ of the response's spread (the power of two the
@@ -211,7 +220,7 @@ internal static class LinearMixedModelFitter
         var (lower, upper) = (parameterization.LowerBounds(), parameterization.UpperBounds());
         var (gradient, hessian) = (stencil.Gradient(Criterion), stencil.Hessian(Criterion));
         var (check, problem) = OptimumAssessment.Assess(theta, lower, upper, gradient, hessian, evaluations, units, names);
-        return (stencil, check, problem, OptimumAssessment.NewtonPoint(theta, lower, upper, gradient, hessian));
+        return (stencil, check, problem, OptimumAssessment.NewtonPoint(theta, lower, upper, gradient, hessian, units));
     }
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there

@@ -164,13 +164,23 @@ internal static class GeneralizedMixedModelFitter
             ThetaScales.FromSearch(scaled, units, centredPoint);
             return StageOneAt(centredPoint);
         }
-        var stageOne = Bobyqa.Minimize(monitor.Watch(StageOne), parameterization.Start(),
-            ThetaScales.ToSearch(thetaLower, units), ThetaScales.ToSearch(thetaUpper, units),
-            new BobyqaOptions(InitialTrustRadius: 0.2, FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius,
-                MaxEvaluations: monitor.MaxEvaluations));
+        var stageOneObjective = monitor.Watch(StageOne);
+        var (stageOneLower, stageOneUpper) = (ThetaScales.ToSearch(thetaLower, units), ThetaScales.ToSearch(thetaUpper, units));
+        var stageOneOptions = new BobyqaOptions(InitialTrustRadius: 0.2,
+            FinalTrustRadius: quadratureNodes == 0 ? 1e-7 : StageOneFinalRadius, MaxEvaluations: monitor.MaxEvaluations);
+        var stageOne = Bobyqa.Minimize(stageOneObjective, parameterization.Start(), stageOneLower, stageOneUpper, stageOneOptions);
+        // A singular optimum is probed on the other factors of its covariance (SingularFaces), in stage one too when
+        // stage two follows: every PIRLS of stage two starts from stage one's modes, so a stage one left on the worse
+        // face leaves stage two's deviance lme4's from those modes (240 binomial rows, (1 + x | g): 1.5·10⁻⁴ above
+        // the one from the better face's modes, at the same θ and β).
+        var facesOne = SingularFaces.Leave(stageOneObjective, stageOne.Minimizer, stageOne.Minimum,
+            scaled => SingularFaces.Probes(parameterization, scaled, SingularTolerance),
+            (probe, value) => SingularFaces.Restart(stageOneObjective, probe, value, stageOneLower, stageOneUpper,
+                stageOneOptions with { InitialTrustRadius = SingularFaces.RestartRadius }),
+            SingularFaces.Tolerance(stageOne.Minimum));
         monitor.SearchEnded();
         // θ₁ in the frame's coordinates (lme4's when no term is centred), as is every θ up to the report.
-        var thetaOne = ThetaScales.FromSearch(stageOne.Minimizer, units);
+        var thetaOne = ThetaScales.FromSearch(facesOne.Point, units);
         var thetaScale = (double[])units.Clone();
         if (quadratureNodes > 0)
         {
@@ -216,6 +226,7 @@ internal static class GeneralizedMixedModelFitter
         double[] theta, beta;
         double deviance, objectiveValue;
         OptimizationResult? stageTwo = null;
+        SingularFaces.Outcome? facesTwo = null;
         int nodes = Math.Max(1, quadratureNodes);
         if (quadratureNodes == 0)
         {
@@ -245,11 +256,25 @@ internal static class GeneralizedMixedModelFitter
                 return objective.StageTwo(thetaPoint, betaWork, nodes);
             }
             monitor.Enter(FitStage.JointSearch);
-            stageTwo = Bobyqa.Minimize(monitor.Watch(StageTwo), start, lower, upper,
-                new BobyqaOptions(InitialTrustRadius: StageTwoInitialRadius, FinalTrustRadius: StageTwoFinalRadius,
-                    MaxEvaluations: monitor.MaxEvaluations));
+            var stageTwoObjective = monitor.Watch(StageTwo);
+            var stageTwoOptions = new BobyqaOptions(InitialTrustRadius: StageTwoInitialRadius, FinalTrustRadius: StageTwoFinalRadius,
+                MaxEvaluations: monitor.MaxEvaluations);
+            stageTwo = Bobyqa.Minimize(stageTwoObjective, start, lower, upper, stageTwoOptions);
+            // The probes of SingularFaces are of θ, β held: v's θ part mapped to θ and back.
+            List<double[]> Probes(double[] point)
+            {
+                var probes = SingularFaces.Probes(parameterization,
+                    [.. Enumerable.Range(0, thetaLength).Select(i => Math.Clamp(thetaOne[i] + thetaScale[i] * point[i], thetaLower[i], thetaUpper[i]))],
+                    units, SingularTolerance);
+                foreach (var probe in probes)
+                    for (int i = 0; i < thetaLength; i++) probe[i] = Math.Clamp((probe[i] - thetaOne[i]) / thetaScale[i], lower[i], upper[i]);
+                return [.. probes.Select(probe => (double[])[.. probe, .. point.AsSpan(thetaLength)])];
+            }
+            facesTwo = SingularFaces.Leave(stageTwoObjective, stageTwo.Minimizer, stageTwo.Minimum, Probes,
+                (probe, value) => SingularFaces.Restart(stageTwoObjective, probe, value, lower, upper, stageTwoOptions),
+                SingularFaces.Tolerance(stageTwo.Minimum));
             monitor.SearchEnded();
-            var v = stageTwo.Minimizer;
+            var v = facesTwo.Point;
             theta = new double[thetaLength];
             for (int i = 0; i < thetaLength; i++) theta[i] = Math.Clamp(thetaOne[i] + thetaScale[i] * v[i], thetaLower[i], thetaUpper[i]);
             beta = new double[p];
@@ -294,11 +319,17 @@ internal static class GeneralizedMixedModelFitter
             }
         }
         clock.Stop();
-        int evaluations = stageOne.Evaluations + (stageTwo?.Evaluations ?? 0);
-        bool converged = (stageTwo?.Converged ?? stageOne.Converged) && check?.Passed != false;
-        string message = converged || problem is null ? stageTwo?.Message ?? stageOne.Message : problem;
-        if (stageTwo is not null && !stageOne.Converged)
-            notes.Add($"stage one (θ with β in PIRLS, the start of stage two) did not converge: {stageOne.Message}");
+        int evaluations = stageOne.Evaluations + (stageTwo?.Evaluations ?? 0) + facesOne.Evaluations + (facesTwo?.Evaluations ?? 0);
+        // The search reported: stage two's, or stage one's at nAGQ = 0.
+        var (searchConverged, searchMessage) = stageTwo is null
+            ? (stageOne.Converged && facesOne.Failure is null, facesOne.Failure ?? stageOne.Message)
+            : (stageTwo.Converged && facesTwo!.Failure is null, facesTwo!.Failure ?? stageTwo.Message);
+        bool converged = searchConverged && check?.Passed != false;
+        string message = converged || problem is null ? searchMessage : problem;
+        if (SingularFaces.Note(facesOne, "stage one", "stage-one deviance") is { } noteOne) notes.Add(noteOne);
+        if (facesTwo is not null && SingularFaces.Note(facesTwo, "stage two", "deviance") is { } noteTwo) notes.Add(noteTwo);
+        if (stageTwo is not null && (!stageOne.Converged || facesOne.Failure is not null))
+            notes.Add($"stage one (θ with β in PIRLS, the start of stage two) did not converge: {facesOne.Failure ?? stageOne.Message}");
         if (objective.RowsStreamed)
             notes.Add($"rows streamed: {objective.Passes} passes over the {n:N0} rows ({objective.PirlsIterations} PIRLS iterations)");
         if (objective.FailedEvaluations > 0)

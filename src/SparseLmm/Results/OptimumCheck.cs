@@ -14,7 +14,7 @@ namespace SparseLmm.Results;
 /// <param name="EigenvalueRatio">The smallest eigenvalue of H over the free parameters divided by the largest, H taken
 /// in the parameters' natural units (a random slope's entries per unit of its covariate's root mean square); below
 /// −<see cref="EigenvalueTolerance"/> the point is not a minimum.</param>
-/// <param name="ParametersAtBound">Parameters left out because they sit on their bound (a variance at zero).</param>
+/// <param name="ParametersAtBound">Parameters on their bound where the criterion does not fall into the feasible side (a variance at zero).</param>
 /// <param name="Evaluations">Criterion evaluations the check took: its derivatives (every round's, when a failed check
 /// restarted from its Newton point) and the Newton steps tried.</param>
 /// <param name="Passed">True when the step and the curvature both pass.</param>
