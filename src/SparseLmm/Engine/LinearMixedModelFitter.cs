@@ -143,7 +143,10 @@ internal static class LinearMixedModelFitter
     /// from there lands within about its square. After a failed check (the search stopped on its own criterion short
     /// of the optimum, <paramref name="rescue"/>) the step, halved up to three times until the criterion falls, starts
     /// another check, at most <see cref="RescueRounds"/> times; the check reported is the last one, its evaluations
-    /// counting every round's. The stencil returned serves the θ̂ returned (<see cref="OptimumStencil.Serves"/>). The
+    /// counting every round's. The stencil returned is centred at the θ̂ returned (<see cref="OptimumStencil.Serves"/>),
+    /// or null when the Newton step moved θ̂ off its centre: the derivatives Satterthwaite's df take from it differ there
+    /// by the step times third derivatives, which no stencil of second order holds (sleepstudy: df 17.000036 from the
+    /// check's centre, 17.0000038 at θ̂, lmerTest 17.0000052), so the df evaluate a stencil at θ̂ themselves. The
     /// derivatives and steps are taken in <paramref name="frame"/>'s coordinates (with their <paramref name="units"/>);
     /// θ in and out is the original.</summary>
     internal static (double[] Theta, OptimumStencil? Stencil, OptimumCheck Check, string? Problem) ConfirmOptimum(
@@ -178,7 +181,7 @@ internal static class LinearMixedModelFitter
             if (check.Passed || better is null)
             {
                 var original = frame.ToOriginal(better ?? theta);
-                return (original, stencil?.Serving(original), check with { Evaluations = spent }, problem);
+                return (original, better is null ? stencil?.Serving(original) : null, check with { Evaluations = spent }, problem);
             }
             theta = better;
         }
@@ -210,8 +213,8 @@ internal static class LinearMixedModelFitter
             .Select(i => $"theta[{i + 1}] ({terms[parameterization.TermOf(i)].GroupName})").ToList();
         var (lower, upper) = (parameterization.LowerBounds(), parameterization.UpperBounds());
         var (gradient, hessian) = (stencil.Gradient(Criterion), stencil.Hessian(Criterion));
-        var (check, problem) = OptimumAssessment.Assess(theta, lower, upper, gradient, hessian, evaluations, units, names);
-        return (stencil, check, problem, OptimumAssessment.NewtonPoint(theta, lower, upper, gradient, hessian));
+        var (check, problem) = OptimumAssessment.Assess(theta, lower, upper, gradient, hessian, evaluations, units, names, out var newtonPoint);
+        return (stencil, check, problem, newtonPoint);
     }
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there

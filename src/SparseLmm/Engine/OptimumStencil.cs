@@ -24,13 +24,12 @@ internal sealed class OptimumStencil
     /// <summary>The stencil's centre.</summary>
     public IReadOnlyList<double> Theta { get; }
 
-    /// <summary>The θ̂ whose derivatives these are, in lme4's coordinates: the centre (mapped back when the search ran
-    /// in a <see cref="CentredFrame"/>), or the Newton point the fit moved to from it, within the check's tolerance of
-    /// the centre (<see cref="Results.OptimumCheck.StepTolerance"/>), where derivatives differ from the centre's by
-    /// less than that.</summary>
+    /// <summary>The θ̂ whose derivatives these are, in lme4's coordinates: the centre, mapped back when the search ran in
+    /// a <see cref="CentredFrame"/>. (Not a point the fit's Newton step moved to from the centre: the second derivatives
+    /// there differ by the step times the third, which the stencil does not hold.)</summary>
     public IReadOnlyList<double> Serves { get; }
 
-    /// <summary>The same stencil, serving <paramref name="theta"/>.</summary>
+    /// <summary>The same stencil, its centre <paramref name="theta"/> in lme4's coordinates.</summary>
     public OptimumStencil Serving(double[] theta) => new(Theta, theta, stencil);
 
     /// <summary>The pieces at θ̂, with (L_X L_X')⁻¹.</summary>

@@ -8,8 +8,9 @@ namespace SparseLmm.Inference;
 /// asymptotic covariance of varpar (H the Hessian of the ML deviance or REML criterion in varpar).
 /// <para>The criterion is D(θ) + c log(2πσ²) + r²(θ)/σ² (D the log-determinants, c = n or n − p), so every derivative
 /// in σ is exact from D, r² and their derivatives in θ, and only θ is differenced, on the <see cref="OptimumStencil"/>
-/// the fit evaluated to confirm its optimum: the df cost no factorization of their own (one stencil when the fit
-/// carries none, e.g. after <c>with</c> changed θ).</para></summary>
+/// the fit evaluated to confirm its optimum when θ̂ is its centre: the df then cost no factorization of their own. When
+/// the fit carries none (the check's Newton step moved θ̂ off the centre, or <c>with</c> changed θ) they evaluate one
+/// at θ̂, 1 + m² factorizations for m θ's (<see cref="CentralStencil{T}.EvaluationCount"/>).</para></summary>
 internal static class SatterthwaiteDf
 {
     public static double[] Compute(FittedMixedModel model)

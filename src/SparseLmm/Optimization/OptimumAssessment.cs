@@ -14,14 +14,23 @@ internal static class OptimumAssessment
     /// passed).</summary>
     public static (OptimumCheck Check, string? Problem) Assess(IReadOnlyList<double> x, IReadOnlyList<double> lower,
         IReadOnlyList<double> upper, double[] gradient, double[] hessian, int evaluations, IReadOnlyList<double> units,
-        IReadOnlyList<string> names)
+        IReadOnlyList<string> names) => Assess(x, lower, upper, gradient, hessian, evaluations, units, names, out _);
+
+    /// <summary><see cref="Assess(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double}, double[], double[], int, IReadOnlyList{double}, IReadOnlyList{string})"/>
+    /// and the <see cref="NewtonPoint"/> of the same derivatives, from one restriction to the free parameters and one
+    /// factorization of their Hessian.</summary>
+    public static (OptimumCheck Check, string? Problem) Assess(IReadOnlyList<double> x, IReadOnlyList<double> lower,
+        IReadOnlyList<double> upper, double[] gradient, double[] hessian, int evaluations, IReadOnlyList<double> units,
+        IReadOnlyList<string> names, out double[]? newtonPoint)
     {
         var (free, g, h) = FreePart(x, lower, upper, gradient, hessian);
+        var newtonStep = Finite(g, h) ? NewtonStep(g, h) : null;
+        newtonPoint = newtonStep is null ? null : PointOf(x, lower, upper, free, newtonStep);
         int atBound = x.Count - free.Length;
         if (free.Length == 0) return (new OptimumCheck(0, 0, 1, atBound, evaluations, true), null);
         int f = free.Length;
         double maxGradient = g.Max(Math.Abs);
-        if (!g.All(double.IsFinite) || !h.All(double.IsFinite))
+        if (!Finite(g, h))
             return (new OptimumCheck(double.PositiveInfinity, maxGradient, double.NaN, atBound, evaluations, false),
                 "the derivatives of the criterion at the optimum are not finite");
         // The eigenvalues of H in the parameters' units: in raw units, a slope's entry measured per 10⁵ units of its
@@ -35,7 +44,7 @@ internal static class OptimumAssessment
 
         double relativeStep = double.PositiveInfinity;
         int worst = -1;
-        if (NewtonStep(g, h) is { } step)
+        if (newtonStep is { } step)
         {
             // The standard error of each parameter: the criterion is −2 log-likelihood, so its covariance is 2H⁻¹.
             var inverse = SmallMatrix.Inverse(h, f)!;
@@ -66,12 +75,20 @@ internal static class OptimumAssessment
         double[] gradient, double[] hessian)
     {
         var (free, g, h) = FreePart(x, lower, upper, gradient, hessian);
-        if (!g.All(double.IsFinite) || !h.All(double.IsFinite) || NewtonStep(g, h) is not { } step) return null;
+        return Finite(g, h) && NewtonStep(g, h) is { } step ? PointOf(x, lower, upper, free, step) : null;
+    }
+
+    /// <summary>x − <paramref name="step"/> over the <paramref name="free"/> parameters, each clipped to its bounds.</summary>
+    private static double[] PointOf(IReadOnlyList<double> x, IReadOnlyList<double> lower, IReadOnlyList<double> upper,
+        int[] free, double[] step)
+    {
         var point = x.ToArray();
         for (int a = 0; a < free.Length; a++)
             point[free[a]] = Math.Clamp(x[free[a]] - step[a], lower[free[a]], upper[free[a]]);
         return point;
     }
+
+    private static bool Finite(double[] g, double[] h) => g.All(double.IsFinite) && h.All(double.IsFinite);
 
     /// <summary>The free parameters and g and H restricted to them. A parameter on a bound is held there when the
     /// criterion does not fall into the feasible side; otherwise it is free, and a step into the feasible region is
