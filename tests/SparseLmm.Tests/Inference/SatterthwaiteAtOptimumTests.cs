@@ -1,3 +1,4 @@
+using SparseLmm.Data;
 using SparseLmm.Inference;
 using static SparseLmm.Tests.Inference.InferenceReference;
 
@@ -18,6 +19,20 @@ public class SatterthwaiteAtOptimumTests
         if (fit.Stencil is { } carried) Assert.Equal(fit.Theta, carried.Serves);
         var atTheta = FixedEffectTests.Satterthwaite(fit with { Stencil = null });
         Assert.Equal(atTheta, FixedEffectTests.Satterthwaite(fit));
+    }
+
+    [Fact]
+    public void A_far_slopes_df_are_those_of_the_centred_data()
+    {
+        // Days + 30 is searched and checked with the slope centred (CentredFrame); the df at θ̂ must come from a stencil
+        // in those coordinates too: in lme4's θ its steps mix the term's entries (Days: 17.0075 df), and from the
+        // check's centre the df were 16.99993. Shifting a covariate leaves its slope's df as they were.
+        const string formula = "Reaction ~ 1 + Days + (1 + Days | Subject)";
+        var data = EmbeddedDatasets.Load("sleepstudy");
+        var days = ((NumericColumn)data["Days"]).Values;
+        var shifted = data.WithColumns([new NumericColumn("Days", days.Select(d => d + 30).ToArray())]);
+        var expected = FixedEffectTests.Satterthwaite(MixedModel.Fit(formula, data))[1];
+        Close(expected, FixedEffectTests.Satterthwaite(MixedModel.Fit(formula, shifted))[1], 1e-6, "Days df, Days + 30");
     }
 
     [Fact]
