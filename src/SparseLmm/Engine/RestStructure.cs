@@ -57,7 +57,12 @@ internal sealed class RestStructure
         int randomSize = layout.RestRandomSize, tail = layout.FixedEffectCount + 1;
         double denseFlops = Math.Pow(layout.RestSize, 3) / 3;
         long denseValues = (long)layout.RestSize * layout.RestSize;
-        RestStructure Dense() => new(null, new FactorStructure(randomSize == 0 ? "none" : "dense", randomSize, denseValues, 0, denseFlops, nesting), nested);
+        long denseBytes = RestMemory.DenseBytes(layout.RestSize, randomSize);
+        RestStructure Dense()
+        {
+            RestMemory.Require(denseBytes, layout, $"one dense block of {layout.RestSize:N0}²");
+            return new(null, new FactorStructure(randomSize == 0 ? "none" : "dense", randomSize, denseValues, 0, denseFlops, nesting), nested);
+        }
         bool forced = storage == RestStorage.Supernodal && randomSize > 0;
         if (storage == RestStorage.Dense || (!forced && randomSize <= DenseWithoutAnalysis)) return Dense();
         bool denseFits = !forced && denseValues * sizeof(double) <= DenseByteLimit;
@@ -80,6 +85,10 @@ internal sealed class RestStructure
         var structure = SupernodalStructure.Analyse(randomSize, columnStart, columnAdjacency, columnOrder, tail);
         bool sparseWins = structure.FactorFlops * DenseSpeedAdvantage < denseFlops && structure.ValueCount * 2 < denseValues;
         if (denseFits && !sparseWins) return Dense();
+        long sparseBytes = RestMemory.SupernodalBytes(structure.ValueCount);
+        // Past the dense block's size limit, the sparse factor is taken unless it needs more memory than the dense one.
+        if (!forced && sparseBytes > denseBytes) return Dense();
+        RestMemory.Require(sparseBytes, layout, $"a sparse factor of {structure.ValueCount:N0} values");
         return new RestStructure(structure, new FactorStructure("supernodal", randomSize, structure.ValueCount,
             structure.SupernodeCount - 1, structure.FactorFlops, nesting), nested);
     }
