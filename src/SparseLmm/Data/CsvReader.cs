@@ -32,7 +32,10 @@ public static partial class CsvReader
     /// <remarks>The file is read a few megabytes at a time and parsed in parallel chunks straight into the table's
     /// columns; its text is never held whole.</remarks>
     /// <param name="path">The file to read; also used as the table's source name in messages.</param>
-    public static DataTable ReadFile(string path)
+    public static DataTable ReadFile(string path) => ReadFile(path, new ThreadBudget());
+
+    /// <summary><see cref="ReadFile(string)"/> on at most <paramref name="budget"/>'s threads, the caller's included.</summary>
+    internal static DataTable ReadFile(string path, ThreadBudget budget)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
@@ -40,11 +43,8 @@ public static partial class CsvReader
         if (!File.Exists(path))
             throw new InputException($"cannot read '{path}': no such file");
 
-        return ReadFile(path, DefaultChunkSize);
+        return ReadFile(path, DefaultChunkSize, budget: budget);
     }
-
-    /// <summary><see cref="ReadFile(string)"/> on at most <paramref name="budget"/>'s threads, the caller's included.</summary>
-    internal static DataTable ReadFile(string path, ThreadBudget budget) => ReadFile(path, DefaultChunkSize, budget: budget);
 
     /// <summary><see cref="ReadFile(string)"/> with an explicit chunk size in characters (for tests).</summary>
     /// <remarks>The file is opened once. A regular file is scanned for its line count and then read from the start

@@ -63,6 +63,8 @@ public sealed class ReadingThreadBudgetTests
             Assert.Equal(((NumericColumn)every["x"]).Values, x.Values);
             Assert.True(x.IsMissing(0));
             Assert.Equal(every.RowCount, MixedModel.LoadData(path, 1).RowCount);
+            var missing = Assert.Throws<InputException>(() => MixedModel.LoadData(path + ".missing.csv", 1));
+            Assert.EndsWith("no such file", missing.Message);
         }
         finally
         {
