@@ -250,7 +250,7 @@ internal static class FitCommand
         }
         else
         {
-            var data = MixedModel.LoadData(settings.Data!);
+            var data = MixedModel.LoadData(settings.Data!, settings.Threads);
             readMilliseconds = clock.Elapsed.TotalMilliseconds;
             for (int i = 0; i < settings.Repeat; i++)
             {

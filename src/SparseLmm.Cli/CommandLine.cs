@@ -104,7 +104,7 @@ internal static class CommandLine
         new("--table", "T", "the table (or parenthesised subquery) the statements read", (s, v) => s.Table = v, Commands: ["sql"]),
         new("--partials", "GLOB", "merge the partials matching GLOB (e.g. 'parts/*.cp'; Parquet, Arrow or CSV) and fit FORMULA from them (give FORMULA only)", (s, v) => s.Partials = v, Commands: ["fit"]),
         new("--stream", null, "read DATA (CSV/TSV, Parquet, Arrow file) in chunks, twice, without holding it: memory grows with the levels, not the rows (a GLMM then reads its coded rows once per PIRLS pass from a temporary file)", (s, _) => s.Stream = true, Commands: ["fit"]),
-        new("--threads", "N", "use at most N threads for a fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
+        new("--threads", "N", "use at most N threads for reading the data and the fit (default: every processor)", (s, v) => s.Threads = PositiveInteger("--threads", v, MaxThreads)),
         new("--max-evaluations", "N", "stop each search after N objective evaluations, not converged (lme4's maxfun; default 10000)", (s, v) => s.MaxEvaluations = PositiveInteger("--max-evaluations", v)),
     ];
 

@@ -33,7 +33,7 @@ public static class DuckDbSource
     {
         ArgumentNullException.ThrowIfNull(spec);
         using var source = new DuckDbChunkedSource(spec);
-        return ChunkedSources.ReadAll(source);
+        return ChunkedSources.ReadAll(source, new SparseLmm.Numerics.ThreadBudget());
     }
 }
 

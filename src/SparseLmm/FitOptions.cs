@@ -15,8 +15,8 @@ namespace SparseLmm;
 /// <param name="WeightsColumn">A numeric column of prior weights; rows where it is missing are dropped. Gaussian
 /// models (lmer's <c>weights</c>): residual i has variance σ²/wᵢ, rows of weight 0 are dropped (and counted in the
 /// notes). GLMMs: glmer's prior weights (for binomial proportions, the number of trials).</param>
-/// <param name="Threads">Most threads a fit may use (the caller's included); null or 0: every processor. Small fits use
-/// one whatever is allowed.</param>
+/// <param name="Threads">Most threads a fit may use (the caller's included), reading its file too (a fit from a path, a
+/// streamed fit, partials); null or 0: every processor. Small fits use one whatever is allowed.</param>
 public sealed record FitOptions(
     bool Reml = true,
     IReadOnlyList<string>? FactorColumns = null,

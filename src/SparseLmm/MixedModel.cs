@@ -80,7 +80,7 @@ public static class MixedModel
         IProgress<FitProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(formula);
-        return Fit(formula, LoadData(dataPathOrName), options, progress, cancellationToken);
+        return Fit(formula, LoadData(dataPathOrName, options?.Threads), options, progress, cancellationToken);
     }
 
     /// <summary>Fits a mixed model to a CSV/TSV, Parquet or Arrow file without reading it into memory: two
@@ -164,15 +164,21 @@ public static class MixedModel
     /// <summary>Reads a CSV/TSV, Parquet or Arrow IPC file (told apart by content, see <see cref="ColumnarReader"/>), or
     /// loads an embedded data set by name (sleepstudy, Dyestuff, ...) when no such file exists; <c>-</c> reads standard
     /// input (any of these formats; text gzip-compressed or not).</summary>
-    public static DataTable LoadData(string dataPathOrName)
+    public static DataTable LoadData(string dataPathOrName) => LoadData(dataPathOrName, null);
+
+    /// <summary><see cref="LoadData(string)"/> on at most <paramref name="threads"/> threads, the caller's included (a
+    /// CSV file's text is parsed and a Parquet file's row groups decoded in parallel): the budget of
+    /// <see cref="FitOptions.Threads"/>, null or 0 for every processor.</summary>
+    public static DataTable LoadData(string dataPathOrName, int? threads)
     {
         ArgumentNullException.ThrowIfNull(dataPathOrName);
+        var budget = new ThreadBudget(threads);
         if (dataPathOrName == "-")
         {
             using var input = Console.OpenStandardInput();
-            return DataSources.ReadStream(input, "<stdin>");
+            return DataSources.ReadStream(input, "<stdin>", budget);
         }
         if (!File.Exists(dataPathOrName) && EmbeddedDatasets.TryLoad(dataPathOrName, out var table)) return table;
-        return DataSources.ReadFile(dataPathOrName);
+        return DataSources.ReadFile(dataPathOrName, budget);
     }
 }

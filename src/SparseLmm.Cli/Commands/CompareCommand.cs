@@ -18,7 +18,7 @@ internal static class CompareCommand
         DataTable data;
         using (var progress = new ProgressIndicator(stderr, interactive, "reading data"))
         {
-            data = MixedModel.LoadData(positional[0]);
+            data = MixedModel.LoadData(positional[0], settings.Threads);
             progress.SetPhase("fitting both models by ML");
             test = ModelComparison.Compare(data, positional[1], positional[2], options);
         }

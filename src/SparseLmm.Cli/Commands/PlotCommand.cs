@@ -47,7 +47,7 @@ internal static class PlotInputs
     {
         var options = FitCommand.Validate(settings);
         using var progress = new ProgressIndicator(stderr, interactive, "reading data");
-        var data = MixedModel.LoadData(settings.Data!);
+        var data = MixedModel.LoadData(settings.Data!, settings.Threads);
         progress.SetPhase("fitting");
         var fit = MixedModel.Fit(settings.Formula!, data, options, cancellationToken: cancellation);
         progress.SetPhase("drawing");

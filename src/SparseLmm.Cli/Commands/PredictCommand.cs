@@ -31,11 +31,11 @@ internal static class PredictCommand
         IReadOnlyList<Prediction> conditional, population;
         using (var progress = new ProgressIndicator(stderr, interactive, "reading data"))
         {
-            var data = MixedModel.LoadData(positional[0]);
+            var data = MixedModel.LoadData(positional[0], settings.Threads);
             progress.SetPhase("fitting");
             fit = MixedModel.Fit(positional[1], data, options, cancellationToken: cancellation);
             progress.SetPhase("predicting");
-            var newData = MixedModel.LoadData(settings.NewData);
+            var newData = MixedModel.LoadData(settings.NewData, settings.Threads);
             conditional = fit.Predict(newData, includeRandomEffects: true, policy, level);
             population = fit.Predict(newData, includeRandomEffects: false, policy, level);
         }

@@ -16,7 +16,7 @@ public static class ColumnarReader
         ArgumentNullException.ThrowIfNull(path);
         using var source = DataFormats.OpenChunked(path)
             ?? throw new InputException($"cannot read '{path}': it is neither a Parquet nor an Arrow IPC file");
-        return ChunkedSources.ReadAll(source);
+        return ChunkedSources.ReadAll(source, new Numerics.ThreadBudget());
     }
 }
 

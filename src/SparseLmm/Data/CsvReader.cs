@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.Text;
+using SparseLmm.Numerics;
 
 namespace SparseLmm.Data;
 
@@ -31,7 +32,10 @@ public static partial class CsvReader
     /// <remarks>The file is read a few megabytes at a time and parsed in parallel chunks straight into the table's
     /// columns; its text is never held whole.</remarks>
     /// <param name="path">The file to read; also used as the table's source name in messages.</param>
-    public static DataTable ReadFile(string path)
+    public static DataTable ReadFile(string path) => ReadFile(path, new ThreadBudget());
+
+    /// <summary><see cref="ReadFile(string)"/> on at most <paramref name="budget"/>'s threads, the caller's included.</summary>
+    internal static DataTable ReadFile(string path, ThreadBudget budget)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
@@ -39,19 +43,21 @@ public static partial class CsvReader
         if (!File.Exists(path))
             throw new InputException($"cannot read '{path}': no such file");
 
-        return ReadFile(path, DefaultChunkSize);
+        return ReadFile(path, DefaultChunkSize, budget: budget);
     }
 
     /// <summary><see cref="ReadFile(string)"/> with an explicit chunk size in characters (for tests).</summary>
     /// <remarks>The file is opened once. A regular file is scanned for its line count and then read from the start
     /// (reopened only for the rare second pass); a pipe, FIFO or terminal (<c>/dev/stdin</c>, <c>&lt;(...)</c>) cannot
     /// be rewound, so its bytes are read once into memory and parsed from there.</remarks>
-    internal static DataTable ReadFile(string path, int chunkSize, int maxRecordLength = MaxRecordLength)
+    internal static DataTable ReadFile(string path, int chunkSize, int maxRecordLength = MaxRecordLength,
+        ThreadBudget? budget = null)
     {
+        budget ??= new ThreadBudget();
         var stream = OpenStream(path);
         if (!stream.CanSeek)
         {
-            using (stream) return ReadBytes(ReadAllBytes(stream, path), path, chunkSize, maxRecordLength);
+            using (stream) return ReadBytes(ReadAllBytes(stream, path), path, chunkSize, maxRecordLength, budget);
         }
         bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
         int? rowBound;
@@ -73,21 +79,24 @@ public static partial class CsvReader
             var s = first ? stream : OpenStream(path);
             first = false;
             return OpenText(s, path, gzip, expectedLength);
-        }, path, null, rowBound, 0, chunkSize, maxRecordLength);
+        }, path, null, rowBound, 0, chunkSize, maxRecordLength, budget);
     }
 
     /// <summary>Reads delimited text (optionally gzip-compressed, detected from its first bytes) from a stream,
     /// once: for standard input (<c>-</c> on the command line) and other streams that cannot be rewound.</summary>
     /// <param name="stream">The bytes; read to the end, not disposed.</param>
     /// <param name="sourceName">Names the data in messages and becomes <see cref="DataTable.Source"/>.</param>
-    public static DataTable ReadStream(Stream stream, string sourceName)
+    public static DataTable ReadStream(Stream stream, string sourceName) => ReadStream(stream, sourceName, new ThreadBudget());
+
+    /// <summary><see cref="ReadStream(Stream, string)"/> on at most <paramref name="budget"/>'s threads.</summary>
+    internal static DataTable ReadStream(Stream stream, string sourceName, ThreadBudget budget)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
-        return ReadBytes(ReadAllBytes(stream, sourceName), sourceName, DefaultChunkSize, MaxRecordLength);
+        return ReadBytes(ReadAllBytes(stream, sourceName), sourceName, DefaultChunkSize, MaxRecordLength, budget);
     }
 
-    private static DataTable ReadBytes(byte[] bytes, string source, int chunkSize, int maxRecordLength)
+    private static DataTable ReadBytes(byte[] bytes, string source, int chunkSize, int maxRecordLength, ThreadBudget budget)
     {
         bool gzip = bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
         long expectedLength = -1;
@@ -97,7 +106,7 @@ public static partial class CsvReader
         else
             rowBound = (int)Math.Min(Array.MaxLength, bytes.AsSpan().Count((byte)'\n') + 1L) - 1;
         return Parse(() => OpenText(new MemoryStream(bytes, writable: false), source, gzip, expectedLength),
-            source, null, rowBound, 0, chunkSize, maxRecordLength);
+            source, null, rowBound, 0, chunkSize, maxRecordLength, budget);
     }
 
     private static byte[] ReadAllBytes(Stream stream, string source)
@@ -153,20 +162,19 @@ public static partial class CsvReader
     /// <param name="sourceName">Names the data in messages and becomes <see cref="DataTable.Source"/>.</param>
     /// <param name="delimiter">The field delimiter, or null to choose as <see cref="Read"/> does.</param>
     public static DataTable Parse(ReadOnlyMemory<char> text, string sourceName, char? delimiter = null) =>
-        Parse(text, sourceName, delimiter,
-            Environment.ProcessorCount > 1 ? DefaultParallelThreshold : int.MaxValue, DefaultChunkSize);
+        Parse(text, sourceName, delimiter, DefaultParallelThreshold, DefaultChunkSize);
 
     /// <summary><see cref="Parse(ReadOnlyMemory{char}, string, char?)"/> with explicit chunking (for tests): data
     /// regions of at least <paramref name="parallelThreshold"/> characters are split into chunks of about
     /// <paramref name="chunkSize"/> characters (cut where records end, quoted or not).</summary>
     internal static DataTable Parse(ReadOnlyMemory<char> text, string sourceName, char? delimiter,
-        int parallelThreshold, int chunkSize, int maxRecordLength = MaxRecordLength)
+        int parallelThreshold, int chunkSize, int maxRecordLength = MaxRecordLength, ThreadBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         var span = text.Span;
         int lines = span.Count('\n') + (span.Length != 0 && span[^1] != '\n' ? 1 : 0);
         return Parse(() => new CsvTextWindow(text), sourceName, delimiter, Math.Max(0, lines - 1),
-            parallelThreshold, chunkSize, maxRecordLength);
+            parallelThreshold, chunkSize, maxRecordLength, budget ?? new ThreadBudget());
     }
 
     /// <summary>The reader: header, then data rows in chunks of about <paramref name="chunkSize"/> characters, parsed
@@ -180,8 +188,9 @@ public static partial class CsvReader
     /// <param name="parallelThreshold">In-memory text shorter than this is parsed as one chunk.</param>
     /// <param name="chunkSize">Target chunk length in characters.</param>
     /// <param name="maxRecordLength">The longest record read, in characters.</param>
+    /// <param name="budget">The threads to read on, the caller's included (<see cref="ParseWorkers"/>).</param>
     private static DataTable Parse(Func<CsvTextWindow> open, string sourceName, char? delimiter, int? rowBound,
-        int parallelThreshold, int chunkSize, int maxRecordLength)
+        int parallelThreshold, int chunkSize, int maxRecordLength, ThreadBudget budget)
     {
         ArgumentNullException.ThrowIfNull(sourceName);
         if (delimiter is '"' or '\n' or '\r')
@@ -194,14 +203,15 @@ public static partial class CsvReader
         var columns = new CsvColumnBuilder[ncol];
         for (int j = 0; j < ncol; j++) columns[j] = new CsvColumnBuilder(names[j]);
 
-        bool parallel = Environment.ProcessorCount > 1 &&
-            !(window.InMemory && window.Available.Length < parallelThreshold);
-        int targetChunk = window.InMemory && window.Available.Length < parallelThreshold
-            ? int.MaxValue
-            : Math.Max(1, chunkSize);
+        bool oneChunk = window.InMemory && window.Available.Length < parallelThreshold;
+        int workers = ParseWorkers(budget, oneChunk);
+        bool parallel = workers > 0;
+        int targetChunk = oneChunk ? int.MaxValue : Math.Max(1, chunkSize);
         // Columns known to be categorical: chunks parsed from then on read them as labels from their first row.
         var knownCategorical = new bool[ncol];
-        int maxInFlight = parallel ? 2 * Environment.ProcessorCount + 2 : 1;
+        int maxInFlight = 2 * workers + 2;
+        // The parsing tasks run on at most `workers` threads at once, whatever the thread pool holds.
+        var scheduler = parallel ? new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, workers).ConcurrentScheduler : null;
         var inFlight = new Queue<Task<CsvChunk>>();
         var pool = new CsvBufferPool();
         int rowCount = 0;
@@ -252,7 +262,8 @@ public static partial class CsvReader
                     continue;
                 }
                 while (inFlight.Count >= maxInFlight) Commit(inFlight.Dequeue().GetAwaiter().GetResult());
-                inFlight.Enqueue(Task.Run(() => ParseChunk(chunk, header.Delimiter, sourceName, knownCategorical)));
+                inFlight.Enqueue(Task.Factory.StartNew(() => ParseChunk(chunk, header.Delimiter, sourceName, knownCategorical),
+                    CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler!));
             }
             // In file order, so the first error in the file is the one reported.
             while (inFlight.Count > 0) Commit(inFlight.Dequeue().GetAwaiter().GetResult());
@@ -275,6 +286,11 @@ public static partial class CsvReader
         for (int j = 0; j < ncol; j++) built[j] = columns[j].Build(rowCount);
         return new DataTable(built, sourceName);
     }
+
+    /// <summary>The threads that parse chunks beside the caller, which reads the text and fills the columns: one fewer
+    /// than the budget, so that the reader runs on the budget's threads; none (everything on the caller's thread) for a
+    /// budget of one or text parsed as one chunk.</summary>
+    internal static int ParseWorkers(ThreadBudget budget, bool oneChunk) => oneChunk ? 0 : budget.Degree - 1;
 
     /// <summary>What the header line says.</summary>
     private sealed record CsvHeader(List<string> Names, char Delimiter, int Line, int DataLine);

@@ -1,3 +1,5 @@
+using SparseLmm.Numerics;
+
 namespace SparseLmm.Data;
 
 /// <summary>Reads a data path whatever its format: Parquet and Arrow by their magic bytes, anything else as delimited
@@ -26,21 +28,21 @@ internal static class DataSources
         return null;
     }
 
-    /// <summary>The file at <paramref name="path"/> as a table.</summary>
-    public static DataTable ReadFile(string path)
+    /// <summary>The file at <paramref name="path"/> as a table, read on at most <paramref name="budget"/>'s threads.</summary>
+    public static DataTable ReadFile(string path, ThreadBudget budget)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (OpenScheme(path) is { } scheme)
         {
-            using (scheme) return ChunkedSources.ReadAll(scheme);
+            using (scheme) return ChunkedSources.ReadAll(scheme, budget);
         }
         // A pipe or FIFO cannot be probed and rewound; the CSV reader reads it once.
         if (File.Exists(path) && IsRegularFile(path))
         {
             using var source = DataFormats.OpenChunked(path);
-            if (source is not null) return ChunkedSources.ReadAll(source);
+            if (source is not null) return ChunkedSources.ReadAll(source, budget);
         }
-        return CsvReader.ReadFile(path);
+        return CsvReader.ReadFile(path, budget);
     }
 
     /// <summary>The file at <paramref name="path"/> as a chunked source, whatever its format (a pipe cannot be read
@@ -54,15 +56,16 @@ internal static class DataSources
         return DataFormats.OpenChunked(path) ?? CsvReader.OpenChunked(path);
     }
 
-    /// <summary>A stream read once (standard input) as a table, its format told by its first bytes.</summary>
-    public static DataTable ReadStream(Stream stream, string source)
+    /// <summary>A stream read once (standard input) as a table, its format told by its first bytes, read on at most
+    /// <paramref name="budget"/>'s threads.</summary>
+    public static DataTable ReadStream(Stream stream, string source, ThreadBudget budget)
     {
         var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         var bytes = buffer.ToArray();
         using var chunked = DataFormats.OpenChunked(bytes, source);
-        if (chunked is not null) return ChunkedSources.ReadAll(chunked);
-        return CsvReader.ReadStream(new MemoryStream(bytes, writable: false), source);
+        if (chunked is not null) return ChunkedSources.ReadAll(chunked, budget);
+        return CsvReader.ReadStream(new MemoryStream(bytes, writable: false), source, budget);
     }
 
     /// <summary>Whether <paramref name="path"/> can be probed for its format and opened again: a file with a length

@@ -61,17 +61,23 @@ public static class DataSource
 /// <summary>Reading a chunked source whole, or as tables.</summary>
 internal static class ChunkedSources
 {
-    /// <summary>Every column of every chunk, in one table (decoded on every processor where the source can, as the CSV
-    /// reader parses).</summary>
-    public static DataTable ReadAll(IDataSource source)
+    /// <summary>Every column of every chunk, in one table, decoded on the <paramref name="budget"/>'s threads where the
+    /// source can (<see cref="Decoders"/>), as the CSV reader parses.</summary>
+    public static DataTable ReadAll(IDataSource source, Numerics.ThreadBudget budget)
     {
         var concatenation = new ColumnChunkConcatenation(source.ColumnNames);
-        var chunks = source is IParallelChunkSource parallel && Environment.ProcessorCount > 1
-            ? parallel.Chunks(source.ColumnNames, Environment.ProcessorCount)
+        int decoders = Decoders(source, budget);
+        var chunks = decoders > 1
+            ? ((IParallelChunkSource)source).Chunks(source.ColumnNames, decoders)
             : source.Chunks(source.ColumnNames);
         foreach (var chunk in chunks) concatenation.Append(chunk, source.Source);
         return concatenation.ToTable(source.Source);
     }
+
+    /// <summary>The threads that decode <paramref name="source"/>'s chunks, the caller's included: the budget's, when
+    /// the source can decode several at once; one (the caller's) otherwise.</summary>
+    public static int Decoders(IDataSource source, Numerics.ThreadBudget budget) =>
+        source is IParallelChunkSource ? budget.Degree : 1;
 
     /// <summary>The chunks of <paramref name="columns"/> as tables, each text chunk's dictionary sorted into levels.</summary>
     public static IEnumerable<DataTable> Tables(IDataSource source, IReadOnlyList<string> columns)

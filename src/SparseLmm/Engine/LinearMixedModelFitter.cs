@@ -152,7 +152,9 @@ internal static class LinearMixedModelFitter
     /// from there lands within about its square. After a failed check (the search stopped on its own criterion short
     /// of the optimum, <paramref name="rescue"/>) the step, halved up to three times until the criterion falls, starts
     /// another check, at most <see cref="RescueRounds"/> times; the check reported is the last one, its evaluations
-    /// counting every round's. The stencil returned serves the θ̂ returned (<see cref="OptimumStencil.Serves"/>). The
+    /// counting every round's. The stencil returned serves the θ̂ returned (<see cref="OptimumStencil.Serves"/>) when that
+    /// is its centre or the polishing step from it was at most <see cref="StencilServesStep"/>; otherwise it is null and
+    /// Satterthwaite's df evaluate a stencil at θ̂ themselves. The
     /// derivatives and steps are taken in <paramref name="frame"/>'s coordinates (with their <paramref name="units"/>);
     /// θ in and out is the original.</summary>
     internal static (double[] Theta, OptimumStencil? Stencil, OptimumCheck Check, string? Problem) ConfirmOptimum(
@@ -187,7 +189,8 @@ internal static class LinearMixedModelFitter
             if (check.Passed || better is null)
             {
                 var original = frame.ToOriginal(better ?? theta);
-                return (original, stencil?.Serving(original), check with { Evaluations = spent }, problem);
+                bool serves = better is null || check.RelativeStep <= StencilServesStep;
+                return (original, serves ? stencil?.Serving(original) : null, check with { Evaluations = spent }, problem);
             }
             theta = better;
         }
@@ -219,9 +222,19 @@ internal static class LinearMixedModelFitter
             .Select(i => $"theta[{i + 1}] ({terms[parameterization.TermOf(i)].GroupName})").ToList();
         var (lower, upper) = (parameterization.LowerBounds(), parameterization.UpperBounds());
         var (gradient, hessian) = (stencil.Gradient(Criterion), stencil.Hessian(Criterion));
-        var (check, problem) = OptimumAssessment.Assess(theta, lower, upper, gradient, hessian, evaluations, units, names);
-        return (stencil, check, problem, OptimumAssessment.NewtonPoint(theta, lower, upper, gradient, hessian, units));
+        var (check, problem) = OptimumAssessment.Assess(theta, lower, upper, gradient, hessian, evaluations, units, names, out var newtonPoint);
+        return (stencil, check, problem, newtonPoint);
     }
+
+    /// <summary>The largest relative Newton step (<see cref="OptimumCheck.RelativeStep"/>) after which the check's
+    /// stencil still serves Satterthwaite's df at the moved θ̂. The df taken at the centre differ from those at θ̂ by the
+    /// step times third derivatives, one to two times the relative step on sleepstudy (REML, a polishing step of
+    /// 3·10⁻⁶: 17.000036 against 17.0000038 at θ̂, lmerTest 17.0000052), while a stencil of its own costs 1 + m²
+    /// factorizations (5 on the crossed 1M benchmark, a fifth of its fit; 13 on star's). The usual polish after a
+    /// search stopped at its final radius is 10⁻⁶–10⁻⁵; up to this step the df move by a few 10⁻⁴ of their value at
+    /// most, far below what their p-values resolve (lmerTest's own, at lme4's looser θ̂, carry as much). A rescue's
+    /// larger step evaluates the stencil at θ̂.</summary>
+    private const double StencilServesStep = 1e-4;
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there
     /// was one candidate, not evaluated).</summary>

@@ -24,10 +24,10 @@ internal sealed class OptimumStencil
     /// <summary>The stencil's centre.</summary>
     public IReadOnlyList<double> Theta { get; }
 
-    /// <summary>The θ̂ whose derivatives these are, in lme4's coordinates: the centre (mapped back when the search ran
-    /// in a <see cref="CentredFrame"/>), or the Newton point the fit moved to from it, within the check's tolerance of
-    /// the centre (<see cref="Results.OptimumCheck.StepTolerance"/>), where derivatives differ from the centre's by
-    /// less than that.</summary>
+    /// <summary>The θ̂ whose derivatives these are taken to be, in lme4's coordinates: the centre (mapped back when the
+    /// search ran in a <see cref="CentredFrame"/>), or the point a polishing Newton step of at most 10⁻⁴ of each
+    /// parameter's size moved the fit to from it, where the derivatives differ by about half that step's relative size
+    /// (the stencil holds no third derivatives to move them).</summary>
     public IReadOnlyList<double> Serves { get; }
 
     /// <summary>The same stencil, serving <paramref name="theta"/>.</summary>

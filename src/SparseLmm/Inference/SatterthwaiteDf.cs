@@ -8,8 +8,10 @@ namespace SparseLmm.Inference;
 /// asymptotic covariance of varpar (H the Hessian of the ML deviance or REML criterion in varpar).
 /// <para>The criterion is D(θ) + c log(2πσ²) + r²(θ)/σ² (D the log-determinants, c = n or n − p), so every derivative
 /// in σ is exact from D, r² and their derivatives in θ, and only θ is differenced, on the <see cref="OptimumStencil"/>
-/// the fit evaluated to confirm its optimum: the df cost no factorization of their own (one stencil when the fit
-/// carries none, e.g. after <c>with</c> changed θ).</para></summary>
+/// the fit evaluated to confirm its optimum when it serves θ̂ (its centre, or within a small polishing step of it): the
+/// df then cost no factorization of their own. When the fit carries none (a rescue's Newton step moved θ̂ off the
+/// centre, or <c>with</c> changed θ) they evaluate one at θ̂, 1 + m² factorizations for m θ's
+/// (<see cref="CentralStencil{T}.EvaluationCount"/>).</para></summary>
 internal static class SatterthwaiteDf
 {
     public static double[] Compute(FittedMixedModel model)
@@ -20,7 +22,7 @@ internal static class SatterthwaiteDf
         bool reml = model.Reml;
         var stencil = fit.Stencil is { } carried && carried.Serves.SequenceEqual(fit.Theta)
             ? carried
-            : ComputeStencil(model.Evaluator(), fit.Theta, ThetaScales.Of(model.Source.Products, model.Source.Parameterization));
+            : ComputeStencil(model.Evaluator(), fit.Theta, model.Source.Products, model.Source.Parameterization);
         if (stencil is null) return Nan(p);
         double LogDeterminants(ThetaPieces pieces) => pieces.LogDetRandom + (reml ? pieces.LogDetFixed : 0);
         static double ResidualSquares(ThetaPieces pieces) => pieces.PenalizedResidualSquares;
@@ -60,8 +62,17 @@ internal static class SatterthwaiteDf
         return df;
     }
 
-    private static OptimumStencil? ComputeStencil(ThetaEvaluator evaluator, IReadOnlyList<double> theta, double[] units) =>
-        OptimumStencil.Compute((point, withCovariance) => evaluator.Evaluate(point, withCovariance), theta, units);
+    /// <summary>The stencil at <paramref name="theta"/> in the coordinates and units the fit's check took its own in: a
+    /// far slope's term centred (<see cref="CentredFrame"/>). In lme4's θ the steps of such a term mix its entries:
+    /// sleepstudy with Days + 30 gave Days 17.0075 df instead of the unshifted data's 16.999999.</summary>
+    private static OptimumStencil? ComputeStencil(ThetaEvaluator evaluator, IReadOnlyList<double> theta, CrossProducts products,
+        CovarianceParameterization parameterization)
+    {
+        var frame = CentredFrame.Of(products, parameterization);
+        var units = frame.Active ? frame.Units(products, parameterization) : ThetaScales.Of(products, parameterization);
+        return OptimumStencil.Compute((point, withCovariance) => evaluator.Evaluate(frame.ToOriginal(point), withCovariance),
+            frame.ToCentred(theta), units);
+    }
 
     private static double[] Nan(int p) => Enumerable.Repeat(double.NaN, p).ToArray();
 }

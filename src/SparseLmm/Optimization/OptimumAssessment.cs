@@ -14,16 +14,25 @@ internal static class OptimumAssessment
     /// passed).</summary>
     public static (OptimumCheck Check, string? Problem) Assess(IReadOnlyList<double> x, IReadOnlyList<double> lower,
         IReadOnlyList<double> upper, double[] gradient, double[] hessian, int evaluations, IReadOnlyList<double> units,
-        IReadOnlyList<string> names)
+        IReadOnlyList<string> names) => Assess(x, lower, upper, gradient, hessian, evaluations, units, names, out _);
+
+    /// <summary><see cref="Assess(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double}, double[], double[], int, IReadOnlyList{double}, IReadOnlyList{string})"/>
+    /// and the <see cref="NewtonPoint"/> of the same derivatives, from one restriction to the free parameters and one
+    /// factorization of their Hessian.</summary>
+    public static (OptimumCheck Check, string? Problem) Assess(IReadOnlyList<double> x, IReadOnlyList<double> lower,
+        IReadOnlyList<double> upper, double[] gradient, double[] hessian, int evaluations, IReadOnlyList<double> units,
+        IReadOnlyList<string> names, out double[]? newtonPoint)
     {
         var (free, g, h) = FreePart(x, lower, upper, gradient, hessian, units);
+        var newtonStep = Finite(g, h) ? NewtonStep(g, h) : null;
+        newtonPoint = newtonStep is null ? null : PointOf(x, lower, upper, free, newtonStep);
         // On a bound and not falling into the feasible side: held, or free only to let its second order be judged.
         int atBound = Enumerable.Range(0, x.Count).Count(i => (x[i] <= lower[i] && !Rises(hessian, units, x.Count, i, -gradient[i]))
             || (x[i] >= upper[i] && !Rises(hessian, units, x.Count, i, gradient[i])));
         if (free.Length == 0) return (new OptimumCheck(0, 0, 1, atBound, evaluations, true), null);
         int f = free.Length;
         double maxGradient = g.Max(Math.Abs);
-        if (!g.All(double.IsFinite) || !h.All(double.IsFinite))
+        if (!Finite(g, h))
             return (new OptimumCheck(double.PositiveInfinity, maxGradient, double.NaN, atBound, evaluations, false),
                 "the derivatives of the criterion at the optimum are not finite");
         // The eigenvalues of H in the parameters' units: in raw units, a slope's entry measured per 10⁵ units of its
@@ -37,7 +46,7 @@ internal static class OptimumAssessment
 
         double relativeStep = double.PositiveInfinity;
         int worst = -1;
-        if (NewtonStep(g, h) is { } step)
+        if (newtonStep is { } step)
         {
             // The standard error of each parameter: the criterion is −2 log-likelihood, so its covariance is 2H⁻¹.
             var inverse = SmallMatrix.Inverse(h, f)!;
@@ -68,12 +77,20 @@ internal static class OptimumAssessment
         double[] gradient, double[] hessian, IReadOnlyList<double> units)
     {
         var (free, g, h) = FreePart(x, lower, upper, gradient, hessian, units);
-        if (!g.All(double.IsFinite) || !h.All(double.IsFinite) || NewtonStep(g, h) is not { } step) return null;
+        return Finite(g, h) && NewtonStep(g, h) is { } step ? PointOf(x, lower, upper, free, step) : null;
+    }
+
+    /// <summary>x − <paramref name="step"/> over the <paramref name="free"/> parameters, each clipped to its bounds.</summary>
+    private static double[] PointOf(IReadOnlyList<double> x, IReadOnlyList<double> lower, IReadOnlyList<double> upper,
+        int[] free, double[] step)
+    {
         var point = x.ToArray();
         for (int a = 0; a < free.Length; a++)
             point[free[a]] = Math.Clamp(x[free[a]] - step[a], lower[free[a]], upper[free[a]]);
         return point;
     }
+
+    private static bool Finite(double[] g, double[] h) => g.All(double.IsFinite) && h.All(double.IsFinite);
 
     /// <summary>The free parameters and g and H restricted to them. A parameter on a bound is held there when the
     /// criterion rises into the feasible side at first order; otherwise it is free, and a step into the feasible region

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Parquet;
 using Parquet.Schema;
 using SparseLmm.Data;
@@ -20,9 +19,10 @@ internal static class Partials
     public const string Shift = "(shift)";
     public const string Meta = "(partial)";
     public const string LevelsKind = "(levels)";
-    private static readonly string[] ColumnNames = ["a_term", "a_level", "a_column", "b_term", "b_level", "b_column", "value"];
+    public static readonly string[] ColumnNames = ["a_term", "a_level", "a_column", "b_term", "b_level", "b_column", "value"];
 
-    private readonly record struct Entry(string ATerm, string ALevel, string AColumn, string BTerm, string BLevel, string BColumn, double Value);
+    /// <summary>One row of a partial.</summary>
+    public readonly record struct Entry(string ATerm, string ALevel, string AColumn, string BTerm, string BLevel, string BColumn, double Value);
 
     /// <summary>Streams <paramref name="source"/> once for its levels and once for its sums, and writes the partial.</summary>
     public static long Write(string formula, IDataSource source, FitOptions options, string path, Action<int, long>? progress)
@@ -131,37 +131,6 @@ internal static class Partials
         }
     }
 
-    /// <summary>The rows of one partial file (Parquet, Arrow or CSV: results of <c>sparselmm sql</c> queries too).</summary>
-    private static List<Entry> Read(string path)
-    {
-        var table = MixedModel.LoadData(path);
-        foreach (var name in ColumnNames)
-            if (!table.TryGetColumn(name, out _))
-                throw new InputException($"{path}: not a partial (no column '{name}'; a partial has columns {string.Join(", ", ColumnNames)})");
-        var text = ColumnNames.Take(6).Select(name => Labels(table[name])).ToArray();
-        if (table["value"] is not NumericColumn value)
-            throw new InputException($"{path}: column 'value' of a partial holds numbers");
-        var entries = new List<Entry>(table.RowCount);
-        for (int i = 0; i < table.RowCount; i++)
-        {
-            if (value.IsMissing(i)) throw new InputException($"{path}: data row {i + 1} has no value");
-            entries.Add(new(text[0](i), text[1](i), text[2](i), text[3](i), text[4](i), text[5](i), value.Values[i]));
-        }
-        var version = entries.FirstOrDefault(e => e.ATerm == Meta && e.AColumn == "version");
-        if (version.ATerm is not null && version.Value != FormatVersion)
-            throw new InputException($"{path}: partial format version {version.Value}, this program reads version {FormatVersion}");
-        return entries;
-    }
-
-    /// <summary>A column read as text (an empty CSV cell is an empty string; a column of numbers, read as such from CSV,
-    /// is labelled as a factor of it would be).</summary>
-    private static Func<int, string> Labels(DataColumn column) => column switch
-    {
-        CategoricalColumn c => i => c.Codes[i] < 0 ? "" : c.Levels[c.Codes[i]],
-        NumericColumn n => i => n.IsMissing(i) ? "" : n.Values[i].ToString("R", CultureInfo.InvariantCulture),
-        _ => _ => "",
-    };
-
     /// <summary>Merges the partials and fits <paramref name="formula"/> from their sums.</summary>
     public static MixedModelFit Fit(string formula, IReadOnlyList<string> paths, FitOptions options)
     {
@@ -170,15 +139,38 @@ internal static class Partials
         if (paths.Count == 0) throw new InputException("no partial files given");
         var parsed = FormulaParser.Parse(formula);
         StreamedFormula.Require(parsed, options, "a fit from partials");
-        var files = paths.Select(Read).ToList();
-        string responseLabel = FormulaText.Format(parsed.Response);
-
-        // Levels: the union over partitions, sorted as the in-memory path sorts a column's labels.
-        var categorical = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-        foreach (var entry in files.SelectMany(f => f).Where(e => e.ATerm == LevelsKind))
+        var files = new List<PartialFile>(paths.Count);
+        try
         {
-            if (!categorical.TryGetValue(entry.AColumn, out var set)) categorical[entry.AColumn] = set = new(StringComparer.Ordinal);
-            set.Add(entry.ALevel);
+            foreach (var path in paths) files.Add(PartialFile.Open(path, options.Threads));
+            return Fit(parsed, files, options);
+        }
+        finally
+        {
+            foreach (var file in files) file.Dispose();
+        }
+    }
+
+    /// <summary>The merge: a first pass over each file for its levels and shifts (<see cref="PartialFile.Scan"/>), then
+    /// per file one pass for its rows' counts (the <see cref="One"/> entries the shift corrections multiply; none for a
+    /// file shifted as the first) and one adding its rows up, in file order as when the files were held whole, so the
+    /// sums are the same to the bit.</summary>
+    private static MixedModelFit Fit(ModelFormula parsed, List<PartialFile> files, FitOptions options)
+    {
+        string responseLabel = FormulaText.Format(parsed.Response);
+        // Levels: the union over partitions, sorted as the in-memory path sorts a column's labels; each file's merged
+        // as it is scanned, so that one file's sets are held at a time.
+        var categorical = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var groupLabels = new Dictionary<(string Group, string Column), HashSet<string>>();
+        var shifts = new List<List<(string Column, double Value)>>(files.Count);
+        foreach (var file in files)
+        {
+            var summary = file.Scan();
+            foreach (var (column, labels) in summary.CategoricalLevels)
+                if (!categorical.TryAdd(column, labels)) categorical[column].UnionWith(labels);
+            foreach (var (key, labels) in summary.GroupLevels)
+                if (!groupLabels.TryAdd(key, labels)) groupLabels[key].UnionWith(labels);
+            shifts.Add(summary.Shifts);
         }
         var levelsOf = categorical.ToDictionary(pair => pair.Key, pair => Sorted(pair.Value), StringComparer.Ordinal);
         foreach (var name in options.FactorColumns ?? []) levelsOf.TryAdd(name, []);
@@ -199,9 +191,8 @@ internal static class Partials
                     throw new InputException($"partials: column '{termNames[t][c]}' of '{parsed.RandomTerms[t].GroupName}' is in two random-effects terms");
         var groupLevels = new HashSet<string>[parsed.RandomTerms.Count];
         for (int t = 0; t < groupLevels.Length; t++) groupLevels[t] = new(StringComparer.Ordinal);
-        foreach (var entry in files.SelectMany(f => f))
-            if (entry.ATerm.Length > 0 && entry.ATerm[0] != '(' && columnOf.TryGetValue((entry.ATerm, entry.AColumn), out var at))
-                groupLevels[at.Term].Add(entry.ALevel);
+        foreach (var (key, labels) in groupLabels)
+            if (columnOf.TryGetValue(key, out var at)) groupLevels[at.Term].UnionWith(labels);
         var levels = groupLevels.Select(Sorted).ToArray();
         var order = Enumerable.Range(0, levels.Length).OrderByDescending(t => levels[t].Length).ToArray();
         var position = new int[order.Length];
@@ -216,21 +207,24 @@ internal static class Partials
         var statistics = new LevelStatistics(order.Select(t => termNames[t].Length).ToArray(), order.Select(t => levels[t].Length).ToArray(), w);
         // The common shift: the first partition's, for the columns it has.
         var reference = new double[w];
-        foreach (var entry in files[0].Where(e => e.BColumn == Shift && e.ATerm.Length == 0))
-            if (tailIndex.TryGetValue(entry.AColumn, out int j)) reference[j] = entry.Value;
+        foreach (var (column, value) in shifts[0])
+            if (tailIndex.TryGetValue(column, out int j)) reference[j] = value;
         long rows = 0, dropped = 0;
-        foreach (var file in files)
+        for (int f = 0; f < files.Count; f++)
         {
+            var file = files[f].Entries();
             var shift = new double[w];
-            foreach (var entry in file.Where(e => e.BColumn == Shift && e.ATerm.Length == 0))
-                if (tailIndex.TryGetValue(entry.AColumn, out int j)) shift[j] = entry.Value;
+            foreach (var (column, value) in shifts[f])
+                if (tailIndex.TryGetValue(column, out int j)) shift[j] = value;
             var e = new double[w];
             for (int j = 1; j < w; j++) e[j] = reference[j] - shift[j];
             var tail = new double[w * w];
             var ones = new Dictionary<(int, int, int), double>();
-            foreach (var entry in file.Where(x => x.BColumn == One && x.BTerm.Length == 0 && x.ATerm.Length > 0 && x.ATerm[0] != '('))
-                if (columnOf.TryGetValue((entry.ATerm, entry.AColumn), out var at))
-                    ones[(at.Term, levelCode[at.Term][entry.ALevel], at.Column)] = entry.Value;
+            // A file shifted as the reference (the first, or the only one) corrects nothing (x − 0·n is x): no pass for its counts.
+            if (e.Any(shiftDifference => shiftDifference != 0))
+                foreach (var entry in file.Where(x => x.BColumn == One && x.BTerm.Length == 0 && x.ATerm.Length > 0 && x.ATerm[0] != '('))
+                    if (columnOf.TryGetValue((entry.ATerm, entry.AColumn), out var at))
+                        ones[(at.Term, levelCode[at.Term][entry.ALevel], at.Column)] = entry.Value;
             foreach (var entry in file)
             {
                 if (entry.ATerm == Meta)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using SparseLmm.Data;
+using SparseLmm.Numerics;
 using SparseLmm.Tests.Reference;
 
 namespace SparseLmm.Tests.Engine;
@@ -61,7 +62,7 @@ public sealed class SingularFaceFitTests
     public void CentringTheSeed22SlopeGivesTheSameOptimum()
     {
         // lme4 stops on the worse face of the centred model (−154.0566); the optimum does not depend on x's origin.
-        var data = DataSources.ReadFile(FacesFile("binomial_seed22.csv"));
+        var data = DataSources.ReadFile(FacesFile("binomial_seed22.csv"), new ThreadBudget());
         var x = ((NumericColumn)data["x"]).Values;
         double mean = x.Average();
         var centred = data.WithColumns([new NumericColumn("x", [.. x.Select(v => v - mean)])]);
