@@ -231,9 +231,9 @@ internal static class LinearMixedModelFitter
     /// step times third derivatives, one to two times the relative step on sleepstudy (REML, a polishing step of
     /// 3·10⁻⁶: 17.000036 against 17.0000038 at θ̂, lmerTest 17.0000052), while a stencil of its own costs 1 + m²
     /// factorizations (5 on the crossed 1M benchmark, a fifth of its fit; 13 on star's). The usual polish after a
-    /// search stopped at its final radius is 10⁻⁶–10⁻⁵; up to this step the df move by a few 10⁻⁴ of their value at
-    /// most, far below what their p-values resolve (lmerTest's own, at lme4's looser θ̂, carry as much). A rescue's
-    /// larger step evaluates the stencil at θ̂.</summary>
+    /// search stopped at its final radius is 10⁻⁶–10⁻⁵ (panel 1M, InstEval, sleepstudy, crossed 1M, star); up to this
+    /// step the df move by a few 10⁻⁴ of their value at most, far below what their p-values resolve. A rescue's larger
+    /// step evaluates the stencil at θ̂.</summary>
     private const double StencilServesStep = 1e-4;
 
     /// <summary>The candidate with the lowest objective (one evaluation each, counted) and its value (NaN when there
