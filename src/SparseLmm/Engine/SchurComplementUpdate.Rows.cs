@@ -30,7 +30,9 @@ internal sealed partial class SchurComplementUpdate
     /// order (row-major CSR), bands of rows of about equal work, and the store for the rows of L₂₁.</summary>
     private sealed class RowUpdate
     {
-        public RowUpdate(CrossProductLayout layout, int threads)
+        /// <summary>Built from the sweep's <paramref name="work"/> per row (its last entry, the tail's, is done apart
+        /// from the bands here: <see cref="StoreLevels"/>).</summary>
+        public RowUpdate(CrossProductLayout layout, long[] work, int threads)
         {
             int random = layout.RestRandomSize;
             var patternRow = layout.PatternRow;
@@ -40,19 +42,15 @@ internal sealed partial class SchurComplementUpdate
             for (int r = 0; r < random; r++) EntryStart[r + 1] += EntryStart[r];
             Entries = new int[EntryStart[random]];
             var next = EntryStart[..random];
-            var work = new long[random + 1];
             // Entries ascend with their level, so each row's list is in level order.
             for (int e = 0; e < patternRow.Length; e++)
-            {
-                int row = patternRow[e];
-                if (row >= random) continue;
-                Entries[next[row]++] = e;
-                work[row] += e - layout.EntryLevelStart[e] + 1;
-            }
+                if (patternRow[e] < random) Entries[next[patternRow[e]]++] = e;
+            var rowWork = work.ToArray();
+            rowWork[random] = 0;
             long total = 0;
-            foreach (long w in work) total += w;
+            foreach (long w in rowWork) total += w;
             Threads = threads;
-            BandStart = BalancedBands(work, total, threads == 1 ? 1 : threads * RowBandsPerThread);
+            BandStart = BalancedBands(rowWork, total, threads == 1 ? 1 : threads * RowBandsPerThread);
             BandStart[^1] = random;
             Stored = new double[patternRow.Length * layout.First.ColumnCount];
         }

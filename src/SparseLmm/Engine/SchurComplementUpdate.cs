@@ -79,11 +79,12 @@ internal sealed partial class SchurComplementUpdate : IDenseParallelJob
         foreach (long w in work) total += w;
         bandStart = BalancedBands(work, total, total >= ParallelMinimumPairs ? layout.Threads.Degree : 1);
         bandStart[^1] = layout.RestSize;
-        int length = layout.MaxPatternLength * k1;
-        bandRows = Enumerable.Range(0, bandStart.Length - 1).Select(_ => new double[length]).ToArray();
+        // The sweep's buffers, one per band; the row update needs none.
+        int length = layout.MaxPatternLength * k1, sweepBands = byRows ? 0 : bandStart.Length - 1;
+        bandRows = Enumerable.Range(0, sweepBands).Select(_ => new double[length]).ToArray();
         // Zero between uses (UpdateDenseSpan clears what it spread).
-        bandSpans = Enumerable.Range(0, bandStart.Length - 1).Select(_ => new double[k1 <= 2 ? k1 * random : 0]).ToArray();
-        if (byRows) rowUpdate = new RowUpdate(layout, total >= ParallelMinimumPairs ? layout.Threads.Degree : 1);
+        bandSpans = Enumerable.Range(0, sweepBands).Select(_ => new double[k1 <= 2 ? k1 * random : 0]).ToArray();
+        if (byRows) rowUpdate = new RowUpdate(layout, work, total >= ParallelMinimumPairs ? layout.Threads.Degree : 1);
         int helpers = rowUpdate is { } rows ? rows.Threads - 1 : bandStart.Length - 2;
         if (helpers > 0) runner = new DenseParallelRunner(helpers);
     }
