@@ -17,8 +17,10 @@ internal static class OptimumAssessment
         IReadOnlyList<string> names) => Assess(x, lower, upper, gradient, hessian, evaluations, units, names, out _);
 
     /// <summary><see cref="Assess(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double}, double[], double[], int, IReadOnlyList{double}, IReadOnlyList{string})"/>
-    /// and the <see cref="NewtonPoint"/> of the same derivatives, from one restriction to the free parameters and one
-    /// factorization of their Hessian.</summary>
+    /// and, from the same restriction to the free parameters and factorization of their Hessian,
+    /// <paramref name="newtonPoint"/>: where a Newton step leads from <paramref name="x"/>, x − H⁻¹g over the free
+    /// parameters, each clipped to its bounds, the held ones unchanged; null when the derivatives are not finite or H
+    /// is not positive definite over the free parameters, so that the step is no descent direction.</summary>
     public static (OptimumCheck Check, string? Problem) Assess(IReadOnlyList<double> x, IReadOnlyList<double> lower,
         IReadOnlyList<double> upper, double[] gradient, double[] hessian, int evaluations, IReadOnlyList<double> units,
         IReadOnlyList<string> names, out double[]? newtonPoint)
@@ -67,17 +69,6 @@ internal static class OptimumAssessment
         if (double.IsPositiveInfinity(relativeStep))
             return (check, "the criterion's Hessian at the optimum is singular: the parameters are not determined by the data");
         return (check, $"the optimum is not confirmed: a Newton step from it would still move {names[free[worst]]} by {relativeStep:G3} of its size or standard error (tolerance {OptimumCheck.StepTolerance:G3})");
-    }
-
-    /// <summary>The point a Newton step leads to from <paramref name="x"/>: x − H⁻¹g over the free parameters (those
-    /// <see cref="Assess"/> judges), each clipped to its bounds, the held ones unchanged. Null when the derivatives are
-    /// not finite or H is not positive definite over the free parameters, so that the step is no descent
-    /// direction.</summary>
-    public static double[]? NewtonPoint(IReadOnlyList<double> x, IReadOnlyList<double> lower, IReadOnlyList<double> upper,
-        double[] gradient, double[] hessian, IReadOnlyList<double> units)
-    {
-        var (free, g, h) = FreePart(x, lower, upper, gradient, hessian, units);
-        return Finite(g, h) && NewtonStep(g, h) is { } step ? PointOf(x, lower, upper, free, step) : null;
     }
 
     /// <summary>x − <paramref name="step"/> over the <paramref name="free"/> parameters, each clipped to its bounds.</summary>

@@ -107,7 +107,7 @@ public class OptimumAssessmentTests
     {
         double[] minimum = [2, 10], x = [2.3, 9.1];
         var (g, h) = Quadratic(x, minimum);
-        var point = OptimumAssessment.NewtonPoint(x, Free, None, g, h, Units)!;
+        var point = NewtonPoint(x, Free, None, g, h)!;
         Assert.Equal(minimum[0], point[0], 1e-12);
         Assert.Equal(minimum[1], point[1], 1e-12);
         Assert.Equal([2.3, 9.1], x);
@@ -119,12 +119,12 @@ public class OptimumAssessmentTests
         // The minimum (−1, 10) lies beyond the lower bound 0 of a: the point is clipped onto it.
         double[] minimum = [-1, 10], x = [0.5, 9];
         var (g, h) = Quadratic(x, minimum);
-        Assert.Equal(0, OptimumAssessment.NewtonPoint(x, [0, double.NegativeInfinity], None, g, h, Units)![0]);
+        Assert.Equal(0, NewtonPoint(x, [0, double.NegativeInfinity], None, g, h)![0]);
         // a on its bound with the criterion rising into the feasible side is held: only b moves, to its minimum given a.
         double[] onBound = [0, 9];
         var (gBound, hBound) = Quadratic(onBound, minimum);
         Assert.True(gBound[0] > 0);
-        var fromBound = OptimumAssessment.NewtonPoint(onBound, [0, double.NegativeInfinity], None, gBound, hBound, Units)!;
+        var fromBound = NewtonPoint(onBound, [0, double.NegativeInfinity], None, gBound, hBound)!;
         Assert.Equal(0, fromBound[0]);
         // ∂f/∂b = 2(1·(a + 1) + 2(b − 10)) = 0 at a = 0: b = 9.5.
         Assert.Equal(9.5, fromBound[1], 1e-12);
@@ -134,7 +134,14 @@ public class OptimumAssessmentTests
     public void ASaddleHasNoNewtonPoint()
     {
         double[] x = [1, 1];
-        Assert.Null(OptimumAssessment.NewtonPoint(x, Free, None, [0.1, 0.2], [2, 0, 0, -1], Units));
-        Assert.Null(OptimumAssessment.NewtonPoint(x, Free, None, [double.NaN, 0.2], [2, 0, 0, 1], Units));
+        Assert.Null(NewtonPoint(x, Free, None, [0.1, 0.2], [2, 0, 0, -1]));
+        Assert.Null(NewtonPoint(x, Free, None, [double.NaN, 0.2], [2, 0, 0, 1]));
+    }
+
+    /// <summary>The Newton point <see cref="OptimumAssessment.Assess(IReadOnlyList{double}, IReadOnlyList{double}, IReadOnlyList{double}, double[], double[], int, IReadOnlyList{double}, IReadOnlyList{string}, out double[])"/> gives.</summary>
+    private static double[]? NewtonPoint(double[] x, double[] lower, double[] upper, double[] g, double[] h)
+    {
+        OptimumAssessment.Assess(x, lower, upper, g, h, 7, Units, Names, out var point);
+        return point;
     }
 }
