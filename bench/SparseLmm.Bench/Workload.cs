@@ -66,7 +66,7 @@ internal sealed record Workload(string Name, string Formula, FitOptions Options,
         _ => throw new ArgumentException($"unknown workload '{name}'", nameof(name)),
     };
 
-    /// <summary>Parses the formula and codes the design, as <see cref="MixedModel.Fit(string, DataTable, FitOptions?)"/> does.</summary>
+    /// <summary>Parses the formula and codes the design, as <see cref="MixedModel.Fit(string, DataTable, FitOptions?, IProgress{FitProgress}?, CancellationToken)"/> does.</summary>
     public ModelDesign BuildDesign(DataTable table)
     {
         foreach (var column in Options.FactorColumns ?? [])

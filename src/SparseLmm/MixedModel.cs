@@ -87,7 +87,7 @@ public static class MixedModel
     /// passes over the formula's columns, a chunk (row group, record batch, a few megabytes of text) at a time — the
     /// first finds the kept rows and the levels, the second sums the cross-products — so memory grows with the levels
     /// and the level pairs that share rows, not with the rows. The objective equals that of
-    /// <see cref="Fit(string, DataTable, FitOptions?)"/> to rounding (the estimates to the optimiser's resolution); the fit has no per-row fitted values or
+    /// <see cref="Fit(string, DataTable, FitOptions?, IProgress{FitProgress}?, CancellationToken)"/> to rounding (the estimates to the optimiser's resolution); the fit has no per-row fitted values or
     /// residuals (<see cref="MixedModelFit.Fitted"/> is empty), and inference that needs the rows (Kenward–Roger, the
     /// bootstrap, prediction, plots) is not available from it.
     /// <para>A GLMM (binomial, Poisson, Gamma; nAGQ 0 or 1; prior weights except with <c>cbind()</c>) codes its rows in
